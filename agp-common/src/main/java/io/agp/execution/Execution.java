@@ -1,0 +1,42 @@
+package io.agp.execution;
+
+import java.time.Instant;
+import java.util.Map;
+
+/**
+ * One row of the executions table, as every app sees it. The parameters given with the query are
+ * left out on purpose: only a worker that claimed the execution gets them ({@link
+ * ClaimedExecution}).
+ *
+ * @param progress null until a worker has reported progress
+ * @param result null until the execution succeeded
+ */
+public record Execution(
+    long id,
+    String queryId,
+    String queryHash,
+    String sql,
+    String format,
+    String tier,
+    String createdBy,
+    Map<String, String> labels,
+    int priority,
+    ExecutionStatus status,
+    int attempt,
+    int maxAttempts,
+    int collapsedCount,
+    Instant createdAt,
+    Instant updatedAt,
+    Instant pickedAt,
+    Instant completedAt,
+    String workerId,
+    Instant leaseExpiresAt,
+    Progress progress,
+    ResultMetadata result,
+    String error) {
+
+  /** The attempt a worker holds; every write it makes is fenced by it. */
+  public Lease lease() {
+    return new Lease(id, attempt);
+  }
+}

@@ -1,0 +1,233 @@
+package io.agp.execution;
+
+import io.agp.jdbc.SqlFile;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.springframework.jdbc.core.RowMapper;
+import org.springframework.jdbc.core.simple.JdbcClient;
+import tools.jackson.core.type.TypeReference;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * The executions table. One SQL file per method, under {@code sql/execution/}. Every write a worker
+ * makes after its claim is fenced by its {@link Lease} and returns whether it still owned the row.
+ */
+public class ExecutionRepository {
+
+  private static final String CREATE_OR_COLLAPSE = SqlFile.load("execution/create_or_collapse");
+  private static final String GET = SqlFile.load("execution/get");
+  private static final String FIND_IN_FLIGHT = SqlFile.load("execution/find_in_flight");
+  private static final String CLAIM = SqlFile.load("execution/claim");
+  private static final String HEARTBEAT = SqlFile.load("execution/heartbeat");
+  private static final String COMPLETE = SqlFile.load("execution/complete");
+  private static final String FAIL = SqlFile.load("execution/fail");
+  private static final String REQUEUE = SqlFile.load("execution/requeue");
+  private static final String CANCEL = SqlFile.load("execution/cancel");
+
+  /** How often a create retries when the in-flight execution it met ended in between. */
+  private static final int CREATE_TRIES = 5;
+
+  private static final TypeReference<Map<String, String>> STRING_MAP = new TypeReference<>() {};
+  private static final TypeReference<List<ResultMetadata.Column>> COLUMNS =
+      new TypeReference<>() {};
+
+  private final JdbcClient jdbc;
+  private final JsonMapper json;
+  private final RowMapper<Execution> executionMapper = (rs, row) -> mapExecution(rs);
+
+  public ExecutionRepository(JdbcClient jdbc, JsonMapper json) {
+    this.jdbc = jdbc;
+    this.json = json;
+  }
+
+  /**
+   * Creates a PENDING execution, or collapses onto the in-flight execution of the same query_id
+   * when it has the same query hash. Safe under any number of concurrent callers: the partial
+   * unique index on in-flight query_ids decides.
+   */
+  public CreateOutcome createOrCollapse(NewExecution request) {
+    for (int i = 0; i < CREATE_TRIES; i++) {
+      Optional<Execution> row =
+          jdbc.sql(CREATE_OR_COLLAPSE)
+              .param("queryId", request.queryId())
+              .param("queryHash", request.queryHash())
+              .param("sql", request.sql())
+              .param("format", request.format())
+              .param("tier", request.tier())
+              .param("createdBy", request.createdBy())
+              .param("labels", json.writeValueAsString(request.labels()))
+              .param(
+                  "parameters",
+                  request.parameters().isEmpty()
+                      ? null
+                      : json.writeValueAsString(request.parameters()))
+              .param("priority", request.priority())
+              .param("maxAttempts", request.maxAttempts())
+              .query(executionMapper)
+              .optional();
+      if (row.isPresent()) {
+        Execution execution = row.get();
+        // The update branch always raises the counter, so zero means the row was inserted.
+        return execution.collapsedCount() == 0
+            ? new CreateOutcome.Created(execution)
+            : new CreateOutcome.Collapsed(execution);
+      }
+      Optional<Execution> inFlight = findInFlight(request.queryId());
+      if (inFlight.isPresent()) {
+        return new CreateOutcome.Conflict(inFlight.get());
+      }
+      // The conflicting execution ended between the two statements: try again.
+    }
+    throw new IllegalStateException(
+        "query_id " + request.queryId() + " kept changing hands; gave up after " + CREATE_TRIES);
+  }
+
+  public Optional<Execution> get(long id) {
+    return jdbc.sql(GET).param("id", id).query(executionMapper).optional();
+  }
+
+  public Optional<Execution> findInFlight(String queryId) {
+    return jdbc.sql(FIND_IN_FLIGHT).param("queryId", queryId).query(executionMapper).optional();
+  }
+
+  /** Claims up to {@code limit} PENDING executions of a tier for this worker, in one statement. */
+  public List<ClaimedExecution> claim(String tier, String workerId, int limit, Duration lease) {
+    if (limit <= 0) {
+      return List.of();
+    }
+    return jdbc.sql(CLAIM)
+        .param("tier", tier)
+        .param("workerId", workerId)
+        .param("limit", limit)
+        .param("leaseMillis", lease.toMillis())
+        .query(
+            (rs, row) ->
+                new ClaimedExecution(
+                    mapExecution(rs), readJson(rs.getString("parameters"), STRING_MAP, Map.of())))
+        .list();
+  }
+
+  /** Renews the lease (and records progress, if given); false when the attempt lost the row. */
+  public boolean heartbeat(Lease lease, Duration leaseDuration, Progress progress) {
+    return jdbc.sql(HEARTBEAT)
+            .param("id", lease.executionId())
+            .param("attempt", lease.attempt())
+            .param("leaseMillis", leaseDuration.toMillis())
+            .param("rows", progress == null ? null : progress.rows())
+            .param("bytes", progress == null ? null : progress.bytes())
+            .param("totalRows", progress == null ? null : progress.totalRows())
+            .param("elapsedMillis", progress == null ? null : progress.elapsedMillis())
+            .param("memoryBytes", progress == null ? null : progress.memoryBytes())
+            .update()
+        == 1;
+  }
+
+  /** Marks the attempt SUCCEEDED; false when it no longer owned the row (nothing changed). */
+  public boolean complete(Lease lease, StoredResult result, Duration ttl) {
+    return jdbc.sql(COMPLETE)
+            .param("id", lease.executionId())
+            .param("attempt", lease.attempt())
+            .param("key", result.key())
+            .param("rows", result.rows())
+            .param("bytes", result.bytes())
+            .param("columns", json.writeValueAsString(result.columns()))
+            .param("compression", result.compression())
+            .param("durationMillis", result.durationMillis())
+            .param("ttlMillis", ttl.toMillis())
+            .update()
+        == 1;
+  }
+
+  /** Marks the attempt FAILED with a reason; false when it no longer owned the row. */
+  public boolean fail(Lease lease, String error) {
+    return jdbc.sql(FAIL)
+            .param("id", lease.executionId())
+            .param("attempt", lease.attempt())
+            .param("error", error)
+            .update()
+        == 1;
+  }
+
+  /**
+   * Puts the attempt back to PENDING, claimable after {@code delay}; false when it lost the row.
+   */
+  public boolean requeue(Lease lease, Duration delay, String reason) {
+    return jdbc.sql(REQUEUE)
+            .param("id", lease.executionId())
+            .param("attempt", lease.attempt())
+            .param("delayMillis", delay.toMillis())
+            .param("error", reason)
+            .update()
+        == 1;
+  }
+
+  /** Cancels a PENDING or RUNNING execution; empty when it was not in flight. */
+  public Optional<Execution> cancel(long id) {
+    return jdbc.sql(CANCEL).param("id", id).query(executionMapper).optional();
+  }
+
+  private Execution mapExecution(ResultSet rs) throws SQLException {
+    Progress progress = null;
+    long progressRows = rs.getLong("progress_rows");
+    if (!rs.wasNull()) {
+      progress =
+          new Progress(
+              progressRows,
+              rs.getLong("progress_bytes"),
+              rs.getLong("progress_total_rows"),
+              rs.getLong("progress_elapsed_ms"),
+              rs.getLong("progress_memory_bytes"));
+    }
+    ResultMetadata result = null;
+    String resultKey = rs.getString("result_key");
+    if (resultKey != null) {
+      result =
+          new ResultMetadata(
+              resultKey,
+              rs.getLong("result_rows"),
+              rs.getLong("result_bytes"),
+              readJson(rs.getString("result_columns"), COLUMNS, List.of()),
+              rs.getString("result_compression"),
+              rs.getLong("result_duration_ms"),
+              instant(rs, "expires_at"));
+    }
+    return new Execution(
+        rs.getLong("id"),
+        rs.getString("query_id"),
+        rs.getString("query_hash"),
+        rs.getString("sql"),
+        rs.getString("format"),
+        rs.getString("tier"),
+        rs.getString("created_by"),
+        readJson(rs.getString("labels"), STRING_MAP, Map.of()),
+        rs.getInt("priority"),
+        ExecutionStatus.valueOf(rs.getString("status")),
+        rs.getInt("attempt"),
+        rs.getInt("max_attempts"),
+        rs.getInt("collapsed_count"),
+        instant(rs, "created_at"),
+        instant(rs, "updated_at"),
+        instant(rs, "picked_at"),
+        instant(rs, "completed_at"),
+        rs.getString("worker_id"),
+        instant(rs, "lease_expires_at"),
+        progress,
+        result,
+        rs.getString("error"));
+  }
+
+  private <T> T readJson(String text, TypeReference<T> type, T whenNull) {
+    return text == null ? whenNull : json.readValue(text, type);
+  }
+
+  private static Instant instant(ResultSet rs, String column) throws SQLException {
+    OffsetDateTime value = rs.getObject(column, OffsetDateTime.class);
+    return value == null ? null : value.toInstant();
+  }
+}

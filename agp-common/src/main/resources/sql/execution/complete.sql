@@ -1,0 +1,14 @@
+update executions
+set status             = 'SUCCEEDED',
+    completed_at       = now(),
+    updated_at         = now(),
+    lease_expires_at   = null,
+    parameters         = null,
+    result_key         = :key,
+    result_rows        = :rows,
+    result_bytes       = :bytes,
+    result_columns     = cast(:columns as jsonb),
+    result_compression = :compression,
+    result_duration_ms = :durationMillis,
+    expires_at         = now() + :ttlMillis * interval '1 millisecond'
+where id = :id and attempt = :attempt and status = 'RUNNING'

@@ -1,0 +1,1 @@
+select * from executions where query_id = :queryId and status in ('PENDING', 'RUNNING')

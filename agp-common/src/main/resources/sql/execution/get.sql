@@ -1,0 +1,1 @@
+select * from executions where id = :id

@@ -1,0 +1,308 @@
+package io.agp.execution;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+class ExecutionRepositoryTest {
+
+  private static final Duration LEASE = Duration.ofSeconds(30);
+
+  private static MigratedDatabase db;
+  private static ExecutionRepository repository;
+
+  @BeforeAll
+  static void migrate() {
+    db = MigratedDatabase.create();
+    repository = db.repository();
+  }
+
+  @AfterAll
+  static void close() {
+    db.close();
+  }
+
+  @Test
+  void createsPendingExecutionWithItsRequest() {
+    NewExecution request = request("SELECT 1", "default", Map.of("team", "ads"));
+
+    CreateOutcome outcome = repository.createOrCollapse(request);
+
+    assertThat(outcome).isInstanceOf(CreateOutcome.Created.class);
+    Execution execution = outcome.execution();
+    assertThat(execution.status()).isEqualTo(ExecutionStatus.PENDING);
+    assertThat(execution.queryId()).isEqualTo(request.queryId());
+    assertThat(execution.sql()).isEqualTo("SELECT 1");
+    assertThat(execution.labels()).containsEntry("team", "ads");
+    assertThat(execution.attempt()).isZero();
+    assertThat(execution.collapsedCount()).isZero();
+    assertThat(execution.createdAt()).isNotNull();
+    assertThat(repository.get(execution.id())).contains(execution);
+  }
+
+  @Test
+  void collapsesConcurrentCreatesOntoOneExecution() throws Exception {
+    NewExecution request = request("SELECT 'collapse me'", "default", Map.of());
+    int callers = 200;
+    CountDownLatch start = new CountDownLatch(1);
+    List<Future<CreateOutcome>> futures = new ArrayList<>();
+    try (ExecutorService pool = Executors.newFixedThreadPool(callers)) {
+      for (int i = 0; i < callers; i++) {
+        futures.add(
+            pool.submit(
+                () -> {
+                  start.await();
+                  return repository.createOrCollapse(request);
+                }));
+      }
+      start.countDown();
+    }
+    List<CreateOutcome> outcomes = new ArrayList<>();
+    for (Future<CreateOutcome> future : futures) {
+      outcomes.add(future.get());
+    }
+
+    assertThat(outcomes.stream().map(o -> o.execution().id()).distinct()).hasSize(1);
+    assertThat(outcomes).filteredOn(CreateOutcome.Created.class::isInstance).hasSize(1);
+    assertThat(outcomes).filteredOn(CreateOutcome.Collapsed.class::isInstance).hasSize(199);
+    long id = outcomes.getFirst().execution().id();
+    assertThat(repository.get(id).orElseThrow().collapsedCount()).isEqualTo(199);
+    assertThat(
+            db.jdbc()
+                .sql("select count(*) from executions where query_id = :q")
+                .param("q", request.queryId())
+                .query(Long.class)
+                .single())
+        .isEqualTo(1);
+  }
+
+  @Test
+  void refusesOtherSqlUnderAnInFlightQueryId() {
+    Execution first = repository.createOrCollapse(request("SELECT 1", "shared-id")).execution();
+
+    CreateOutcome second = repository.createOrCollapse(request("SELECT 2", "shared-id"));
+
+    assertThat(second).isInstanceOf(CreateOutcome.Conflict.class);
+    assertThat(second.execution().id()).isEqualTo(first.id());
+    assertThat(repository.get(first.id()).orElseThrow().collapsedCount()).isZero();
+  }
+
+  @Test
+  void createsAnewOnceTheInFlightExecutionEnded() {
+    Execution first = repository.createOrCollapse(request("SELECT 3", "again")).execution();
+    repository.cancel(first.id());
+
+    CreateOutcome second = repository.createOrCollapse(request("SELECT 3", "again"));
+
+    assertThat(second).isInstanceOf(CreateOutcome.Created.class);
+    assertThat(second.execution().id()).isNotEqualTo(first.id());
+  }
+
+  @Test
+  void claimsByPriorityThenAgeWithinItsTier() {
+    String tier = "order";
+    long low = create("SELECT 'low'", tier, 0);
+    long high = create("SELECT 'high'", tier, 5);
+    long lowLater = create("SELECT 'low later'", tier, 0);
+    create("SELECT 'other tier'", "elsewhere", 9);
+
+    List<Long> claimed = new ArrayList<>();
+    for (int i = 0; i < 4; i++) {
+      repository.claim(tier, "w", 1, LEASE).forEach(c -> claimed.add(c.execution().id()));
+    }
+
+    assertThat(claimed).containsExactly(high, low, lowLater);
+  }
+
+  @Test
+  void claimGivesTheWorkerALeaseAndTheParameters() {
+    NewExecution request =
+        new NewExecution(
+            "with-params",
+            "h",
+            "SELECT {x}",
+            "JSON",
+            "params",
+            "alice",
+            Map.of(),
+            Map.of("x", "secret"),
+            0,
+            3);
+    long id = repository.createOrCollapse(request).execution().id();
+
+    ClaimedExecution claimed = repository.claim("params", "worker-1", 5, LEASE).getFirst();
+
+    assertThat(claimed.execution().id()).isEqualTo(id);
+    assertThat(claimed.execution().status()).isEqualTo(ExecutionStatus.RUNNING);
+    assertThat(claimed.execution().attempt()).isEqualTo(1);
+    assertThat(claimed.execution().workerId()).isEqualTo("worker-1");
+    assertThat(claimed.execution().leaseExpiresAt()).isAfter(claimed.execution().pickedAt());
+    assertThat(claimed.parameters()).containsExactly(Map.entry("x", "secret"));
+    assertThat(claimed.toString()).doesNotContain("secret");
+  }
+
+  @Test
+  void concurrentClaimersClaimEachExecutionExactlyOnce() throws Exception {
+    String tier = "drain";
+    db.jdbc()
+        .sql(
+            """
+            insert into executions (query_id, query_hash, sql, tier, created_by)
+            select 'drain-' || n, 'h', 'SELECT ' || n, :tier, 'load'
+            from generate_series(1, 2000) n
+            """)
+        .param("tier", tier)
+        .update();
+    ConcurrentLinkedQueue<Long> claimed = new ConcurrentLinkedQueue<>();
+    CountDownLatch start = new CountDownLatch(1);
+    try (ExecutorService pool = Executors.newFixedThreadPool(4)) {
+      for (int w = 0; w < 4; w++) {
+        String worker = "worker-" + w;
+        pool.submit(
+            () -> {
+              start.await();
+              List<ClaimedExecution> batch;
+              do {
+                batch = repository.claim(tier, worker, 7, LEASE);
+                batch.forEach(c -> claimed.add(c.execution().id()));
+              } while (!batch.isEmpty());
+              return null;
+            });
+      }
+      start.countDown();
+    }
+
+    assertThat(claimed).hasSize(2000);
+    assertThat(new HashSet<>(claimed)).hasSize(2000);
+    assertThat(
+            db.jdbc()
+                .sql(
+                    "select status, attempt, count(*) from executions where tier = :tier"
+                        + " group by status, attempt")
+                .param("tier", tier)
+                .query((rs, n) -> rs.getString(1) + "/" + rs.getInt(2) + "=" + rs.getLong(3))
+                .list())
+        .containsExactly("RUNNING/1=2000");
+  }
+
+  @Test
+  void writesOfAWorkerWhoseExecutionWasCancelledChangeNothing() {
+    long id = create("SELECT 'cancel me'", "fence-cancel", 0);
+    Lease lease = repository.claim("fence-cancel", "w", 1, LEASE).getFirst().lease();
+
+    assertThat(repository.cancel(id)).isPresent();
+
+    assertThat(repository.heartbeat(lease, LEASE, new Progress(1, 2, 3, 4, 5))).isFalse();
+    assertThat(repository.complete(lease, result("k"), Duration.ofHours(1))).isFalse();
+    assertThat(repository.fail(lease, "boom")).isFalse();
+    assertThat(repository.requeue(lease, Duration.ZERO, "again")).isFalse();
+    Execution after = repository.get(id).orElseThrow();
+    assertThat(after.status()).isEqualTo(ExecutionStatus.CANCELED);
+    assertThat(after.result()).isNull();
+    assertThat(after.progress()).isNull();
+    assertThat(after.error()).isNull();
+  }
+
+  @Test
+  void writesOfAnEarlierAttemptChangeNothingOnceTheExecutionWasClaimedAgain() {
+    long id = create("SELECT 'requeue me'", "fence-requeue", 0);
+    Lease first = repository.claim("fence-requeue", "w1", 1, LEASE).getFirst().lease();
+    assertThat(repository.requeue(first, Duration.ZERO, "worker lost")).isTrue();
+    Lease second = repository.claim("fence-requeue", "w2", 1, LEASE).getFirst().lease();
+    assertThat(second.attempt()).isEqualTo(2);
+
+    assertThat(repository.heartbeat(first, LEASE, null)).isFalse();
+    assertThat(repository.complete(first, result("stale"), Duration.ofHours(1))).isFalse();
+    assertThat(repository.fail(first, "stale")).isFalse();
+    assertThat(repository.heartbeat(second, LEASE, new Progress(10, 20, 30, 40, 50))).isTrue();
+    assertThat(repository.complete(second, result("fresh"), Duration.ofHours(1))).isTrue();
+
+    Execution after = repository.get(id).orElseThrow();
+    assertThat(after.status()).isEqualTo(ExecutionStatus.SUCCEEDED);
+    assertThat(after.attempt()).isEqualTo(2);
+    assertThat(after.workerId()).isEqualTo("w2");
+    assertThat(after.result().key()).isEqualTo("fresh");
+    assertThat(after.result().expiresAt()).isAfter(after.completedAt());
+    assertThat(after.progress()).isEqualTo(new Progress(10, 20, 30, 40, 50));
+  }
+
+  @Test
+  void aRequeuedExecutionWaitsForItsBackoff() {
+    create("SELECT 'later'", "backoff", 0);
+    Lease lease = repository.claim("backoff", "w", 1, LEASE).getFirst().lease();
+
+    repository.requeue(lease, Duration.ofHours(1), "transient");
+
+    assertThat(repository.claim("backoff", "w", 1, LEASE)).isEmpty();
+  }
+
+  @Test
+  void endingAnExecutionWipesItsParameters() {
+    NewExecution request =
+        new NewExecution(
+            "wipe", "h", "SELECT 1", "JSON", "wipe", "bob", Map.of(), Map.of("p", "v"), 0, 3);
+    long id = repository.createOrCollapse(request).execution().id();
+    Lease lease = repository.claim("wipe", "w", 1, LEASE).getFirst().lease();
+
+    repository.fail(lease, "syntax error");
+
+    assertThat(
+            db.jdbc()
+                .sql("select parameters from executions where id = :id")
+                .param("id", id)
+                .query(String.class)
+                .optional())
+        .isEmpty();
+  }
+
+  private static long create(String sql, String tier, int priority) {
+    NewExecution request =
+        new NewExecution(
+            QueryHash.of(sql, "JSON", Map.of()) + tier,
+            QueryHash.of(sql, "JSON", Map.of()),
+            sql,
+            "JSON",
+            tier,
+            "tester",
+            Map.of(),
+            Map.of(),
+            priority,
+            3);
+    return repository.createOrCollapse(request).execution().id();
+  }
+
+  private static NewExecution request(String sql, String queryId) {
+    return new NewExecution(
+        queryId,
+        QueryHash.of(sql, "JSON", Map.of()),
+        sql,
+        "JSON",
+        "default",
+        "tester",
+        Map.of(),
+        Map.of(),
+        0,
+        3);
+  }
+
+  private static NewExecution request(String sql, String tier, Map<String, String> labels) {
+    String hash = QueryHash.of(sql, "JSON", Map.of());
+    return new NewExecution(hash, hash, sql, "JSON", tier, "tester", labels, Map.of(), 0, 3);
+  }
+
+  private static StoredResult result(String key) {
+    return new StoredResult(key, 1, 10, List.of(new ResultMetadata.Column("x", "UInt8")), null, 5);
+  }
+}

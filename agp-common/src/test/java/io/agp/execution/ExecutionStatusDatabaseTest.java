@@ -1,0 +1,127 @@
+package io.agp.execution;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.util.Arrays;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.postgresql.PGConnection;
+import org.postgresql.PGNotification;
+import org.springframework.dao.DataIntegrityViolationException;
+
+/** The Java life cycle and the database's must be the same, status for status. */
+class ExecutionStatusDatabaseTest {
+
+  private static MigratedDatabase db;
+
+  @BeforeAll
+  static void migrate() {
+    db = MigratedDatabase.create();
+  }
+
+  @AfterAll
+  static void close() {
+    db.close();
+  }
+
+  @Test
+  void javaStatusesEqualTheDatabaseConstraint() {
+    String definition =
+        db.jdbc()
+            .sql(
+                "select pg_get_constraintdef(oid) from pg_constraint"
+                    + " where conname = 'executions_status_check'")
+            .query(String.class)
+            .single();
+    Set<String> inDatabase = new TreeSet<>();
+    Matcher quoted = Pattern.compile("'([A-Z_]+)'").matcher(definition);
+    while (quoted.find()) {
+      inDatabase.add(quoted.group(1));
+    }
+
+    assertThat(inDatabase)
+        .isEqualTo(
+            Arrays.stream(ExecutionStatus.values())
+                .map(Enum::name)
+                .collect(Collectors.toCollection(TreeSet::new)));
+  }
+
+  @Test
+  void theDatabaseAllowsExactlyTheTransitionsOfTheJavaLifeCycle() {
+    for (ExecutionStatus from : ExecutionStatus.values()) {
+      for (ExecutionStatus to : ExecutionStatus.values()) {
+        if (from == to) {
+          continue;
+        }
+        long id = insert(from);
+        if (from.canBecome(to)) {
+          assertThat(update(id, to)).as("%s -> %s", from, to).isEqualTo(1);
+        } else {
+          assertThatThrownBy(() -> update(id, to))
+              .as("%s -> %s", from, to)
+              .isInstanceOf(DataIntegrityViolationException.class)
+              .hasMessageContaining("cannot become");
+        }
+      }
+    }
+  }
+
+  @Test
+  void theDatabaseRefusesAnUnknownStatus() {
+    long id = insert(ExecutionStatus.PENDING);
+
+    assertThatThrownBy(
+            () ->
+                db.jdbc()
+                    .sql("update executions set status = 'LOST' where id = :id")
+                    .param("id", id)
+                    .update())
+        .isInstanceOf(DataIntegrityViolationException.class);
+  }
+
+  @Test
+  void aNewExecutionNotifiesTheWorkersOfItsTier() throws Exception {
+    try (var connection = db.dataSource().getConnection();
+        var statement = connection.createStatement()) {
+      statement.execute("listen agp_execution_pending");
+      insert(ExecutionStatus.PENDING);
+
+      PGNotification[] notifications =
+          connection.unwrap(PGConnection.class).getNotifications(5_000);
+
+      assertThat(notifications).isNotNull();
+      assertThat(notifications[0].getName()).isEqualTo("agp_execution_pending");
+      assertThat(notifications[0].getParameter()).isEqualTo("lifecycle");
+    }
+  }
+
+  private static long insert(ExecutionStatus status) {
+    return db.jdbc()
+        .sql(
+            """
+            insert into executions (query_id, query_hash, sql, tier, created_by, status,
+                                    worker_id, lease_expires_at)
+            values (gen_random_uuid()::text, 'h', 'SELECT 1', 'lifecycle', 't', :status,
+                    'w', now() + interval '1 minute')
+            returning id
+            """)
+        .param("status", status.name())
+        .query(Long.class)
+        .single();
+  }
+
+  private static int update(long id, ExecutionStatus to) {
+    return db.jdbc()
+        .sql("update executions set status = :status where id = :id")
+        .param("status", to.name())
+        .param("id", id)
+        .update();
+  }
+}
