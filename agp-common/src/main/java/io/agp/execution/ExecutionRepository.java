@@ -37,13 +37,14 @@ public class ExecutionRepository {
   private static final TypeReference<List<ResultMetadata.Column>> COLUMNS =
       new TypeReference<>() {};
 
+  /** Labels, parameters and columns are stored as JSON; their shape is ours, not the API's. */
+  private final JsonMapper json = JsonMapper.builder().build();
+
   private final JdbcClient jdbc;
-  private final JsonMapper json;
   private final RowMapper<Execution> executionMapper = (rs, row) -> mapExecution(rs);
 
-  public ExecutionRepository(JdbcClient jdbc, JsonMapper json) {
+  public ExecutionRepository(JdbcClient jdbc) {
     this.jdbc = jdbc;
-    this.json = json;
   }
 
   /**

@@ -5,7 +5,6 @@ import com.zaxxer.hikari.HikariDataSource;
 import io.agp.testkit.PostgresTestServer;
 import org.flywaydb.core.Flyway;
 import org.springframework.jdbc.core.simple.JdbcClient;
-import tools.jackson.databind.json.JsonMapper;
 
 /** A fresh database on the shared PostgreSQL server, migrated from db/migrations. */
 record MigratedDatabase(
@@ -22,7 +21,7 @@ record MigratedDatabase(
     Flyway.configure().dataSource(dataSource).locations("classpath:db/migration").load().migrate();
     JdbcClient jdbc = JdbcClient.create(dataSource);
     return new MigratedDatabase(
-        dataSource, jdbc, new ExecutionRepository(jdbc, JsonMapper.builder().build()));
+        dataSource, jdbc, new ExecutionRepository(jdbc));
   }
 
   @Override

@@ -1,0 +1,8 @@
+package io.agp.api.execution;
+
+class ExecutionNotFoundException extends RuntimeException {
+
+  ExecutionNotFoundException(long id) {
+    super("execution " + id + " does not exist");
+  }
+}

@@ -1,0 +1,16 @@
+package io.agp.api.execution;
+
+/** A request the API refuses with 400, naming the field at fault. */
+class InvalidRequestException extends RuntimeException {
+
+  private final String field;
+
+  InvalidRequestException(String field, String message) {
+    super(message);
+    this.field = field;
+  }
+
+  String field() {
+    return field;
+  }
+}

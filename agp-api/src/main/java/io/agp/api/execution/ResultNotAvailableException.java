@@ -1,0 +1,22 @@
+package io.agp.api.execution;
+
+import io.agp.execution.Execution;
+import io.agp.execution.ExecutionStatus;
+
+/** A result was asked for an execution that has none (yet, or any more). */
+class ResultNotAvailableException extends RuntimeException {
+
+  private final boolean gone;
+
+  ResultNotAvailableException(Execution execution) {
+    super(
+        execution.status() == ExecutionStatus.EXPIRED
+            ? "the result of execution " + execution.id() + " has expired"
+            : "execution " + execution.id() + " is " + execution.status() + ": no result");
+    this.gone = execution.status() == ExecutionStatus.EXPIRED;
+  }
+
+  boolean gone() {
+    return gone;
+  }
+}

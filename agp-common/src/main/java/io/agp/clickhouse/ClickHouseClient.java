@@ -1,0 +1,383 @@
+package io.agp.clickhouse;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.net.ConnectException;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpConnectTimeoutException;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.net.http.HttpTimeoutException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+/**
+ * Runs queries on one ClickHouse node over its HTTP interface, which every server version from
+ * 18.16 to today speaks alike; the result bytes are handed over in the requested format, never
+ * parsed or buffered whole.
+ *
+ * <p>Thread-safe; one instance per endpoint is meant to be shared.
+ */
+public final class ClickHouseClient implements AutoCloseable {
+
+  private static final int ERROR_BODY_LIMIT = 64 * 1024;
+  private static final Duration INTERNAL_QUERY_TIMEOUT = Duration.ofSeconds(30);
+  private static final Set<Integer> TRANSIENT_STATUSES = Set.of(502, 503, 504);
+  private static final Duration STALE_CONNECTION_WINDOW = Duration.ofSeconds(1);
+
+  // URL parameters that are not settings: letting a caller's settings replace them would change
+  // what runs, as whom, or how the body is encoded.
+  /** Sent as the X-ClickHouse-Quota header when given among the settings. */
+  public static final String QUOTA_KEY = "quota_key";
+
+  private static final Set<String> RESERVED_PARAMETERS =
+      Set.of("query", "query_id", "database", "user", "password", "compress", "decompress");
+  private static final Pattern SETTING_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_.]*");
+
+  /**
+   * Where it exists and until 25.11 this is on by default and turns a late error in the JSON
+   * formats into a well-formed {@code "exception"} member: a body that ends cleanly and cannot be
+   * told from data. Switched off where the server knows it, the error comes as text that the body
+   * guard recognises. 18.16 does not know it, and an unknown setting would fail every query.
+   */
+  private static final String EXCEPTION_IN_FORMAT = "http_write_exception_in_output_format";
+
+  private static final String PROGRESS_SQL =
+      "SELECT read_rows, read_bytes, total_rows_approx, elapsed, memory_usage"
+          + " FROM system.processes WHERE query_id = %s FORMAT TabSeparated";
+  private static final String KILL_SQL = "KILL QUERY WHERE query_id = %s SYNC FORMAT TabSeparated";
+  private static final String VERSION_SQL = "SELECT version() FORMAT TabSeparated";
+  private static final String SETTINGS_SQL = "SELECT name FROM system.settings FORMAT TabSeparated";
+
+  private final ClickHouseEndpoint endpoint;
+  private final HttpClient http;
+  private volatile Boolean serverKnowsExceptionInFormat;
+
+  public ClickHouseClient(ClickHouseEndpoint endpoint, Duration connectTimeout) {
+    this.endpoint = Objects.requireNonNull(endpoint, "endpoint");
+    this.http =
+        HttpClient.newBuilder()
+            .version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Objects.requireNonNull(connectTimeout, "connectTimeout"))
+            .build();
+  }
+
+  /**
+   * Starts a query and returns as soon as the response headers are in; the rows follow in {@link
+   * ClickHouseResponse#body()}. The caller closes the response.
+   *
+   * @param queryId sent as {@code query_id}, so that the query can be watched and killed; null lets
+   *     the server pick one
+   * @param sql the statement, with its {@code FORMAT} clause
+   * @param settings ClickHouse settings sent as URL parameters; only ones the server knows (see
+   *     {@link #knownSettings()}), since an unknown setting fails the query
+   * @throws ClickHouseException when the server refuses or fails the query before sending rows, or
+   *     cannot be reached ({@link ClickHouseException#isTransient()})
+   */
+  public ClickHouseResponse execute(String queryId, String sql, Map<String, String> settings) {
+    Objects.requireNonNull(sql, "sql");
+    Objects.requireNonNull(settings, "settings");
+    Map<String, String> effective = new LinkedHashMap<>(settings);
+    if (!effective.containsKey(EXCEPTION_IN_FORMAT) && serverKnowsExceptionInFormat()) {
+      effective.put(EXCEPTION_IN_FORMAT, "0");
+    }
+    // With header authentication ClickHouse refuses a quota_key URL parameter (code 194).
+    String quotaKey = effective.remove(QUOTA_KEY);
+    return send(queryId, sql, effective, quotaKey, null);
+  }
+
+  /** How far a running query has got, or empty when the node runs no query with that id. */
+  public Optional<QueryProgress> progress(String queryId) {
+    List<List<String>> rows = rows(PROGRESS_SQL.formatted(quote(queryId)));
+    if (rows.isEmpty()) {
+      return Optional.empty();
+    }
+    List<String> row = rows.getFirst();
+    try {
+      double elapsedSeconds = Double.parseDouble(row.get(3));
+      return Optional.of(
+          new QueryProgress(
+              Long.parseLong(row.get(0)),
+              Long.parseLong(row.get(1)),
+              Long.parseLong(row.get(2)),
+              Duration.ofNanos(Math.round(elapsedSeconds * 1e9)),
+              Long.parseLong(row.get(4))));
+    } catch (IndexOutOfBoundsException | NumberFormatException e) {
+      throw new ClickHouseException("unexpected system.processes row: " + row, 0, false, e);
+    }
+  }
+
+  /**
+   * Kills the query and waits until it has stopped. The stream of the killed query then fails.
+   *
+   * @return whether a query with that id was running and is now stopped
+   */
+  public boolean kill(String queryId) {
+    // Each row is (kill_status, query_id, user, query); SYNC only answers once they are final.
+    return rows(KILL_SQL.formatted(quote(queryId))).stream()
+        .anyMatch(row -> !row.isEmpty() && row.getFirst().equals("finished"));
+  }
+
+  /** The server's version, e.g. {@code 18.16.1} or {@code 25.8.2.29}. */
+  public String version() {
+    List<List<String>> rows = rows(VERSION_SQL);
+    if (rows.isEmpty() || rows.getFirst().isEmpty()) {
+      throw new ClickHouseException("SELECT version() returned no row", 0, false);
+    }
+    return rows.getFirst().getFirst();
+  }
+
+  /** The names of all settings the server accepts; any other setting would fail a query. */
+  public Set<String> knownSettings() {
+    Set<String> names = new LinkedHashSet<>();
+    for (List<String> row : rows(SETTINGS_SQL)) {
+      if (!row.isEmpty()) {
+        names.add(row.getFirst());
+      }
+    }
+    return Set.copyOf(names);
+  }
+
+  /** Aborts the exchanges still open; the server cancels their queries when it notices. */
+  @Override
+  public void close() {
+    http.shutdownNow();
+  }
+
+  private boolean serverKnowsExceptionInFormat() {
+    Boolean known = serverKnowsExceptionInFormat;
+    if (known == null) {
+      // Racing first calls may both ask: the answer is the same and asking is cheap.
+      known = knownSettings().contains(EXCEPTION_IN_FORMAT);
+      serverKnowsExceptionInFormat = known;
+    }
+    return known;
+  }
+
+  private ClickHouseResponse send(
+      String queryId, String sql, Map<String, String> settings, String quotaKey, Duration timeout) {
+    HttpRequest.Builder request =
+        HttpRequest.newBuilder(uri(queryId, settings))
+            .header("Content-Type", "text/plain; charset=UTF-8")
+            .header("X-ClickHouse-User", endpoint.user())
+            .POST(HttpRequest.BodyPublishers.ofString(sql, StandardCharsets.UTF_8));
+    if (!endpoint.password().isEmpty()) {
+      request.header("X-ClickHouse-Key", endpoint.password());
+    }
+    if (quotaKey != null) {
+      request.header("X-ClickHouse-Quota", quotaKey);
+    }
+    if (timeout != null) {
+      request.timeout(timeout);
+    }
+    HttpResponse<InputStream> response = exchange(request.build());
+    Optional<String> exceptionCode = response.headers().firstValue("X-ClickHouse-Exception-Code");
+    if (response.statusCode() == 200 && exceptionCode.isEmpty()) {
+      InputStream body =
+          new TrailingExceptionDetector(
+              response.body(),
+              response.headers().firstValue("X-ClickHouse-Exception-Tag").orElse(null));
+      return new ClickHouseResponse(response.headers(), body);
+    }
+    throw failed(response, exceptionCode);
+  }
+
+  private HttpResponse<InputStream> exchange(HttpRequest request) {
+    for (int attempt = 1; ; attempt++) {
+      long sent = System.nanoTime();
+      try {
+        return http.send(request, HttpResponse.BodyHandlers.ofInputStream());
+      } catch (IOException e) {
+        if (attempt == 1 && isStaleConnection(e, System.nanoTime() - sent)) {
+          continue;
+        }
+        throw unreachable(e);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new ClickHouseException(
+            "interrupted while waiting for " + endpoint.url(), 0, true, e);
+      }
+    }
+  }
+
+  /**
+   * ClickHouse closes an idle keep-alive connection after 3 s by default, and the JDK's pool can
+   * hand out that connection just as it closes: the request then fails at once with no byte of
+   * answer (measured: about one request in ten after 3 s of idling). The JDK retries that case for
+   * idempotent methods only, and queries go as POST, so the one retry is done here. A connection
+   * cut after a while (a proxy's idle timeout under a long aggregate) is not retried: the query may
+   * still run under the same query_id.
+   */
+  private static boolean isStaleConnection(IOException e, long elapsedNanos) {
+    return elapsedNanos < STALE_CONNECTION_WINDOW.toNanos()
+        && !(e instanceof HttpTimeoutException)
+        && !hasCause(e, ConnectException.class);
+  }
+
+  private URI uri(String queryId, Map<String, String> settings) {
+    StringBuilder query = new StringBuilder();
+    if (queryId != null) {
+      appendParameter(query, "query_id", queryId);
+    }
+    if (endpoint.database() != null) {
+      appendParameter(query, "database", endpoint.database());
+    }
+    settings.forEach(
+        (name, value) -> {
+          if (!SETTING_NAME.matcher(name).matches() || RESERVED_PARAMETERS.contains(name)) {
+            throw new IllegalArgumentException("not a ClickHouse setting: " + name);
+          }
+          appendParameter(query, name, Objects.requireNonNull(value, name));
+        });
+    String base = endpoint.url().toString();
+    if (endpoint.url().getRawPath() == null || endpoint.url().getRawPath().isEmpty()) {
+      base += "/";
+    }
+    if (query.isEmpty()) {
+      return URI.create(base);
+    }
+    return URI.create(base + (base.contains("?") ? "&" : "?") + query);
+  }
+
+  private static void appendParameter(StringBuilder query, String name, String value) {
+    if (!query.isEmpty()) {
+      query.append('&');
+    }
+    query.append(encode(name)).append('=').append(encode(value));
+  }
+
+  // URLEncoder writes spaces as '+', which is form encoding; %20 means a space to every parser.
+  private static String encode(String text) {
+    return URLEncoder.encode(text, StandardCharsets.UTF_8).replace("+", "%20");
+  }
+
+  private ClickHouseException unreachable(IOException e) {
+    // Nothing was answered, so nothing of the query is known to have run: refused connections,
+    // timeouts and connections cut before the headers are all worth another try.
+    String reason =
+        e instanceof HttpConnectTimeoutException
+            ? "connect timeout"
+            : hasCause(e, ConnectException.class) ? "connection refused" : e.toString();
+    return new ClickHouseException(
+        "cannot reach ClickHouse at " + endpoint.url() + ": " + reason, 0, true, e);
+  }
+
+  private static boolean hasCause(Throwable e, Class<? extends Throwable> type) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (type.isInstance(t)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private ClickHouseException failed(
+      HttpResponse<InputStream> response, Optional<String> exceptionCode) {
+    String text;
+    try (InputStream body = response.body()) {
+      text = new String(body.readNBytes(ERROR_BODY_LIMIT), StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      text = "(error body unreadable: " + e + ")";
+    }
+    int status = response.statusCode();
+    ServerError error = ServerError.parse(text);
+    int code = error.code();
+    if (code == 0 && exceptionCode.isPresent()) {
+      try {
+        code = Integer.parseInt(exceptionCode.get().strip());
+      } catch (NumberFormatException e) {
+        // keep 0: the header was not a number
+      }
+    }
+    boolean transientFailure =
+        TRANSIENT_STATUSES.contains(status) || ServerError.isTransientCode(code);
+    String message =
+        error.code() > 0
+            ? "Code: " + code + ". " + error.message()
+            : "HTTP " + status + (text.isBlank() ? "" : ": " + text.strip());
+    return new ClickHouseException(message, code, transientFailure);
+  }
+
+  /** Runs a small internal query and reads its TabSeparated rows. */
+  private List<List<String>> rows(String sql) {
+    try (ClickHouseResponse response = send(null, sql, Map.of(), null, INTERNAL_QUERY_TIMEOUT);
+        BufferedReader reader =
+            new BufferedReader(new InputStreamReader(response.body(), StandardCharsets.UTF_8))) {
+      List<List<String>> rows = new ArrayList<>();
+      String line;
+      while ((line = reader.readLine()) != null) {
+        rows.add(TabSeparated.parseLine(line));
+      }
+      return rows;
+    } catch (IOException e) {
+      throw new ClickHouseException(
+          "reading the answer to an internal query failed: " + e, 0, true, e);
+    }
+  }
+
+  /** A ClickHouse string literal; backslash and quote escaped, so any text stays one literal. */
+  static String quote(String value) {
+    Objects.requireNonNull(value, "value");
+    StringBuilder literal = new StringBuilder(value.length() + 2).append('\'');
+    for (int i = 0; i < value.length(); i++) {
+      char c = value.charAt(i);
+      switch (c) {
+        case '\\' -> literal.append("\\\\");
+        case '\'' -> literal.append("\\'");
+        case '\n' -> literal.append("\\n");
+        case '\r' -> literal.append("\\r");
+        case '\t' -> literal.append("\\t");
+        case '\0' -> literal.append("\\0");
+        default -> literal.append(c);
+      }
+    }
+    return literal.append('\'').toString();
+  }
+
+  /** Reads ClickHouse's TabSeparated escaping, enough for the internal queries' answers. */
+  static final class TabSeparated {
+
+    private TabSeparated() {}
+
+    static List<String> parseLine(String line) {
+      List<String> fields = new ArrayList<>();
+      StringBuilder field = new StringBuilder();
+      for (int i = 0; i < line.length(); i++) {
+        char c = line.charAt(i);
+        if (c == '\t') {
+          fields.add(field.toString());
+          field.setLength(0);
+        } else if (c == '\\' && i + 1 < line.length()) {
+          char next = line.charAt(++i);
+          field.append(
+              switch (next) {
+                case 'n' -> '\n';
+                case 't' -> '\t';
+                case 'r' -> '\r';
+                case 'b' -> '\b';
+                case 'f' -> '\f';
+                case '0' -> '\0';
+                default -> next;
+              });
+        } else {
+          field.append(c);
+        }
+      }
+      fields.add(field.toString());
+      return fields;
+    }
+  }
+}

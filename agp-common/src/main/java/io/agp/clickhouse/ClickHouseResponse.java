@@ -1,0 +1,44 @@
+package io.agp.clickhouse;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.net.http.HttpHeaders;
+import java.util.Optional;
+
+/**
+ * The streamed answer to one query: the headers are in, the body is read as it arrives.
+ *
+ * <p>Reading {@link #body()} to its end either ends cleanly, meaning the result is complete, or
+ * throws: an {@link IOException} when the connection broke, a {@link ClickHouseException} when the
+ * server reported an error after it had started sending rows. Closing before the end aborts the
+ * exchange, and ClickHouse cancels the query when it notices.
+ */
+public final class ClickHouseResponse implements AutoCloseable {
+
+  private final HttpHeaders headers;
+  private final InputStream body;
+
+  ClickHouseResponse(HttpHeaders headers, InputStream body) {
+    this.headers = headers;
+    this.body = body;
+  }
+
+  /** The result bytes, exactly as ClickHouse wrote them in the requested format. */
+  public InputStream body() {
+    return body;
+  }
+
+  public Optional<String> header(String name) {
+    return headers.firstValue(name);
+  }
+
+  @Override
+  public void close() {
+    try {
+      body.close();
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot close ClickHouse response", e);
+    }
+  }
+}

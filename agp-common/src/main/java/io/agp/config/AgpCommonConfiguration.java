@@ -1,0 +1,33 @@
+package io.agp.config;
+
+import io.agp.execution.ExecutionRepository;
+import io.agp.results.ResultStore;
+import io.agp.results.ResultStoreProperties;
+import io.agp.results.ResultStores;
+import io.agp.tier.Tiers;
+import io.agp.tier.TiersProperties;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.jdbc.core.simple.JdbcClient;
+
+/** The beans every AGP app needs: the executions table, the tiers and the result store. */
+@Configuration(proxyBeanMethods = false)
+@EnableConfigurationProperties({TiersProperties.class, ResultStoreProperties.class})
+public class AgpCommonConfiguration {
+
+  @Bean
+  ExecutionRepository executionRepository(JdbcClient jdbc) {
+    return new ExecutionRepository(jdbc);
+  }
+
+  @Bean
+  Tiers tiers(TiersProperties properties) {
+    return new Tiers(properties);
+  }
+
+  @Bean(destroyMethod = "close")
+  ResultStore resultStore(ResultStoreProperties properties) {
+    return ResultStores.open(properties.locationUri(), properties.s3().options());
+  }
+}

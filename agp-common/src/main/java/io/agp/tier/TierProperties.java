@@ -1,0 +1,46 @@
+package io.agp.tier;
+
+import jakarta.validation.Valid;
+import jakarta.validation.constraints.Min;
+import jakarta.validation.constraints.NotBlank;
+import jakarta.validation.constraints.NotNull;
+import java.net.URI;
+import java.time.Duration;
+import java.util.Map;
+import org.springframework.boot.context.properties.bind.DefaultValue;
+import org.springframework.util.unit.DataSize;
+
+/**
+ * One tier: where and how its queries run. Bound from {@code agp.tiers.<name>}.
+ *
+ * @param clickhouse the ClickHouse server (or load balancer of a cluster) that runs the tier
+ * @param settings ClickHouse settings sent with each query, e.g. max_threads or max_memory_usage
+ * @param concurrency executions one worker process runs at once for this tier
+ * @param maxAttempts attempts before an execution whose worker keeps dying is FAILED
+ * @param lease how long a claim stays valid without a heartbeat; a worker renews it at a third
+ * @param maxRunTime bound on a query's run time, sent as max_execution_time unless settings say
+ * @param resultTtl how long a stored result stays downloadable
+ * @param maxResultSize a larger result fails its execution instead of filling the store
+ */
+public record TierProperties(
+    @DefaultValue @Valid ClickHouse clickhouse,
+    @DefaultValue Map<String, String> settings,
+    @DefaultValue("4") @Min(1) int concurrency,
+    @DefaultValue("3") @Min(1) int maxAttempts,
+    @DefaultValue("30s") @NotNull Duration lease,
+    @DefaultValue("1h") @NotNull Duration maxRunTime,
+    @DefaultValue("24h") @NotNull Duration resultTtl,
+    @DefaultValue("10GB") @NotNull DataSize maxResultSize) {
+
+  /**
+   * @param url the HTTP interface, e.g. http://clickhouse:8123
+   * @param database database for unqualified table names
+   * @param connectTimeout bound on opening a connection; a timeout counts as a transient failure
+   */
+  public record ClickHouse(
+      @DefaultValue("http://localhost:8123") @NotNull URI url,
+      @DefaultValue("default") @NotBlank String user,
+      @DefaultValue("") String password,
+      @DefaultValue("default") @NotBlank String database,
+      @DefaultValue("5s") @NotNull Duration connectTimeout) {}
+}

@@ -1,0 +1,31 @@
+package io.agp.tier;
+
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+
+/** The configured tiers. */
+public final class Tiers {
+
+  private final Map<String, TierProperties> byName;
+
+  public Tiers(TiersProperties properties) {
+    if (properties.tiers().isEmpty()) {
+      throw new IllegalStateException("no tier configured: set agp.tiers.<name>.clickhouse.url");
+    }
+    this.byName = new TreeMap<>(properties.tiers());
+  }
+
+  public Optional<TierProperties> find(String name) {
+    return Optional.ofNullable(byName.get(name));
+  }
+
+  public TierProperties get(String name) {
+    return find(name).orElseThrow(() -> new UnknownTierException(name, names()));
+  }
+
+  public Set<String> names() {
+    return byName.keySet();
+  }
+}

@@ -1,0 +1,65 @@
+package io.agp.it;
+
+import io.agp.api.ApiApplication;
+import io.agp.testkit.ClickHouseTestServer;
+import io.agp.testkit.PostgresTestServer;
+import io.agp.worker.WorkerApplication;
+import java.net.URI;
+import java.util.HashMap;
+import java.util.Map;
+import org.springframework.boot.builder.SpringApplicationBuilder;
+import org.springframework.boot.web.server.context.WebServerApplicationContext;
+import org.springframework.context.ConfigurableApplicationContext;
+
+/**
+ * The API and a worker, each its own Spring application as in production, in this JVM against
+ * the real test servers and a database of their own.
+ */
+final class AgpStack implements AutoCloseable {
+
+  private final ConfigurableApplicationContext api;
+  private final ConfigurableApplicationContext worker;
+  private final String jdbcUrl;
+
+  private AgpStack(
+      ConfigurableApplicationContext api, ConfigurableApplicationContext worker, String jdbcUrl) {
+    this.api = api;
+    this.worker = worker;
+    this.jdbcUrl = jdbcUrl;
+  }
+
+  /** Starts both apps; {@code extra} adds or overrides properties (e.g. the result store). */
+  static AgpStack start(Map<String, Object> extra) {
+    PostgresTestServer postgres = PostgresTestServer.shared();
+    String jdbcUrl = postgres.newDatabase();
+    Map<String, Object> properties = new HashMap<>();
+    properties.put("spring.datasource.url", jdbcUrl);
+    properties.put("spring.datasource.username", postgres.user());
+    properties.put("spring.datasource.password", postgres.password());
+    properties.put(
+        "agp.tiers.default.clickhouse.url", ClickHouseTestServer.shared().httpUrl().toString());
+    properties.put("server.port", "0");
+    properties.put("agp.worker.poll-interval", "100ms");
+    properties.putAll(extra);
+    ConfigurableApplicationContext api =
+        new SpringApplicationBuilder(ApiApplication.class).properties(properties).run();
+    ConfigurableApplicationContext worker =
+        new SpringApplicationBuilder(WorkerApplication.class).properties(properties).run();
+    return new AgpStack(api, worker, jdbcUrl);
+  }
+
+  URI apiUrl(String path) {
+    int port = ((WebServerApplicationContext) api).getWebServer().getPort();
+    return URI.create("http://localhost:" + port + path);
+  }
+
+  String jdbcUrl() {
+    return jdbcUrl;
+  }
+
+  @Override
+  public void close() {
+    worker.close();
+    api.close();
+  }
+}

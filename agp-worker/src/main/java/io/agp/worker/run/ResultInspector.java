@@ -1,0 +1,172 @@
+package io.agp.worker.run;
+
+import io.agp.execution.ResultFormat;
+import io.agp.execution.ResultMetadata.Column;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import tools.jackson.core.JsonParser;
+import tools.jackson.core.JsonToken;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * Learns the row count and the columns of a result from the bytes as they stream past, without
+ * holding more than a small head and tail of them.
+ */
+final class ResultInspector {
+
+  private static final int HEAD_LIMIT = 64 * 1024;
+  private static final int TAIL_LIMIT = 4 * 1024;
+  private static final Pattern JSON_ROWS = Pattern.compile("\"rows\"\\s*:\\s*(\\d+)");
+  private static final JsonMapper JSON = JsonMapper.builder().build();
+
+  private final ResultFormat format;
+  private final byte[] head = new byte[HEAD_LIMIT];
+  private int headLength;
+  private final byte[] tail = new byte[TAIL_LIMIT];
+  private long total;
+  private long newlines;
+  private boolean inQuotes;
+
+  ResultInspector(ResultFormat format) {
+    this.format = format;
+  }
+
+  void accept(byte[] buffer, int offset, int length) {
+    if (headLength < HEAD_LIMIT) {
+      int n = Math.min(length, HEAD_LIMIT - headLength);
+      System.arraycopy(buffer, offset, head, headLength, n);
+      headLength += n;
+    }
+    int end = offset + length;
+    if (isCsv()) {
+      for (int i = offset; i < end; i++) {
+        byte b = buffer[i];
+        // CSV quotes strings that may hold raw line breaks; a doubled quote toggles twice.
+        if (b == '"') {
+          inQuotes = !inQuotes;
+        } else if (b == '\n' && !inQuotes) {
+          newlines++;
+        }
+      }
+    } else {
+      for (int i = offset; i < end; i++) {
+        if (buffer[i] == '\n') {
+          newlines++;
+        }
+      }
+    }
+    for (int i = Math.max(offset, end - TAIL_LIMIT); i < end; i++) {
+      tail[(int) ((total + i - offset) % TAIL_LIMIT)] = buffer[i];
+    }
+    total += length;
+  }
+
+  long bytes() {
+    return total;
+  }
+
+  /** Rows in the result; -1 when the format does not tell. */
+  long rows() {
+    return switch (format) {
+      case JSON -> jsonRows();
+      case JSONEachRow, CSV, TSV -> newlines;
+      case CSVWithNames, TSVWithNames -> Math.max(0, newlines - 1);
+      case TSVWithNamesAndTypes -> Math.max(0, newlines - 2);
+    };
+  }
+
+  /** Column names, and types where the format carries them. */
+  List<Column> columns() {
+    return switch (format) {
+      case JSON -> jsonColumns();
+      case CSVWithNames -> headerLine(0, ",").stream().map(n -> new Column(unquote(n), "")).toList();
+      case TSVWithNames -> headerLine(0, "\t").stream().map(n -> new Column(n, "")).toList();
+      case TSVWithNamesAndTypes -> {
+        List<String> names = headerLine(0, "\t");
+        List<String> types = headerLine(1, "\t");
+        List<Column> columns = new ArrayList<>();
+        for (int i = 0; i < names.size(); i++) {
+          columns.add(new Column(names.get(i), i < types.size() ? types.get(i) : ""));
+        }
+        yield columns;
+      }
+      case JSONEachRow, CSV, TSV -> List.of();
+    };
+  }
+
+  private boolean isCsv() {
+    return format == ResultFormat.CSV || format == ResultFormat.CSVWithNames;
+  }
+
+  private long jsonRows() {
+    Matcher matcher = JSON_ROWS.matcher(tailText());
+    long rows = -1;
+    while (matcher.find()) {
+      rows = Long.parseLong(matcher.group(1));
+    }
+    return rows;
+  }
+
+  private List<Column> jsonColumns() {
+    List<Column> columns = new ArrayList<>();
+    // The head may end in the middle of the data: read tokens only as far as the meta array.
+    try (JsonParser parser = JSON.createParser(Arrays.copyOf(head, headLength))) {
+      if (parser.nextToken() != JsonToken.START_OBJECT
+          || parser.nextToken() != JsonToken.PROPERTY_NAME
+          || !"meta".equals(parser.currentName())
+          || parser.nextToken() != JsonToken.START_ARRAY) {
+        return List.of();
+      }
+      while (parser.nextToken() == JsonToken.START_OBJECT) {
+        String name = null;
+        String type = null;
+        while (parser.nextToken() == JsonToken.PROPERTY_NAME) {
+          String field = parser.currentName();
+          parser.nextToken();
+          if ("name".equals(field)) {
+            name = parser.getString();
+          } else if ("type".equals(field)) {
+            type = parser.getString();
+          } else {
+            parser.skipChildren();
+          }
+        }
+        columns.add(new Column(name, type));
+      }
+      return columns;
+    } catch (RuntimeException e) {
+      // A meta section longer than the head: the result is still good, only unlabelled.
+      return columns;
+    }
+  }
+
+  private List<String> headerLine(int index, String separator) {
+    String text = new String(head, 0, headLength, StandardCharsets.UTF_8);
+    String[] lines = text.split("\n", index + 2);
+    if (lines.length <= index + 1 && !text.endsWith("\n")) {
+      return List.of();
+    }
+    return List.of(lines[index].split(separator, -1));
+  }
+
+  private static String unquote(String name) {
+    if (name.length() >= 2 && name.startsWith("\"") && name.endsWith("\"")) {
+      return name.substring(1, name.length() - 1).replace("\"\"", "\"");
+    }
+    return name;
+  }
+
+  private String tailText() {
+    int length = (int) Math.min(total, TAIL_LIMIT);
+    byte[] ordered = new byte[length];
+    long start = total - length;
+    for (int i = 0; i < length; i++) {
+      ordered[i] = tail[(int) ((start + i) % TAIL_LIMIT)];
+    }
+    return new String(ordered, StandardCharsets.UTF_8);
+  }
+}

@@ -1,0 +1,89 @@
+package io.agp.worker.run;
+
+import io.agp.clickhouse.ClickHouseClient;
+import io.agp.clickhouse.ClickHouseEndpoint;
+import io.agp.execution.ExecutionRepository;
+import io.agp.results.ResultStore;
+import io.agp.tier.TierProperties;
+import io.agp.tier.Tiers;
+import io.agp.worker.WorkerProperties;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.context.SmartLifecycle;
+
+/**
+ * The tier pools of this worker process, started with the application and stopped gracefully:
+ * claiming stops at once, running executions get the shutdown grace, and whatever still runs after
+ * it goes back to PENDING for another worker.
+ */
+public final class WorkerPools implements SmartLifecycle {
+
+  private static final Logger log = LoggerFactory.getLogger(WorkerPools.class);
+
+  private final List<TierPool> pools = new ArrayList<>();
+  private final WorkerProperties properties;
+  private volatile boolean running;
+
+  public WorkerPools(
+      WorkerProperties properties,
+      Tiers tiers,
+      ExecutionRepository executions,
+      ResultStore results,
+      Clock clock) {
+    this.properties = properties;
+    ExecutionRunner runner =
+        new ExecutionRunner(executions, results, properties.retryBackoff(), clock);
+    TierPool.PoolContext context =
+        new TierPool.PoolContext(
+            properties.workerId(), executions, runner, properties.pollInterval());
+    List<String> served = properties.tiers().isEmpty() ? List.copyOf(tiers.names()) : properties.tiers();
+    for (String name : served) {
+      TierProperties tier = tiers.get(name);
+      pools.add(new TierPool(name, tier, clickhouse(tier), context));
+    }
+  }
+
+  public List<TierPool> pools() {
+    return List.copyOf(pools);
+  }
+
+  @Override
+  public void start() {
+    pools.forEach(TierPool::start);
+    running = true;
+    log.info(
+        "worker {} serves tiers {}",
+        properties.workerId(),
+        pools.stream().map(TierPool::tier).toList());
+  }
+
+  @Override
+  public void stop() {
+    pools.forEach(TierPool::stopClaiming);
+    long deadline = System.nanoTime() + properties.shutdownGrace().toNanos();
+    for (TierPool pool : pools) {
+      long left = Math.max(0, deadline - System.nanoTime());
+      if (!pool.awaitRunning(Duration.ofNanos(left))) {
+        pool.requeueAll(Duration.ZERO);
+      }
+    }
+    pools.forEach(TierPool::close);
+    running = false;
+  }
+
+  @Override
+  public boolean isRunning() {
+    return running;
+  }
+
+  private static ClickHouseClient clickhouse(TierProperties tier) {
+    TierProperties.ClickHouse ch = tier.clickhouse();
+    return new ClickHouseClient(
+        new ClickHouseEndpoint(ch.url(), ch.user(), ch.password(), ch.database()),
+        ch.connectTimeout());
+  }
+}
