@@ -21,6 +21,8 @@ import org.springframework.util.unit.DataSize;
  * @param maxRunTime bound on a query's run time, sent as max_execution_time unless settings say
  * @param resultTtl how long a stored result stays downloadable
  * @param maxResultSize a larger result fails its execution instead of filling the store
+ * @param sendQuotaKey send the execution's creator as ClickHouse quota key; the ClickHouse user's
+ *     quota must then be keyed by client key, or ClickHouse refuses the queries
  */
 public record TierProperties(
     @DefaultValue @Valid ClickHouse clickhouse,
@@ -30,7 +32,8 @@ public record TierProperties(
     @DefaultValue("30s") @NotNull Duration lease,
     @DefaultValue("1h") @NotNull Duration maxRunTime,
     @DefaultValue("24h") @NotNull Duration resultTtl,
-    @DefaultValue("10GB") @NotNull DataSize maxResultSize) {
+    @DefaultValue("10GB") @NotNull DataSize maxResultSize,
+    @DefaultValue("false") boolean sendQuotaKey) {
 
   /**
    * @param url the HTTP interface, e.g. http://clickhouse:8123

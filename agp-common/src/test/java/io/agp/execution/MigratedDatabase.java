@@ -20,8 +20,7 @@ record MigratedDatabase(
     HikariDataSource dataSource = new HikariDataSource(config);
     Flyway.configure().dataSource(dataSource).locations("classpath:db/migration").load().migrate();
     JdbcClient jdbc = JdbcClient.create(dataSource);
-    return new MigratedDatabase(
-        dataSource, jdbc, new ExecutionRepository(jdbc));
+    return new MigratedDatabase(dataSource, jdbc, new ExecutionRepository(jdbc));
   }
 
   @Override

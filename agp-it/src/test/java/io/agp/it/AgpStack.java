@@ -12,8 +12,8 @@ import org.springframework.boot.web.server.context.WebServerApplicationContext;
 import org.springframework.context.ConfigurableApplicationContext;
 
 /**
- * The API and a worker, each its own Spring application as in production, in this JVM against
- * the real test servers and a database of their own.
+ * The API and a worker, each its own Spring application as in production, in this JVM against the
+ * real test servers and a database of their own.
  */
 final class AgpStack implements AutoCloseable {
 
@@ -41,10 +41,15 @@ final class AgpStack implements AutoCloseable {
     properties.put("server.port", "0");
     properties.put("agp.worker.poll-interval", "100ms");
     properties.putAll(extra);
+    // As command-line arguments: they outrank every configuration file, as an operator's would.
+    String[] args =
+        properties.entrySet().stream()
+            .map(e -> "--" + e.getKey() + "=" + e.getValue())
+            .toArray(String[]::new);
     ConfigurableApplicationContext api =
-        new SpringApplicationBuilder(ApiApplication.class).properties(properties).run();
+        new SpringApplicationBuilder(ApiApplication.class).run(args);
     ConfigurableApplicationContext worker =
-        new SpringApplicationBuilder(WorkerApplication.class).properties(properties).run();
+        new SpringApplicationBuilder(WorkerApplication.class).run(args);
     return new AgpStack(api, worker, jdbcUrl);
   }
 

@@ -64,7 +64,9 @@ final class ApiClient {
     try {
       HttpResponse<String> response =
           http.send(
-              HttpRequest.newBuilder(request, (n, v) -> true).timeout(Duration.ofSeconds(70)).build(),
+              HttpRequest.newBuilder(request, (n, v) -> true)
+                  .timeout(Duration.ofSeconds(70))
+                  .build(),
               HttpResponse.BodyHandlers.ofString());
       String contentType = response.headers().firstValue("Content-Type").orElse("");
       JsonNode json = contentType.contains("json") ? JSON.readTree(response.body()) : null;

@@ -37,7 +37,9 @@ abstract class EndToEndTestBase {
   @Test
   void runsAQueryAndServesItsResult() throws Exception {
     ApiClient.Reply created =
-        client.postSql("/v1/async/executions", "SELECT number, toString(number) AS s FROM system.numbers LIMIT 5");
+        client.postSql(
+            "/v1/async/executions",
+            "SELECT number, toString(number) AS s FROM system.numbers LIMIT 5");
 
     assertThat(created.status()).isEqualTo(201);
     assertThat(created.location()).matches("/v1/async/executions/\\d+");
@@ -55,25 +57,30 @@ abstract class EndToEndTestBase {
 
     HttpResponse<InputStream> download = client.download(created.location() + "/result");
     assertThat(download.statusCode()).isEqualTo(200);
-    assertThat(download.headers().firstValue("Content-Type")).hasValueSatisfying(v -> assertThat(v).startsWith("application/json"));
+    assertThat(download.headers().firstValue("Content-Type"))
+        .hasValueSatisfying(v -> assertThat(v).startsWith("application/json"));
     byte[] body;
     try (InputStream in = download.body()) {
       body = in.readAllBytes();
     }
     assertThat((long) body.length).isEqualTo(done.get("result").get("bytes").asLong());
-    JsonNode result = JsonMapper.builder().build().readTree(new String(body, StandardCharsets.UTF_8));
+    JsonNode result =
+        JsonMapper.builder().build().readTree(new String(body, StandardCharsets.UTF_8));
     assertThat(result.get("rows").asInt()).isEqualTo(5);
     assertThat(result.get("data").get(4).get("s").asString()).isEqualTo("4");
   }
 
   @Test
   void aFailingQueryEndsFailedWithClickHousesMessage() {
-    ApiClient.Reply created = client.postSql("/v1/async/executions", "SELECT * FROM no_such_table_here");
+    ApiClient.Reply created =
+        client.postSql("/v1/async/executions", "SELECT * FROM no_such_table_here");
 
     JsonNode done = awaitEnd(created.location());
 
     assertThat(done.get("status").asString()).isEqualTo("FAILED");
-    assertThat(done.get("error").asString()).contains("no_such_table_here").contains("doesn't exist");
+    assertThat(done.get("error").asString())
+        .contains("no_such_table_here")
+        .contains("doesn't exist");
     assertThat(done.has("result")).isFalse();
     assertThat(client.get(created.location() + "/result").status()).isEqualTo(404);
   }

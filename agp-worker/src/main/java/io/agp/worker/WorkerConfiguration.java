@@ -3,8 +3,10 @@ package io.agp.worker;
 import io.agp.execution.ExecutionRepository;
 import io.agp.results.ResultStore;
 import io.agp.tier.Tiers;
+import io.agp.worker.run.ExecutionNotifications;
 import io.agp.worker.run.WorkerPools;
 import java.time.Clock;
+import org.springframework.beans.factory.annotation.Value;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
@@ -24,5 +26,15 @@ class WorkerConfiguration {
       ResultStore results,
       Clock clock) {
     return new WorkerPools(properties, tiers, executions, results, clock);
+  }
+
+  @Bean
+  ExecutionNotifications executionNotifications(
+      WorkerPools pools,
+      @Value("${spring.datasource.url}") String url,
+      @Value("${spring.datasource.username:}") String user,
+      @Value("${spring.datasource.password:}") String password) {
+    return new ExecutionNotifications(
+        new ExecutionNotifications.Target(url, user, password), pools);
   }
 }

@@ -118,9 +118,7 @@ class ExecutionController {
     }
     String tierName = request.tier() == null ? properties.defaultTier() : request.tier();
     TierProperties tier =
-        tiers
-            .find(tierName)
-            .orElseThrow(() -> new UnknownTierException(tierName, tiers.names()));
+        tiers.find(tierName).orElseThrow(() -> new UnknownTierException(tierName, tiers.names()));
     ResultFormat format =
         request.format() == null
             ? ResultFormat.DEFAULT
@@ -129,8 +127,7 @@ class ExecutionController {
                     () ->
                         new InvalidRequestException(
                             "format", "unknown format '" + request.format() + "'"));
-    Map<String, String> parameters =
-        request.parameters() == null ? Map.of() : request.parameters();
+    Map<String, String> parameters = request.parameters() == null ? Map.of() : request.parameters();
     String hash = QueryHash.of(sql, format.name(), parameters);
     String queryId = request.queryId() == null ? hash : request.queryId().strip();
     if (queryId.isEmpty() || queryId.length() > 256) {
@@ -154,7 +151,8 @@ class ExecutionController {
               .body(ExecutionView.of(created.execution(), false));
       case CreateOutcome.Collapsed collapsed ->
           ResponseEntity.ok(ExecutionView.of(collapsed.execution(), true));
-      case CreateOutcome.Conflict conflict -> throw new QueryIdConflictException(conflict.execution());
+      case CreateOutcome.Conflict conflict ->
+          throw new QueryIdConflictException(conflict.execution());
     };
   }
 

@@ -66,8 +66,7 @@ record ExecutionView(
       long rows, long bytes, long totalRows, long elapsedMs, long memoryBytes, Double percent) {
 
     static ProgressView of(Progress p) {
-      Double percent =
-          p.totalRows() > 0 ? Math.min(100.0, 100.0 * p.rows() / p.totalRows()) : null;
+      Double percent = p.totalRows() > 0 ? Math.min(100.0, 100.0 * p.rows() / p.totalRows()) : null;
       return new ProgressView(
           p.rows(), p.bytes(), p.totalRows(), p.elapsedMillis(), p.memoryBytes(), percent);
     }

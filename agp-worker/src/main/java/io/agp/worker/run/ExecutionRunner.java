@@ -1,5 +1,6 @@
 package io.agp.worker.run;
 
+import io.agp.clickhouse.ClickHouseClient;
 import io.agp.clickhouse.ClickHouseException;
 import io.agp.clickhouse.ClickHouseResponse;
 import io.agp.execution.Execution;
@@ -70,7 +71,8 @@ final class ExecutionRunner {
       if (!executions.complete(lease, stored, tier.resultTtl())) {
         // Lost between the end of the stream and now: the object must not outlive the attempt.
         deleteQuietly(key);
-        log.info("execution {} attempt {} lost before completion", lease.executionId(), lease.attempt());
+        log.info(
+            "execution {} attempt {} lost before completion", lease.executionId(), lease.attempt());
       }
     } catch (ClickHouseException e) {
       handleQueryFailure(run, e, inspector.bytes() == 0);
@@ -84,7 +86,8 @@ final class ExecutionRunner {
     }
   }
 
-  private void handleQueryFailure(RunningExecution run, ClickHouseException e, boolean nothingRead) {
+  private void handleQueryFailure(
+      RunningExecution run, ClickHouseException e, boolean nothingRead) {
     if (run.isLost()) {
       return;
     }
@@ -124,7 +127,9 @@ final class ExecutionRunner {
     Map<String, String> settings = new LinkedHashMap<>();
     settings.put("max_execution_time", Long.toString(tier.maxRunTime().toSeconds()));
     settings.putAll(tier.settings());
-    settings.put("quota_key", run.claimed().execution().createdBy());
+    if (tier.sendQuotaKey()) {
+      settings.put(ClickHouseClient.QUOTA_KEY, run.claimed().execution().createdBy());
+    }
     run.claimed().parameters().forEach((name, value) -> settings.put("param_" + name, value));
     return settings;
   }

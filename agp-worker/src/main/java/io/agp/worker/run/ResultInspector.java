@@ -83,7 +83,8 @@ final class ResultInspector {
   List<Column> columns() {
     return switch (format) {
       case JSON -> jsonColumns();
-      case CSVWithNames -> headerLine(0, ",").stream().map(n -> new Column(unquote(n), "")).toList();
+      case CSVWithNames ->
+          headerLine(0, ",").stream().map(n -> new Column(unquote(n), "")).toList();
       case TSVWithNames -> headerLine(0, "\t").stream().map(n -> new Column(n, "")).toList();
       case TSVWithNamesAndTypes -> {
         List<String> names = headerLine(0, "\t");

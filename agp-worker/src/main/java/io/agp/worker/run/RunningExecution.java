@@ -56,7 +56,8 @@ final class RunningExecution {
       return;
     }
     lost = true;
-    log.info("execution {} attempt {} abandoned: {}", lease().executionId(), lease().attempt(), reason);
+    log.info(
+        "execution {} attempt {} abandoned: {}", lease().executionId(), lease().attempt(), reason);
     try {
       clickhouse.kill(lease().clickHouseQueryId());
     } catch (RuntimeException e) {

@@ -92,6 +92,14 @@ public final class TierPool {
     }
   }
 
+  /** An execution was cancelled: if it runs here, stop it now rather than at the heartbeat. */
+  void cancelled(long executionId) {
+    RunningExecution run = running.get(executionId);
+    if (run != null) {
+      run.abandon("cancelled");
+    }
+  }
+
   /** Executions of this pool that run right now. */
   public int runningCount() {
     return running.size();

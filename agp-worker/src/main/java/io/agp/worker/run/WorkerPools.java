@@ -40,7 +40,8 @@ public final class WorkerPools implements SmartLifecycle {
     TierPool.PoolContext context =
         new TierPool.PoolContext(
             properties.workerId(), executions, runner, properties.pollInterval());
-    List<String> served = properties.tiers().isEmpty() ? List.copyOf(tiers.names()) : properties.tiers();
+    List<String> served =
+        properties.tiers().isEmpty() ? List.copyOf(tiers.names()) : properties.tiers();
     for (String name : served) {
       TierProperties tier = tiers.get(name);
       pools.add(new TierPool(name, tier, clickhouse(tier), context));

@@ -1,0 +1,99 @@
+package io.agp.worker.run;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.agp.execution.ResultFormat;
+import io.agp.execution.ResultMetadata.Column;
+import java.nio.charset.StandardCharsets;
+import org.junit.jupiter.api.Test;
+
+class ResultInspectorTest {
+
+  @Test
+  void readsColumnsAndRowCountOfClickHouseJson() {
+    String body =
+        """
+        {
+        	"meta":
+        	[
+        		{
+        			"name": "number",
+        			"type": "UInt64"
+        		},
+        		{
+        			"name": "s",
+        			"type": "String"
+        		}
+        	],
+
+        	"data":
+        	[
+        		{"number": "0", "s": "rows: 7"},
+        		{"number": "1", "s": "1"}
+        	],
+
+        	"rows": 2,
+
+        	"rows_before_limit_at_least": 2,
+
+        	"statistics": {"elapsed": 0.001, "rows_read": 2, "bytes_read": 16}
+        }
+        """;
+
+    ResultInspector inspector = inspect(ResultFormat.JSON, body, 7);
+
+    assertThat(inspector.rows()).isEqualTo(2);
+    assertThat(inspector.columns())
+        .containsExactly(new Column("number", "UInt64"), new Column("s", "String"));
+    assertThat(inspector.bytes()).isEqualTo(body.getBytes(StandardCharsets.UTF_8).length);
+  }
+
+  @Test
+  void countsCsvRowsWithLineBreaksInsideQuotedStrings() {
+    String body = "\"id\",\"text\"\n1,\"two\nlines\"\n2,\"say \"\"hi\"\"\"\n3,\"x\"\n";
+
+    ResultInspector inspector = inspect(ResultFormat.CSVWithNames, body, 3);
+
+    assertThat(inspector.rows()).isEqualTo(3);
+    assertThat(inspector.columns()).containsExactly(new Column("id", ""), new Column("text", ""));
+  }
+
+  @Test
+  void readsNamesAndTypesOfTsvWithNamesAndTypes() {
+    String body = "a\tb\nUInt8\tString\n1\tx\n2\ty\n";
+
+    ResultInspector inspector = inspect(ResultFormat.TSVWithNamesAndTypes, body, 5);
+
+    assertThat(inspector.rows()).isEqualTo(2);
+    assertThat(inspector.columns())
+        .containsExactly(new Column("a", "UInt8"), new Column("b", "String"));
+  }
+
+  @Test
+  void countsOneRowPerLineOfJsonEachRow() {
+    ResultInspector inspector =
+        inspect(ResultFormat.JSONEachRow, "{\"a\":\"x\\ny\"}\n{\"a\":2}\n{\"a\":3}\n", 4);
+
+    assertThat(inspector.rows()).isEqualTo(3);
+    assertThat(inspector.columns()).isEmpty();
+  }
+
+  @Test
+  void anEmptyResultHasNoRows() {
+    assertThat(inspect(ResultFormat.TSVWithNames, "a\n", 1).rows()).isZero();
+    assertThat(inspect(ResultFormat.CSV, "", 1).rows()).isZero();
+  }
+
+  /** Feeds the body in chunks of {@code chunk} bytes, as a network stream would. */
+  private static ResultInspector inspect(ResultFormat format, String body, int chunk) {
+    ResultInspector inspector = new ResultInspector(format);
+    byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+    for (int offset = 0; offset < bytes.length; offset += chunk) {
+      byte[] padded = new byte[chunk + 4];
+      int n = Math.min(chunk, bytes.length - offset);
+      System.arraycopy(bytes, offset, padded, 2, n);
+      inspector.accept(padded, 2, n);
+    }
+    return inspector;
+  }
+}
