@@ -7,7 +7,6 @@ import io.agp.worker.WorkerApplication;
 import java.net.URI;
 import java.util.HashMap;
 import java.util.Map;
-import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.boot.web.server.context.WebServerApplicationContext;
 import org.springframework.context.ConfigurableApplicationContext;
 
@@ -46,10 +45,8 @@ final class AgpStack implements AutoCloseable {
         properties.entrySet().stream()
             .map(e -> "--" + e.getKey() + "=" + e.getValue())
             .toArray(String[]::new);
-    ConfigurableApplicationContext api =
-        new SpringApplicationBuilder(ApiApplication.class).run(args);
-    ConfigurableApplicationContext worker =
-        new SpringApplicationBuilder(WorkerApplication.class).run(args);
+    ConfigurableApplicationContext api = ApiApplication.builder().run(args);
+    ConfigurableApplicationContext worker = WorkerApplication.builder().run(args);
     return new AgpStack(api, worker, jdbcUrl);
   }
 

@@ -1,8 +1,8 @@
 package io.agp.worker;
 
 import io.agp.config.AgpCommonConfiguration;
-import org.springframework.boot.SpringApplication;
 import org.springframework.boot.autoconfigure.SpringBootApplication;
+import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.boot.context.properties.ConfigurationPropertiesScan;
 import org.springframework.context.annotation.Import;
 
@@ -13,6 +13,15 @@ import org.springframework.context.annotation.Import;
 public class WorkerApplication {
 
   public static void main(String[] args) {
-    SpringApplication.run(WorkerApplication.class, args);
+    builder().run(args);
+  }
+
+  /**
+   * The application, reading {@code agp-worker.yaml} and then {@code application.yaml}: each app's
+   * own file has its own name, so that the three can share one classpath (the local mode, tests).
+   */
+  public static SpringApplicationBuilder builder() {
+    return new SpringApplicationBuilder(WorkerApplication.class)
+        .properties("spring.config.name=agp-worker,application");
   }
 }

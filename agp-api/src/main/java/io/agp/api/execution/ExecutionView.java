@@ -72,6 +72,7 @@ record ExecutionView(
     }
   }
 
+  @JsonInclude(JsonInclude.Include.NON_NULL)
   record ResultView(
       long rows,
       long bytes,
