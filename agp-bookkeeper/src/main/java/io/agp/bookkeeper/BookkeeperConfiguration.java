@@ -1,0 +1,95 @@
+package io.agp.bookkeeper;
+
+import io.agp.bookkeeper.expiry.ExecutionExpirer;
+import io.agp.bookkeeper.orphans.OrphanSweeper;
+import io.agp.bookkeeper.queue.QueueMetrics;
+import io.agp.bookkeeper.rescue.DeadExecutionRequeuer;
+import io.agp.bookkeeper.secrets.ParameterWiper;
+import io.agp.execution.MaintenanceRepository;
+import io.agp.results.ResultStore;
+import io.agp.tier.TierClickHouseClients;
+import io.agp.tier.Tiers;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.jdbc.core.simple.JdbcClient;
+
+@Configuration(proxyBeanMethods = false)
+class BookkeeperConfiguration {
+
+  @Bean
+  Clock clock() {
+    return Clock.systemUTC();
+  }
+
+  @Bean
+  MaintenanceRepository maintenanceRepository(JdbcClient jdbc) {
+    return new MaintenanceRepository(jdbc);
+  }
+
+  @Bean(destroyMethod = "close")
+  TierClickHouseClients tierClickHouseClients(Tiers tiers) {
+    return new TierClickHouseClients(tiers);
+  }
+
+  @Bean
+  DeadExecutionRequeuer deadExecutionRequeuer(
+      MaintenanceRepository maintenance,
+      TierClickHouseClients clickhouse,
+      BookkeeperProperties properties,
+      MeterRegistry meters) {
+    return new DeadExecutionRequeuer(maintenance, clickhouse, properties.rescue(), meters);
+  }
+
+  @Bean
+  ExecutionExpirer executionExpirer(
+      MaintenanceRepository maintenance,
+      ResultStore results,
+      BookkeeperProperties properties,
+      Clock clock,
+      MeterRegistry meters) {
+    return new ExecutionExpirer(maintenance, results, properties.expiry(), clock, meters);
+  }
+
+  @Bean
+  OrphanSweeper orphanSweeper(
+      MaintenanceRepository maintenance,
+      ResultStore results,
+      BookkeeperProperties properties,
+      Clock clock,
+      MeterRegistry meters) {
+    return new OrphanSweeper(maintenance, results, properties.orphans(), clock, meters);
+  }
+
+  @Bean
+  ParameterWiper parameterWiper(
+      MaintenanceRepository maintenance, BookkeeperProperties properties) {
+    return new ParameterWiper(maintenance, properties.secrets());
+  }
+
+  @Bean
+  QueueMetrics queueMetrics(MaintenanceRepository maintenance, Tiers tiers, MeterRegistry meters) {
+    return new QueueMetrics(maintenance, tiers, meters);
+  }
+
+  @Bean
+  DutyScheduler dutyScheduler(
+      BookkeeperProperties properties,
+      DeadExecutionRequeuer requeuer,
+      ExecutionExpirer expirer,
+      OrphanSweeper sweeper,
+      ParameterWiper wiper,
+      QueueMetrics queueMetrics) {
+    Map<Duty, Duration> duties = new LinkedHashMap<>();
+    duties.put(requeuer, properties.rescue().interval());
+    duties.put(expirer, properties.expiry().interval());
+    duties.put(sweeper, properties.orphans().interval());
+    duties.put(wiper, properties.secrets().interval());
+    duties.put(queueMetrics, properties.queueMetrics().interval());
+    return new DutyScheduler(duties);
+  }
+}

@@ -1,0 +1,73 @@
+package io.agp.bookkeeper;
+
+import jakarta.validation.Valid;
+import jakarta.validation.constraints.Min;
+import jakarta.validation.constraints.NotBlank;
+import jakarta.validation.constraints.NotNull;
+import java.time.Duration;
+import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.bind.DefaultValue;
+import org.springframework.validation.annotation.Validated;
+
+/**
+ * The bookkeeper's duties and their schedules ({@code agp.bookkeeper.*}).
+ *
+ * @param rescue requeueing executions whose worker died
+ * @param expiry expiring results and ended executions, deleting old rows
+ * @param orphans deleting stored objects no execution points to
+ * @param secrets wiping parameters left on ended executions
+ * @param queueMetrics refreshing the per-tier queue gauges
+ */
+@Validated
+@ConfigurationProperties("agp.bookkeeper")
+public record BookkeeperProperties(
+    @DefaultValue @Valid Rescue rescue,
+    @DefaultValue @Valid Expiry expiry,
+    @DefaultValue @Valid Orphans orphans,
+    @DefaultValue @Valid Secrets secrets,
+    @DefaultValue @Valid QueueMetrics queueMetrics) {
+
+  /**
+   * @param interval pause between two runs
+   * @param batchSize executions handled per statement
+   */
+  public record Rescue(
+      @DefaultValue("5s") @NotNull Duration interval, @DefaultValue("100") @Min(1) int batchSize) {}
+
+  /**
+   * @param interval pause between two runs
+   * @param batchSize executions handled per statement
+   * @param timeLimit a run stops starting batches after this long; the next run goes on
+   * @param endedRetention FAILED and CANCELED executions become EXPIRED this long after they ended
+   * @param historyRetention EXPIRED rows are deleted this long after they expired; 0 keeps them
+   */
+  public record Expiry(
+      @DefaultValue("1m") @NotNull Duration interval,
+      @DefaultValue("200") @Min(1) int batchSize,
+      @DefaultValue("30s") @NotNull Duration timeLimit,
+      @DefaultValue("7d") @NotNull Duration endedRetention,
+      @DefaultValue("30d") @NotNull Duration historyRetention) {}
+
+  /**
+   * @param interval pause between two runs
+   * @param safetyMargin objects younger than this are left alone: a worker may be about to record
+   *     one it has just stored
+   * @param prefix where results are stored in the result store
+   */
+  public record Orphans(
+      @DefaultValue("1h") @NotNull Duration interval,
+      @DefaultValue("1h") @NotNull Duration safetyMargin,
+      @DefaultValue("results/") @NotBlank String prefix) {}
+
+  /**
+   * @param interval pause between two runs
+   * @param batchSize executions wiped per statement
+   */
+  public record Secrets(
+      @DefaultValue("1m") @NotNull Duration interval, @DefaultValue("500") @Min(1) int batchSize) {}
+
+  /**
+   * @param interval how often the gauges are refreshed
+   */
+  public record QueueMetrics(@DefaultValue("15s") @NotNull Duration interval) {}
+}

@@ -1,0 +1,61 @@
+package io.agp.bookkeeper.queue;
+
+import io.agp.bookkeeper.Duty;
+import io.agp.execution.MaintenanceRepository;
+import io.agp.execution.MaintenanceRepository.TierQueue;
+import io.agp.tier.Tiers;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Gauges of the queue per tier: PENDING and RUNNING executions and the age of the oldest PENDING
+ * one, refreshed by {@link #runOnce} so that a scrape never queries the database.
+ */
+public final class QueueMetrics implements Duty {
+
+  private final MaintenanceRepository maintenance;
+  private final MeterRegistry meters;
+  private final Map<String, TierQueue> latest = new ConcurrentHashMap<>();
+
+  public QueueMetrics(MaintenanceRepository maintenance, Tiers tiers, MeterRegistry meters) {
+    this.maintenance = maintenance;
+    this.meters = meters;
+    tiers.names().forEach(this::register);
+  }
+
+  @Override
+  public String name() {
+    return "queue-metrics";
+  }
+
+  @Override
+  public List<TierQueue> runOnce() {
+    List<TierQueue> queues = maintenance.countInFlight();
+    // Tiers with nothing in flight drop out of the query: they read zero.
+    latest.replaceAll((tier, old) -> new TierQueue(tier, 0, 0, 0));
+    for (TierQueue queue : queues) {
+      if (!latest.containsKey(queue.tier())) {
+        register(queue.tier());
+      }
+      latest.put(queue.tier(), queue);
+    }
+    return queues;
+  }
+
+  private void register(String tier) {
+    latest.putIfAbsent(tier, new TierQueue(tier, 0, 0, 0));
+    Gauge.builder("agp.executions.in_flight", () -> latest.get(tier).pending())
+        .tags("tier", tier, "status", "PENDING")
+        .register(meters);
+    Gauge.builder("agp.executions.in_flight", () -> latest.get(tier).running())
+        .tags("tier", tier, "status", "RUNNING")
+        .register(meters);
+    Gauge.builder("agp.executions.oldest_pending", () -> latest.get(tier).oldestPendingSeconds())
+        .tags("tier", tier)
+        .baseUnit("seconds")
+        .register(meters);
+  }
+}

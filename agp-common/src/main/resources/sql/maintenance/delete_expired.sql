@@ -1,0 +1,9 @@
+delete
+from executions
+where id in (select id
+             from executions
+             where status = 'EXPIRED'
+               and updated_at < now() - :retentionMillis * interval '1 millisecond'
+             order by updated_at
+             limit :limit
+             for update skip locked)

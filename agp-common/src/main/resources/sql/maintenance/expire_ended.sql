@@ -1,0 +1,9 @@
+update executions
+set status = 'EXPIRED', updated_at = now()
+where id in (select id
+             from executions
+             where status in ('FAILED', 'CANCELED')
+               and completed_at < now() - :retentionMillis * interval '1 millisecond'
+             order by completed_at
+             limit :limit
+             for update skip locked)
