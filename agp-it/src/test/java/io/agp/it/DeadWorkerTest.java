@@ -1,0 +1,184 @@
+package io.agp.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.agp.bookkeeper.BookkeeperApplication;
+import io.agp.execution.Execution;
+import io.agp.execution.ExecutionRepository;
+import io.agp.execution.ExecutionStatus;
+import io.agp.execution.NewExecution;
+import io.agp.testkit.ClickHouseTestServer;
+import io.agp.testkit.PostgresTestServer;
+import io.agp.worker.WorkerApplication;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.springframework.context.ConfigurableApplicationContext;
+import org.springframework.jdbc.core.simple.JdbcClient;
+
+/**
+ * Workers that die or freeze in the middle of a query, as real processes: the bookkeeper gives the
+ * execution to another worker, which completes it exactly once.
+ */
+class DeadWorkerTest {
+
+  /**
+   * Eight one-second blocks: a dead attempt's query would still run when the next attempt starts,
+   * unless the bookkeeper killed it.
+   */
+  private static final String SLOW_SQL =
+      "SELECT count() AS n FROM (SELECT sleepEachRow(1) FROM numbers(8) SETTINGS max_block_size = 1)";
+
+  private final Map<String, String> properties = new HashMap<>();
+  private final List<AutoCloseable> started = new ArrayList<>();
+  private Path results;
+  private ExecutionRepository executions;
+
+  @BeforeEach
+  void start() throws IOException {
+    PostgresTestServer postgres = PostgresTestServer.shared();
+    String jdbcUrl = postgres.newDatabase();
+    results = Files.createTempDirectory("agp-dead-worker");
+    properties.put("spring.datasource.url", jdbcUrl);
+    properties.put("spring.datasource.username", postgres.user());
+    properties.put("spring.datasource.password", postgres.password());
+    properties.put(
+        "agp.tiers.default.clickhouse.url", ClickHouseTestServer.shared().httpUrl().toString());
+    properties.put("agp.tiers.default.lease", "2s");
+    properties.put("agp.results.location", results.toUri().toString());
+    properties.put("agp.worker.poll-interval", "200ms");
+    properties.put("agp.bookkeeper.rescue.interval", "300ms");
+    properties.put("server.port", "0");
+    // The bookkeeper migrates the schema and watches the leases from the start.
+    started.add(inProcess(BookkeeperApplication.builder().run(args(Map.of()))));
+    executions = new ExecutionRepository(JdbcClient.create(postgres.dataSource(jdbcUrl)));
+  }
+
+  @AfterEach
+  void stop() throws Exception {
+    for (AutoCloseable closeable : started.reversed()) {
+      closeable.close();
+    }
+  }
+
+  @Test
+  void anExecutionOfAKilledWorkerIsCompletedOnceByAnother() throws Exception {
+    WorkerProcess doomed = WorkerProcess.start("worker-a", with("agp.worker.id", "worker-a"));
+    started.add(doomed);
+    long id = create();
+    awaitRunningOn(id, "worker-a");
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> queriesOnClickHouse("agp-" + id + "-1") == 1);
+
+    doomed.kill();
+    // Left alone, the dead attempt's query would run for seven more seconds at least.
+    await().atMost(Duration.ofSeconds(5)).until(() -> queriesOnClickHouse("agp-" + id + "-1") == 0);
+    started.add(
+        inProcess(WorkerApplication.builder().run(args(Map.of("agp.worker.id", "worker-b")))));
+
+    Execution done = awaitEnd(id);
+    assertThat(done.status()).isEqualTo(ExecutionStatus.SUCCEEDED);
+    assertThat(done.attempt()).isEqualTo(2);
+    assertThat(done.workerId()).isEqualTo("worker-b");
+    assertThat(storedFiles()).containsExactly(id + "-2.json");
+  }
+
+  @Test
+  void aPausedWorkerThatLostItsExecutionWritesNothingWhenItResumes() throws Exception {
+    WorkerProcess frozen = WorkerProcess.start("worker-a", with("agp.worker.id", "worker-a"));
+    started.add(frozen);
+    long id = create();
+    awaitRunningOn(id, "worker-a");
+
+    frozen.pause();
+    started.add(
+        inProcess(WorkerApplication.builder().run(args(Map.of("agp.worker.id", "worker-b")))));
+    Execution done = awaitEnd(id);
+    assertThat(done.status()).isEqualTo(ExecutionStatus.SUCCEEDED);
+    assertThat(done.attempt()).isEqualTo(2);
+    frozen.resume();
+
+    // Past several of its heartbeats, the resumed worker has changed nothing.
+    await()
+        .during(Duration.ofSeconds(3))
+        .atMost(Duration.ofSeconds(5))
+        .until(() -> executions.get(id).orElseThrow().equals(done));
+    assertThat(storedFiles()).containsExactly(id + "-2.json");
+    assertThat(frozen.log()).contains("execution " + id + " attempt 1");
+  }
+
+  private long create() {
+    return executions
+        .createOrCollapse(
+            new NewExecution(
+                UUID.randomUUID().toString(),
+                UUID.randomUUID().toString(),
+                SLOW_SQL,
+                "JSON",
+                "default",
+                "tester",
+                Map.of(),
+                Map.of(),
+                0,
+                3))
+        .execution()
+        .id();
+  }
+
+  private void awaitRunningOn(long id, String worker) {
+    await()
+        .atMost(Duration.ofSeconds(60))
+        .until(
+            () -> executions.get(id).orElseThrow(),
+            e -> e.status() == ExecutionStatus.RUNNING && worker.equals(e.workerId()));
+  }
+
+  private Execution awaitEnd(long id) {
+    return await()
+        .atMost(Duration.ofSeconds(60))
+        .until(() -> executions.get(id).orElseThrow(), e -> e.status().isTerminal());
+  }
+
+  private List<String> storedFiles() throws IOException {
+    try (Stream<Path> files = Files.walk(results)) {
+      return files.filter(Files::isRegularFile).map(p -> p.getFileName().toString()).toList();
+    }
+  }
+
+  private static long queriesOnClickHouse(String queryId) {
+    return Long.parseLong(
+        ClickHouseTestServer.shared()
+            .query("SELECT count() FROM system.processes WHERE query_id = '" + queryId + "'")
+            .strip());
+  }
+
+  private Map<String, String> with(String key, String value) {
+    Map<String, String> all = new HashMap<>(properties);
+    all.put(key, value);
+    return all;
+  }
+
+  private String[] args(Map<String, String> extra) {
+    Map<String, String> all = new HashMap<>(properties);
+    all.putAll(extra);
+    return all.entrySet().stream()
+        .map(e -> "--" + e.getKey() + "=" + e.getValue())
+        .toArray(String[]::new);
+  }
+
+  private static AutoCloseable inProcess(ConfigurableApplicationContext context) {
+    return context::close;
+  }
+}
