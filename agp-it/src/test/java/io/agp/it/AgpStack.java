@@ -1,6 +1,7 @@
 package io.agp.it;
 
 import io.agp.api.ApiApplication;
+import io.agp.bookkeeper.BookkeeperApplication;
 import io.agp.testkit.ClickHouseTestServer;
 import io.agp.testkit.PostgresTestServer;
 import io.agp.worker.WorkerApplication;
@@ -11,19 +12,24 @@ import org.springframework.boot.web.server.context.WebServerApplicationContext;
 import org.springframework.context.ConfigurableApplicationContext;
 
 /**
- * The API and a worker, each its own Spring application as in production, in this JVM against the
- * real test servers and a database of their own.
+ * The API, a worker and the bookkeeper, each its own Spring application as in production, in this
+ * JVM against the real test servers and a database of their own.
  */
 final class AgpStack implements AutoCloseable {
 
   private final ConfigurableApplicationContext api;
   private final ConfigurableApplicationContext worker;
+  private final ConfigurableApplicationContext bookkeeper;
   private final String jdbcUrl;
 
   private AgpStack(
-      ConfigurableApplicationContext api, ConfigurableApplicationContext worker, String jdbcUrl) {
+      ConfigurableApplicationContext api,
+      ConfigurableApplicationContext worker,
+      ConfigurableApplicationContext bookkeeper,
+      String jdbcUrl) {
     this.api = api;
     this.worker = worker;
+    this.bookkeeper = bookkeeper;
     this.jdbcUrl = jdbcUrl;
   }
 
@@ -39,6 +45,7 @@ final class AgpStack implements AutoCloseable {
         "agp.tiers.default.clickhouse.url", ClickHouseTestServer.shared().httpUrl().toString());
     properties.put("server.port", "0");
     properties.put("agp.worker.poll-interval", "100ms");
+    properties.put("agp.bookkeeper.expiry.interval", "200ms");
     properties.putAll(extra);
     // As command-line arguments: they outrank every configuration file, as an operator's would.
     String[] args =
@@ -47,7 +54,8 @@ final class AgpStack implements AutoCloseable {
             .toArray(String[]::new);
     ConfigurableApplicationContext api = ApiApplication.builder().run(args);
     ConfigurableApplicationContext worker = WorkerApplication.builder().run(args);
-    return new AgpStack(api, worker, jdbcUrl);
+    ConfigurableApplicationContext bookkeeper = BookkeeperApplication.builder().run(args);
+    return new AgpStack(api, worker, bookkeeper, jdbcUrl);
   }
 
   URI apiUrl(String path) {
@@ -61,6 +69,7 @@ final class AgpStack implements AutoCloseable {
 
   @Override
   public void close() {
+    bookkeeper.close();
     worker.close();
     api.close();
   }

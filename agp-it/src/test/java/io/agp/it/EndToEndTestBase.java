@@ -3,6 +3,7 @@ package io.agp.it;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.agp.testkit.PostgresTestServer;
 import java.io.InputStream;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
@@ -11,6 +12,7 @@ import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
+import org.springframework.jdbc.core.simple.JdbcClient;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -97,6 +99,29 @@ abstract class EndToEndTestBase {
     assertThat(second.json().get("collapsed").asBoolean()).isTrue();
     assertThat(second.json().get("collapsed_count").asInt()).isEqualTo(1);
     assertThat(awaitEnd(first.location()).get("status").asString()).isEqualTo("SUCCEEDED");
+  }
+
+  @Test
+  void anExpiredResultIsDeletedAndItsDownloadAnswers410() {
+    ApiClient.Reply created = client.postSql("/v1/async/executions", "SELECT 'expire me'");
+    long id = created.json().get("id").asLong();
+    assertThat(awaitEnd(created.location()).get("status").asString()).isEqualTo("SUCCEEDED");
+    assertThat(client.get(created.location() + "/result").status()).isEqualTo(200);
+
+    // As if its time-to-live had passed.
+    JdbcClient.create(PostgresTestServer.shared().dataSource(stack.jdbcUrl()))
+        .sql("update executions set expires_at = now() - interval '1 second' where id = :id")
+        .param("id", id)
+        .update();
+
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .until(
+            () -> client.get(created.location()).json().get("status").asString(),
+            "EXPIRED"::equals);
+    ApiClient.Reply download = client.get(created.location() + "/result");
+    assertThat(download.status()).isEqualTo(410);
+    assertThat(download.contentType()).startsWith("application/problem+json");
   }
 
   @Test
