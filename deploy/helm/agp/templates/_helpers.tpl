@@ -1,0 +1,73 @@
+{{- define "agp.fullname" -}}
+{{- printf "%s-%s" .Release.Name .Chart.Name | trunc 63 | trimSuffix "-" -}}
+{{- end -}}
+
+{{- define "agp.labels" -}}
+app.kubernetes.io/name: {{ .Chart.Name }}
+app.kubernetes.io/instance: {{ .Release.Name }}
+app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
+app.kubernetes.io/managed-by: {{ .Release.Service }}
+helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version }}
+{{- end -}}
+
+{{- define "agp.secretName" -}}
+{{- default (printf "%s-credentials" (include "agp.fullname" .)) .Values.existingSecret -}}
+{{- end -}}
+
+{{/* The tier name as an environment variable fragment: vip-eu -> VIPEU (Spring's relaxed binding drops dashes). */}}
+{{- define "agp.tierEnv" -}}
+{{- . | upper | replace "-" "" -}}
+{{- end -}}
+
+{{/* Environment shared by every container: where the configuration is and the credentials. */}}
+{{- define "agp.env" -}}
+- name: SPRING_CONFIG_ADDITIONAL_LOCATION
+  value: file:/config/agp.yaml
+- name: JAVA_OPTS
+  value: {{ .Values.javaOpts | quote }}
+- name: SPRING_DATASOURCE_PASSWORD
+  valueFrom:
+    secretKeyRef:
+      name: {{ include "agp.secretName" . }}
+      key: database-password
+- name: AGP_RESULTS_S3_ACCESS_KEY
+  valueFrom:
+    secretKeyRef:
+      name: {{ include "agp.secretName" . }}
+      key: s3-access-key
+- name: AGP_RESULTS_S3_SECRET_KEY
+  valueFrom:
+    secretKeyRef:
+      name: {{ include "agp.secretName" . }}
+      key: s3-secret-key
+{{- range $name, $tier := .Values.tiers }}
+- name: AGP_TIERS_{{ include "agp.tierEnv" $name }}_CLICKHOUSE_PASSWORD
+  valueFrom:
+    secretKeyRef:
+      name: {{ include "agp.secretName" $ }}
+      key: clickhouse-password-{{ $name }}
+{{- end }}
+{{- end -}}
+
+{{- define "agp.podAnnotations" -}}
+checksum/config: {{ include (print .Template.BasePath "/configmap.yaml") . | sha256sum }}
+{{- if .Values.metrics.annotations }}
+prometheus.io/scrape: "true"
+prometheus.io/path: /actuator/prometheus
+{{- end }}
+{{- end -}}
+
+{{- define "agp.probes" -}}
+livenessProbe:
+  httpGet:
+    path: /actuator/health/liveness
+    port: http
+  initialDelaySeconds: 30
+  periodSeconds: 10
+readinessProbe:
+  httpGet:
+    path: /actuator/health/readiness
+    port: http
+  initialDelaySeconds: 10
+  periodSeconds: 5
+{{- end -}}
