@@ -63,6 +63,11 @@ final class AgpStack implements AutoCloseable {
     return URI.create("http://localhost:" + port + path);
   }
 
+  URI bookkeeperUrl(String path) {
+    int port = ((WebServerApplicationContext) bookkeeper).getWebServer().getPort();
+    return URI.create("http://localhost:" + port + path);
+  }
+
   String jdbcUrl() {
     return jdbcUrl;
   }

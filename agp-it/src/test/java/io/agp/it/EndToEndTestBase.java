@@ -125,6 +125,20 @@ abstract class EndToEndTestBase {
   }
 
   @Test
+  void theBookkeeperPublishesQueueMetricsForPrometheus() {
+    ApiClient bookkeeper = new ApiClient(stack::bookkeeperUrl);
+
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .untilAsserted(
+            () ->
+                assertThat(bookkeeper.get("/actuator/prometheus").text())
+                    .contains("agp_executions_in_flight{status=\"PENDING\",tier=\"default\"}")
+                    .contains("agp_executions_oldest_pending_seconds{tier=\"default\"}")
+                    .contains("agp_bookkeeper_requeued_total"));
+  }
+
+  @Test
   void anUnknownExecutionIsAProblem404() {
     ApiClient.Reply reply = client.get("/v1/async/executions/987654321");
 
