@@ -1,158 +1,248 @@
 package io.agp.api.execution;
 
 import io.agp.api.ApiProperties;
-import io.agp.execution.CreateOutcome;
 import io.agp.execution.Execution;
+import io.agp.execution.ExecutionQueries;
+import io.agp.execution.ExecutionQueries.SearchOrder;
 import io.agp.execution.ExecutionRepository;
 import io.agp.execution.ExecutionStatus;
-import io.agp.execution.NewExecution;
-import io.agp.execution.QueryHash;
-import io.agp.execution.ResultFormat;
-import io.agp.results.ResultStore;
-import io.agp.tier.TierProperties;
-import io.agp.tier.Tiers;
-import io.agp.tier.UnknownTierException;
 import jakarta.servlet.http.HttpServletRequest;
-import java.io.InputStream;
+import java.io.IOException;
 import java.net.URI;
-import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
 import java.util.Map;
-import org.springframework.http.ContentDisposition;
-import org.springframework.http.HttpHeaders;
+import java.util.Set;
 import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.PostMapping;
-import org.springframework.web.bind.annotation.RequestBody;
 import org.springframework.web.bind.annotation.RequestMapping;
 import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
 import org.springframework.web.servlet.mvc.method.annotation.StreamingResponseBody;
+import org.springframework.web.servlet.support.ServletUriComponentsBuilder;
+import tools.jackson.core.type.TypeReference;
+import tools.jackson.databind.ObjectReader;
 
 @RestController
-@RequestMapping("/v1/async/executions")
+@RequestMapping("/v1/async")
 class ExecutionController {
 
+  static final int DEFAULT_LIST_LIMIT = 50;
+  static final int MAX_LIST_LIMIT = 1000;
+  static final int DEFAULT_SEARCH_LIMIT = 3;
+  static final int MAX_SEARCH_LIMIT = 100;
+  static final int MAX_SEARCH_ITEMS = 100;
+
   private final ExecutionRepository executions;
-  private final Tiers tiers;
-  private final ResultStore results;
+  private final ExecutionQueries queries;
+  private final ExecutionCreator creator;
+  private final ExecutionWaiter waiter;
+  private final ResultDownloads downloads;
+  private final ResultLinks links;
+  private final RequestBodies bodies;
   private final ApiProperties properties;
+  private final Clock clock;
+  private final ObjectReader searchReader;
 
   ExecutionController(
-      ExecutionRepository executions, Tiers tiers, ResultStore results, ApiProperties properties) {
+      ExecutionRepository executions,
+      ExecutionQueries queries,
+      ExecutionCreator creator,
+      ExecutionWaiter waiter,
+      ResultDownloads downloads,
+      ResultLinks links,
+      RequestBodies bodies,
+      ApiProperties properties,
+      Clock clock) {
     this.executions = executions;
-    this.tiers = tiers;
-    this.results = results;
+    this.queries = queries;
+    this.creator = creator;
+    this.waiter = waiter;
+    this.downloads = downloads;
+    this.links = links;
+    this.bodies = bodies;
     this.properties = properties;
+    this.clock = clock;
+    this.searchReader = bodies.reader(new TypeReference<List<SearchRequest>>() {});
   }
 
-  @PostMapping(consumes = MediaType.TEXT_PLAIN_VALUE)
+  @PostMapping(path = "/executions", consumes = MediaType.TEXT_PLAIN_VALUE)
   ResponseEntity<ExecutionView> createFromText(
-      @RequestBody(required = false) String sql,
       @RequestParam(name = "query-id", required = false) String queryId,
       @RequestParam(required = false) String tier,
       @RequestParam(required = false) String format,
-      HttpServletRequest http) {
-    return create(new CreateExecutionRequest(sql, queryId, tier, format, null, null), http);
+      @RequestParam(name = "max_age", required = false) Long maxAge,
+      @RequestParam(required = false) Boolean replace,
+      @RequestParam(required = false) Integer wait,
+      HttpServletRequest http)
+      throws IOException {
+    Duration waitFor = waiter.check(wait);
+    String sql = bodies.sql(http);
+    return create(
+        new CreateExecutionRequest(sql, queryId, tier, format, null, maxAge, replace, null),
+        waitFor,
+        http);
   }
 
-  @PostMapping(consumes = MediaType.APPLICATION_JSON_VALUE)
+  @PostMapping(path = "/executions", consumes = MediaType.APPLICATION_JSON_VALUE)
   ResponseEntity<ExecutionView> createFromJson(
-      @RequestBody CreateExecutionRequest request,
       @RequestParam(name = "query-id", required = false) String queryId,
-      HttpServletRequest http) {
-    if (request.queryId() == null && queryId != null) {
-      request =
-          new CreateExecutionRequest(
-              request.sql(),
-              queryId,
-              request.tier(),
-              request.format(),
-              request.parameters(),
-              request.labels());
+      @RequestParam(required = false) Integer wait,
+      HttpServletRequest http)
+      throws IOException {
+    Duration waitFor = waiter.check(wait);
+    CreateExecutionRequest request = bodies.json(http, CreateExecutionRequest.class);
+    if (request == null) {
+      throw new InvalidRequestException("sql", "the request body is empty");
     }
-    return create(request, http);
+    if (request.queryId() == null && queryId != null) {
+      request = request.withQueryId(queryId);
+    }
+    return create(request, waitFor, http);
   }
 
-  @GetMapping("/{id}")
-  ExecutionView get(@PathVariable long id) {
-    return ExecutionView.of(find(id));
+  @GetMapping("/executions/{id}")
+  ExecutionView get(@PathVariable long id, @RequestParam(required = false) Integer wait) {
+    Duration waitFor = waiter.check(wait);
+    return ExecutionView.of(waiter.untilChanged(find(id), waitFor));
   }
 
-  @GetMapping("/{id}/result")
-  ResponseEntity<StreamingResponseBody> result(@PathVariable long id) throws Exception {
+  @GetMapping("/executions")
+  ExecutionPage list(
+      @RequestParam(name = "query_id", required = false) String queryId,
+      @RequestParam(name = "status", required = false) List<String> statuses,
+      @RequestParam(required = false) String tier,
+      @RequestParam(name = "created_by", required = false) String createdBy,
+      @RequestParam(name = "created_after", required = false) String createdAfter,
+      @RequestParam(name = "created_before", required = false) String createdBefore,
+      @RequestParam(name = "label", required = false) List<String> labels,
+      @RequestParam(required = false) Integer limit,
+      @RequestParam(required = false) String cursor) {
+    int pageSize = limit == null ? DEFAULT_LIST_LIMIT : limit;
+    if (pageSize < 1 || pageSize > MAX_LIST_LIMIT) {
+      throw new InvalidRequestException("limit", "limit must be between 1 and " + MAX_LIST_LIMIT);
+    }
+    ExecutionQueries.ListFilter filter =
+        new ExecutionQueries.ListFilter(
+            queryId,
+            statuses(statuses, "status", Set.of()),
+            tier,
+            createdBy,
+            instant(createdAfter, "created_after"),
+            instant(createdBefore, "created_before"),
+            labels(labels));
+    ExecutionQueries.Keyset after = cursor == null ? null : ListCursor.parse(cursor);
+    List<Execution> found = queries.list(filter, after, pageSize + 1);
+    List<Execution> page = found.size() > pageSize ? found.subList(0, pageSize) : found;
+    String next = found.size() > pageSize ? ListCursor.after(page.getLast()) : null;
+    return new ExecutionPage(page.stream().map(ExecutionView::of).toList(), next);
+  }
+
+  @PostMapping(path = "/search", consumes = MediaType.APPLICATION_JSON_VALUE)
+  List<List<ExecutionView>> search(HttpServletRequest http) throws IOException {
+    List<SearchRequest> items = bodies.json(http, searchReader);
+    if (items == null) {
+      throw new InvalidRequestException(null, "the request body must be a JSON array");
+    }
+    if (items.size() > MAX_SEARCH_ITEMS) {
+      throw new InvalidRequestException(
+          null, "a search takes at most " + MAX_SEARCH_ITEMS + " items");
+    }
+    List<List<ExecutionView>> answers = new ArrayList<>(items.size());
+    for (int i = 0; i < items.size(); i++) {
+      SearchRequest item = items.get(i);
+      String at = "[" + i + "].";
+      if (item == null || item.queryId() == null || item.queryId().isBlank()) {
+        throw new InvalidRequestException(at + "query_id", "query_id is required");
+      }
+      int limit = item.limit() == null ? DEFAULT_SEARCH_LIMIT : item.limit();
+      if (limit < 1 || limit > MAX_SEARCH_LIMIT) {
+        throw new InvalidRequestException(
+            at + "limit", "limit must be between 1 and " + MAX_SEARCH_LIMIT);
+      }
+      Set<ExecutionStatus> statuses =
+          item.statuses() == null || item.statuses().isEmpty()
+              ? Set.of(ExecutionStatus.SUCCEEDED)
+              : EnumSet.copyOf(item.statuses());
+      SearchOrder order = item.sortBy() == null ? SearchOrder.CREATED_AT : item.sortBy();
+      answers.add(
+          queries.search(item.queryId(), item.queryHash(), statuses, order, limit).stream()
+              .map(ExecutionView::of)
+              .toList());
+    }
+    return answers;
+  }
+
+  @PostMapping("/executions/{id}/cancel")
+  ExecutionView cancel(@PathVariable long id) {
+    return executions
+        .cancel(id)
+        .map(ExecutionView::of)
+        .orElseThrow(() -> new ExecutionNotInFlightException(find(id)));
+  }
+
+  @GetMapping("/executions/{id}/result")
+  ResponseEntity<StreamingResponseBody> result(@PathVariable long id, HttpServletRequest http)
+      throws IOException {
+    return downloads.serve(find(id), http);
+  }
+
+  @PostMapping("/executions/{id}/result-link")
+  ResultLinkView resultLink(@PathVariable long id) {
     Execution execution = find(id);
     if (execution.status() != ExecutionStatus.SUCCEEDED || execution.result() == null) {
       throw new ResultNotAvailableException(execution);
     }
-    ResultFormat format = ResultFormat.find(execution.format()).orElse(ResultFormat.DEFAULT);
-    // Opened before the response is committed, so that a missing object is still a clean error.
-    InputStream body = results.open(execution.result().key());
-    StreamingResponseBody stream =
-        out -> {
-          try (body) {
-            body.transferTo(out);
-          }
-        };
-    return ResponseEntity.ok()
-        .contentType(MediaType.parseMediaType(format.contentType()))
-        .contentLength(execution.result().bytes())
-        .header(
-            HttpHeaders.CONTENT_DISPOSITION,
-            ContentDisposition.attachment()
-                .filename("execution-" + id + "." + format.extension())
-                .build()
-                .toString())
-        .body(stream);
+    ResultLinks.Signed signed = links.sign(id);
+    String url =
+        ServletUriComponentsBuilder.fromCurrentContextPath()
+            .path("/v1/async/links/{id}")
+            .queryParam("expires", signed.expiresAt().getEpochSecond())
+            .queryParam("signature", signed.signature())
+            .buildAndExpand(id)
+            .toUriString();
+    return new ResultLinkView(url, signed.expiresAt());
+  }
+
+  @GetMapping("/links/{id}")
+  ResponseEntity<StreamingResponseBody> signedResult(
+      @PathVariable long id,
+      @RequestParam(required = false) Long expires,
+      @RequestParam(required = false) String signature,
+      HttpServletRequest http)
+      throws IOException {
+    links.check(id, expires, signature);
+    return downloads.serve(find(id), http);
   }
 
   private ResponseEntity<ExecutionView> create(
-      CreateExecutionRequest request, HttpServletRequest http) {
-    String sql = request.sql() == null ? "" : QueryHash.normalize(request.sql());
-    if (sql.isEmpty()) {
-      throw new InvalidRequestException("sql", "the SQL text is empty");
-    }
-    if (sql.getBytes(StandardCharsets.UTF_8).length > properties.maxSqlSize().toBytes()) {
-      throw new SqlTooLargeException(properties.maxSqlSize());
-    }
-    String tierName = request.tier() == null ? properties.defaultTier() : request.tier();
-    TierProperties tier =
-        tiers.find(tierName).orElseThrow(() -> new UnknownTierException(tierName, tiers.names()));
-    ResultFormat format =
-        request.format() == null
-            ? ResultFormat.DEFAULT
-            : ResultFormat.find(request.format())
-                .orElseThrow(
-                    () ->
-                        new InvalidRequestException(
-                            "format", "unknown format '" + request.format() + "'"));
-    Map<String, String> parameters = request.parameters() == null ? Map.of() : request.parameters();
-    String hash = QueryHash.of(sql, format.name(), parameters);
-    String queryId = request.queryId() == null ? hash : request.queryId().strip();
-    if (queryId.isEmpty() || queryId.length() > 256) {
-      throw new InvalidRequestException("query_id", "query_id must have 1 to 256 characters");
-    }
-    NewExecution execution =
-        new NewExecution(
-            queryId,
-            hash,
-            sql,
-            format.name(),
-            tierName,
-            caller(http),
-            request.labels(),
-            parameters,
-            0,
-            tier.maxAttempts());
-    return switch (executions.createOrCollapse(execution)) {
-      case CreateOutcome.Created created ->
-          ResponseEntity.created(URI.create("/v1/async/executions/" + created.execution().id()))
-              .body(ExecutionView.of(created.execution(), false));
-      case CreateOutcome.Collapsed collapsed ->
-          ResponseEntity.ok(ExecutionView.of(collapsed.execution(), true));
-      case CreateOutcome.Conflict conflict ->
-          throw new QueryIdConflictException(conflict.execution());
+      CreateExecutionRequest request, Duration wait, HttpServletRequest http) {
+    ExecutionCreator.Outcome outcome = creator.create(request, caller(http));
+    Execution execution = waiter.untilEnded(outcome.execution(), wait);
+    ExecutionView view = ExecutionView.of(withExecution(outcome, execution), clock.instant());
+    return outcome instanceof ExecutionCreator.Outcome.Created
+        ? ResponseEntity.created(URI.create("/v1/async/executions/" + execution.id())).body(view)
+        : ResponseEntity.ok(view);
+  }
+
+  private static ExecutionCreator.Outcome withExecution(
+      ExecutionCreator.Outcome outcome, Execution now) {
+    return switch (outcome) {
+      case ExecutionCreator.Outcome.Created c ->
+          new ExecutionCreator.Outcome.Created(now, c.replaced());
+      case ExecutionCreator.Outcome.Collapsed c -> new ExecutionCreator.Outcome.Collapsed(now);
+      case ExecutionCreator.Outcome.Reused r -> r;
     };
   }
 
@@ -163,5 +253,51 @@ class ExecutionController {
   private String caller(HttpServletRequest http) {
     String user = http.getHeader(properties.userHeader());
     return user == null || user.isBlank() ? http.getRemoteAddr() : user.strip();
+  }
+
+  private static Set<ExecutionStatus> statuses(
+      List<String> names, String field, Set<ExecutionStatus> whenNone) {
+    if (names == null || names.isEmpty()) {
+      return whenNone;
+    }
+    Set<ExecutionStatus> statuses = EnumSet.noneOf(ExecutionStatus.class);
+    for (String list : names) {
+      for (String name : list.split(",")) {
+        try {
+          statuses.add(ExecutionStatus.valueOf(name.strip().toUpperCase(Locale.ROOT)));
+        } catch (IllegalArgumentException e) {
+          throw new InvalidRequestException(field, "unknown status '" + name.strip() + "'");
+        }
+      }
+    }
+    return statuses;
+  }
+
+  private static Instant instant(String text, String field) {
+    if (text == null) {
+      return null;
+    }
+    try {
+      return OffsetDateTime.parse(text).toInstant();
+    } catch (DateTimeParseException e) {
+      throw new InvalidRequestException(
+          field, field + " must be an RFC 3339 date-time, e.g. 2025-01-31T12:00:00Z");
+    }
+  }
+
+  private static Map<String, String> labels(List<String> pairs) {
+    if (pairs == null) {
+      return Map.of();
+    }
+    Map<String, String> labels = new LinkedHashMap<>();
+    for (String pair : pairs) {
+      int eq = pair.indexOf('=');
+      if (eq <= 0) {
+        throw new InvalidRequestException(
+            "label", "a label filter is key=value, got '" + pair + "'");
+      }
+      labels.put(pair.substring(0, eq), pair.substring(eq + 1));
+    }
+    return labels;
   }
 }

@@ -1,0 +1,9 @@
+-- The executions of one query_id (and hash, when given) in some statuses, in the order that
+-- ExecutionQueries.SearchOrder puts in place of ORDER_BY (a fixed fragment, never user text).
+select *
+from executions
+where query_id = :queryId
+  and (cast(:queryHash as text) is null or query_hash = :queryHash)
+  and status = any (string_to_array(:statuses, ','))
+order by ORDER_BY
+limit :limit
