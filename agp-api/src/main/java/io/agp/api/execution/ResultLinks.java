@@ -7,6 +7,7 @@ import java.security.MessageDigest;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.Base64;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
@@ -47,12 +48,14 @@ class ResultLinks {
   /** A signed link's query: when it expires and its signature. */
   record Signed(long id, Instant expiresAt, String signature) {}
 
+  /** A link valid for the configured time from now. */
   Signed sign(long id) {
-    Instant expiresAt =
-        clock
-            .instant()
-            .plus(properties.linkTtl())
-            .truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
+    return sign(id, clock.instant().plus(properties.linkTtl()));
+  }
+
+  /** A link valid until the given instant (to the second). */
+  Signed sign(long id, Instant until) {
+    Instant expiresAt = until.truncatedTo(ChronoUnit.SECONDS);
     return new Signed(id, expiresAt, signature(id, expiresAt.getEpochSecond()));
   }
 
