@@ -92,18 +92,20 @@ public class ExecutionQueries {
   }
 
   /**
-   * The executions of a query_id (and hash, if not null) in one of the statuses, at most {@code
-   * limit}, in the given order.
+   * The executions of a query_id (and hash, and creator, if not null) in one of the statuses, at
+   * most {@code limit}, in the given order.
    */
   public List<Execution> search(
       String queryId,
       String queryHash,
+      String createdBy,
       Set<ExecutionStatus> statuses,
       SearchOrder order,
       int limit) {
     return jdbc.sql(SEARCH_BY_ORDER.get(order))
         .param("queryId", queryId)
         .param("queryHash", queryHash)
+        .param("createdBy", createdBy)
         .param("statuses", joined(statuses))
         .param("limit", limit)
         .query(mapper)

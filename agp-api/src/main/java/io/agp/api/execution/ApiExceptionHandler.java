@@ -83,6 +83,13 @@ class ApiExceptionHandler extends ResponseEntityExceptionHandler {
   }
 
   @ExceptionHandler
+  ProblemDetail forbidden(ForbiddenException e) {
+    ProblemDetail problem = problem(HttpStatus.FORBIDDEN, e.getMessage());
+    problem.setProperty("field", e.field());
+    return problem;
+  }
+
+  @ExceptionHandler
   ProblemDetail linkRejected(LinkRejectedException e) {
     return problem(HttpStatus.FORBIDDEN, e.getMessage());
   }

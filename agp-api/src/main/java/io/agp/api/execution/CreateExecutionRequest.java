@@ -24,6 +24,11 @@ record CreateExecutionRequest(
     return new CreateExecutionRequest(sql, queryId, tier, format, null, null, null, null);
   }
 
+  CreateExecutionRequest withTier(String name) {
+    return new CreateExecutionRequest(
+        sql, queryId, name, format, parameters, maxAge, replace, labels);
+  }
+
   CreateExecutionRequest withQueryId(String id) {
     return new CreateExecutionRequest(sql, id, tier, format, parameters, maxAge, replace, labels);
   }

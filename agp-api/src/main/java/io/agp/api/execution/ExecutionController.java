@@ -1,6 +1,7 @@
 package io.agp.api.execution;
 
-import io.agp.api.ApiProperties;
+import io.agp.api.auth.Caller;
+import io.agp.api.auth.Callers;
 import io.agp.execution.Execution;
 import io.agp.execution.ExecutionQueries;
 import io.agp.execution.ExecutionQueries.SearchOrder;
@@ -51,9 +52,9 @@ class ExecutionController {
   private final ResultDownloads downloads;
   private final ResultLinks links;
   private final RequestBodies bodies;
-  private final ApiProperties properties;
   private final Clock clock;
   private final ObjectReader searchReader;
+  private final Callers callers;
 
   ExecutionController(
       ExecutionRepository executions,
@@ -63,7 +64,7 @@ class ExecutionController {
       ResultDownloads downloads,
       ResultLinks links,
       RequestBodies bodies,
-      ApiProperties properties,
+      Callers callers,
       Clock clock) {
     this.executions = executions;
     this.queries = queries;
@@ -72,7 +73,7 @@ class ExecutionController {
     this.downloads = downloads;
     this.links = links;
     this.bodies = bodies;
-    this.properties = properties;
+    this.callers = callers;
     this.clock = clock;
     this.searchReader = bodies.reader(new TypeReference<List<SearchRequest>>() {});
   }
@@ -113,9 +114,12 @@ class ExecutionController {
   }
 
   @GetMapping("/executions/{id}")
-  ExecutionView get(@PathVariable long id, @RequestParam(required = false) Integer wait) {
+  ExecutionView get(
+      @PathVariable long id,
+      @RequestParam(required = false) Integer wait,
+      HttpServletRequest http) {
     Duration waitFor = waiter.check(wait);
-    return ExecutionView.of(waiter.untilChanged(find(id), waitFor));
+    return ExecutionView.of(waiter.untilChanged(find(id, http), waitFor));
   }
 
   @GetMapping("/executions")
@@ -128,7 +132,9 @@ class ExecutionController {
       @RequestParam(name = "created_before", required = false) String createdBefore,
       @RequestParam(name = "label", required = false) List<String> labels,
       @RequestParam(required = false) Integer limit,
-      @RequestParam(required = false) String cursor) {
+      @RequestParam(required = false) String cursor,
+      HttpServletRequest http) {
+    Caller caller = callers.current(http);
     int pageSize = limit == null ? DEFAULT_LIST_LIMIT : limit;
     if (pageSize < 1 || pageSize > MAX_LIST_LIMIT) {
       throw new InvalidRequestException("limit", "limit must be between 1 and " + MAX_LIST_LIMIT);
@@ -138,7 +144,8 @@ class ExecutionController {
             queryId,
             statuses(statuses, "status", Set.of()),
             tier,
-            createdBy,
+            // A non-admin lists only their own executions, whatever they ask for.
+            caller.admin() ? createdBy : caller.user(),
             instant(createdAfter, "created_after"),
             instant(createdBefore, "created_before"),
             labels(labels));
@@ -151,6 +158,7 @@ class ExecutionController {
 
   @PostMapping(path = "/search", consumes = MediaType.APPLICATION_JSON_VALUE)
   List<List<ExecutionView>> search(HttpServletRequest http) throws IOException {
+    Caller caller = callers.current(http);
     List<SearchRequest> items = bodies.json(http, searchReader);
     if (items == null) {
       throw new InvalidRequestException(null, "the request body must be a JSON array");
@@ -177,7 +185,15 @@ class ExecutionController {
               : EnumSet.copyOf(item.statuses());
       SearchOrder order = item.sortBy() == null ? SearchOrder.CREATED_AT : item.sortBy();
       answers.add(
-          queries.search(item.queryId(), item.queryHash(), statuses, order, limit).stream()
+          queries
+              .search(
+                  item.queryId(),
+                  item.queryHash(),
+                  caller.admin() ? null : caller.user(),
+                  statuses,
+                  order,
+                  limit)
+              .stream()
               .map(ExecutionView::of)
               .toList());
     }
@@ -185,22 +201,23 @@ class ExecutionController {
   }
 
   @PostMapping("/executions/{id}/cancel")
-  ExecutionView cancel(@PathVariable long id) {
+  ExecutionView cancel(@PathVariable long id, HttpServletRequest http) {
+    find(id, http);
     return executions
         .cancel(id)
         .map(ExecutionView::of)
-        .orElseThrow(() -> new ExecutionNotInFlightException(find(id)));
+        .orElseThrow(() -> new ExecutionNotInFlightException(find(id, http)));
   }
 
   @GetMapping("/executions/{id}/result")
   ResponseEntity<StreamingResponseBody> result(@PathVariable long id, HttpServletRequest http)
       throws IOException {
-    return downloads.serve(find(id), http);
+    return downloads.serve(find(id, http), http);
   }
 
   @PostMapping("/executions/{id}/result-link")
-  ResultLinkView resultLink(@PathVariable long id) {
-    Execution execution = find(id);
+  ResultLinkView resultLink(@PathVariable long id, HttpServletRequest http) {
+    Execution execution = find(id, http);
     if (execution.status() != ExecutionStatus.SUCCEEDED || execution.result() == null) {
       throw new ResultNotAvailableException(execution);
     }
@@ -223,12 +240,21 @@ class ExecutionController {
       HttpServletRequest http)
       throws IOException {
     links.check(id, expires, signature);
-    return downloads.serve(find(id), http);
+    return downloads.serve(
+        executions.get(id).orElseThrow(() -> new ExecutionNotFoundException(id)), http);
   }
 
   private ResponseEntity<ExecutionView> create(
       CreateExecutionRequest request, Duration wait, HttpServletRequest http) {
-    ExecutionCreator.Outcome outcome = creator.create(request, caller(http));
+    Caller caller = callers.current(http);
+    if (caller.tier() != null) {
+      if (request.tier() != null && !request.tier().equals(caller.tier())) {
+        throw new ForbiddenException(
+            "tier", "your token allows tier '" + caller.tier() + "', not '" + request.tier() + "'");
+      }
+      request = request.withTier(caller.tier());
+    }
+    ExecutionCreator.Outcome outcome = creator.create(request, caller.user());
     Execution execution = waiter.untilEnded(outcome.execution(), wait);
     ExecutionView view = ExecutionView.of(withExecution(outcome, execution), clock.instant());
     return outcome instanceof ExecutionCreator.Outcome.Created
@@ -246,13 +272,13 @@ class ExecutionController {
     };
   }
 
-  private Execution find(long id) {
-    return executions.get(id).orElseThrow(() -> new ExecutionNotFoundException(id));
-  }
-
-  private String caller(HttpServletRequest http) {
-    String user = http.getHeader(properties.userHeader());
-    return user == null || user.isBlank() ? http.getRemoteAddr() : user.strip();
+  /** The execution, if it exists and the caller may see it; to others it does not exist. */
+  private Execution find(long id, HttpServletRequest http) {
+    Caller caller = callers.current(http);
+    return executions
+        .get(id)
+        .filter(e -> caller.maySee(e.createdBy()))
+        .orElseThrow(() -> new ExecutionNotFoundException(id));
   }
 
   private static Set<ExecutionStatus> statuses(

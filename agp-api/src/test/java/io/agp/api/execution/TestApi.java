@@ -13,6 +13,7 @@ import java.io.OutputStream;
 import java.net.URI;
 import java.nio.file.Files;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import org.springframework.boot.web.server.context.WebServerApplicationContext;
 import org.springframework.context.ConfigurableApplicationContext;
@@ -36,29 +37,35 @@ final class TestApi {
 
   static synchronized TestApi shared() {
     if (shared == null) {
-      try {
-        PostgresTestServer postgres = PostgresTestServer.shared();
-        String folder = Files.createTempDirectory("agp-api-results").toUri().toString();
-        ConfigurableApplicationContext context =
-            ApiApplication.builder()
-                .run(
-                    "--spring.datasource.url=" + postgres.newDatabase(),
-                    "--spring.datasource.username=" + postgres.user(),
-                    "--spring.datasource.password=" + postgres.password(),
-                    "--server.port=0",
-                    "--agp.results.location=" + folder,
-                    "--agp.tiers.default.clickhouse.url=http://localhost:1",
-                    "--agp.tiers.gold.clickhouse.url=http://localhost:1",
-                    "--agp.api.max-sql-size=64KB",
-                    "--agp.api.wait-poll-interval=20ms",
-                    "--agp.api.link-secret=test-secret");
-        shared = new TestApi(context);
-        Runtime.getRuntime().addShutdownHook(new Thread(context::close, "test-api-stop"));
-      } catch (Exception e) {
-        throw new IllegalStateException("cannot start the API", e);
-      }
+      shared = start();
+      Runtime.getRuntime().addShutdownHook(new Thread(shared.context::close, "test-api-stop"));
     }
     return shared;
+  }
+
+  /** A new API on a database of its own; {@code extra} arguments add or override settings. */
+  static TestApi start(String... extra) {
+    try {
+      PostgresTestServer postgres = PostgresTestServer.shared();
+      String folder = Files.createTempDirectory("agp-api-results").toUri().toString();
+      List<String> args =
+          new ArrayList<>(
+              List.of(
+                  "--spring.datasource.url=" + postgres.newDatabase(),
+                  "--spring.datasource.username=" + postgres.user(),
+                  "--spring.datasource.password=" + postgres.password(),
+                  "--server.port=0",
+                  "--agp.results.location=" + folder,
+                  "--agp.tiers.default.clickhouse.url=http://localhost:1",
+                  "--agp.tiers.gold.clickhouse.url=http://localhost:1",
+                  "--agp.api.max-sql-size=64KB",
+                  "--agp.api.wait-poll-interval=20ms",
+                  "--agp.api.link-secret=test-secret"));
+      args.addAll(List.of(extra));
+      return new TestApi(ApiApplication.builder().run(args.toArray(String[]::new)));
+    } catch (Exception e) {
+      throw new IllegalStateException("cannot start the API", e);
+    }
   }
 
   URI url(String path) {
