@@ -21,6 +21,8 @@ import org.springframework.validation.annotation.Validated;
  * @param waitPollInterval how often a waiting request looks at the execution again
  * @param linkSecret the HMAC key of signed result links; a random one per start when empty
  * @param linkTtl how long a signed result link stays valid
+ * @param shareScope who shares in-flight executions (collapse) and fresh results (reuse): every
+ *     user of a tier, or each user alone
  * @param auth who the caller is: from a header ({@code none}) or a bearer token ({@code jwt})
  */
 @Validated
@@ -33,7 +35,14 @@ public record ApiProperties(
     @DefaultValue("100ms") @NotNull Duration waitPollInterval,
     @DefaultValue("") String linkSecret,
     @DefaultValue("1h") @NotNull Duration linkTtl,
+    @DefaultValue("tier") @NotNull ShareScope shareScope,
     @DefaultValue @Valid Auth auth) {
+
+  /** Who shares executions: the tier's users, or each user alone. */
+  public enum ShareScope {
+    TIER,
+    USER
+  }
 
   /** How callers are identified. */
   public enum AuthMode {

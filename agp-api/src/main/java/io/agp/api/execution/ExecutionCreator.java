@@ -17,6 +17,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
 import org.springframework.stereotype.Component;
 import org.springframework.transaction.support.TransactionTemplate;
 
@@ -103,7 +104,7 @@ class ExecutionCreator {
           "max_age", "max_age must be between 0 and " + MAX_AGE_LIMIT_SECONDS + " seconds");
     }
     Map<String, String> parameters = request.parameters() == null ? Map.of() : request.parameters();
-    String hash = QueryHash.of(sql, format.name(), parameters);
+    String hash = QueryHash.of(sql, format.name(), scoped(parameters, tierName, caller));
     String queryId = request.queryId() == null ? hash : request.queryId().strip();
     if (queryId.isEmpty() || queryId.length() > 256) {
       throw new InvalidRequestException("query_id", "query_id must have 1 to 256 characters");
@@ -167,6 +168,20 @@ class ExecutionCreator {
           throw new IllegalStateException(
               "query_id " + execution.queryId() + " kept changing hands during a replace");
         });
+  }
+
+  /**
+   * The parameters as the query hash sees them: with the tier, since tiers may run on other
+   * clusters, and with the user when results are shared per user only. Names start with a NUL so
+   * that no parameter of the caller's can clash with them; they are never sent to ClickHouse.
+   */
+  private Map<String, String> scoped(Map<String, String> parameters, String tier, String user) {
+    Map<String, String> scoped = new TreeMap<>(parameters);
+    scoped.put("\0tier", tier);
+    if (properties.shareScope() == ApiProperties.ShareScope.USER) {
+      scoped.put("\0user", user);
+    }
+    return scoped;
   }
 
   private static String outcomeName(Outcome outcome) {

@@ -212,6 +212,30 @@ class CreateExecutionTest {
     assertThat(otherSql.status()).isEqualTo(201);
   }
 
+  @Test
+  void theSameSqlInAnotherTierNeverCollapsesAcrossTiers() {
+    String sql = "SELECT '" + unique() + "'";
+    Reply standard = client.postJson("/v1/async/executions", "{\"sql\": \"%s\"}".formatted(sql));
+    Reply gold =
+        client.postJson(
+            "/v1/async/executions", "{\"sql\": \"%s\", \"tier\": \"gold\"}".formatted(sql));
+
+    assertThat(standard.status()).isEqualTo(201);
+    assertThat(gold.status()).isEqualTo(201);
+    assertThat(gold.json().get("query_hash").asString())
+        .isNotEqualTo(standard.json().get("query_hash").asString());
+  }
+
+  @Test
+  void theSameSqlOfAnotherUserCollapsesWithinATier() {
+    String json = "{\"sql\": \"SELECT '%s'\"}".formatted(unique());
+    Reply alice = client.postJson("/v1/async/executions", json, "alice");
+    Reply bob = client.postJson("/v1/async/executions", json, "bob");
+
+    assertThat(bob.status()).isEqualTo(200);
+    assertThat(bob.json().get("id").asLong()).isEqualTo(alice.json().get("id").asLong());
+  }
+
   private static String body(String sql, String queryId, Long maxAge) {
     return "{\"sql\": \"%s\", \"query_id\": \"%s\"%s}"
         .formatted(sql, queryId, maxAge == null ? "" : ", \"max_age\": " + maxAge);

@@ -73,9 +73,14 @@ class WaitTest {
     long id =
         org.awaitility.Awaitility.await()
             .until(
-                () -> api.repository().findInFlight(queryIdOf(sql)), java.util.Optional::isPresent)
-            .orElseThrow()
-            .id();
+                () ->
+                    api.jdbc()
+                        .sql("select id from executions where sql = :sql")
+                        .param("sql", sql)
+                        .query(Long.class)
+                        .optional(),
+                java.util.Optional::isPresent)
+            .orElseThrow();
 
     api.succeed(id, "{}".getBytes(StandardCharsets.UTF_8), null);
 
@@ -83,9 +88,5 @@ class WaitTest {
     assertThat(reply.status()).isEqualTo(201);
     assertThat(reply.json().get("status").asString()).isEqualTo("SUCCEEDED");
     assertThat(reply.json().get("result").get("bytes").asLong()).isEqualTo(2);
-  }
-
-  private static String queryIdOf(String sql) {
-    return io.agp.execution.QueryHash.of(sql, "JSON", java.util.Map.of());
   }
 }
