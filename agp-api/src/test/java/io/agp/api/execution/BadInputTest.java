@@ -200,6 +200,11 @@ class BadInputTest {
         400,
         "[0].sort_by");
     assertProblem(client.postJson("/v1/async/search", "{\"query_id\": \"q\"}"), 400, null);
+    assertProblem(
+        client.postJson("/v1/async/search", "[{\"query_id\": \"q\", \"statuses\": [null]}]"),
+        400,
+        "[0].statuses");
+    assertProblem(client.postJson("/v1/async/search", "[null]"), 400, "[0].query_id");
   }
 
   @Test

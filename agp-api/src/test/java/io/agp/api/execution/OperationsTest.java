@@ -42,6 +42,20 @@ class OperationsTest {
   }
 
   @Test
+  void servesTheContractAndTheSwaggerUi() throws Exception {
+    assertThat(fetch("/v1/async/api.yaml")).startsWith("openapi: 3.0.3");
+    HttpResponse<String> ui =
+        HttpClient.newBuilder()
+            .followRedirects(HttpClient.Redirect.NORMAL)
+            .build()
+            .send(
+                HttpRequest.newBuilder(api.url("/v1/async/docs/")).GET().build(),
+                HttpResponse.BodyHandlers.ofString());
+    assertThat(ui.statusCode()).isEqualTo(200);
+    assertThat(ui.body()).containsIgnoringCase("swagger");
+  }
+
+  @Test
   void readinessChecksPostgres() throws Exception {
     String readiness = fetch("/actuator/health/readiness");
 
