@@ -3,6 +3,7 @@ package io.agp.api.execution;
 import io.agp.api.ApiProperties;
 import io.agp.execution.Execution;
 import io.agp.execution.ExecutionRepository;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Objects;
@@ -19,10 +20,12 @@ class ExecutionWaiter {
 
   private final ExecutionRepository executions;
   private final ApiProperties properties;
+  private final Clock clock;
 
-  ExecutionWaiter(ExecutionRepository executions, ApiProperties properties) {
+  ExecutionWaiter(ExecutionRepository executions, ApiProperties properties, Clock clock) {
     this.executions = executions;
     this.properties = properties;
+    this.clock = clock;
   }
 
   /** Checks a {@code wait} parameter: null or 0 to 60 s (or the configured maximum). */
@@ -55,11 +58,12 @@ class ExecutionWaiter {
     if (wait.isZero() || done.test(start, start)) {
       return start;
     }
-    Instant deadline = Instant.now().plus(wait);
+    Instant deadline = clock.instant().plus(wait);
     Execution current = start;
-    while (Instant.now().isBefore(deadline)) {
+    while (clock.instant().isBefore(deadline)) {
       try {
-        Thread.sleep(min(properties.waitPollInterval(), Duration.between(Instant.now(), deadline)));
+        Thread.sleep(
+            min(properties.waitPollInterval(), Duration.between(clock.instant(), deadline)));
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         return current;

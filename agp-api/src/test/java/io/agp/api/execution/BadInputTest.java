@@ -223,7 +223,7 @@ class BadInputTest {
   }
 
   @Test
-  void unsupportedMediaTypeIs415AndWrongMethodIs405() {
+  void unsupportedMediaTypeIs415WrongMethodIs405AndUnknownPathIs404() {
     Reply xml =
         client.send(
             "POST",
@@ -235,5 +235,7 @@ class BadInputTest {
     Reply delete = client.sendUnchecked("/v1/async/executions", HttpRequest.newBuilder().DELETE());
     assertProblem(delete, 405, null);
     assertThat(delete.header("Allow")).contains("POST").contains("GET");
+    Reply nowhere = client.sendUnchecked("/v1/async/nowhere", HttpRequest.newBuilder().GET());
+    assertProblem(nowhere, 404, null);
   }
 }
