@@ -29,6 +29,7 @@ public class ExecutionRepository {
   private static final String FAIL = SqlFile.load("execution/fail");
   private static final String REQUEUE = SqlFile.load("execution/requeue");
   private static final String CANCEL = SqlFile.load("execution/cancel");
+  private static final String CANCEL_IN_FLIGHT = SqlFile.load("execution/cancel_in_flight");
 
   /** How often a create retries when the in-flight execution it met ended in between. */
   private static final int CREATE_TRIES = 5;
@@ -173,7 +174,20 @@ public class ExecutionRepository {
     return jdbc.sql(CANCEL).param("id", id).query(executionMapper).optional();
   }
 
-  private Execution mapExecution(ResultSet rs) throws SQLException {
+  /**
+   * Cancels the in-flight execution of a query_id if it runs another query hash; empty when there
+   * is none. Run in the same transaction as the create that replaces it.
+   */
+  public Optional<Execution> cancelInFlight(String queryId, String queryHash) {
+    return jdbc.sql(CANCEL_IN_FLIGHT)
+        .param("queryId", queryId)
+        .param("queryHash", queryHash)
+        .query(executionMapper)
+        .optional();
+  }
+
+  /** Maps a whole executions row; shared with {@link ExecutionQueries}. */
+  Execution mapExecution(ResultSet rs) throws SQLException {
     Progress progress = null;
     long progressRows = rs.getLong("progress_rows");
     if (!rs.wasNull()) {

@@ -3,18 +3,30 @@ package io.agp.api.execution;
 import io.agp.results.NoSuchResultException;
 import io.agp.tier.UnknownTierException;
 import java.net.URI;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.beans.TypeMismatchException;
+import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
+import org.springframework.http.HttpStatusCode;
+import org.springframework.http.MediaType;
 import org.springframework.http.ProblemDetail;
+import org.springframework.http.ResponseEntity;
 import org.springframework.web.bind.annotation.ExceptionHandler;
 import org.springframework.web.bind.annotation.RestControllerAdvice;
+import org.springframework.web.context.request.WebRequest;
+import org.springframework.web.method.annotation.MethodArgumentTypeMismatchException;
 import org.springframework.web.servlet.mvc.method.annotation.ResponseEntityExceptionHandler;
 
 /**
- * Maps domain exceptions to {@code application/problem+json}. Spring's own (unreadable body, type
- * mismatch, unsupported media type) are mapped by the base class.
+ * Maps domain exceptions to {@code application/problem+json}. Spring's own (unsupported media type
+ * or method, type mismatch, unknown path) are mapped by the base class; anything unexpected is a
+ * 500 problem whose detail says nothing of the code, while the log has the stack trace.
  */
 @RestControllerAdvice
 class ApiExceptionHandler extends ResponseEntityExceptionHandler {
+
+  private static final Logger log = LoggerFactory.getLogger(ApiExceptionHandler.class);
 
   @ExceptionHandler
   ProblemDetail notFound(ExecutionNotFoundException e) {
@@ -24,7 +36,9 @@ class ApiExceptionHandler extends ResponseEntityExceptionHandler {
   @ExceptionHandler
   ProblemDetail invalid(InvalidRequestException e) {
     ProblemDetail problem = problem(HttpStatus.BAD_REQUEST, e.getMessage());
-    problem.setProperty("field", e.field());
+    if (e.field() != null) {
+      problem.setProperty("field", e.field());
+    }
     return problem;
   }
 
@@ -51,6 +65,13 @@ class ApiExceptionHandler extends ResponseEntityExceptionHandler {
   }
 
   @ExceptionHandler
+  ProblemDetail notInFlight(ExecutionNotInFlightException e) {
+    ProblemDetail problem = problem(HttpStatus.CONFLICT, e.getMessage());
+    problem.setProperty("execution_id", e.id());
+    return problem;
+  }
+
+  @ExceptionHandler
   ProblemDetail noResult(ResultNotAvailableException e) {
     return problem(e.gone() ? HttpStatus.GONE : HttpStatus.NOT_FOUND, e.getMessage());
   }
@@ -59,6 +80,67 @@ class ApiExceptionHandler extends ResponseEntityExceptionHandler {
   ProblemDetail missingObject(NoSuchResultException e) {
     // The row says SUCCEEDED but the object is gone: expiry is under way.
     return problem(HttpStatus.GONE, "the result is no longer stored");
+  }
+
+  @ExceptionHandler
+  ProblemDetail forbidden(ForbiddenException e) {
+    ProblemDetail problem = problem(HttpStatus.FORBIDDEN, e.getMessage());
+    problem.setProperty("field", e.field());
+    return problem;
+  }
+
+  @ExceptionHandler
+  ProblemDetail linkRejected(LinkRejectedException e) {
+    return problem(HttpStatus.FORBIDDEN, e.getMessage());
+  }
+
+  @ExceptionHandler
+  ProblemDetail notAcceptable(EncodingNotAcceptableException e) {
+    return problem(HttpStatus.NOT_ACCEPTABLE, e.getMessage());
+  }
+
+  @ExceptionHandler
+  ResponseEntity<ProblemDetail> badRange(RangeNotSatisfiableException e) {
+    return ResponseEntity.status(HttpStatus.REQUESTED_RANGE_NOT_SATISFIABLE)
+        .header(HttpHeaders.CONTENT_RANGE, "bytes */" + e.size())
+        .contentType(MediaType.APPLICATION_PROBLEM_JSON)
+        .body(problem(HttpStatus.REQUESTED_RANGE_NOT_SATISFIABLE, e.getMessage()));
+  }
+
+  @ExceptionHandler
+  ProblemDetail unexpected(Exception e) {
+    log.error("request failed", e);
+    return problem(HttpStatus.INTERNAL_SERVER_ERROR, "internal error; the server log has details");
+  }
+
+  @Override
+  protected ResponseEntity<Object> handleTypeMismatch(
+      TypeMismatchException e, HttpHeaders headers, HttpStatusCode status, WebRequest request) {
+    String name =
+        e instanceof MethodArgumentTypeMismatchException m ? m.getName() : e.getPropertyName();
+    ProblemDetail problem =
+        problem(
+            HttpStatus.BAD_REQUEST,
+            "'"
+                + name
+                + "' must be "
+                + describe(e.getRequiredType())
+                + ", got '"
+                + e.getValue()
+                + "'");
+    problem.setProperty("field", name);
+    return handleExceptionInternal(e, problem, headers, HttpStatus.BAD_REQUEST, request);
+  }
+
+  private static String describe(Class<?> type) {
+    if (type == null) {
+      return "of another type";
+    }
+    return switch (type.getSimpleName()) {
+      case "long", "Long", "int", "Integer" -> "an integer";
+      case "boolean", "Boolean" -> "true or false";
+      default -> "a " + type.getSimpleName();
+    };
   }
 
   private static ProblemDetail problem(HttpStatus status, String detail) {

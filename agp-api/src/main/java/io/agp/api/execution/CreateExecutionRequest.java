@@ -2,11 +2,34 @@ package io.agp.api.execution;
 
 import java.util.Map;
 
-/** The JSON body of a create; a text/plain body is the SQL alone. */
+/**
+ * The JSON body of a create; a text/plain body is the SQL alone.
+ *
+ * @param maxAge seconds: a SUCCEEDED, unexpired result of the same query this fresh is returned
+ *     instead of running the query again
+ * @param replace cancel an in-flight execution of the same query_id with other SQL instead of
+ *     refusing with 409
+ */
 record CreateExecutionRequest(
     String sql,
     String queryId,
     String tier,
     String format,
     Map<String, String> parameters,
-    Map<String, String> labels) {}
+    Long maxAge,
+    Boolean replace,
+    Map<String, String> labels) {
+
+  static CreateExecutionRequest ofSql(String sql, String queryId, String tier, String format) {
+    return new CreateExecutionRequest(sql, queryId, tier, format, null, null, null, null);
+  }
+
+  CreateExecutionRequest withTier(String name) {
+    return new CreateExecutionRequest(
+        sql, queryId, name, format, parameters, maxAge, replace, labels);
+  }
+
+  CreateExecutionRequest withQueryId(String id) {
+    return new CreateExecutionRequest(sql, id, tier, format, parameters, maxAge, replace, labels);
+  }
+}

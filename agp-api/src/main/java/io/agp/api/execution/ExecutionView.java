@@ -31,10 +31,54 @@ record ExecutionView(
     ProgressView progress,
     ResultView result,
     String error,
-    Boolean collapsed) {
+    Boolean collapsed,
+    Boolean reused,
+    Long resultAgeMs,
+    Long replacedExecutionId) {
 
   static ExecutionView of(Execution e) {
     return of(e, null);
+  }
+
+  /** An execution as a create returns it: whether it collapsed, was reused or replaced another. */
+  static ExecutionView of(ExecutionCreator.Outcome outcome, Instant now) {
+    ExecutionView view =
+        of(outcome.execution(), outcome instanceof ExecutionCreator.Outcome.Collapsed);
+    Execution e = outcome.execution();
+    return switch (outcome) {
+      case ExecutionCreator.Outcome.Reused reused ->
+          view.with(true, Math.max(0, now.toEpochMilli() - e.completedAt().toEpochMilli()), null);
+      case ExecutionCreator.Outcome.Created created ->
+          view.with(false, null, created.replaced() == null ? null : created.replaced().id());
+      case ExecutionCreator.Outcome.Collapsed collapsed -> view.with(false, null, null);
+    };
+  }
+
+  private ExecutionView with(Boolean reused, Long resultAgeMs, Long replacedExecutionId) {
+    return new ExecutionView(
+        id,
+        queryId,
+        queryHash,
+        sql,
+        tier,
+        format,
+        status,
+        createdAt,
+        createdBy,
+        updatedAt,
+        pickedAt,
+        completedAt,
+        attempt,
+        maxAttempts,
+        collapsedCount,
+        labels,
+        progress,
+        result,
+        error,
+        collapsed,
+        reused,
+        resultAgeMs,
+        replacedExecutionId);
   }
 
   static ExecutionView of(Execution e, Boolean collapsed) {
@@ -58,7 +102,10 @@ record ExecutionView(
         e.progress() == null ? null : ProgressView.of(e.progress()),
         e.result() == null ? null : ResultView.of(e.result(), e.format()),
         e.error(),
-        collapsed);
+        collapsed,
+        null,
+        null,
+        null);
   }
 
   @JsonInclude(JsonInclude.Include.NON_NULL)

@@ -2,9 +2,14 @@ package io.agp.api.execution;
 
 import org.springframework.util.unit.DataSize;
 
+/** A request body or SQL text over the configured size: 413. */
 class SqlTooLargeException extends RuntimeException {
 
   SqlTooLargeException(DataSize limit) {
-    super("the SQL text is longer than the limit of " + limit.toBytes() + " bytes");
+    this(limit.toBytes());
+  }
+
+  SqlTooLargeException(long limitBytes) {
+    super("the request is larger than the limit of " + limitBytes + " bytes");
   }
 }

@@ -1,0 +1,179 @@
+package io.agp.api.execution;
+
+import io.agp.api.auth.Caller;
+import io.agp.api.auth.Callers;
+import io.agp.execution.Execution;
+import io.agp.execution.ExecutionQueries;
+import io.agp.execution.ExecutionQueries.SearchOrder;
+import io.agp.execution.ExecutionStatus;
+import jakarta.servlet.http.HttpServletRequest;
+import java.io.IOException;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import org.springframework.http.MediaType;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.RequestMapping;
+import org.springframework.web.bind.annotation.RequestParam;
+import org.springframework.web.bind.annotation.RestController;
+import tools.jackson.core.type.TypeReference;
+import tools.jackson.databind.ObjectReader;
+
+/** Many executions: the filtered, paged list and the search by query_id. */
+@RestController
+@RequestMapping("/v1/async")
+class ExecutionListController {
+
+  static final int DEFAULT_LIST_LIMIT = 50;
+  static final int MAX_LIST_LIMIT = 1000;
+  static final int DEFAULT_SEARCH_LIMIT = 3;
+  static final int MAX_SEARCH_LIMIT = 100;
+  static final int MAX_SEARCH_ITEMS = 100;
+
+  private final ExecutionQueries queries;
+  private final RequestBodies bodies;
+  private final Callers callers;
+  private final ObjectReader searchReader;
+
+  ExecutionListController(ExecutionQueries queries, RequestBodies bodies, Callers callers) {
+    this.queries = queries;
+    this.bodies = bodies;
+    this.callers = callers;
+    this.searchReader = bodies.reader(new TypeReference<List<SearchRequest>>() {});
+  }
+
+  @GetMapping("/executions")
+  ExecutionPage list(
+      @RequestParam(name = "query_id", required = false) String queryId,
+      @RequestParam(name = "status", required = false) List<String> statuses,
+      @RequestParam(required = false) String tier,
+      @RequestParam(name = "created_by", required = false) String createdBy,
+      @RequestParam(name = "created_after", required = false) String createdAfter,
+      @RequestParam(name = "created_before", required = false) String createdBefore,
+      @RequestParam(name = "label", required = false) List<String> labels,
+      @RequestParam(required = false) Integer limit,
+      @RequestParam(required = false) String cursor,
+      HttpServletRequest http) {
+    Caller caller = callers.current(http);
+    int pageSize = limit == null ? DEFAULT_LIST_LIMIT : limit;
+    if (pageSize < 1 || pageSize > MAX_LIST_LIMIT) {
+      throw new InvalidRequestException("limit", "limit must be between 1 and " + MAX_LIST_LIMIT);
+    }
+    ExecutionQueries.ListFilter filter =
+        new ExecutionQueries.ListFilter(
+            queryId,
+            statuses(statuses, "status", Set.of()),
+            tier,
+            // A non-admin lists only their own executions, whatever they ask for.
+            caller.admin() ? createdBy : caller.user(),
+            instant(createdAfter, "created_after"),
+            instant(createdBefore, "created_before"),
+            labels(labels));
+    ExecutionQueries.Keyset after = cursor == null ? null : ListCursor.parse(cursor);
+    List<Execution> found = queries.list(filter, after, pageSize + 1);
+    List<Execution> page = found.size() > pageSize ? found.subList(0, pageSize) : found;
+    String next = found.size() > pageSize ? ListCursor.after(page.getLast()) : null;
+    return new ExecutionPage(page.stream().map(ExecutionView::of).toList(), next);
+  }
+
+  @PostMapping(path = "/search", consumes = MediaType.APPLICATION_JSON_VALUE)
+  List<List<ExecutionView>> search(HttpServletRequest http) throws IOException {
+    Caller caller = callers.current(http);
+    List<SearchRequest> items = bodies.json(http, searchReader);
+    if (items == null) {
+      throw new InvalidRequestException(null, "the request body must be a JSON array");
+    }
+    if (items.size() > MAX_SEARCH_ITEMS) {
+      throw new InvalidRequestException(
+          null, "a search takes at most " + MAX_SEARCH_ITEMS + " items");
+    }
+    List<List<ExecutionView>> answers = new ArrayList<>(items.size());
+    for (int i = 0; i < items.size(); i++) {
+      SearchRequest item = items.get(i);
+      String at = "[" + i + "].";
+      if (item == null || item.queryId() == null || item.queryId().isBlank()) {
+        throw new InvalidRequestException(at + "query_id", "query_id is required");
+      }
+      int limit = item.limit() == null ? DEFAULT_SEARCH_LIMIT : item.limit();
+      if (limit < 1 || limit > MAX_SEARCH_LIMIT) {
+        throw new InvalidRequestException(
+            at + "limit", "limit must be between 1 and " + MAX_SEARCH_LIMIT);
+      }
+      if (item.statuses() != null && item.statuses().contains(null)) {
+        throw new InvalidRequestException(at + "statuses", "a status is null");
+      }
+      Set<ExecutionStatus> statuses =
+          item.statuses() == null || item.statuses().isEmpty()
+              ? Set.of(ExecutionStatus.SUCCEEDED)
+              : EnumSet.copyOf(item.statuses());
+      SearchOrder order = item.sortBy() == null ? SearchOrder.CREATED_AT : item.sortBy();
+      answers.add(
+          queries
+              .search(
+                  item.queryId(),
+                  item.queryHash(),
+                  caller.admin() ? null : caller.user(),
+                  statuses,
+                  order,
+                  limit)
+              .stream()
+              .map(ExecutionView::of)
+              .toList());
+    }
+    return answers;
+  }
+
+  private static Set<ExecutionStatus> statuses(
+      List<String> names, String field, Set<ExecutionStatus> whenNone) {
+    if (names == null || names.isEmpty()) {
+      return whenNone;
+    }
+    Set<ExecutionStatus> statuses = EnumSet.noneOf(ExecutionStatus.class);
+    for (String list : names) {
+      for (String name : list.split(",")) {
+        try {
+          statuses.add(ExecutionStatus.valueOf(name.strip().toUpperCase(Locale.ROOT)));
+        } catch (IllegalArgumentException e) {
+          throw new InvalidRequestException(field, "unknown status '" + name.strip() + "'");
+        }
+      }
+    }
+    return statuses;
+  }
+
+  private static Instant instant(String text, String field) {
+    if (text == null) {
+      return null;
+    }
+    try {
+      return OffsetDateTime.parse(text).toInstant();
+    } catch (DateTimeParseException e) {
+      throw new InvalidRequestException(
+          field, field + " must be an RFC 3339 date-time, e.g. 2025-01-31T12:00:00Z");
+    }
+  }
+
+  private static Map<String, String> labels(List<String> pairs) {
+    if (pairs == null) {
+      return Map.of();
+    }
+    Map<String, String> labels = new LinkedHashMap<>();
+    for (String pair : pairs) {
+      int eq = pair.indexOf('=');
+      if (eq <= 0) {
+        throw new InvalidRequestException(
+            "label", "a label filter is key=value, got '" + pair + "'");
+      }
+      labels.put(pair.substring(0, eq), pair.substring(eq + 1));
+    }
+    return labels;
+  }
+}

@@ -1,0 +1,10 @@
+package io.agp.api.execution;
+
+import java.util.List;
+
+/**
+ * A page of a list.
+ *
+ * @param cursor pass it back as {@code cursor} for the next page; null on the last page
+ */
+record ExecutionPage(List<ExecutionView> executions, String cursor) {}

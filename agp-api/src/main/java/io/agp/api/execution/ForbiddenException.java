@@ -1,0 +1,16 @@
+package io.agp.api.execution;
+
+/** A request the caller's token does not allow (e.g. another tier): 403, naming the field. */
+class ForbiddenException extends RuntimeException {
+
+  private final String field;
+
+  ForbiddenException(String field, String message) {
+    super(message);
+    this.field = field;
+  }
+
+  String field() {
+    return field;
+  }
+}

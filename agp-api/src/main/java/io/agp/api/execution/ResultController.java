@@ -1,0 +1,73 @@
+package io.agp.api.execution;
+
+import io.agp.execution.Execution;
+import io.agp.execution.ExecutionRepository;
+import io.agp.execution.ExecutionStatus;
+import jakarta.servlet.http.HttpServletRequest;
+import java.io.IOException;
+import org.springframework.http.ResponseEntity;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.PathVariable;
+import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.RequestMapping;
+import org.springframework.web.bind.annotation.RequestParam;
+import org.springframework.web.bind.annotation.RestController;
+import org.springframework.web.servlet.mvc.method.annotation.StreamingResponseBody;
+import org.springframework.web.servlet.support.ServletUriComponentsBuilder;
+
+/** A result: its download, and signed links that download it without credentials. */
+@RestController
+@RequestMapping("/v1/async")
+class ResultController {
+
+  private final ExecutionRepository executions;
+  private final VisibleExecutions visible;
+  private final ResultDownloads downloads;
+  private final ResultLinks links;
+
+  ResultController(
+      ExecutionRepository executions,
+      VisibleExecutions visible,
+      ResultDownloads downloads,
+      ResultLinks links) {
+    this.executions = executions;
+    this.visible = visible;
+    this.downloads = downloads;
+    this.links = links;
+  }
+
+  @GetMapping("/executions/{id}/result")
+  ResponseEntity<StreamingResponseBody> result(@PathVariable long id, HttpServletRequest http)
+      throws IOException {
+    return downloads.serve(visible.find(id, http), http);
+  }
+
+  @PostMapping("/executions/{id}/result-link")
+  ResultLinkView resultLink(@PathVariable long id, HttpServletRequest http) {
+    Execution execution = visible.find(id, http);
+    if (execution.status() != ExecutionStatus.SUCCEEDED || execution.result() == null) {
+      throw new ResultNotAvailableException(execution);
+    }
+    ResultLinks.Signed signed = links.sign(id);
+    String url =
+        ServletUriComponentsBuilder.fromCurrentContextPath()
+            .path("/v1/async/links/{id}")
+            .queryParam("expires", signed.expiresAt().getEpochSecond())
+            .queryParam("signature", signed.signature())
+            .buildAndExpand(id)
+            .toUriString();
+    return new ResultLinkView(url, signed.expiresAt());
+  }
+
+  @GetMapping("/links/{id}")
+  ResponseEntity<StreamingResponseBody> signedResult(
+      @PathVariable long id,
+      @RequestParam(required = false) Long expires,
+      @RequestParam(required = false) String signature,
+      HttpServletRequest http)
+      throws IOException {
+    links.check(id, expires, signature);
+    return downloads.serve(
+        executions.get(id).orElseThrow(() -> new ExecutionNotFoundException(id)), http);
+  }
+}

@@ -1,0 +1,6 @@
+package io.agp.api.execution;
+
+import java.time.Instant;
+
+/** A signed link that downloads a result without credentials until it expires. */
+record ResultLinkView(String url, Instant expiresAt) {}

@@ -1,0 +1,138 @@
+package io.agp.api.execution;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.nimbusds.jose.JWSAlgorithm;
+import com.nimbusds.jose.JWSHeader;
+import com.nimbusds.jose.crypto.MACSigner;
+import com.nimbusds.jwt.JWTClaimsSet;
+import com.nimbusds.jwt.SignedJWT;
+import io.agp.api.execution.ContractClient.Reply;
+import java.net.URI;
+import java.net.http.HttpRequest;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.Date;
+import java.util.List;
+import java.util.UUID;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+
+/** agp.api.auth.mode=jwt: who may do what, and 401/403 as problem+json. */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class AuthTest {
+
+  private static final String SECRET = "a-test-secret-of-at-least-32-bytes!!";
+
+  private final TestApi api =
+      TestApi.start("--agp.api.auth.mode=jwt", "--agp.api.auth.jwt-secret=" + SECRET);
+  private final ContractClient client = api.client;
+
+  @AfterAll
+  void stop() {
+    api.context.close();
+  }
+
+  private static String token(String sub, String tier, List<String> roles, Instant expires)
+      throws Exception {
+    JWTClaimsSet.Builder claims =
+        new JWTClaimsSet.Builder().subject(sub).expirationTime(Date.from(expires));
+    if (tier != null) {
+      claims.claim("tier", tier);
+    }
+    claims.claim("roles", roles);
+    SignedJWT jwt = new SignedJWT(new JWSHeader(JWSAlgorithm.HS256), claims.build());
+    jwt.sign(new MACSigner(SECRET.getBytes(StandardCharsets.UTF_8)));
+    return jwt.serialize();
+  }
+
+  private static String token(String sub, String tier, List<String> roles) throws Exception {
+    return token(sub, tier, roles, Instant.now().plusSeconds(600));
+  }
+
+  private Reply as(String token, String method, String path, String json) {
+    HttpRequest.Builder request = HttpRequest.newBuilder();
+    if (token != null) {
+      request.header("Authorization", "Bearer " + token);
+    }
+    if (json != null) {
+      request
+          .header("Content-Type", "application/json")
+          .method(method, HttpRequest.BodyPublishers.ofString(json));
+    } else {
+      request.method(method, HttpRequest.BodyPublishers.noBody());
+    }
+    return client.send(method, path, request);
+  }
+
+  private long create(String token, String sql) {
+    Reply reply = as(token, "POST", "/v1/async/executions", "{\"sql\": \"" + sql + "\"}");
+    assertThat(reply.status()).isEqualTo(201);
+    return reply.json().get("id").asLong();
+  }
+
+  @Test
+  void noTokenOrABadOneIs401Problem() throws Exception {
+    Reply none = as(null, "GET", "/v1/async/executions", null);
+    assertThat(none.status()).isEqualTo(401);
+    assertThat(none.header("Content-Type")).startsWith("application/problem+json");
+    assertThat(none.header("WWW-Authenticate")).startsWith("Bearer");
+
+    Reply forged =
+        as(token("eve", "default", List.of()) + "x", "GET", "/v1/async/executions", null);
+    assertThat(forged.status()).isEqualTo(401);
+
+    String expired = token("eve", "default", List.of(), Instant.now().minusSeconds(3600));
+    assertThat(as(expired, "GET", "/v1/async/executions", null).status()).isEqualTo(401);
+  }
+
+  @Test
+  void theTierComesFromTheTokenAndAnotherTierIs403() throws Exception {
+    String gold = token("gina-" + UUID.randomUUID(), "gold", List.of());
+
+    Reply created = as(gold, "POST", "/v1/async/executions", "{\"sql\": \"SELECT 1\"}");
+    assertThat(created.status()).isEqualTo(201);
+    assertThat(created.json().get("tier").asString()).isEqualTo("gold");
+    assertThat(created.json().get("created_by").asString()).startsWith("gina-");
+
+    Reply other =
+        as(gold, "POST", "/v1/async/executions", "{\"sql\": \"SELECT 1\", \"tier\": \"default\"}");
+    assertThat(other.status()).isEqualTo(403);
+    assertThat(other.json().get("field").asString()).isEqualTo("tier");
+  }
+
+  @Test
+  void aUserSeesListsAndCancelsOnlyTheirOwnExecutionsAndAnAdminAll() throws Exception {
+    String alice = token("alice", "default", List.of());
+    String bob = token("bob", "default", List.of());
+    String admin = token("root", "default", List.of("admin"));
+    long ofAlice = create(alice, "SELECT 'alice " + UUID.randomUUID() + "'");
+
+    assertThat(as(alice, "GET", "/v1/async/executions/" + ofAlice, null).status()).isEqualTo(200);
+    assertThat(as(bob, "GET", "/v1/async/executions/" + ofAlice, null).status()).isEqualTo(404);
+    assertThat(as(bob, "POST", "/v1/async/executions/" + ofAlice + "/cancel", null).status())
+        .isEqualTo(404);
+    assertThat(as(bob, "GET", "/v1/async/executions", null).json().get("executions").toString())
+        .doesNotContain("\"alice\"");
+    assertThat(as(alice, "GET", "/v1/async/executions", null).json().get("executions").toString())
+        .contains("\"alice\"");
+    assertThat(as(admin, "GET", "/v1/async/executions/" + ofAlice, null).status()).isEqualTo(200);
+    assertThat(as(admin, "POST", "/v1/async/executions/" + ofAlice + "/cancel", null).status())
+        .isEqualTo(200);
+  }
+
+  @Test
+  void aSignedLinkNeedsNoToken() throws Exception {
+    String alice = token("alice", "default", List.of());
+    long id = create(alice, "SELECT 'link " + UUID.randomUUID() + "'");
+    api.succeed(id, "{\"n\": 1}".getBytes(StandardCharsets.UTF_8), null);
+
+    Reply link = as(alice, "POST", "/v1/async/executions/" + id + "/result-link", null);
+    URI url = URI.create(link.json().get("url").asString());
+
+    Reply download = client.get(url.getRawPath() + "?" + url.getRawQuery());
+    assertThat(download.status()).isEqualTo(200);
+    assertThat(download.text()).isEqualTo("{\"n\": 1}");
+  }
+}

@@ -1,0 +1,170 @@
+package io.agp.api.execution;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.agp.api.execution.ContractClient.Reply;
+import java.io.ByteArrayOutputStream;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.util.UUID;
+import java.util.zip.GZIPOutputStream;
+import org.junit.jupiter.api.Test;
+
+class ResultDownloadTest {
+
+  private static final byte[] CSV =
+      "n\n1\n2\n3\n4\n5\n6\n7\n8\n9\n".getBytes(StandardCharsets.UTF_8);
+
+  private final TestApi api = TestApi.shared();
+  private final ContractClient client = api.client;
+
+  private long create(String format) {
+    return client
+        .postJson(
+            "/v1/async/executions",
+            "{\"sql\": \"SELECT '%s'\", \"format\": \"%s\"}".formatted(UUID.randomUUID(), format))
+        .json()
+        .get("id")
+        .asLong();
+  }
+
+  @Test
+  void servesTheResultWithItsFormatsTypeAndAFileName() throws Exception {
+    long id = create("CSVWithNames");
+    api.succeed(id, CSV, null);
+
+    Reply reply = client.get("/v1/async/executions/" + id + "/result");
+
+    assertThat(reply.status()).isEqualTo(200);
+    assertThat(reply.header("Content-Type")).startsWith("text/csv");
+    assertThat(reply.header("Content-Disposition"))
+        .isEqualTo("attachment; filename=\"execution-" + id + ".csv\"");
+    assertThat(reply.header("Accept-Ranges")).isEqualTo("bytes");
+    assertThat(reply.body()).isEqualTo(CSV);
+  }
+
+  @Test
+  void servesASingleRangeWith206() throws Exception {
+    long id = create("CSVWithNames");
+    api.succeed(id, CSV, null);
+    String path = "/v1/async/executions/" + id + "/result";
+
+    Reply middle = client.get(path, "Range", "bytes=2-5");
+    assertThat(middle.status()).isEqualTo(206);
+    assertThat(middle.header("Content-Range")).isEqualTo("bytes 2-5/" + CSV.length);
+    assertThat(middle.text()).isEqualTo("1\n2\n");
+
+    Reply rest = client.get(path, "Range", "bytes=16-");
+    assertThat(rest.status()).isEqualTo(206);
+    assertThat(rest.text()).isEqualTo("8\n9\n");
+
+    Reply tail = client.get(path, "Range", "bytes=-2");
+    assertThat(tail.text()).isEqualTo("9\n");
+
+    Reply past = client.get(path, "Range", "bytes=100-");
+    assertThat(past.status()).isEqualTo(416);
+    assertThat(past.header("Content-Range")).isEqualTo("bytes */" + CSV.length);
+  }
+
+  @Test
+  void passesAStoredGzipThroughWhenTheClientAcceptsIt() throws Exception {
+    long id = create("CSVWithNames");
+    byte[] gzipped = gzip(CSV);
+    api.succeed(id, gzipped, "gzip");
+    String path = "/v1/async/executions/" + id + "/result";
+
+    Reply encoded = client.get(path, "Accept-Encoding", "gzip, deflate");
+    assertThat(encoded.header("Content-Encoding")).isEqualTo("gzip");
+    assertThat(encoded.body()).isEqualTo(gzipped);
+
+    Reply decoded = client.get(path, "Accept-Encoding", "identity");
+    assertThat(decoded.status()).isEqualTo(200);
+    assertThat(decoded.header("Content-Encoding")).isNull();
+    assertThat(decoded.body()).isEqualTo(CSV);
+
+    Reply refused = client.get(path, "Accept-Encoding", "gzip;q=0");
+    assertThat(refused.body()).isEqualTo(CSV);
+  }
+
+  @Test
+  void aZstdResultNeedsAClientThatAcceptsZstd() throws Exception {
+    long id = create("CSVWithNames");
+    api.succeed(id, new byte[] {1, 2, 3}, "zstd");
+    String path = "/v1/async/executions/" + id + "/result";
+
+    assertThat(client.get(path, "Accept-Encoding", "zstd").header("Content-Encoding"))
+        .isEqualTo("zstd");
+    assertThat(client.get(path).status()).isEqualTo(406);
+  }
+
+  @Test
+  void noResultBeforeSuccessIs404AndAnExpiredOneIs410() throws Exception {
+    long pending = create("JSON");
+    assertThat(client.get("/v1/async/executions/" + pending + "/result").status()).isEqualTo(404);
+
+    long expired = create("JSON");
+    api.succeed(expired, CSV, null);
+    api.jdbc()
+        .sql("update executions set status = 'EXPIRED' where id = :id")
+        .param("id", expired)
+        .update();
+    Reply gone = client.get("/v1/async/executions/" + expired + "/result");
+    assertThat(gone.status()).isEqualTo(410);
+    assertThat(gone.json().get("detail").asString()).contains("expired");
+  }
+
+  @Test
+  void aSignedLinkDownloadsTheResultUntilItIsTamperedWith() throws Exception {
+    long id = create("CSVWithNames");
+    api.succeed(id, CSV, null);
+
+    Reply link = client.post("/v1/async/executions/" + id + "/result-link");
+    assertThat(link.status()).isEqualTo(200);
+    URI url = URI.create(link.json().get("url").asString());
+    String path = url.getRawPath() + "?" + url.getRawQuery();
+
+    Reply download = client.get(path);
+    assertThat(download.status()).isEqualTo(200);
+    assertThat(download.body()).isEqualTo(CSV);
+
+    String otherId = path.replace("/links/" + id, "/links/" + (id + 1));
+    assertThat(client.get(otherId).status()).isEqualTo(403);
+    String longer = path.replaceAll("expires=(\\d+)", "expires=$19");
+    assertThat(client.get(longer).status()).isEqualTo(403);
+    String forged = path.replaceAll("signature=[^&]+", "signature=AAAA");
+    Reply rejected = client.get(forged);
+    assertThat(rejected.status()).isEqualTo(403);
+    assertThat(rejected.header("Content-Type")).startsWith("application/problem+json");
+  }
+
+  @Test
+  void anExpiredLinkIs403() throws Exception {
+    long id = create("CSVWithNames");
+    api.succeed(id, CSV, null);
+    ResultLinks links = api.context.getBean(ResultLinks.class);
+    ResultLinks.Signed signed = links.sign(id, java.time.Instant.now().minusSeconds(60));
+    long past = signed.expiresAt().getEpochSecond();
+    String signature = signed.signature();
+
+    Reply reply =
+        client.get("/v1/async/links/" + id + "?expires=" + past + "&signature=" + signature);
+
+    assertThat(reply.status()).isEqualTo(403);
+    assertThat(reply.json().get("detail").asString()).contains("expired");
+  }
+
+  @Test
+  void aLinkForAResultNotYetThereIs404() {
+    long id = create("JSON");
+
+    assertThat(client.post("/v1/async/executions/" + id + "/result-link").status()).isEqualTo(404);
+  }
+
+  private static byte[] gzip(byte[] bytes) throws Exception {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    try (GZIPOutputStream gz = new GZIPOutputStream(out)) {
+      gz.write(bytes);
+    }
+    return out.toByteArray();
+  }
+}

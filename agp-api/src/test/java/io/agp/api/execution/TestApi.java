@@ -1,0 +1,119 @@
+package io.agp.api.execution;
+
+import io.agp.api.ApiApplication;
+import io.agp.execution.Execution;
+import io.agp.execution.ExecutionRepository;
+import io.agp.execution.Lease;
+import io.agp.execution.ResultMetadata;
+import io.agp.execution.StoredResult;
+import io.agp.results.ResultStore;
+import io.agp.results.ResultUpload;
+import io.agp.testkit.PostgresTestServer;
+import java.io.OutputStream;
+import java.net.URI;
+import java.nio.file.Files;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.springframework.boot.web.server.context.WebServerApplicationContext;
+import org.springframework.context.ConfigurableApplicationContext;
+import org.springframework.jdbc.core.simple.JdbcClient;
+
+/**
+ * The API application, started once per test JVM on a database of its own with a local result
+ * folder. No worker runs: tests play the worker's part through the repository, as a worker would.
+ */
+final class TestApi {
+
+  private static TestApi shared;
+
+  final ConfigurableApplicationContext context;
+  final ContractClient client;
+
+  private TestApi(ConfigurableApplicationContext context) {
+    this.context = context;
+    this.client = new ContractClient(this::url);
+  }
+
+  static synchronized TestApi shared() {
+    if (shared == null) {
+      shared = start();
+      Runtime.getRuntime().addShutdownHook(new Thread(shared.context::close, "test-api-stop"));
+    }
+    return shared;
+  }
+
+  /** A new API on a database of its own; {@code extra} arguments add or override settings. */
+  static TestApi start(String... extra) {
+    try {
+      PostgresTestServer postgres = PostgresTestServer.shared();
+      String folder = Files.createTempDirectory("agp-api-results").toUri().toString();
+      List<String> args =
+          new ArrayList<>(
+              List.of(
+                  "--spring.datasource.url=" + postgres.newDatabase(),
+                  "--spring.datasource.username=" + postgres.user(),
+                  "--spring.datasource.password=" + postgres.password(),
+                  "--server.port=0",
+                  "--agp.results.location=" + folder,
+                  "--agp.tiers.default.clickhouse.url=http://localhost:1",
+                  "--agp.tiers.gold.clickhouse.url=http://localhost:1",
+                  "--agp.api.max-sql-size=64KB",
+                  "--agp.api.wait-poll-interval=20ms",
+                  "--agp.api.link-secret=test-secret"));
+      args.addAll(List.of(extra));
+      return new TestApi(ApiApplication.builder().run(args.toArray(String[]::new)));
+    } catch (Exception e) {
+      throw new IllegalStateException("cannot start the API", e);
+    }
+  }
+
+  URI url(String path) {
+    int port = ((WebServerApplicationContext) context).getWebServer().getPort();
+    return URI.create("http://localhost:" + port + path);
+  }
+
+  ExecutionRepository repository() {
+    return context.getBean(ExecutionRepository.class);
+  }
+
+  JdbcClient jdbc() {
+    return context.getBean(JdbcClient.class);
+  }
+
+  /** Claims one execution by id, as a worker's claim would, and returns its lease. */
+  Lease start(long id) {
+    jdbc()
+        .sql(
+            "update executions set status = 'RUNNING', attempt = attempt + 1, worker_id = 'test',"
+                + " picked_at = now(), lease_expires_at = now() + interval '1 minute' where id = :id")
+        .param("id", id)
+        .update();
+    return repository().get(id).orElseThrow().lease();
+  }
+
+  /** Runs an execution to SUCCEEDED with these result bytes, stored as a worker stores them. */
+  Execution succeed(long id, byte[] stored, String compression) throws Exception {
+    Lease lease = start(id);
+    String key = "test/" + id + "-" + lease.attempt();
+    ResultStore store = context.getBean(ResultStore.class);
+    try (ResultUpload upload = store.upload(key)) {
+      try (OutputStream out = upload.stream()) {
+        out.write(stored);
+      }
+      upload.commit();
+    }
+    repository()
+        .complete(
+            lease,
+            new StoredResult(
+                key,
+                2,
+                stored.length,
+                List.of(new ResultMetadata.Column("n", "UInt8")),
+                compression,
+                5),
+            Duration.ofHours(1));
+    return repository().get(id).orElseThrow();
+  }
+}

@@ -1,0 +1,92 @@
+package io.agp.api.execution;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.agp.api.execution.ContractClient.Reply;
+import io.agp.execution.Lease;
+import io.agp.execution.Progress;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import org.junit.jupiter.api.Test;
+
+class WaitTest {
+
+  private final TestApi api = TestApi.shared();
+  private final ContractClient client = api.client;
+
+  private long create() {
+    return client
+        .postSql("/v1/async/executions", "SELECT '" + UUID.randomUUID() + "'")
+        .json()
+        .get("id")
+        .asLong();
+  }
+
+  @Test
+  void getWithWaitAnswersAsSoonAsTheStatusChanges() throws Exception {
+    long id = create();
+    CompletableFuture<Reply> waiting =
+        CompletableFuture.supplyAsync(() -> client.get("/v1/async/executions/" + id + "?wait=10"));
+
+    api.start(id);
+
+    Reply reply = waiting.get();
+    assertThat(reply.status()).isEqualTo(200);
+    assertThat(reply.json().get("status").asString()).isEqualTo("RUNNING");
+  }
+
+  @Test
+  void getWithWaitAnswersWhenTheProgressChanges() throws Exception {
+    long id = create();
+    Lease lease = api.start(id);
+    CompletableFuture<Reply> waiting =
+        CompletableFuture.supplyAsync(() -> client.get("/v1/async/executions/" + id + "?wait=10"));
+
+    api.repository()
+        .heartbeat(lease, Duration.ofMinutes(1), new Progress(50, 500, 200, 1000, 4096));
+
+    Reply reply = waiting.get();
+    assertThat(reply.json().get("status").asString()).isEqualTo("RUNNING");
+    assertThat(reply.json().get("progress").get("rows").asLong()).isEqualTo(50);
+    assertThat(reply.json().get("progress").get("percent").asDouble()).isEqualTo(25.0);
+  }
+
+  @Test
+  void getWithWaitReturnsTheUnchangedStateAtTheTimeout() {
+    long id = create();
+    long start = System.nanoTime();
+
+    Reply reply = client.get("/v1/async/executions/" + id + "?wait=1");
+
+    assertThat(Duration.ofNanos(System.nanoTime() - start))
+        .isGreaterThanOrEqualTo(Duration.ofSeconds(1));
+    assertThat(reply.json().get("status").asString()).isEqualTo("PENDING");
+  }
+
+  @Test
+  void createWithWaitReturnsTheEndedExecutionInOneRoundTrip() throws Exception {
+    String sql = "SELECT '" + UUID.randomUUID() + "'";
+    CompletableFuture<Reply> waiting =
+        CompletableFuture.supplyAsync(() -> client.postSql("/v1/async/executions?wait=10", sql));
+    long id =
+        org.awaitility.Awaitility.await()
+            .until(
+                () ->
+                    api.jdbc()
+                        .sql("select id from executions where sql = :sql")
+                        .param("sql", sql)
+                        .query(Long.class)
+                        .optional(),
+                java.util.Optional::isPresent)
+            .orElseThrow();
+
+    api.succeed(id, "{}".getBytes(StandardCharsets.UTF_8), null);
+
+    Reply reply = waiting.get();
+    assertThat(reply.status()).isEqualTo(201);
+    assertThat(reply.json().get("status").asString()).isEqualTo("SUCCEEDED");
+    assertThat(reply.json().get("result").get("bytes").asLong()).isEqualTo(2);
+  }
+}

@@ -1,0 +1,143 @@
+package io.agp.execution;
+
+import io.agp.jdbc.SqlFile;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.stream.Collectors;
+import org.springframework.jdbc.core.RowMapper;
+import org.springframework.jdbc.core.simple.JdbcClient;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * Read queries over past and present executions: listing with filters and a keyset cursor,
+ * searching by query_id, and finding a result fresh enough to reuse. One SQL file per method, under
+ * {@code sql/execution/}.
+ */
+public class ExecutionQueries {
+
+  private static final String LIST = SqlFile.load("execution/list");
+  private static final String FIND_REUSABLE = SqlFile.load("execution/find_reusable");
+  private static final String SEARCH = SqlFile.load("execution/search");
+
+  /** How a search orders the executions it finds; each maps to a fixed ORDER BY fragment. */
+  public enum SearchOrder {
+    CREATED_AT("created_at desc, id desc"),
+    COMPLETED_AT("completed_at desc nulls last, id desc");
+
+    private final String fragment;
+
+    SearchOrder(String fragment) {
+      this.fragment = fragment;
+    }
+  }
+
+  /** The search statement per order, built once from the file and the enum's fixed fragments. */
+  private static final Map<SearchOrder, String> SEARCH_BY_ORDER = searchStatements();
+
+  private final JsonMapper json = JsonMapper.builder().build();
+  private final JdbcClient jdbc;
+  private final RowMapper<Execution> mapper;
+
+  public ExecutionQueries(JdbcClient jdbc, ExecutionRepository repository) {
+    this.jdbc = jdbc;
+    this.mapper = (rs, row) -> repository.mapExecution(rs);
+  }
+
+  /**
+   * Which executions a list shows; null fields do not filter.
+   *
+   * @param statuses empty for all
+   * @param labels key/values an execution's labels must all contain; empty for any
+   */
+  public record ListFilter(
+      String queryId,
+      Set<ExecutionStatus> statuses,
+      String tier,
+      String createdBy,
+      Instant createdAfter,
+      Instant createdBefore,
+      Map<String, String> labels) {
+
+    public ListFilter {
+      statuses = statuses == null ? Set.of() : Set.copyOf(statuses);
+      labels = labels == null ? Map.of() : Map.copyOf(labels);
+    }
+  }
+
+  /** Where a page starts: just after the execution with this creation time and id. */
+  public record Keyset(Instant createdAt, long id) {}
+
+  /** Up to {@code limit} executions matching the filter, newest first, after the keyset if any. */
+  public List<Execution> list(ListFilter filter, Keyset after, int limit) {
+    return jdbc.sql(LIST)
+        .param("queryId", filter.queryId())
+        .param("statuses", filter.statuses().isEmpty() ? null : joined(filter.statuses()))
+        .param("tier", filter.tier())
+        .param("createdBy", filter.createdBy())
+        .param("createdAfter", timestamp(filter.createdAfter()))
+        .param("createdBefore", timestamp(filter.createdBefore()))
+        .param("labels", json.writeValueAsString(filter.labels()))
+        .param("cursorCreatedAt", after == null ? null : timestamp(after.createdAt()))
+        .param("cursorId", after == null ? null : after.id())
+        .param("limit", limit)
+        .query(mapper)
+        .list();
+  }
+
+  /**
+   * The executions of a query_id (and hash, and creator, if not null) in one of the statuses, at
+   * most {@code limit}, in the given order.
+   */
+  public List<Execution> search(
+      String queryId,
+      String queryHash,
+      String createdBy,
+      Set<ExecutionStatus> statuses,
+      SearchOrder order,
+      int limit) {
+    return jdbc.sql(SEARCH_BY_ORDER.get(order))
+        .param("queryId", queryId)
+        .param("queryHash", queryHash)
+        .param("createdBy", createdBy)
+        .param("statuses", joined(statuses))
+        .param("limit", limit)
+        .query(mapper)
+        .list();
+  }
+
+  /**
+   * The newest SUCCEEDED, unexpired execution of this query_id and hash that completed at most
+   * {@code maxAge} ago.
+   */
+  public Optional<Execution> findReusable(String queryId, String queryHash, Duration maxAge) {
+    return jdbc.sql(FIND_REUSABLE)
+        .param("queryId", queryId)
+        .param("queryHash", queryHash)
+        .param("maxAgeMillis", maxAge.toMillis())
+        .query(mapper)
+        .optional();
+  }
+
+  private static String joined(Set<ExecutionStatus> statuses) {
+    return statuses.stream().map(Enum::name).sorted().collect(Collectors.joining(","));
+  }
+
+  private static OffsetDateTime timestamp(Instant instant) {
+    return instant == null ? null : instant.atOffset(ZoneOffset.UTC);
+  }
+
+  private static Map<SearchOrder, String> searchStatements() {
+    Map<SearchOrder, String> statements = new EnumMap<>(SearchOrder.class);
+    for (SearchOrder order : SearchOrder.values()) {
+      statements.put(order, SEARCH.replace("ORDER_BY", order.fragment));
+    }
+    return Map.copyOf(statements);
+  }
+}
