@@ -7,6 +7,7 @@ import io.agp.execution.Execution;
 import io.agp.execution.ExecutionRepository;
 import io.agp.execution.Lease;
 import io.agp.execution.ResultFormat;
+import io.agp.execution.ResultMetadata.Column;
 import io.agp.execution.StoredResult;
 import io.agp.results.ResultStore;
 import io.agp.results.ResultUpload;
@@ -18,6 +19,7 @@ import java.io.OutputStream;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.Map;
 import java.util.zip.GZIPOutputStream;
 import org.slf4j.Logger;
@@ -84,6 +86,10 @@ final class ExecutionRunner {
         if (run.isLost()) {
           return run.lostOutcome();
         }
+        List<Column> columns = columns(run, clickhouse, format, settings, inspector);
+        if (run.isLost()) {
+          return run.lostOutcome();
+        }
         try {
           upload.commit();
         } catch (IOException e) {
@@ -95,7 +101,7 @@ final class ExecutionRunner {
                 key,
                 inspector.rows(),
                 upload.bytesWritten(),
-                inspector.columns(),
+                columns,
                 compression.recordedName(),
                 duration);
         if (!executions.complete(lease, stored, tier.resultTtl())) {
@@ -174,6 +180,33 @@ final class ExecutionRunner {
     }
     log.info("requeued after a transient failure, again in {}: {}", delay, reason);
     return AttemptOutcome.REQUEUED;
+  }
+
+  /**
+   * The result's columns with their types. JSON and TSVWithNamesAndTypes carry them; for the other
+   * formats ClickHouse is asked to describe the query, and when that fails the names the result
+   * carries (if any) are kept: a good result is not failed for want of labels.
+   */
+  private static List<Column> columns(
+      RunningExecution run,
+      TierClickHouse clickhouse,
+      ResultFormat format,
+      Map<String, String> settings,
+      ResultInspector inspector) {
+    List<Column> carried = inspector.columns();
+    if (format == ResultFormat.JSON || format == ResultFormat.TSVWithNamesAndTypes) {
+      return carried;
+    }
+    try {
+      List<Column> described =
+          clickhouse.client().describe(run.claimed().execution().sql(), settings).stream()
+              .map(c -> new Column(c.name(), c.type()))
+              .toList();
+      return described.isEmpty() ? carried : described;
+    } catch (RuntimeException e) {
+      log.warn("could not describe the result's columns; keeping {}: {}", carried, e.toString());
+      return carried;
+    }
   }
 
   /** The delay before attempt {@code attempt + 1}: the configured backoff, doubled each time. */
