@@ -119,7 +119,11 @@ final class ExecutionRunner {
       return afterStreamBroken(run, e, inspector.bytes() == 0);
     } catch (StoreFailure e) {
       return afterFailure(run, "storing the result failed: " + describe(e.getCause()), e);
-    } catch (ResultTooLargeException | UnsupportedQueryException e) {
+    } catch (UnsupportedQueryException e) {
+      // Refused before it was sent: there is no query to kill.
+      executions.fail(run.lease(), e.getMessage());
+      return AttemptOutcome.FAILED;
+    } catch (ResultTooLargeException e) {
       return afterFailure(run, e.getMessage(), null);
     } catch (IOException | RuntimeException e) {
       return afterFailure(run, "execution failed: " + describe(e), e);
