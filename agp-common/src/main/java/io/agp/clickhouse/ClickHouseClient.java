@@ -140,6 +140,26 @@ public final class ClickHouseClient implements AutoCloseable {
     return rows.getFirst().getFirst();
   }
 
+  /**
+   * The columns a query would return, with their ClickHouse types, without running it ({@code
+   * DESCRIBE TABLE (query)}, which every version from 18.16 on understands).
+   *
+   * @param sql the query, without a {@code FORMAT} clause
+   * @param settings as for {@link #execute}: parameters and settings the query needs
+   */
+  public List<ColumnType> describe(String sql, Map<String, String> settings) {
+    Map<String, String> effective = new LinkedHashMap<>(settings);
+    String quotaKey = effective.remove(QUOTA_KEY);
+    String describe = "DESCRIBE TABLE (" + sql + "\n) FORMAT TabSeparated";
+    List<ColumnType> columns = new ArrayList<>();
+    for (List<String> row : rows(describe, effective, quotaKey)) {
+      if (row.size() >= 2) {
+        columns.add(new ColumnType(row.get(0), row.get(1)));
+      }
+    }
+    return columns;
+  }
+
   /** The names of all settings the server accepts; any other setting would fail a query. */
   public Set<String> knownSettings() {
     Set<String> names = new LinkedHashSet<>();
@@ -313,7 +333,11 @@ public final class ClickHouseClient implements AutoCloseable {
 
   /** Runs a small internal query and reads its TabSeparated rows. */
   private List<List<String>> rows(String sql) {
-    try (ClickHouseResponse response = send(null, sql, Map.of(), null, INTERNAL_QUERY_TIMEOUT);
+    return rows(sql, Map.of(), null);
+  }
+
+  private List<List<String>> rows(String sql, Map<String, String> settings, String quotaKey) {
+    try (ClickHouseResponse response = send(null, sql, settings, quotaKey, INTERNAL_QUERY_TIMEOUT);
         BufferedReader reader =
             new BufferedReader(new InputStreamReader(response.body(), StandardCharsets.UTF_8))) {
       List<List<String>> rows = new ArrayList<>();

@@ -100,6 +100,16 @@ public class ExecutionRepository {
 
   /** Claims up to {@code limit} PENDING executions of a tier for this worker, in one statement. */
   public List<ClaimedExecution> claim(String tier, String workerId, int limit, Duration lease) {
+    return claim(tier, workerId, limit, lease, 0);
+  }
+
+  /**
+   * Claims up to {@code limit} PENDING executions of a tier for this worker, in one statement,
+   * passing over the executions of users who already run {@code maxRunningPerUser} of the tier (0:
+   * no limit).
+   */
+  public List<ClaimedExecution> claim(
+      String tier, String workerId, int limit, Duration lease, int maxRunningPerUser) {
     if (limit <= 0) {
       return List.of();
     }
@@ -107,6 +117,7 @@ public class ExecutionRepository {
         .param("tier", tier)
         .param("workerId", workerId)
         .param("limit", limit)
+        .param("maxRunningPerUser", maxRunningPerUser)
         .param("leaseMillis", lease.toMillis())
         .query(
             (rs, row) ->

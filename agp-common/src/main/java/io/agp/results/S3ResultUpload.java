@@ -18,6 +18,7 @@ import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.CompletedPart;
+import software.amazon.awssdk.services.s3.model.NoSuchUploadException;
 
 /**
  * Streams an object of unknown length into S3 with fixed-size parts.
@@ -45,6 +46,12 @@ final class S3ResultUpload implements ResultUpload {
 
   /** How long an abort waits for a part it interrupted before it aborts the upload anyway. */
   private static final Duration PART_STOP_WAIT = Duration.ofSeconds(30);
+
+  /** How long an abort that could not reach S3 is tried again in the background. */
+  private static final Duration ABORT_RETRY_PERIOD = Duration.ofMinutes(15);
+
+  private static final Duration ABORT_RETRY_FIRST_PAUSE = Duration.ofMillis(500);
+  private static final Duration ABORT_RETRY_MAX_PAUSE = Duration.ofMinutes(1);
 
   private enum State {
     OPEN,
@@ -132,12 +139,12 @@ final class S3ResultUpload implements ResultUpload {
       }
     } catch (RuntimeException e) {
       log.warn(
-          "could not abort multipart upload {} of s3://{}/{}; its parts stay until a lifecycle"
-              + " rule removes them",
+          "could not abort multipart upload {} of s3://{}/{}; trying again in the background",
           uploadId,
           bucket,
           key,
           e);
+      abortLater(uploadId);
     } finally {
       if (interrupted) {
         Thread.currentThread().interrupt();
@@ -148,6 +155,48 @@ final class S3ResultUpload implements ResultUpload {
   @Override
   public void close() {
     abort();
+  }
+
+  /**
+   * S3 was unreachable when the upload was aborted: its parts would stay, invisible but billed.
+   * Asks again with a growing pause for a while; past it, only a bucket lifecycle rule ({@code
+   * AbortIncompleteMultipartUpload}) removes them.
+   */
+  private void abortLater(String failedUploadId) {
+    Thread.ofVirtual()
+        .name("s3-abort-" + key)
+        .start(
+            () -> {
+              long deadline = System.nanoTime() + ABORT_RETRY_PERIOD.toNanos();
+              Duration pause = ABORT_RETRY_FIRST_PAUSE;
+              while (System.nanoTime() < deadline) {
+                try {
+                  Thread.sleep(pause);
+                } catch (InterruptedException e) {
+                  Thread.currentThread().interrupt();
+                  return;
+                }
+                try {
+                  s3.abortMultipartUpload(b -> b.bucket(bucket).key(key).uploadId(failedUploadId));
+                  log.info(
+                      "aborted multipart upload {} of s3://{}/{}", failedUploadId, bucket, key);
+                  return;
+                } catch (NoSuchUploadException e) {
+                  return;
+                } catch (RuntimeException e) {
+                  pause =
+                      pause.multipliedBy(2).compareTo(ABORT_RETRY_MAX_PAUSE) > 0
+                          ? ABORT_RETRY_MAX_PAUSE
+                          : pause.multipliedBy(2);
+                }
+              }
+              log.warn(
+                  "gave up aborting multipart upload {} of s3://{}/{}; its parts stay until a"
+                      + " lifecycle rule removes them",
+                  failedUploadId,
+                  bucket,
+                  key);
+            });
   }
 
   private void ensureOpen() throws IOException {

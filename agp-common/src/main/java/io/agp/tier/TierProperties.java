@@ -23,6 +23,11 @@ import org.springframework.util.unit.DataSize;
  * @param maxResultSize a larger result fails its execution instead of filling the store
  * @param sendQuotaKey send the execution's creator as ClickHouse quota key; the ClickHouse user's
  *     quota must then be keyed by client key, or ClickHouse refuses the queries
+ * @param maxRunningPerUser executions of one user that may run at once in this tier, across all
+ *     workers; 0 means no limit
+ * @param resultCompression how stored results are compressed: none, gzip or zstd
+ * @param heartbeatInterval how often a running execution's lease is renewed and its progress
+ *     recorded; empty means a third of the lease
  */
 public record TierProperties(
     @DefaultValue @Valid ClickHouse clickhouse,
@@ -33,7 +38,18 @@ public record TierProperties(
     @DefaultValue("1h") @NotNull Duration maxRunTime,
     @DefaultValue("24h") @NotNull Duration resultTtl,
     @DefaultValue("10GB") @NotNull DataSize maxResultSize,
-    @DefaultValue("false") boolean sendQuotaKey) {
+    @DefaultValue("false") boolean sendQuotaKey,
+    @DefaultValue("0") @Min(0) int maxRunningPerUser,
+    @DefaultValue("none") @NotNull ResultCompression resultCompression,
+    Duration heartbeatInterval) {
+
+  private static final Duration MIN_HEARTBEAT = Duration.ofMillis(100);
+
+  /** The interval of heartbeats and progress reports. */
+  public Duration effectiveHeartbeatInterval() {
+    Duration interval = heartbeatInterval != null ? heartbeatInterval : lease.dividedBy(3);
+    return interval.compareTo(MIN_HEARTBEAT) < 0 ? MIN_HEARTBEAT : interval;
+  }
 
   /**
    * @param url the HTTP interface, e.g. http://clickhouse:8123

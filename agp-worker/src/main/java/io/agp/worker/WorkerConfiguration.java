@@ -5,6 +5,7 @@ import io.agp.results.ResultStore;
 import io.agp.tier.Tiers;
 import io.agp.worker.run.ExecutionNotifications;
 import io.agp.worker.run.WorkerPools;
+import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Clock;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.context.annotation.Bean;
@@ -24,8 +25,10 @@ class WorkerConfiguration {
       Tiers tiers,
       ExecutionRepository executions,
       ResultStore results,
-      Clock clock) {
-    return new WorkerPools(properties, tiers, executions, results, clock);
+      Clock clock,
+      MeterRegistry meters) {
+    return new WorkerPools(
+        properties, tiers, new WorkerPools.Services(executions, results, clock, meters));
   }
 
   @Bean

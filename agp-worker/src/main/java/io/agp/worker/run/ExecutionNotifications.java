@@ -6,6 +6,7 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.Map;
+import java.util.Properties;
 import java.util.function.Function;
 import java.util.stream.Collectors;
 import org.postgresql.PGConnection;
@@ -26,6 +27,7 @@ public final class ExecutionNotifications implements SmartLifecycle {
   static final String PENDING = "agp_execution_pending";
   static final String CANCELED = "agp_execution_canceled";
   private static final Duration WAIT = Duration.ofSeconds(5);
+  static final String APPLICATION_NAME = "agp-worker-listener";
   private static final Duration RECONNECT_PAUSE = Duration.ofSeconds(1);
 
   /** How to reach PostgreSQL: URL, user and password of the application's data source. */
@@ -70,7 +72,7 @@ public final class ExecutionNotifications implements SmartLifecycle {
   private void listen() {
     while (running) {
       try (Connection connection =
-              DriverManager.getConnection(target.url(), target.user(), target.password());
+              DriverManager.getConnection(target.url(), connectionProperties());
           Statement statement = connection.createStatement()) {
         statement.execute("LISTEN " + PENDING);
         statement.execute("LISTEN " + CANCELED);
@@ -95,6 +97,19 @@ public final class ExecutionNotifications implements SmartLifecycle {
         }
       }
     }
+  }
+
+  private Properties connectionProperties() {
+    Properties properties = new Properties();
+    if (target.user() != null && !target.user().isEmpty()) {
+      properties.setProperty("user", target.user());
+    }
+    if (target.password() != null && !target.password().isEmpty()) {
+      properties.setProperty("password", target.password());
+    }
+    // Names the connection in pg_stat_activity, so an operator can tell the listener apart.
+    properties.setProperty("ApplicationName", APPLICATION_NAME);
+    return properties;
   }
 
   private void dispatch(PGNotification notification) {

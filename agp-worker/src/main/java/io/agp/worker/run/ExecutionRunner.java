@@ -1,15 +1,17 @@
 package io.agp.worker.run;
 
-import io.agp.clickhouse.ClickHouseClient;
+import com.github.luben.zstd.ZstdOutputStream;
 import io.agp.clickhouse.ClickHouseException;
 import io.agp.clickhouse.ClickHouseResponse;
 import io.agp.execution.Execution;
 import io.agp.execution.ExecutionRepository;
 import io.agp.execution.Lease;
 import io.agp.execution.ResultFormat;
+import io.agp.execution.ResultMetadata.Column;
 import io.agp.execution.StoredResult;
 import io.agp.results.ResultStore;
 import io.agp.results.ResultUpload;
+import io.agp.tier.ResultCompression;
 import io.agp.tier.TierProperties;
 import java.io.IOException;
 import java.io.InputStream;
@@ -17,19 +19,28 @@ import java.io.OutputStream;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.zip.GZIPOutputStream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Runs one attempt: the query on ClickHouse, its response streamed into the result store, then the
  * execution completed, failed or requeued. Nothing it writes lands once the attempt is lost.
+ *
+ * <p>A result is committed only when ClickHouse's stream ended cleanly (the body guard of the
+ * client turns an error written into a 200 response into a {@link ClickHouseException}); any other
+ * end aborts the upload, kills the query and fails the execution, or gives it back to the queue
+ * when the failure is transient and nothing was read yet.
  */
 final class ExecutionRunner {
 
   private static final Logger log = LoggerFactory.getLogger(ExecutionRunner.class);
   private static final int BUFFER_SIZE = 64 * 1024;
+
+  /** Doubling the backoff stops here, so that a long outage still retries now and then. */
+  private static final int MAX_BACKOFF_DOUBLINGS = 6;
 
   private final ExecutionRepository executions;
   private final ResultStore results;
@@ -44,94 +55,239 @@ final class ExecutionRunner {
     this.clock = clock;
   }
 
-  void run(RunningExecution run, TierProperties tier) {
+  AttemptOutcome run(
+      RunningExecution run, TierProperties tier, TierClickHouse clickhouse, TierMetrics metrics) {
     Execution execution = run.claimed().execution();
     Lease lease = run.lease();
     ResultFormat format = ResultFormat.find(execution.format()).orElse(ResultFormat.DEFAULT);
-    String key = "results/" + execution.id() + "-" + execution.attempt() + "." + format.extension();
+    ResultCompression compression = tier.resultCompression();
+    String key =
+        "results/"
+            + execution.id()
+            + "-"
+            + execution.attempt()
+            + "."
+            + format.extension()
+            + compression.suffix();
     Instant started = clock.instant();
     ResultInspector inspector = new ResultInspector(format);
-    try (ResultUpload upload = results.upload(key);
-        ClickHouseResponse response =
-            run.clickhouse()
-                .execute(
-                    lease.clickHouseQueryId(),
-                    execution.sql() + "\nFORMAT " + format.name(),
-                    settings(tier, run))) {
-      run.attach(response);
-      copy(response.body(), upload.stream(), inspector, tier.maxResultSize().toBytes());
-      if (run.isLost()) {
-        return;
-      }
-      upload.commit();
-      long duration = Duration.between(started, clock.instant()).toMillis();
-      StoredResult stored =
-          new StoredResult(
-              key, inspector.rows(), upload.bytesWritten(), inspector.columns(), null, duration);
-      if (!executions.complete(lease, stored, tier.resultTtl())) {
-        // Lost between the end of the stream and now: the object must not outlive the attempt.
-        deleteQuietly(key);
-        log.info(
-            "execution {} attempt {} lost before completion", lease.executionId(), lease.attempt());
+    try {
+      Map<String, String> settings = clickhouse.settingsFor(run.claimed());
+      try (ResultUpload upload = results.upload(key);
+          ClickHouseResponse response =
+              clickhouse
+                  .client()
+                  .execute(
+                      lease.clickHouseQueryId(),
+                      execution.sql() + "\nFORMAT " + format.name(),
+                      settings)) {
+        run.attach(response);
+        store(response.body(), upload, compression, inspector, tier.maxResultSize().toBytes());
+        if (run.isLost()) {
+          return run.lostOutcome();
+        }
+        List<Column> columns = columns(run, clickhouse, format, settings, inspector);
+        if (run.isLost()) {
+          return run.lostOutcome();
+        }
+        try {
+          upload.commit();
+        } catch (IOException e) {
+          throw new StoreFailure(e);
+        }
+        long duration = Duration.between(started, clock.instant()).toMillis();
+        StoredResult stored =
+            new StoredResult(
+                key,
+                inspector.rows(),
+                upload.bytesWritten(),
+                columns,
+                compression.recordedName(),
+                duration);
+        if (!executions.complete(lease, stored, tier.resultTtl())) {
+          // Lost between the end of the stream and now: the object must not outlive the attempt.
+          deleteQuietly(key);
+          log.info("attempt {} lost before its completion", lease.attempt());
+          return run.lostOutcome();
+        }
+        metrics.stored(upload.bytesWritten());
+        return AttemptOutcome.SUCCEEDED;
       }
     } catch (ClickHouseException e) {
-      handleQueryFailure(run, e, inspector.bytes() == 0);
+      return afterQueryFailure(run, e, inspector.bytes() == 0);
+    } catch (ClickHouseStreamBroken e) {
+      return afterStreamBroken(run, e, inspector.bytes() == 0);
+    } catch (StoreFailure e) {
+      return afterFailure(run, "storing the result failed: " + describe(e.getCause()), e);
+    } catch (UnsupportedQueryException e) {
+      // Refused before it was sent: there is no query to kill.
+      executions.fail(run.lease(), e.getMessage());
+      return AttemptOutcome.FAILED;
     } catch (ResultTooLargeException e) {
-      failUnlessLost(run, e.getMessage());
+      return afterFailure(run, e.getMessage(), null);
     } catch (IOException | RuntimeException e) {
-      if (!run.isLost()) {
-        log.warn("execution {} attempt {} failed", lease.executionId(), lease.attempt(), e);
-      }
-      failUnlessLost(run, "execution failed: " + describe(e));
+      return afterFailure(run, "execution failed: " + describe(e), e);
     }
   }
 
-  private void handleQueryFailure(
+  private AttemptOutcome afterQueryFailure(
       RunningExecution run, ClickHouseException e, boolean nothingRead) {
     if (run.isLost()) {
-      return;
+      return run.lostOutcome();
     }
-    Lease lease = run.lease();
+    if (e.isTransient() && nothingRead) {
+      return requeueOrFail(run, e.getMessage());
+    }
+    if (!nothingRead) {
+      // Failed in the middle of the rows: make sure the query is not left running.
+      run.killQuery();
+    }
+    executions.fail(run.lease(), e.getMessage());
+    return AttemptOutcome.FAILED;
+  }
+
+  private AttemptOutcome afterStreamBroken(
+      RunningExecution run, ClickHouseStreamBroken e, boolean nothingRead) {
+    if (run.isLost()) {
+      return run.lostOutcome();
+    }
+    if (nothingRead) {
+      // Cut before the first byte (a server restarting): nothing was stored, try again later.
+      return requeueOrFail(run, e.getMessage());
+    }
+    run.killQuery();
+    executions.fail(run.lease(), e.getMessage());
+    return AttemptOutcome.FAILED;
+  }
+
+  private AttemptOutcome afterFailure(RunningExecution run, String error, Throwable cause) {
+    if (run.isLost()) {
+      return run.lostOutcome();
+    }
+    if (cause != null) {
+      log.warn("attempt {} failed", run.lease().attempt(), cause);
+    }
+    run.killQuery();
+    executions.fail(run.lease(), error);
+    return AttemptOutcome.FAILED;
+  }
+
+  private AttemptOutcome requeueOrFail(RunningExecution run, String reason) {
     Execution execution = run.claimed().execution();
-    boolean attemptsLeft = execution.attempt() < execution.maxAttempts();
-    if (e.isTransient() && nothingRead && attemptsLeft) {
-      String reason = "attempt " + execution.attempt() + ": " + e.getMessage();
-      executions.requeue(lease, retryBackoff, reason);
-      log.info("execution {} requeued after a transient failure: {}", lease.executionId(), reason);
-      return;
+    if (execution.attempt() >= execution.maxAttempts()) {
+      executions.fail(run.lease(), reason);
+      return AttemptOutcome.FAILED;
     }
-    executions.fail(lease, e.getMessage());
+    Duration delay = backoff(execution.attempt());
+    if (!executions.requeue(run.lease(), delay, reason)) {
+      return run.lostOutcome();
+    }
+    log.info("requeued after a transient failure, again in {}: {}", delay, reason);
+    return AttemptOutcome.REQUEUED;
   }
 
-  private void failUnlessLost(RunningExecution run, String error) {
-    if (!run.isLost()) {
-      executions.fail(run.lease(), error);
+  /**
+   * The result's columns with their types. JSON and TSVWithNamesAndTypes carry them; for the other
+   * formats ClickHouse is asked to describe the query, and when that fails the names the result
+   * carries (if any) are kept: a good result is not failed for want of labels.
+   */
+  private static List<Column> columns(
+      RunningExecution run,
+      TierClickHouse clickhouse,
+      ResultFormat format,
+      Map<String, String> settings,
+      ResultInspector inspector) {
+    List<Column> carried = inspector.columns();
+    if (format == ResultFormat.JSON || format == ResultFormat.TSVWithNamesAndTypes) {
+      return carried;
+    }
+    try {
+      List<Column> described =
+          clickhouse.client().describe(run.claimed().execution().sql(), settings).stream()
+              .map(c -> new Column(c.name(), c.type()))
+              .toList();
+      return described.isEmpty() ? carried : described;
+    } catch (RuntimeException e) {
+      log.warn("could not describe the result's columns; keeping {}: {}", carried, e.toString());
+      return carried;
     }
   }
 
-  private static void copy(
-      InputStream in, OutputStream out, ResultInspector inspector, long maxBytes)
+  /** The delay before attempt {@code attempt + 1}: the configured backoff, doubled each time. */
+  Duration backoff(int attempt) {
+    int doublings = Math.clamp(attempt - 1, 0, MAX_BACKOFF_DOUBLINGS);
+    return retryBackoff.multipliedBy(1L << doublings);
+  }
+
+  /** Copies the body into the upload, compressed as the tier says, and checks the size limit. */
+  private static void store(
+      InputStream in,
+      ResultUpload upload,
+      ResultCompression compression,
+      ResultInspector inspector,
+      long maxBytes)
       throws IOException {
-    byte[] buffer = new byte[BUFFER_SIZE];
-    int n;
-    while ((n = in.read(buffer)) != -1) {
-      inspector.accept(buffer, 0, n);
-      if (inspector.bytes() > maxBytes) {
-        throw new ResultTooLargeException(maxBytes);
+    OutputStream out;
+    try {
+      out = compressing(upload.stream(), compression);
+    } catch (IOException e) {
+      throw new StoreFailure(e);
+    }
+    boolean finished = false;
+    try {
+      byte[] buffer = new byte[BUFFER_SIZE];
+      while (true) {
+        int n;
+        try {
+          n = in.read(buffer);
+        } catch (ClickHouseException e) {
+          throw e;
+        } catch (IOException e) {
+          throw new ClickHouseStreamBroken(inspector.bytes(), e);
+        }
+        if (n < 0) {
+          break;
+        }
+        inspector.accept(buffer, 0, n);
+        if (inspector.bytes() > maxBytes) {
+          throw new ResultTooLargeException(maxBytes);
+        }
+        try {
+          out.write(buffer, 0, n);
+        } catch (IOException e) {
+          throw new StoreFailure(e);
+        }
       }
-      out.write(buffer, 0, n);
+      try {
+        // Writes the compressor's trailer; the upload's own stream ignores the close.
+        out.close();
+      } catch (IOException e) {
+        throw new StoreFailure(e);
+      }
+      finished = true;
+    } finally {
+      if (!finished) {
+        closeQuietly(out);
+      }
     }
   }
 
-  private static Map<String, String> settings(TierProperties tier, RunningExecution run) {
-    Map<String, String> settings = new LinkedHashMap<>();
-    settings.put("max_execution_time", Long.toString(tier.maxRunTime().toSeconds()));
-    settings.putAll(tier.settings());
-    if (tier.sendQuotaKey()) {
-      settings.put(ClickHouseClient.QUOTA_KEY, run.claimed().execution().createdBy());
+  private static OutputStream compressing(OutputStream out, ResultCompression compression)
+      throws IOException {
+    return switch (compression) {
+      case NONE -> out;
+      case GZIP -> new GZIPOutputStream(out, BUFFER_SIZE);
+      case ZSTD -> new ZstdOutputStream(out);
+    };
+  }
+
+  private static void closeQuietly(OutputStream out) {
+    try {
+      // Frees a compressor's native memory; the upload is aborted whatever this writes.
+      out.close();
+    } catch (IOException | RuntimeException e) {
+      log.warn("closing the compressor of a failed attempt failed: {}", e.toString());
     }
-    run.claimed().parameters().forEach((name, value) -> settings.put("param_" + name, value));
-    return settings;
   }
 
   private void deleteQuietly(String key) {
@@ -145,5 +301,27 @@ final class ExecutionRunner {
   private static String describe(Throwable e) {
     String message = e.getMessage();
     return message == null ? e.getClass().getSimpleName() : message;
+  }
+
+  /** ClickHouse's stream broke (connection cut, server gone) before it ended. */
+  static final class ClickHouseStreamBroken extends IOException {
+
+    ClickHouseStreamBroken(long bytesRead, IOException cause) {
+      super(
+          "ClickHouse's answer broke off after "
+              + bytesRead
+              + " bytes ("
+              + describe(cause)
+              + "); the partial result was discarded",
+          cause);
+    }
+  }
+
+  /** Writing to the result store failed; the upload is aborted. */
+  static final class StoreFailure extends IOException {
+
+    StoreFailure(IOException cause) {
+      super(cause);
+    }
   }
 }

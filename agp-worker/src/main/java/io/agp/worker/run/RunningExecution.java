@@ -9,7 +9,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * One attempt running on this worker. When the attempt is lost (cancelled, requeued by the
- * bookkeeper), {@link #abandon} kills the ClickHouse query and closes its stream, which makes the
+ * bookkeeper), {@link #abandon} closes its stream and kills the ClickHouse query, which makes the
  * runner abort the upload and write nothing more.
  */
 final class RunningExecution {
@@ -19,6 +19,7 @@ final class RunningExecution {
   private final ClaimedExecution claimed;
   private final ClickHouseClient clickhouse;
   private volatile boolean lost;
+  private volatile AttemptOutcome lostAs = AttemptOutcome.LOST;
   private volatile ClickHouseResponse response;
 
   RunningExecution(ClaimedExecution claimed, ClickHouseClient clickhouse) {
@@ -34,38 +35,61 @@ final class RunningExecution {
     return claimed.lease();
   }
 
-  ClickHouseClient clickhouse() {
-    return clickhouse;
-  }
-
   boolean isLost() {
     return lost;
+  }
+
+  /** Why the attempt was abandoned: cancelled, requeued at shutdown, or lost. */
+  AttemptOutcome lostOutcome() {
+    return lostAs;
   }
 
   /** Remembers the stream of the running query, so that an abandon can close it. */
   void attach(ClickHouseResponse response) {
     this.response = response;
     if (lost) {
-      response.close();
+      closeStream(response);
     }
   }
 
-  /** Stops the attempt: it no longer owns its execution. Safe to call more than once. */
-  void abandon(String reason) {
-    if (lost) {
-      return;
+  /**
+   * Stops the attempt: it no longer owns its execution. Safe to call more than once and from any
+   * thread.
+   *
+   * @param outcome what the attempt counts as: {@link AttemptOutcome#CANCELLED}, {@link
+   *     AttemptOutcome#REQUEUED} or {@link AttemptOutcome#LOST}
+   */
+  void abandon(AttemptOutcome outcome, String reason) {
+    synchronized (this) {
+      if (lost) {
+        return;
+      }
+      lostAs = outcome;
+      lost = true;
     }
-    lost = true;
     log.info(
         "execution {} attempt {} abandoned: {}", lease().executionId(), lease().attempt(), reason);
+    ClickHouseResponse current = response;
+    if (current != null) {
+      closeStream(current);
+    }
+    killQuery();
+  }
+
+  /** Kills the attempt's ClickHouse query on its node, if it still runs there. */
+  void killQuery() {
     try {
       clickhouse.kill(lease().clickHouseQueryId());
     } catch (RuntimeException e) {
-      log.warn("could not kill ClickHouse query {}", lease().clickHouseQueryId(), e);
+      log.warn("could not kill ClickHouse query {}: {}", lease().clickHouseQueryId(), e.toString());
     }
-    ClickHouseResponse current = response;
-    if (current != null) {
-      current.close();
+  }
+
+  private static void closeStream(ClickHouseResponse response) {
+    try {
+      response.close();
+    } catch (RuntimeException e) {
+      log.warn("closing an abandoned ClickHouse stream failed: {}", e.toString());
     }
   }
 }

@@ -1,12 +1,15 @@
 package io.agp.worker.run;
 
-import io.agp.clickhouse.ClickHouseClient;
 import io.agp.clickhouse.QueryProgress;
 import io.agp.execution.ClaimedExecution;
 import io.agp.execution.ExecutionRepository;
+import io.agp.execution.ExecutionStatus;
 import io.agp.execution.Progress;
 import io.agp.tier.TierProperties;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -20,6 +23,7 @@ import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
 
 /**
  * The executions of one tier on this worker: a claim loop that takes up to the free slots, a
@@ -36,10 +40,12 @@ public final class TierPool {
   private final TierProperties tier;
   private final String workerId;
   private final ExecutionRepository executions;
-  private final ClickHouseClient clickhouse;
+  private final TierClickHouse clickhouse;
   private final ExecutionRunner runner;
   private final Duration pollInterval;
+  private final Clock clock;
   private final Semaphore slots;
+  private final TierMetrics metrics;
   private final Map<Long, RunningExecution> running = new ConcurrentHashMap<>();
   private final ReentrantLock lock = new ReentrantLock();
   private final Condition wake = lock.newCondition();
@@ -49,7 +55,7 @@ public final class TierPool {
   private volatile boolean claiming;
   private Thread loop;
 
-  TierPool(String tierName, TierProperties tier, ClickHouseClient clickhouse, PoolContext context) {
+  TierPool(String tierName, TierProperties tier, TierClickHouse clickhouse, PoolContext context) {
     this.tierName = tierName;
     this.tier = tier;
     this.clickhouse = clickhouse;
@@ -57,7 +63,11 @@ public final class TierPool {
     this.executions = context.executions();
     this.runner = context.runner();
     this.pollInterval = context.pollInterval();
+    this.clock = context.clock();
     this.slots = new Semaphore(tier.concurrency());
+    this.metrics =
+        new TierMetrics(
+            context.meters(), tierName, running::size, () -> tier.concurrency() - running.size());
     this.heartbeats =
         Executors.newSingleThreadScheduledExecutor(
             Thread.ofPlatform().name("heartbeat-" + tierName).daemon().factory());
@@ -68,7 +78,9 @@ public final class TierPool {
       String workerId,
       ExecutionRepository executions,
       ExecutionRunner runner,
-      Duration pollInterval) {}
+      Duration pollInterval,
+      Clock clock,
+      MeterRegistry meters) {}
 
   public String tier() {
     return tierName;
@@ -77,7 +89,7 @@ public final class TierPool {
   void start() {
     claiming = true;
     loop = Thread.ofPlatform().name("claim-" + tierName).start(this::claimLoop);
-    long every = Math.max(100, tier.lease().toMillis() / 3);
+    long every = tier.effectiveHeartbeatInterval().toMillis();
     heartbeats.scheduleWithFixedDelay(this::heartbeat, every, every, TimeUnit.MILLISECONDS);
   }
 
@@ -96,7 +108,7 @@ public final class TierPool {
   void cancelled(long executionId) {
     RunningExecution run = running.get(executionId);
     if (run != null) {
-      run.abandon("cancelled");
+      run.abandon(AttemptOutcome.CANCELLED, "cancelled");
     }
   }
 
@@ -105,7 +117,7 @@ public final class TierPool {
     return running.size();
   }
 
-  /** Stops claiming; running attempts go on until {@link #awaitRunning} or {@link #abandonAll}. */
+  /** Stops claiming; running attempts go on until {@link #awaitRunning} or {@link #requeueAll}. */
   void stopClaiming() {
     claiming = false;
     wake();
@@ -135,8 +147,16 @@ public final class TierPool {
   /** Gives every running attempt back to the queue and stops it: used past the shutdown grace. */
   void requeueAll(Duration delay) {
     for (RunningExecution run : running.values()) {
-      if (executions.requeue(run.lease(), delay, "worker " + workerId + " shut down")) {
-        run.abandon("worker shutting down");
+      try {
+        if (executions.requeue(run.lease(), delay, "worker " + workerId + " shut down")) {
+          run.abandon(AttemptOutcome.REQUEUED, "worker shutting down");
+        } else {
+          run.abandon(AttemptOutcome.LOST, "lost while the worker shut down");
+        }
+      } catch (RuntimeException e) {
+        // The lease runs out and the bookkeeper requeues it; the query must stop all the same.
+        log.warn("could not requeue execution {} at shutdown", run.lease().executionId(), e);
+        run.abandon(AttemptOutcome.LOST, "worker shutting down");
       }
     }
   }
@@ -148,6 +168,7 @@ public final class TierPool {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
+    // Last, so that the attempts that finished above kept their leases to the end.
     heartbeats.shutdownNow();
   }
 
@@ -164,8 +185,9 @@ public final class TierPool {
           continue;
         }
       }
-      // A full batch means more may be waiting: look again at once.
-      if (claimed == 0 || claimed < free) {
+      // Something claimed and slots left: more may be waiting (the per-user limit may also have
+      // trimmed the batch), so look again at once. Otherwise wait for a wake-up or the poll.
+      if (claimed == 0 || slots.availablePermits() == 0) {
         awaitWake();
       }
     }
@@ -173,25 +195,51 @@ public final class TierPool {
 
   private int claim(int free) {
     // Only this loop takes slots, so they can only grow between the count and the claim.
-    List<ClaimedExecution> claimed = executions.claim(tierName, workerId, free, tier.lease());
+    List<ClaimedExecution> claimed =
+        executions.claim(tierName, workerId, free, tier.lease(), tier.maxRunningPerUser());
     for (ClaimedExecution execution : claimed) {
       slots.acquireUninterruptibly();
-      RunningExecution run = new RunningExecution(execution, clickhouse);
+      RunningExecution run = new RunningExecution(execution, clickhouse.client());
       running.put(execution.execution().id(), run);
+      metrics.started(execution.execution());
       attempts.submit(() -> runAttempt(run));
     }
     return claimed.size();
   }
 
   private void runAttempt(RunningExecution run) {
+    Instant started = clock.instant();
+    AttemptOutcome outcome = AttemptOutcome.FAILED;
+    MDC.put("execution_id", Long.toString(run.lease().executionId()));
+    MDC.put("attempt", Integer.toString(run.lease().attempt()));
+    MDC.put("tier", tierName);
     try {
-      runner.run(run, tier);
+      outcome = runner.run(run, tier, clickhouse, metrics);
+      if (outcome == AttemptOutcome.LOST) {
+        outcome = lostOrCancelled(run);
+      }
     } catch (RuntimeException e) {
       log.error("execution {} ended with an unexpected error", run.lease().executionId(), e);
     } finally {
+      metrics.ended(outcome, Duration.between(started, clock.instant()));
       running.remove(run.lease().executionId());
       slots.release();
+      MDC.clear();
       wake();
+    }
+  }
+
+  /** A heartbeat learns only that the row is gone; the row tells whether it was a cancel. */
+  private AttemptOutcome lostOrCancelled(RunningExecution run) {
+    try {
+      return executions
+          .get(run.lease().executionId())
+          .filter(e -> e.status() == ExecutionStatus.CANCELED)
+          .map(e -> AttemptOutcome.CANCELLED)
+          .orElse(AttemptOutcome.LOST);
+    } catch (RuntimeException e) {
+      log.warn("could not read execution {}", run.lease().executionId(), e);
+      return AttemptOutcome.LOST;
     }
   }
 
@@ -200,7 +248,7 @@ public final class TierPool {
       try {
         Progress progress = progress(run).orElse(null);
         if (!executions.heartbeat(run.lease(), tier.lease(), progress)) {
-          run.abandon("no longer owns the execution (cancelled or requeued)");
+          run.abandon(AttemptOutcome.LOST, "no longer owns the execution (cancelled or requeued)");
         }
       } catch (RuntimeException e) {
         // The lease still runs; the next heartbeat tries again.
@@ -211,7 +259,8 @@ public final class TierPool {
 
   private Optional<Progress> progress(RunningExecution run) {
     try {
-      Optional<QueryProgress> progress = clickhouse.progress(run.lease().clickHouseQueryId());
+      Optional<QueryProgress> progress =
+          clickhouse.client().progress(run.lease().clickHouseQueryId());
       return progress.map(
           p ->
               new Progress(
@@ -221,7 +270,8 @@ public final class TierPool {
                   p.elapsed().toMillis(),
                   p.memoryBytes()));
     } catch (RuntimeException e) {
-      log.debug("no progress for execution {}", run.lease().executionId(), e);
+      // The heartbeat matters more than the progress: renew the lease without it.
+      log.warn("no progress for execution {}: {}", run.lease().executionId(), e.toString());
       return Optional.empty();
     }
   }

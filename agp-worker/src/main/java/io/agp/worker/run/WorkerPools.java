@@ -7,6 +7,7 @@ import io.agp.results.ResultStore;
 import io.agp.tier.TierProperties;
 import io.agp.tier.Tiers;
 import io.agp.worker.WorkerProperties;
+import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -25,26 +26,34 @@ public final class WorkerPools implements SmartLifecycle {
   private static final Logger log = LoggerFactory.getLogger(WorkerPools.class);
 
   private final List<TierPool> pools = new ArrayList<>();
+  private final List<ClickHouseClient> clients = new ArrayList<>();
   private final WorkerProperties properties;
   private volatile boolean running;
 
-  public WorkerPools(
-      WorkerProperties properties,
-      Tiers tiers,
-      ExecutionRepository executions,
-      ResultStore results,
-      Clock clock) {
+  /** What the pools need besides the configuration. */
+  public record Services(
+      ExecutionRepository executions, ResultStore results, Clock clock, MeterRegistry meters) {}
+
+  public WorkerPools(WorkerProperties properties, Tiers tiers, Services services) {
     this.properties = properties;
     ExecutionRunner runner =
-        new ExecutionRunner(executions, results, properties.retryBackoff(), clock);
+        new ExecutionRunner(
+            services.executions(), services.results(), properties.retryBackoff(), services.clock());
     TierPool.PoolContext context =
         new TierPool.PoolContext(
-            properties.workerId(), executions, runner, properties.pollInterval());
+            properties.workerId(),
+            services.executions(),
+            runner,
+            properties.pollInterval(),
+            services.clock(),
+            services.meters());
     List<String> served =
         properties.tiers().isEmpty() ? List.copyOf(tiers.names()) : properties.tiers();
     for (String name : served) {
       TierProperties tier = tiers.get(name);
-      pools.add(new TierPool(name, tier, clickhouse(tier), context));
+      ClickHouseClient client = clickhouse(tier);
+      clients.add(client);
+      pools.add(new TierPool(name, tier, new TierClickHouse(name, tier, client), context));
     }
   }
 
@@ -73,6 +82,7 @@ public final class WorkerPools implements SmartLifecycle {
       }
     }
     pools.forEach(TierPool::close);
+    clients.forEach(ClickHouseClient::close);
     running = false;
   }
 

@@ -1,0 +1,91 @@
+package io.agp.worker.run;
+
+import io.agp.execution.Execution;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import java.time.Duration;
+import java.util.EnumMap;
+import java.util.Map;
+import java.util.function.IntSupplier;
+
+/**
+ * The meters of one tier's pool: executions started and how they ended, run time, bytes stored,
+ * pickup latency (created → claimed) and slots busy and free.
+ */
+final class TierMetrics {
+
+  private final Counter started;
+  private final Map<AttemptOutcome, Counter> ended = new EnumMap<>(AttemptOutcome.class);
+  private final Map<AttemptOutcome, Timer> runTime = new EnumMap<>(AttemptOutcome.class);
+  private final DistributionSummary storedBytes;
+  private final Timer pickupLatency;
+
+  TierMetrics(MeterRegistry registry, String tier, IntSupplier busy, IntSupplier free) {
+    started =
+        Counter.builder("agp.worker.executions")
+            .description("attempts started and how they ended")
+            .tag("tier", tier)
+            .tag("event", "started")
+            .register(registry);
+    for (AttemptOutcome outcome : AttemptOutcome.values()) {
+      ended.put(
+          outcome,
+          Counter.builder("agp.worker.executions")
+              .description("attempts started and how they ended")
+              .tag("tier", tier)
+              .tag("event", outcome.tag())
+              .register(registry));
+      runTime.put(
+          outcome,
+          Timer.builder("agp.worker.execution.run.time")
+              .description("from claim to the end of the attempt")
+              .tag("tier", tier)
+              .tag("outcome", outcome.tag())
+              .publishPercentileHistogram()
+              .register(registry));
+    }
+    storedBytes =
+        DistributionSummary.builder("agp.worker.result.stored.bytes")
+            .description("bytes stored per successful execution, after compression")
+            .baseUnit("bytes")
+            .tag("tier", tier)
+            .register(registry);
+    pickupLatency =
+        Timer.builder("agp.worker.pickup.latency")
+            .description("from creation to the first claim, in database time")
+            .tag("tier", tier)
+            .publishPercentileHistogram()
+            .register(registry);
+    Gauge.builder("agp.worker.slots", busy::getAsInt)
+        .description("execution slots of the pool")
+        .tag("tier", tier)
+        .tag("state", "busy")
+        .register(registry);
+    Gauge.builder("agp.worker.slots", free::getAsInt)
+        .description("execution slots of the pool")
+        .tag("tier", tier)
+        .tag("state", "free")
+        .register(registry);
+  }
+
+  void started(Execution execution) {
+    started.increment();
+    // Only a first claim measures pickup: a retry waited for its backoff on purpose.
+    if (execution.attempt() == 1 && execution.pickedAt() != null) {
+      Duration latency = Duration.between(execution.createdAt(), execution.pickedAt());
+      pickupLatency.record(latency.isNegative() ? Duration.ZERO : latency);
+    }
+  }
+
+  void ended(AttemptOutcome outcome, Duration duration) {
+    ended.get(outcome).increment();
+    runTime.get(outcome).record(duration);
+  }
+
+  void stored(long bytes) {
+    storedBytes.record(bytes);
+  }
+}

@@ -1,0 +1,112 @@
+package io.agp.worker.run;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.agp.execution.Execution;
+import io.agp.execution.ExecutionStatus;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** A PENDING execution is picked up by notification at once, and by polling when none comes. */
+class PickupTest {
+
+  private static WorkerStack notified;
+  private static WorkerStack polling;
+
+  @BeforeAll
+  static void start() throws IOException {
+    String results = Files.createTempDirectory("agp-pickup").toUri().toString();
+    // A poll interval far longer than the test waits: only a notification can explain a pickup.
+    notified =
+        WorkerStack.start(
+            Map.of("agp.results.location", results, "agp.worker.poll-interval", "30s"));
+    polling =
+        WorkerStack.start(
+            Map.of("agp.results.location", results, "agp.worker.poll-interval", "1s"));
+    // Notifications lost, as behind a transaction-mode pooler: only polling can find work.
+    polling
+        .jdbc()
+        .sql("alter table executions disable trigger executions_notify_pending_on_insert")
+        .update();
+  }
+
+  @AfterAll
+  static void stop() {
+    notified.close();
+    polling.close();
+  }
+
+  @Test
+  void aPendingExecutionIsClaimedWellWithinThePollIntervalByNotification() {
+    awaitListener(notified);
+
+    Execution done = awaitSucceeded(notified, notified.create("SELECT 1", "JSON", "default"));
+
+    assertThat(Duration.between(done.createdAt(), done.pickedAt()))
+        .isLessThan(Duration.ofSeconds(1));
+  }
+
+  @Test
+  void theListenerReconnectsAfterItsConnectionIsKilled() {
+    int killed = awaitListener(notified);
+
+    assertThat(
+            notified
+                .jdbc()
+                .sql("select pg_terminate_backend(:pid)")
+                .param("pid", killed)
+                .query(Boolean.class)
+                .single())
+        .isTrue();
+    int reconnected =
+        await()
+            .atMost(Duration.ofSeconds(15))
+            .until(() -> listeners(notified), pids -> !pids.isEmpty() && !pids.contains(killed))
+            .getFirst();
+
+    assertThat(reconnected).isNotEqualTo(killed);
+    Execution done = awaitSucceeded(notified, notified.create("SELECT 2", "JSON", "default"));
+    assertThat(Duration.between(done.createdAt(), done.pickedAt()))
+        .isLessThan(Duration.ofSeconds(1));
+  }
+
+  @Test
+  void pollingAlonePicksUpAnExecutionWhenNotificationsAreLost() {
+    long id = polling.create("SELECT 3", "JSON", "default");
+
+    Execution done = awaitSucceeded(polling, id);
+
+    assertThat(Duration.between(done.createdAt(), done.pickedAt()))
+        .isLessThan(Duration.ofSeconds(3));
+  }
+
+  private static Execution awaitSucceeded(WorkerStack stack, long id) {
+    return stack.awaitStatus(id, ExecutionStatus.SUCCEEDED, Duration.ofSeconds(5));
+  }
+
+  /** Waits for the worker's listening connection and returns its backend's pid. */
+  private static int awaitListener(WorkerStack stack) {
+    return await()
+        .atMost(Duration.ofSeconds(15))
+        .until(() -> listeners(stack), pids -> !pids.isEmpty())
+        .getFirst();
+  }
+
+  private static List<Integer> listeners(WorkerStack stack) {
+    return stack
+        .jdbc()
+        .sql(
+            "select pid from pg_stat_activity"
+                + " where datname = current_database() and application_name = :name")
+        .param("name", ExecutionNotifications.APPLICATION_NAME)
+        .query(Integer.class)
+        .list();
+  }
+}
