@@ -10,10 +10,17 @@ with dead as (select id
               for update skip locked)
 update executions e
 set status           = case when e.attempt >= e.max_attempts then 'FAILED' else 'PENDING' end,
+    attempt_errors   = e.attempt_errors || jsonb_build_array(
+        'attempt ' || e.attempt || ': worker ' || coalesce(e.worker_id, 'unknown') || ' lost its lease'),
+    -- Once failed, the error tells every attempt's reason in order, as fail.sql does.
     error            = case
                            when e.attempt >= e.max_attempts
-                               then 'worker lost: gave up after ' || e.attempt || ' attempts; attempt '
-                                        || e.attempt || ' was on ' || coalesce(e.worker_id, 'an unknown worker')
+                               then 'worker lost: gave up after ' || e.attempt || ' attempts: '
+                                        || (select string_agg(reason, '; ' order by n)
+                                            from jsonb_array_elements_text(e.attempt_errors
+                                                || jsonb_build_array('attempt ' || e.attempt || ': worker '
+                                                    || coalesce(e.worker_id, 'unknown') || ' lost its lease'))
+                                                with ordinality as reasons(reason, n))
                            else 'attempt ' || e.attempt || ': worker '
                                     || coalesce(e.worker_id, 'unknown') || ' lost its lease'
                        end,

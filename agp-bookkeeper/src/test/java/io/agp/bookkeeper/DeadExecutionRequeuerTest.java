@@ -70,7 +70,12 @@ class DeadExecutionRequeuerTest {
     assertThat(failed.status()).isEqualTo(ExecutionStatus.FAILED);
     assertThat(failed.attempt()).isEqualTo(3);
     assertThat(failed.completedAt()).isNotNull();
-    assertThat(failed.error()).contains("worker lost").contains("3 attempts");
+    assertThat(failed.error())
+        .contains("worker lost")
+        .contains("3 attempts")
+        .contains("attempt 1: worker doomed-worker lost its lease")
+        .contains("attempt 2: worker doomed-worker lost its lease")
+        .contains("attempt 3: worker doomed-worker lost its lease");
     assertThat(
             fixture
                 .jdbc

@@ -1,7 +1,6 @@
 package io.agp.tier;
 
 import io.agp.clickhouse.ClickHouseClient;
-import io.agp.clickhouse.ClickHouseEndpoint;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
@@ -20,18 +19,11 @@ public final class TierClickHouseClients implements AutoCloseable {
   public Optional<ClickHouseClient> find(String tier) {
     return tiers
         .find(tier)
-        .map(properties -> clients.computeIfAbsent(tier, t -> create(properties)));
+        .map(properties -> clients.computeIfAbsent(tier, t -> properties.clickhouse().newClient()));
   }
 
   @Override
   public void close() {
     clients.values().forEach(ClickHouseClient::close);
-  }
-
-  private static ClickHouseClient create(TierProperties tier) {
-    TierProperties.ClickHouse ch = tier.clickhouse();
-    return new ClickHouseClient(
-        new ClickHouseEndpoint(ch.url(), ch.user(), ch.password(), ch.database()),
-        ch.connectTimeout());
   }
 }

@@ -1,5 +1,7 @@
 package io.agp.tier;
 
+import io.agp.clickhouse.ClickHouseClient;
+import io.agp.clickhouse.ClickHouseEndpoint;
 import jakarta.validation.Valid;
 import jakarta.validation.constraints.Min;
 import jakarta.validation.constraints.NotBlank;
@@ -61,5 +63,12 @@ public record TierProperties(
       @DefaultValue("default") @NotBlank String user,
       @DefaultValue("") String password,
       @DefaultValue("default") @NotBlank String database,
-      @DefaultValue("5s") @NotNull Duration connectTimeout) {}
+      @DefaultValue("5s") @NotNull Duration connectTimeout) {
+
+    /** A new client of this endpoint; the caller closes it. */
+    public ClickHouseClient newClient() {
+      return new ClickHouseClient(
+          new ClickHouseEndpoint(url, user, password, database), connectTimeout);
+    }
+  }
 }

@@ -5,13 +5,13 @@ import io.agp.execution.ExecutionStatus;
 import io.agp.execution.ResultFormat;
 import io.agp.execution.ResultMetadata;
 import io.agp.results.ResultStore;
+import io.agp.tier.ResultCompression;
 import jakarta.servlet.http.HttpServletRequest;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.util.List;
 import java.util.Locale;
-import java.util.zip.GZIPInputStream;
 import org.springframework.http.ContentDisposition;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpRange;
@@ -48,10 +48,12 @@ class ResultDownloads {
         result.compression() == null ? null : result.compression().toLowerCase(Locale.ROOT);
     boolean passThrough =
         compression == null || accepts(request.getHeader(HttpHeaders.ACCEPT_ENCODING), compression);
-    if (!passThrough && !compression.equals("gzip")) {
-      // Only gzip can be decoded here (the JDK has it); zstd needs the client to accept it.
-      throw new EncodingNotAcceptableException(execution.id(), compression);
-    }
+    // Decoded on the fly when the client does not accept the stored encoding.
+    ResultCompression encoding =
+        passThrough
+            ? ResultCompression.NONE
+            : ResultCompression.fromRecorded(compression)
+                .orElseThrow(() -> new EncodingNotAcceptableException(execution.id(), compression));
     HttpHeaders headers = new HttpHeaders();
     headers.setContentType(MediaType.parseMediaType(format.contentType()));
     headers.setContentDisposition(
@@ -63,8 +65,8 @@ class ResultDownloads {
     }
     if (!passThrough) {
       // Recoded bytes have another length and no stable offsets: no Content-Length, no ranges.
-      InputStream stored = results.open(result.key());
-      return ResponseEntity.ok().headers(headers).body(out -> copyDecoded(stored, out));
+      InputStream encoded = results.open(result.key());
+      return ResponseEntity.ok().headers(headers).body(out -> copyDecoded(encoded, encoding, out));
     }
     if (compression != null) {
       headers.set(HttpHeaders.CONTENT_ENCODING, compression);
@@ -158,8 +160,9 @@ class ResultDownloads {
     }
   }
 
-  private static void copyDecoded(InputStream stored, OutputStream out) throws IOException {
-    try (InputStream decoded = new GZIPInputStream(stored, BUFFER)) {
+  private static void copyDecoded(
+      InputStream encoded, ResultCompression compression, OutputStream out) throws IOException {
+    try (InputStream decoded = compression.decoding(encoded)) {
       decoded.transferTo(out);
     }
   }

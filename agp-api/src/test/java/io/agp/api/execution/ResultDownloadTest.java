@@ -87,14 +87,20 @@ class ResultDownloadTest {
   }
 
   @Test
-  void aZstdResultNeedsAClientThatAcceptsZstd() throws Exception {
+  void passesAStoredZstdThroughOrDecodesIt() throws Exception {
     long id = create("CSVWithNames");
-    api.succeed(id, new byte[] {1, 2, 3}, "zstd");
+    byte[] compressed = com.github.luben.zstd.Zstd.compress(CSV);
+    api.succeed(id, compressed, "zstd");
     String path = "/v1/async/executions/" + id + "/result";
 
-    assertThat(client.get(path, "Accept-Encoding", "zstd").header("Content-Encoding"))
-        .isEqualTo("zstd");
-    assertThat(client.get(path).status()).isEqualTo(406);
+    Reply encoded = client.get(path, "Accept-Encoding", "zstd");
+    assertThat(encoded.header("Content-Encoding")).isEqualTo("zstd");
+    assertThat(encoded.body()).isEqualTo(compressed);
+
+    Reply decoded = client.get(path);
+    assertThat(decoded.status()).isEqualTo(200);
+    assertThat(decoded.header("Content-Encoding")).isNull();
+    assertThat(decoded.body()).isEqualTo(CSV);
   }
 
   @Test

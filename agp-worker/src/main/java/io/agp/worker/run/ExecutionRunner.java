@@ -1,6 +1,5 @@
 package io.agp.worker.run;
 
-import com.github.luben.zstd.ZstdOutputStream;
 import io.agp.clickhouse.ClickHouseException;
 import io.agp.clickhouse.ClickHouseResponse;
 import io.agp.execution.Execution;
@@ -21,7 +20,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
-import java.util.zip.GZIPOutputStream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -229,7 +227,7 @@ final class ExecutionRunner {
       throws IOException {
     OutputStream out;
     try {
-      out = compressing(upload.stream(), compression);
+      out = compression.encoding(upload.stream());
     } catch (IOException e) {
       throw new StoreFailure(e);
     }
@@ -270,15 +268,6 @@ final class ExecutionRunner {
         closeQuietly(out);
       }
     }
-  }
-
-  private static OutputStream compressing(OutputStream out, ResultCompression compression)
-      throws IOException {
-    return switch (compression) {
-      case NONE -> out;
-      case GZIP -> new GZIPOutputStream(out, BUFFER_SIZE);
-      case ZSTD -> new ZstdOutputStream(out);
-    };
   }
 
   private static void closeQuietly(OutputStream out) {

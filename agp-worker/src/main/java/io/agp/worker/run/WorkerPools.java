@@ -1,7 +1,6 @@
 package io.agp.worker.run;
 
 import io.agp.clickhouse.ClickHouseClient;
-import io.agp.clickhouse.ClickHouseEndpoint;
 import io.agp.execution.ExecutionRepository;
 import io.agp.results.ResultStore;
 import io.agp.tier.TierProperties;
@@ -51,7 +50,7 @@ public final class WorkerPools implements SmartLifecycle {
         properties.tiers().isEmpty() ? List.copyOf(tiers.names()) : properties.tiers();
     for (String name : served) {
       TierProperties tier = tiers.get(name);
-      ClickHouseClient client = clickhouse(tier);
+      ClickHouseClient client = tier.clickhouse().newClient();
       clients.add(client);
       pools.add(new TierPool(name, tier, new TierClickHouse(name, tier, client), context));
     }
@@ -89,12 +88,5 @@ public final class WorkerPools implements SmartLifecycle {
   @Override
   public boolean isRunning() {
     return running;
-  }
-
-  private static ClickHouseClient clickhouse(TierProperties tier) {
-    TierProperties.ClickHouse ch = tier.clickhouse();
-    return new ClickHouseClient(
-        new ClickHouseEndpoint(ch.url(), ch.user(), ch.password(), ch.database()),
-        ch.connectTimeout());
   }
 }
