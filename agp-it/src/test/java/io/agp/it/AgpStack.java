@@ -2,11 +2,10 @@ package io.agp.it;
 
 import io.agp.api.ApiApplication;
 import io.agp.bookkeeper.BookkeeperApplication;
-import io.agp.testkit.ClickHouseTestServer;
 import io.agp.testkit.PostgresTestServer;
+import io.agp.testkit.TestServerProperties;
 import io.agp.worker.WorkerApplication;
 import java.net.URI;
-import java.util.HashMap;
 import java.util.Map;
 import org.springframework.boot.web.server.context.WebServerApplicationContext;
 import org.springframework.context.ConfigurableApplicationContext;
@@ -35,23 +34,12 @@ final class AgpStack implements AutoCloseable {
 
   /** Starts both apps; {@code extra} adds or overrides properties (e.g. the result store). */
   static AgpStack start(Map<String, Object> extra) {
-    PostgresTestServer postgres = PostgresTestServer.shared();
-    String jdbcUrl = postgres.newDatabase();
-    Map<String, Object> properties = new HashMap<>();
-    properties.put("spring.datasource.url", jdbcUrl);
-    properties.put("spring.datasource.username", postgres.user());
-    properties.put("spring.datasource.password", postgres.password());
-    properties.put(
-        "agp.tiers.default.clickhouse.url", ClickHouseTestServer.shared().httpUrl().toString());
-    properties.put("server.port", "0");
+    String jdbcUrl = PostgresTestServer.shared().newDatabase();
+    Map<String, Object> properties = TestServerProperties.forDatabase(jdbcUrl);
     properties.put("agp.worker.poll-interval", "100ms");
     properties.put("agp.bookkeeper.expiry.interval", "200ms");
     properties.putAll(extra);
-    // As command-line arguments: they outrank every configuration file, as an operator's would.
-    String[] args =
-        properties.entrySet().stream()
-            .map(e -> "--" + e.getKey() + "=" + e.getValue())
-            .toArray(String[]::new);
+    String[] args = TestServerProperties.toArgs(properties);
     ConfigurableApplicationContext api = ApiApplication.builder().run(args);
     ConfigurableApplicationContext worker = WorkerApplication.builder().run(args);
     ConfigurableApplicationContext bookkeeper = BookkeeperApplication.builder().run(args);

@@ -8,8 +8,10 @@ import io.agp.execution.Execution;
 import io.agp.execution.ExecutionRepository;
 import io.agp.execution.ExecutionStatus;
 import io.agp.execution.NewExecution;
+import io.agp.testkit.AppProcess;
 import io.agp.testkit.ClickHouseTestServer;
 import io.agp.testkit.PostgresTestServer;
+import io.agp.testkit.TestServerProperties;
 import io.agp.worker.WorkerApplication;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -40,7 +42,7 @@ class DeadWorkerTest {
   private static final String SLOW_SQL =
       "SELECT count() AS n FROM (SELECT sleepEachRow(1) FROM numbers(8) SETTINGS max_block_size = 1)";
 
-  private final Map<String, String> properties = new HashMap<>();
+  private final Map<String, Object> properties = new HashMap<>();
   private final List<AutoCloseable> started = new ArrayList<>();
   private Path results;
   private ExecutionRepository executions;
@@ -50,16 +52,11 @@ class DeadWorkerTest {
     PostgresTestServer postgres = PostgresTestServer.shared();
     String jdbcUrl = postgres.newDatabase();
     results = Files.createTempDirectory("agp-dead-worker");
-    properties.put("spring.datasource.url", jdbcUrl);
-    properties.put("spring.datasource.username", postgres.user());
-    properties.put("spring.datasource.password", postgres.password());
-    properties.put(
-        "agp.tiers.default.clickhouse.url", ClickHouseTestServer.shared().httpUrl().toString());
+    properties.putAll(TestServerProperties.forDatabase(jdbcUrl));
     properties.put("agp.tiers.default.lease", "2s");
     properties.put("agp.results.location", results.toUri().toString());
     properties.put("agp.worker.poll-interval", "200ms");
     properties.put("agp.bookkeeper.rescue.interval", "300ms");
-    properties.put("server.port", "0");
     // The bookkeeper migrates the schema and watches the leases from the start.
     started.add(inProcess(BookkeeperApplication.builder().run(args(Map.of()))));
     executions = new ExecutionRepository(JdbcClient.create(postgres.dataSource(jdbcUrl)));
@@ -74,7 +71,7 @@ class DeadWorkerTest {
 
   @Test
   void anExecutionOfAKilledWorkerIsCompletedOnceByAnother() throws Exception {
-    WorkerProcess doomed = WorkerProcess.start("worker-a", with("agp.worker.id", "worker-a"));
+    AppProcess doomed = worker("worker-a");
     started.add(doomed);
     long id = create();
     awaitRunningOn(id, "worker-a");
@@ -97,7 +94,7 @@ class DeadWorkerTest {
 
   @Test
   void aPausedWorkerThatLostItsExecutionWritesNothingWhenItResumes() throws Exception {
-    WorkerProcess frozen = WorkerProcess.start("worker-a", with("agp.worker.id", "worker-a"));
+    AppProcess frozen = worker("worker-a");
     started.add(frozen);
     long id = create();
     awaitRunningOn(id, "worker-a");
@@ -164,18 +161,16 @@ class DeadWorkerTest {
             .strip());
   }
 
-  private Map<String, String> with(String key, String value) {
-    Map<String, String> all = new HashMap<>(properties);
-    all.put(key, value);
-    return all;
+  private AppProcess worker(String id) throws IOException {
+    Map<String, Object> all = new HashMap<>(properties);
+    all.put("agp.worker.id", id);
+    return AppProcess.start(WorkerApplication.class.getName(), all);
   }
 
   private String[] args(Map<String, String> extra) {
-    Map<String, String> all = new HashMap<>(properties);
+    Map<String, Object> all = new HashMap<>(properties);
     all.putAll(extra);
-    return all.entrySet().stream()
-        .map(e -> "--" + e.getKey() + "=" + e.getValue())
-        .toArray(String[]::new);
+    return TestServerProperties.toArgs(all);
   }
 
   private static AutoCloseable inProcess(ConfigurableApplicationContext context) {

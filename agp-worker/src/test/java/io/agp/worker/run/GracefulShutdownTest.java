@@ -7,18 +7,14 @@ import io.agp.execution.Execution;
 import io.agp.execution.ExecutionRepository;
 import io.agp.execution.ExecutionStatus;
 import io.agp.execution.NewExecution;
-import io.agp.testkit.ClickHouseTestServer;
+import io.agp.testkit.AppProcess;
 import io.agp.testkit.PostgresTestServer;
 import io.agp.worker.WorkerApplication;
-import java.io.File;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import java.util.concurrent.TimeUnit;
 import org.flywaydb.core.Flyway;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -30,12 +26,12 @@ class GracefulShutdownTest {
   private static final String WORKER_ID = "shutdown-test-worker";
   private static final Duration GRACE = Duration.ofSeconds(4);
 
-  private Process worker;
+  private AppProcess worker;
 
   @AfterEach
-  void killWorker() {
-    if (worker != null && worker.isAlive()) {
-      worker.destroyForcibly();
+  void killWorker() throws InterruptedException {
+    if (worker != null) {
+      worker.close();
     }
   }
 
@@ -62,8 +58,7 @@ class GracefulShutdownTest {
     await().atMost(Duration.ofSeconds(10)).until(() -> WorkerStack.clickHouseRuns(brief));
 
     long stopAsked = System.nanoTime();
-    worker.destroy();
-    assertThat(worker.waitFor(60, TimeUnit.SECONDS)).isTrue();
+    worker.stop();
     Duration stopping = Duration.ofNanos(System.nanoTime() - stopAsked);
 
     Execution finished = executions.get(brief).orElseThrow();
@@ -93,27 +88,12 @@ class GracefulShutdownTest {
         .id();
   }
 
-  private static Process startWorker(String jdbcUrl, Path results) throws Exception {
-    String classpath =
-        System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
-    Path java = Path.of(System.getProperty("java.home"), "bin", "java");
-    List<String> command = new ArrayList<>();
-    command.add(java.toString());
-    command.add("-cp");
-    command.add(classpath);
-    command.add(WorkerApplication.class.getName());
+  private static AppProcess startWorker(String jdbcUrl, Path results) throws Exception {
     Map<String, Object> properties = WorkerStack.baseProperties(jdbcUrl);
     properties.put("agp.worker.id", WORKER_ID);
     properties.put("agp.worker.shutdown-grace", GRACE.toMillis() + "ms");
     properties.put("agp.results.location", results.toUri().toString());
     properties.put("agp.tiers.default.max-run-time", "120s");
-    properties.put(
-        "agp.tiers.default.clickhouse.url", ClickHouseTestServer.shared().httpUrl().toString());
-    command.addAll(List.of(WorkerStack.args(properties)));
-    File log = Files.createTempFile(results.getParent(), "shutdown-worker-", ".log").toFile();
-    return new ProcessBuilder(command)
-        .redirectErrorStream(true)
-        .redirectOutput(ProcessBuilder.Redirect.appendTo(log))
-        .start();
+    return AppProcess.start(WorkerApplication.class.getName(), properties);
   }
 }

@@ -8,9 +8,9 @@ import io.agp.execution.ExecutionStatus;
 import io.agp.execution.NewExecution;
 import io.agp.testkit.ClickHouseTestServer;
 import io.agp.testkit.PostgresTestServer;
+import io.agp.testkit.TestServerProperties;
 import io.agp.worker.WorkerApplication;
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.Map;
 import java.util.UUID;
 import org.springframework.context.ConfigurableApplicationContext;
@@ -36,14 +36,7 @@ final class WorkerStack implements AutoCloseable {
 
   /** Properties every test stack starts with; {@code extra} adds to or overrides them. */
   static Map<String, Object> baseProperties(String jdbcUrl) {
-    PostgresTestServer postgres = PostgresTestServer.shared();
-    Map<String, Object> properties = new HashMap<>();
-    properties.put("spring.datasource.url", jdbcUrl);
-    properties.put("spring.datasource.username", postgres.user());
-    properties.put("spring.datasource.password", postgres.password());
-    properties.put(
-        "agp.tiers.default.clickhouse.url", ClickHouseTestServer.shared().httpUrl().toString());
-    properties.put("server.port", "0");
+    Map<String, Object> properties = TestServerProperties.forDatabase(jdbcUrl);
     properties.put("agp.worker.poll-interval", "200ms");
     properties.put("agp.worker.retry-backoff", "50ms");
     properties.put("agp.worker.shutdown-grace", "1s");
@@ -54,13 +47,8 @@ final class WorkerStack implements AutoCloseable {
     String jdbcUrl = PostgresTestServer.shared().newDatabase();
     Map<String, Object> properties = baseProperties(jdbcUrl);
     properties.putAll(extra);
-    return new WorkerStack(WorkerApplication.builder().run(args(properties)), jdbcUrl);
-  }
-
-  static String[] args(Map<String, Object> properties) {
-    return properties.entrySet().stream()
-        .map(e -> "--" + e.getKey() + "=" + e.getValue())
-        .toArray(String[]::new);
+    return new WorkerStack(
+        WorkerApplication.builder().run(TestServerProperties.toArgs(properties)), jdbcUrl);
   }
 
   ExecutionRepository executions() {
