@@ -2,7 +2,6 @@ package io.agp.api;
 
 import io.agp.execution.ExecutionQueries;
 import io.agp.execution.ExecutionRepository;
-import java.time.Clock;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.jdbc.core.simple.JdbcClient;
@@ -21,10 +20,5 @@ class ApiConfiguration {
   @Bean
   TransactionTemplate transactionTemplate(PlatformTransactionManager transactions) {
     return new TransactionTemplate(transactions);
-  }
-
-  @Bean
-  Clock clock() {
-    return Clock.systemUTC();
   }
 }

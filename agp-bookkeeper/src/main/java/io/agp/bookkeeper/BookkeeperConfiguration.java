@@ -22,11 +22,6 @@ import org.springframework.jdbc.core.simple.JdbcClient;
 class BookkeeperConfiguration {
 
   @Bean
-  Clock clock() {
-    return Clock.systemUTC();
-  }
-
-  @Bean
   MaintenanceRepository maintenanceRepository(JdbcClient jdbc) {
     return new MaintenanceRepository(jdbc);
   }

@@ -2,7 +2,6 @@ package io.agp.bookkeeper;
 
 import jakarta.validation.Valid;
 import jakarta.validation.constraints.Min;
-import jakarta.validation.constraints.NotBlank;
 import jakarta.validation.constraints.NotNull;
 import java.time.Duration;
 import org.springframework.boot.context.properties.ConfigurationProperties;
@@ -52,12 +51,10 @@ public record BookkeeperProperties(
    * @param interval pause between two runs
    * @param safetyMargin objects younger than this are left alone: a worker may be about to record
    *     one it has just stored
-   * @param prefix where results are stored in the result store
    */
   public record Orphans(
       @DefaultValue("1h") @NotNull Duration interval,
-      @DefaultValue("1h") @NotNull Duration safetyMargin,
-      @DefaultValue("results/") @NotBlank String prefix) {}
+      @DefaultValue("1h") @NotNull Duration safetyMargin) {}
 
   /**
    * @param interval pause between two runs

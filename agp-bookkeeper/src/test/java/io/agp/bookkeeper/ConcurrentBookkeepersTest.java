@@ -103,7 +103,7 @@ class ConcurrentBookkeepersTest {
         new OrphanSweeper(
             fixture.maintenance,
             fixture.results,
-            new BookkeeperProperties.Orphans(Duration.ofSeconds(1), Duration.ZERO, "results/"),
+            new BookkeeperProperties.Orphans(Duration.ofSeconds(1), Duration.ZERO),
             clock,
             meters);
     ParameterWiper wiper =

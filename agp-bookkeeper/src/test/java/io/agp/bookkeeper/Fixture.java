@@ -7,6 +7,7 @@ import io.agp.execution.Lease;
 import io.agp.execution.MaintenanceRepository;
 import io.agp.execution.NewExecution;
 import io.agp.execution.QueryHash;
+import io.agp.execution.ResultFormat;
 import io.agp.execution.StoredResult;
 import io.agp.results.ResultStore;
 import io.agp.results.ResultStores;
@@ -15,6 +16,7 @@ import io.agp.results.S3Options;
 import io.agp.testkit.ClickHouseTestServer;
 import io.agp.testkit.PostgresTestServer;
 import io.agp.testkit.S3TestServer;
+import io.agp.tier.ResultCompression;
 import io.agp.tier.TierClickHouseClients;
 import io.agp.tier.Tiers;
 import io.agp.tier.TiersProperties;
@@ -112,7 +114,7 @@ final class Fixture implements AutoCloseable {
 
   /** Stores an object and completes the attempt with it, valid for {@code ttl}. */
   String succeed(Lease lease, Duration ttl) throws IOException {
-    String key = "results/" + lease.executionId() + "-" + lease.attempt() + ".json";
+    String key = StoredResult.keyFor(lease, ResultFormat.JSON, ResultCompression.NONE);
     store(key);
     executions.complete(lease, new StoredResult(key, 1, 2, List.of(), null, 3), ttl);
     return key;

@@ -46,7 +46,7 @@ class OrphanSweeperTest {
     return new OrphanSweeper(
         fixture.maintenance,
         fixture.results,
-        new BookkeeperProperties.Orphans(Duration.ofHours(1), safetyMargin, "results/"),
+        new BookkeeperProperties.Orphans(Duration.ofHours(1), safetyMargin),
         clock,
         new SimpleMeterRegistry());
   }

@@ -6,6 +6,7 @@ import io.agp.results.ResultStoreProperties;
 import io.agp.results.ResultStores;
 import io.agp.tier.Tiers;
 import io.agp.tier.TiersProperties;
+import java.time.Clock;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -15,6 +16,12 @@ import org.springframework.jdbc.core.simple.JdbcClient;
 @Configuration(proxyBeanMethods = false)
 @EnableConfigurationProperties({TiersProperties.class, ResultStoreProperties.class})
 public class AgpCommonConfiguration {
+
+  /** The clock of everything timed in Java; the database's clock times leases and expiry. */
+  @Bean
+  Clock clock() {
+    return Clock.systemUTC();
+  }
 
   @Bean
   ExecutionRepository executionRepository(JdbcClient jdbc) {

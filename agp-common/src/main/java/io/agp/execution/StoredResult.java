@@ -1,5 +1,6 @@
 package io.agp.execution;
 
+import io.agp.tier.ResultCompression;
 import java.util.List;
 
 /** What a worker hands over when it completes an execution; the database sets the expiry. */
@@ -11,7 +12,21 @@ public record StoredResult(
     String compression,
     long durationMillis) {
 
+  /** Where every result lives in the result store; the bookkeeper sweeps orphans under it. */
+  public static final String KEY_PREFIX = "results/";
+
   public StoredResult {
     columns = columns == null ? List.of() : List.copyOf(columns);
+  }
+
+  /** The key of one attempt's result, e.g. {@code results/42-1.csv.gz}. */
+  public static String keyFor(Lease lease, ResultFormat format, ResultCompression compression) {
+    return KEY_PREFIX
+        + lease.executionId()
+        + "-"
+        + lease.attempt()
+        + "."
+        + format.extension()
+        + compression.suffix();
   }
 }

@@ -15,11 +15,6 @@ import org.springframework.context.annotation.Configuration;
 class WorkerConfiguration {
 
   @Bean
-  Clock clock() {
-    return Clock.systemUTC();
-  }
-
-  @Bean
   WorkerPools workerPools(
       WorkerProperties properties,
       Tiers tiers,

@@ -3,6 +3,7 @@ package io.agp.bookkeeper.orphans;
 import io.agp.bookkeeper.BookkeeperProperties;
 import io.agp.bookkeeper.Duty;
 import io.agp.execution.MaintenanceRepository;
+import io.agp.execution.StoredResult;
 import io.agp.results.ResultStore;
 import io.agp.results.StoredObject;
 import io.micrometer.core.instrument.Counter;
@@ -61,7 +62,7 @@ public final class OrphanSweeper implements Duty {
     Instant bornBefore = clock.instant().minus(properties.safetyMargin());
     int scanned = 0;
     int deleted = 0;
-    try (Stream<StoredObject> objects = results.list(properties.prefix())) {
+    try (Stream<StoredObject> objects = results.list(StoredResult.KEY_PREFIX)) {
       Iterator<StoredObject> iterator = objects.iterator();
       List<String> batch = new ArrayList<>();
       while (iterator.hasNext()) {
@@ -76,7 +77,7 @@ public final class OrphanSweeper implements Duty {
         }
       }
     } catch (IOException e) {
-      throw new UncheckedIOException("cannot list " + properties.prefix(), e);
+      throw new UncheckedIOException("cannot list " + StoredResult.KEY_PREFIX, e);
     }
     deletedCounter.increment(deleted);
     return new Report(scanned, deleted);

@@ -59,14 +59,7 @@ final class ExecutionRunner {
     Lease lease = run.lease();
     ResultFormat format = ResultFormat.find(execution.format()).orElse(ResultFormat.DEFAULT);
     ResultCompression compression = tier.resultCompression();
-    String key =
-        "results/"
-            + execution.id()
-            + "-"
-            + execution.attempt()
-            + "."
-            + format.extension()
-            + compression.suffix();
+    String key = StoredResult.keyFor(lease, format, compression);
     Instant started = clock.instant();
     ResultInspector inspector = new ResultInspector(format);
     try {
