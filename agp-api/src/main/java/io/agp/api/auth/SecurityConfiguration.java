@@ -14,6 +14,7 @@ import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
 import org.springframework.security.config.annotation.web.builders.HttpSecurity;
 import org.springframework.security.config.http.SessionCreationPolicy;
+import org.springframework.security.config.observation.SecurityObservationSettings;
 import org.springframework.security.oauth2.jose.jws.MacAlgorithm;
 import org.springframework.security.oauth2.jwt.BadJwtException;
 import org.springframework.security.oauth2.jwt.JwtDecoder;
@@ -38,9 +39,13 @@ class SecurityConfiguration {
         .httpBasic(basic -> basic.disable())
         .formLogin(form -> form.disable());
     if (properties.auth().mode() == ApiProperties.AuthMode.NONE) {
-      http.authorizeHttpRequests(requests -> requests.anyRequest().permitAll());
+      // Nothing to check: the chain applies to no request, so a call pays for none of its filters
+      // (they cost more CPU than the whole get-by-id handler).
+      http.securityMatcher(request -> false);
       return http.build();
     }
+    // A stateless API: nothing to log out of, no request to replay after a login.
+    http.logout(logout -> logout.disable()).requestCache(cache -> cache.disable());
     http.authorizeHttpRequests(
             requests ->
                 requests
@@ -82,6 +87,15 @@ class SecurityConfiguration {
                             HttpStatus.UNAUTHORIZED,
                             "a bearer token is required")));
     return http.build();
+  }
+
+  /**
+   * No observation (a timer and a span) around each of the chain's filters and each authorization:
+   * they cost a third of a simple request's CPU and say nothing the request metrics don't.
+   */
+  @Bean
+  SecurityObservationSettings securityObservationSettings() {
+    return SecurityObservationSettings.noObservations();
   }
 
   /**
