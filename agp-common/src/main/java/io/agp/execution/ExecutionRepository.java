@@ -42,16 +42,19 @@ public class ExecutionRepository {
   private final JsonMapper json = JsonMapper.builder().build();
 
   private final JdbcClient jdbc;
+  private final PendingNotifier pending;
   private final RowMapper<Execution> executionMapper = (rs, row) -> mapExecution(rs);
 
   public ExecutionRepository(JdbcClient jdbc) {
     this.jdbc = jdbc;
+    this.pending = new PendingNotifier(jdbc);
   }
 
   /**
    * Creates a PENDING execution, or collapses onto the in-flight execution of the same query_id
    * when it has the same query hash. Safe under any number of concurrent callers: the partial
-   * unique index on in-flight query_ids decides.
+   * unique index on in-flight query_ids decides. A created execution wakes the workers of its tier
+   * once the caller's transaction (if any) commits.
    */
   public CreateOutcome createOrCollapse(NewExecution request) {
     for (int i = 0; i < CREATE_TRIES; i++) {
@@ -76,9 +79,11 @@ public class ExecutionRepository {
       if (row.isPresent()) {
         Execution execution = row.get();
         // The update branch always raises the counter, so zero means the row was inserted.
-        return execution.collapsedCount() == 0
-            ? new CreateOutcome.Created(execution)
-            : new CreateOutcome.Collapsed(execution);
+        if (execution.collapsedCount() > 0) {
+          return new CreateOutcome.Collapsed(execution);
+        }
+        pending.afterCommit(execution.tier());
+        return new CreateOutcome.Created(execution);
       }
       Optional<Execution> inFlight = findInFlight(request.queryId());
       if (inFlight.isPresent()) {

@@ -3,9 +3,12 @@ package io.agp.execution;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.sql.SQLException;
 import java.util.Arrays;
+import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.UUID;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
@@ -15,6 +18,8 @@ import org.junit.jupiter.api.Test;
 import org.postgresql.PGConnection;
 import org.postgresql.PGNotification;
 import org.springframework.dao.DataIntegrityViolationException;
+import org.springframework.jdbc.datasource.DataSourceTransactionManager;
+import org.springframework.transaction.support.TransactionTemplate;
 
 /** The Java life cycle and the database's must be the same, status for status. */
 class ExecutionStatusDatabaseTest {
@@ -87,11 +92,11 @@ class ExecutionStatusDatabaseTest {
   }
 
   @Test
-  void aNewExecutionNotifiesTheWorkersOfItsTier() throws Exception {
+  void aCreatedExecutionNotifiesTheWorkersOfItsTier() throws Exception {
     try (var connection = db.dataSource().getConnection();
         var statement = connection.createStatement()) {
       statement.execute("listen agp_execution_pending");
-      insert(ExecutionStatus.PENDING);
+      db.repository().createOrCollapse(newExecution("lifecycle"));
 
       PGNotification[] notifications =
           connection.unwrap(PGConnection.class).getNotifications(5_000);
@@ -100,6 +105,53 @@ class ExecutionStatusDatabaseTest {
       assertThat(notifications[0].getName()).isEqualTo("agp_execution_pending");
       assertThat(notifications[0].getParameter()).isEqualTo("lifecycle");
     }
+  }
+
+  @Test
+  void aCreateInATransactionNotifiesOnlyOnceItCommitted() throws Exception {
+    TransactionTemplate transaction =
+        new TransactionTemplate(new DataSourceTransactionManager(db.dataSource()));
+    try (var connection = db.dataSource().getConnection();
+        var statement = connection.createStatement()) {
+      statement.execute("listen agp_execution_pending");
+      PGConnection listener = connection.unwrap(PGConnection.class);
+
+      PGNotification[] beforeCommit =
+          transaction.execute(
+              status -> {
+                db.repository().createOrCollapse(newExecution("in-transaction"));
+                try {
+                  return listener.getNotifications(500);
+                } catch (SQLException e) {
+                  throw new IllegalStateException(e);
+                }
+              });
+      PGNotification[] afterCommit = listener.getNotifications(5_000);
+
+      assertThat(beforeCommit).isNullOrEmpty();
+      assertThat(afterCommit).extracting(PGNotification::getParameter).contains("in-transaction");
+    }
+  }
+
+  @Test
+  void anExecutionBackToPendingNotifiesTheWorkersOfItsTier() throws Exception {
+    long id = insert(ExecutionStatus.RUNNING);
+    try (var connection = db.dataSource().getConnection();
+        var statement = connection.createStatement()) {
+      statement.execute("listen agp_execution_pending");
+      update(id, ExecutionStatus.PENDING);
+
+      PGNotification[] notifications =
+          connection.unwrap(PGConnection.class).getNotifications(5_000);
+
+      assertThat(notifications).extracting(PGNotification::getParameter).contains("lifecycle");
+    }
+  }
+
+  private static NewExecution newExecution(String tier) {
+    String queryId = UUID.randomUUID().toString();
+    return new NewExecution(
+        queryId, queryId, "SELECT 1", "JSON", tier, "t", Map.of(), Map.of(), 0, 3);
   }
 
   private static long insert(ExecutionStatus status) {
