@@ -35,7 +35,9 @@ import org.slf4j.LoggerFactory;
 final class ExecutionRunner {
 
   private static final Logger log = LoggerFactory.getLogger(ExecutionRunner.class);
-  private static final int BUFFER_SIZE = 64 * 1024;
+
+  /** As large as the client's socket buffer, so that one read takes whatever has arrived. */
+  private static final int BUFFER_SIZE = 256 * 1024;
 
   /** Doubling the backoff stops here, so that a long outage still retries now and then. */
   private static final int MAX_BACKOFF_DOUBLINGS = 6;
