@@ -339,13 +339,20 @@ public final class ClickHouseClient implements AutoCloseable {
 
   private ClickHouseException unreachable(IOException e) {
     // Nothing was answered, so nothing of the query is known to have run: refused connections,
-    // timeouts and connections cut before the headers are all worth another try.
+    // timeouts and connections cut before the headers are all worth another try. Only when no
+    // connection was made is the query known not to run there at all.
+    boolean connectTimeout =
+        e instanceof HttpConnectTimeoutException
+            || (e instanceof StreamingHttp.ConnectFailure
+                && e.getCause() instanceof SocketTimeoutException);
+    boolean refused = hasCause(e, ConnectException.class);
     String reason =
-        e instanceof HttpConnectTimeoutException || e instanceof SocketTimeoutException
-            ? "connect timeout"
-            : hasCause(e, ConnectException.class) ? "connection refused" : e.toString();
-    return new ClickHouseException(
-        "cannot reach ClickHouse at " + endpoint.url() + ": " + reason, 0, true, e);
+        connectTimeout ? "connect timeout" : refused ? "connection refused" : e.toString();
+    String message = "cannot reach ClickHouse at " + endpoint.url() + ": " + reason;
+    if (connectTimeout || refused || e instanceof StreamingHttp.ConnectFailure) {
+      return new ClickHouseUnreachableException(message, e);
+    }
+    return new ClickHouseException(message, 0, true, e);
   }
 
   private static boolean hasCause(Throwable e, Class<? extends Throwable> type) {

@@ -45,13 +45,22 @@ final class StreamingHttp {
 
   private StreamingHttp() {}
 
+  /** No connection could be made: nothing was sent. */
+  static final class ConnectFailure extends IOException {
+
+    ConnectFailure(IOException cause) {
+      super(cause.toString(), cause);
+    }
+  }
+
   /** The status and headers of an answer, and its body as it arrives. */
   record Response(int status, HttpHeaders headers, InputStream body) {}
 
   /**
    * Sends the request and returns once the status and headers are in.
    *
-   * @throws IOException when the server cannot be reached or answers something that is not HTTP
+   * @throws ConnectFailure when no connection could be made
+   * @throws IOException when the connection fails later or the answer is not HTTP
    */
   static Response post(URI uri, Map<String, String> headers, byte[] body, Duration connectTimeout)
       throws IOException {
@@ -62,7 +71,12 @@ final class StreamingHttp {
     try {
       socket.setTcpNoDelay(true);
       socket.setKeepAlive(true);
-      socket.connect(new InetSocketAddress(host, port), Math.toIntExact(connectTimeout.toMillis()));
+      try {
+        socket.connect(
+            new InetSocketAddress(host, port), Math.toIntExact(connectTimeout.toMillis()));
+      } catch (IOException e) {
+        throw new ConnectFailure(e);
+      }
       if (tls) {
         socket = startTls(socket, host, port);
       }
