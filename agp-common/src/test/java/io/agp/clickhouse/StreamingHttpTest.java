@@ -198,7 +198,8 @@ class StreamingHttpTest {
     }
 
     assertThatThrownBy(() -> post(URI.create("http://127.0.0.1:" + port + "/")))
-        .isInstanceOf(ConnectException.class);
+        .isInstanceOf(StreamingHttp.ConnectFailure.class)
+        .hasCauseInstanceOf(ConnectException.class);
   }
 
   @Test

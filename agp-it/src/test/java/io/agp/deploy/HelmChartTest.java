@@ -61,6 +61,17 @@ class HelmChartTest {
   }
 
   @Test
+  void aTierMayListTheNodesOfItsClickHouseInsteadOfOneUrl() {
+    String config =
+        configYaml(
+            render(Map.of("tiers.vip.clickhouse.urls", "{http://ch-1:8123,http://ch-2:8123}")));
+
+    assertThat(config)
+        .contains("urls:\n", "- \"http://ch-1:8123\"", "- \"http://ch-2:8123\"")
+        .contains("url: \"http://clickhouse:8123\"");
+  }
+
+  @Test
   void credentialsGoToTheSecretAndNeverToAConfigMap() {
     List<Map<String, Object>> manifests =
         render(
