@@ -64,7 +64,10 @@ class HelmChartTest {
   void aTierMayListTheNodesOfItsClickHouseInsteadOfOneUrl() {
     String config =
         configYaml(
-            render(Map.of("tiers.vip.clickhouse.urls", "{http://ch-1:8123,http://ch-2:8123}")));
+            render(
+                Map.of(
+                    "tiers.vip.clickhouse.urls[0]", "http://ch-1:8123",
+                    "tiers.vip.clickhouse.urls[1]", "http://ch-2:8123")));
 
     assertThat(config)
         .contains("urls:\n", "- \"http://ch-1:8123\"", "- \"http://ch-2:8123\"")
