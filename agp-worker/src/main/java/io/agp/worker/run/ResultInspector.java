@@ -67,6 +67,7 @@ final class ResultInspector {
   private static final long LOW_SEVEN_BITS = 0x7F7F7F7F7F7F7F7FL;
   private static final long NEWLINES = 0x0A0A0A0A0A0A0A0AL;
   private static final long QUOTES = 0x2222222222222222L;
+  private static final long BYTE_ONES = 0x0101010101010101L;
 
   private static long matches(long word, long pattern) {
     long x = word ^ pattern;
@@ -97,23 +98,15 @@ final class ResultInspector {
     int at = from;
     for (; at + Long.BYTES <= to; at += Long.BYTES) {
       long word = (long) LONGS.get(buffer, at);
-      long lineBreaks = matches(word, NEWLINES);
-      long quotes = matches(word, QUOTES);
-      if (quotes == 0) {
-        if (!quoted) {
-          count += Long.bitCount(lineBreaks);
-        }
-        continue;
+      long quotes = matches(word, QUOTES) >>> 7;
+      // Quotes are one bit per byte (values 0 or 1), so multiplying by 0x0101... puts in each byte
+      // the number of quotes up to it, whose lowest bit tells whether a line break there is quoted.
+      long quotedBytes = (quotes * BYTE_ONES) & BYTE_ONES;
+      if (quoted) {
+        quotedBytes ^= BYTE_ONES;
       }
-      // Little-endian: the lowest set bit is the earliest byte.
-      for (long events = lineBreaks | quotes; events != 0; events &= events - 1) {
-        long bit = events & -events;
-        if ((quotes & bit) != 0) {
-          quoted = !quoted;
-        } else if (!quoted) {
-          count++;
-        }
-      }
+      count += Long.bitCount((matches(word, NEWLINES) >>> 7) & ~quotedBytes);
+      quoted ^= (Long.bitCount(quotes) & 1) == 1;
     }
     for (; at < to; at++) {
       byte b = buffer[at];
