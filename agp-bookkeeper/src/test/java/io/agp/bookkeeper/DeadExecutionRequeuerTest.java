@@ -125,7 +125,7 @@ class DeadExecutionRequeuerTest {
   void killsTheClickHouseQueryOfTheDeadAttempt() throws Exception {
     long id = fixture.create("SELECT count() FROM system.numbers", Map.of(), 3);
     Lease lease = fixture.claim(EXPIRED_LEASE);
-    ClickHouseClient clickhouse = fixture.clickhouse.find("default").orElseThrow();
+    ClickHouseClient clickhouse = fixture.clickhouse.find("default").orElseThrow().getFirst();
     // The dead worker's query, still running on ClickHouse under the attempt's query_id.
     try (ExecutorService background = Executors.newVirtualThreadPerTaskExecutor()) {
       background.submit(

@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.net.ConnectException;
+import java.net.SocketTimeoutException;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
@@ -22,6 +23,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Pattern;
 
 /**
@@ -63,15 +65,20 @@ public final class ClickHouseClient implements AutoCloseable {
   private static final String SETTINGS_SQL = "SELECT name FROM system.settings FORMAT TabSeparated";
 
   private final ClickHouseEndpoint endpoint;
+  private final Duration connectTimeout;
+  // For the small internal queries (progress, kill, settings, describe), which it pools; results
+  // stream through StreamingHttp.
   private final HttpClient http;
+  private final Set<InputStream> streams = ConcurrentHashMap.newKeySet();
   private volatile Boolean serverKnowsExceptionInFormat;
 
   public ClickHouseClient(ClickHouseEndpoint endpoint, Duration connectTimeout) {
     this.endpoint = Objects.requireNonNull(endpoint, "endpoint");
+    this.connectTimeout = Objects.requireNonNull(connectTimeout, "connectTimeout");
     this.http =
         HttpClient.newBuilder()
             .version(HttpClient.Version.HTTP_1_1)
-            .connectTimeout(Objects.requireNonNull(connectTimeout, "connectTimeout"))
+            .connectTimeout(connectTimeout)
             .build();
   }
 
@@ -96,7 +103,7 @@ public final class ClickHouseClient implements AutoCloseable {
     }
     // With header authentication ClickHouse refuses a quota_key URL parameter (code 194).
     String quotaKey = effective.remove(QUOTA_KEY);
-    return send(queryId, sql, effective, quotaKey, null);
+    return stream(queryId, sql, effective, quotaKey);
   }
 
   /** How far a running query has got, or empty when the node runs no query with that id. */
@@ -174,6 +181,13 @@ public final class ClickHouseClient implements AutoCloseable {
   /** Aborts the exchanges still open; the server cancels their queries when it notices. */
   @Override
   public void close() {
+    for (InputStream stream : streams) {
+      try {
+        stream.close();
+      } catch (IOException e) {
+        // the connection is gone either way
+      }
+    }
     http.shutdownNow();
   }
 
@@ -185,6 +199,45 @@ public final class ClickHouseClient implements AutoCloseable {
       serverKnowsExceptionInFormat = known;
     }
     return known;
+  }
+
+  /**
+   * Runs a query whose answer may be large on a connection of its own, read on the calling thread
+   * (see {@link StreamingHttp} for why not the JDK client).
+   */
+  private ClickHouseResponse stream(
+      String queryId, String sql, Map<String, String> settings, String quotaKey) {
+    Map<String, String> headers = new LinkedHashMap<>();
+    headers.put("Content-Type", "text/plain; charset=UTF-8");
+    headers.put("X-ClickHouse-User", endpoint.user());
+    if (!endpoint.password().isEmpty()) {
+      headers.put("X-ClickHouse-Key", endpoint.password());
+    }
+    if (quotaKey != null) {
+      headers.put("X-ClickHouse-Quota", quotaKey);
+    }
+    StreamingHttp.Response response;
+    try {
+      response =
+          StreamingHttp.post(
+              uri(queryId, settings),
+              headers,
+              sql.getBytes(StandardCharsets.UTF_8),
+              connectTimeout);
+    } catch (IOException e) {
+      throw unreachable(e);
+    }
+    Optional<String> exceptionCode = response.headers().firstValue("X-ClickHouse-Exception-Code");
+    if (response.status() == 200 && exceptionCode.isEmpty()) {
+      InputStream body =
+          new TrailingExceptionDetector(
+              response.body(),
+              response.headers().firstValue("X-ClickHouse-Exception-Tag").orElse(null));
+      InputStream raw = response.body();
+      streams.add(raw);
+      return new ClickHouseResponse(response.headers(), body, () -> streams.remove(raw));
+    }
+    throw failed(response.status(), response.body(), exceptionCode);
   }
 
   private ClickHouseResponse send(
@@ -212,7 +265,7 @@ public final class ClickHouseClient implements AutoCloseable {
               response.headers().firstValue("X-ClickHouse-Exception-Tag").orElse(null));
       return new ClickHouseResponse(response.headers(), body);
     }
-    throw failed(response, exceptionCode);
+    throw failed(response.statusCode(), response.body(), exceptionCode);
   }
 
   private HttpResponse<InputStream> exchange(HttpRequest request) {
@@ -286,13 +339,20 @@ public final class ClickHouseClient implements AutoCloseable {
 
   private ClickHouseException unreachable(IOException e) {
     // Nothing was answered, so nothing of the query is known to have run: refused connections,
-    // timeouts and connections cut before the headers are all worth another try.
-    String reason =
+    // timeouts and connections cut before the headers are all worth another try. Only when no
+    // connection was made is the query known not to run there at all.
+    boolean connectTimeout =
         e instanceof HttpConnectTimeoutException
-            ? "connect timeout"
-            : hasCause(e, ConnectException.class) ? "connection refused" : e.toString();
-    return new ClickHouseException(
-        "cannot reach ClickHouse at " + endpoint.url() + ": " + reason, 0, true, e);
+            || (e instanceof StreamingHttp.ConnectFailure
+                && e.getCause() instanceof SocketTimeoutException);
+    boolean refused = hasCause(e, ConnectException.class);
+    String reason =
+        connectTimeout ? "connect timeout" : refused ? "connection refused" : e.toString();
+    String message = "cannot reach ClickHouse at " + endpoint.url() + ": " + reason;
+    if (connectTimeout || refused || e instanceof StreamingHttp.ConnectFailure) {
+      return new ClickHouseUnreachableException(message, e);
+    }
+    return new ClickHouseException(message, 0, true, e);
   }
 
   private static boolean hasCause(Throwable e, Class<? extends Throwable> type) {
@@ -304,15 +364,14 @@ public final class ClickHouseClient implements AutoCloseable {
     return false;
   }
 
-  private ClickHouseException failed(
-      HttpResponse<InputStream> response, Optional<String> exceptionCode) {
+  private static ClickHouseException failed(
+      int status, InputStream errorBody, Optional<String> exceptionCode) {
     String text;
-    try (InputStream body = response.body()) {
+    try (InputStream body = errorBody) {
       text = new String(body.readNBytes(ERROR_BODY_LIMIT), StandardCharsets.UTF_8);
     } catch (IOException e) {
       text = "(error body unreadable: " + e + ")";
     }
-    int status = response.statusCode();
     ServerError error = ServerError.parse(text);
     int code = error.code();
     if (code == 0 && exceptionCode.isPresent()) {

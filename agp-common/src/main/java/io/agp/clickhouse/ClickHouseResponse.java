@@ -18,10 +18,16 @@ public final class ClickHouseResponse implements AutoCloseable {
 
   private final HttpHeaders headers;
   private final InputStream body;
+  private final Runnable onClose;
 
   ClickHouseResponse(HttpHeaders headers, InputStream body) {
+    this(headers, body, () -> {});
+  }
+
+  ClickHouseResponse(HttpHeaders headers, InputStream body, Runnable onClose) {
     this.headers = headers;
     this.body = body;
+    this.onClose = onClose;
   }
 
   /** The result bytes, exactly as ClickHouse wrote them in the requested format. */
@@ -39,6 +45,8 @@ public final class ClickHouseResponse implements AutoCloseable {
       body.close();
     } catch (IOException e) {
       throw new UncheckedIOException("cannot close ClickHouse response", e);
+    } finally {
+      onClose.run();
     }
   }
 }

@@ -8,6 +8,7 @@ import jakarta.validation.constraints.NotBlank;
 import jakarta.validation.constraints.NotNull;
 import java.net.URI;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import org.springframework.boot.context.properties.bind.DefaultValue;
 import org.springframework.util.unit.DataSize;
@@ -15,7 +16,7 @@ import org.springframework.util.unit.DataSize;
 /**
  * One tier: where and how its queries run. Bound from {@code agp.tiers.<name>}.
  *
- * @param clickhouse the ClickHouse server (or load balancer of a cluster) that runs the tier
+ * @param clickhouse the ClickHouse server, or the nodes or load balancer of a cluster, of the tier
  * @param settings ClickHouse settings sent with each query, e.g. max_threads or max_memory_usage
  * @param concurrency executions one worker process runs at once for this tier
  * @param maxAttempts attempts before an execution whose worker keeps dying is FAILED
@@ -54,21 +55,49 @@ public record TierProperties(
   }
 
   /**
-   * @param url the HTTP interface, e.g. http://clickhouse:8123
+   * @param url the HTTP interface, e.g. http://clickhouse:8123; the default when neither this nor
+   *     urls is set is http://localhost:8123
+   * @param urls several HTTP interfaces of one cluster, instead of url: each attempt runs on one of
+   *     them in turn, skipping for a while one that refused a connection
    * @param database database for unqualified table names
    * @param connectTimeout bound on opening a connection; a timeout counts as a transient failure
    */
   public record ClickHouse(
-      @DefaultValue("http://localhost:8123") @NotNull URI url,
+      URI url,
+      @DefaultValue List<URI> urls,
       @DefaultValue("default") @NotBlank String user,
       @DefaultValue("") String password,
       @DefaultValue("default") @NotBlank String database,
       @DefaultValue("5s") @NotNull Duration connectTimeout) {
 
-    /** A new client of this endpoint; the caller closes it. */
-    public ClickHouseClient newClient() {
-      return new ClickHouseClient(
-          new ClickHouseEndpoint(url, user, password, database), connectTimeout);
+    private static final URI DEFAULT_URL = URI.create("http://localhost:8123");
+
+    public ClickHouse {
+      urls = urls == null ? List.of() : List.copyOf(urls);
+      if (url != null && !urls.isEmpty()) {
+        throw new IllegalArgumentException(
+            "set either clickhouse.url or clickhouse.urls, not both");
+      }
+    }
+
+    /** The HTTP interfaces of the tier's ClickHouse, at least one. */
+    public List<URI> endpoints() {
+      if (!urls.isEmpty()) {
+        return urls;
+      }
+      return List.of(url != null ? url : DEFAULT_URL);
+    }
+
+    /**
+     * A new client of each endpoint, in the order of {@link #endpoints()}; the caller closes them.
+     */
+    public List<ClickHouseClient> newClients() {
+      return endpoints().stream()
+          .map(
+              endpoint ->
+                  new ClickHouseClient(
+                      new ClickHouseEndpoint(endpoint, user, password, database), connectTimeout))
+          .toList();
     }
   }
 }

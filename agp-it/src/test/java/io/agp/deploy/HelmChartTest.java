@@ -61,6 +61,20 @@ class HelmChartTest {
   }
 
   @Test
+  void aTierMayListTheNodesOfItsClickHouseInsteadOfOneUrl() {
+    String config =
+        configYaml(
+            render(
+                Map.of(
+                    "tiers.vip.clickhouse.urls[0]", "http://ch-1:8123",
+                    "tiers.vip.clickhouse.urls[1]", "http://ch-2:8123")));
+
+    assertThat(config)
+        .contains("urls:\n", "- \"http://ch-1:8123\"", "- \"http://ch-2:8123\"")
+        .contains("url: \"http://clickhouse:8123\"");
+  }
+
+  @Test
   void credentialsGoToTheSecretAndNeverToAConfigMap() {
     List<Map<String, Object>> manifests =
         render(

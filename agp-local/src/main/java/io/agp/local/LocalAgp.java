@@ -30,7 +30,6 @@ public final class LocalAgp {
   private LocalAgp() {}
 
   public static void main(String[] args) throws IOException {
-    WorkerApplication.useLargeHttpClientBuffers();
     Map<String, String> options = new LinkedHashMap<>();
     List<String> passThrough = new ArrayList<>();
     for (String arg : args) {

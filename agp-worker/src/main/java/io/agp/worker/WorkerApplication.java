@@ -12,24 +12,8 @@ import org.springframework.context.annotation.Import;
 @Import(AgpCommonConfiguration.class)
 public class WorkerApplication {
 
-  /** The JDK HTTP client's read buffer, unless the command line sets one. */
-  static final String HTTP_CLIENT_BUFFER = "262144";
-
   public static void main(String[] args) {
-    useLargeHttpClientBuffers();
     builder().run(args);
-  }
-
-  /**
-   * Raises the JDK HTTP client's read buffer from 16 KiB to 256 KiB. Results stream from ClickHouse
-   * through that client, which hands each buffer between threads: larger buffers mean fewer hand-
-   * offs (10 M CSV rows: 5.5 s down to 4.7 s, see bench/README.md). The client reads the setting
-   * once, when its first instance is made, so this must run before anything makes one.
-   */
-  public static void useLargeHttpClientBuffers() {
-    if (System.getProperty("jdk.httpclient.bufsize") == null) {
-      System.setProperty("jdk.httpclient.bufsize", HTTP_CLIENT_BUFFER);
-    }
   }
 
   /**

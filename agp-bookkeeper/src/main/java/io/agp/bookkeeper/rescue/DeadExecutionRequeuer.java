@@ -80,17 +80,21 @@ public final class DeadExecutionRequeuer implements Duty {
 
   private boolean kill(DeadAttempt dead) {
     String queryId = dead.lease().clickHouseQueryId();
-    Optional<ClickHouseClient> client = clickhouse.find(dead.tier());
-    if (client.isEmpty()) {
+    Optional<List<ClickHouseClient>> nodes = clickhouse.find(dead.tier());
+    if (nodes.isEmpty()) {
       log.warn("tier {} is not configured: cannot kill query {}", dead.tier(), queryId);
       return false;
     }
-    try {
-      return client.get().kill(queryId);
-    } catch (RuntimeException e) {
-      // The attempt is requeued either way; its query ends at the tier's max_execution_time.
-      log.warn("could not kill ClickHouse query {}", queryId, e);
-      return false;
+    // Which of the tier's endpoints ran the dead attempt is not recorded: ask each of them.
+    boolean killed = false;
+    for (ClickHouseClient node : nodes.get()) {
+      try {
+        killed |= node.kill(queryId);
+      } catch (RuntimeException e) {
+        // The attempt is requeued either way; its query ends at the tier's max_execution_time.
+        log.warn("could not kill ClickHouse query {}", queryId, e);
+      }
     }
+    return killed;
   }
 }

@@ -1,7 +1,9 @@
 package io.agp.worker.run;
 
+import io.agp.clickhouse.ClickHouseClient;
 import io.agp.clickhouse.ClickHouseException;
 import io.agp.clickhouse.ClickHouseResponse;
+import io.agp.clickhouse.ClickHouseUnreachableException;
 import io.agp.execution.Execution;
 import io.agp.execution.ExecutionRepository;
 import io.agp.execution.Lease;
@@ -35,7 +37,9 @@ import org.slf4j.LoggerFactory;
 final class ExecutionRunner {
 
   private static final Logger log = LoggerFactory.getLogger(ExecutionRunner.class);
-  private static final int BUFFER_SIZE = 64 * 1024;
+
+  /** As large as the client's socket buffer, so that one read takes whatever has arrived. */
+  private static final int BUFFER_SIZE = 256 * 1024;
 
   /** Doubling the backoff stops here, so that a long outage still retries now and then. */
   private static final int MAX_BACKOFF_DOUBLINGS = 6;
@@ -63,21 +67,18 @@ final class ExecutionRunner {
     Instant started = clock.instant();
     ResultInspector inspector = new ResultInspector(format);
     try {
-      Map<String, String> settings = clickhouse.settingsFor(run.claimed());
       try (ResultUpload upload = results.upload(key);
-          ClickHouseResponse response =
-              clickhouse
-                  .client()
-                  .execute(
-                      lease.clickHouseQueryId(),
-                      execution.sql() + "\nFORMAT " + format.name(),
-                      settings)) {
+          Sent sent = send(run, clickhouse, format)) {
+        if (sent == null) {
+          return run.lostOutcome();
+        }
+        ClickHouseResponse response = sent.response();
         run.attach(response);
         store(response.body(), upload, compression, inspector, tier.maxResultSize().toBytes());
         if (run.isLost()) {
           return run.lostOutcome();
         }
-        List<Column> columns = columns(run, clickhouse, format, settings, inspector);
+        List<Column> columns = columns(run, sent, format, inspector);
         if (run.isLost()) {
           return run.lostOutcome();
         }
@@ -177,24 +178,63 @@ final class ExecutionRunner {
     return AttemptOutcome.REQUEUED;
   }
 
+  /** The query as sent: the endpoint that runs it, its settings and its streaming answer. */
+  private record Sent(
+      ClickHouseClient node, Map<String, String> settings, ClickHouseResponse response)
+      implements AutoCloseable {
+
+    @Override
+    public void close() {
+      response.close();
+    }
+  }
+
+  /**
+   * Sends the query to the tier's endpoints in turn until one takes the connection; one that
+   * refuses it is skipped, since the query was certainly not sent there.
+   *
+   * @return null when the attempt was abandoned before the query could be sent
+   */
+  private static Sent send(RunningExecution run, TierClickHouse clickhouse, ResultFormat format) {
+    Execution execution = run.claimed().execution();
+    List<ClickHouseClient> candidates = clickhouse.candidates();
+    for (int i = 0; ; i++) {
+      ClickHouseClient node = candidates.get(i);
+      if (!run.useNode(node)) {
+        return null;
+      }
+      try {
+        Map<String, String> settings = clickhouse.settingsFor(run.claimed(), node);
+        ClickHouseResponse response =
+            node.execute(
+                run.lease().clickHouseQueryId(),
+                execution.sql() + "\nFORMAT " + format.name(),
+                settings);
+        return new Sent(node, settings, response);
+      } catch (ClickHouseUnreachableException e) {
+        clickhouse.unreachable(node);
+        if (i + 1 == candidates.size()) {
+          throw e;
+        }
+        log.warn("{}; trying the next endpoint", e.getMessage());
+      }
+    }
+  }
+
   /**
    * The result's columns with their types. JSON and TSVWithNamesAndTypes carry them; for the other
    * formats ClickHouse is asked to describe the query, and when that fails the names the result
    * carries (if any) are kept: a good result is not failed for want of labels.
    */
   private static List<Column> columns(
-      RunningExecution run,
-      TierClickHouse clickhouse,
-      ResultFormat format,
-      Map<String, String> settings,
-      ResultInspector inspector) {
+      RunningExecution run, Sent sent, ResultFormat format, ResultInspector inspector) {
     List<Column> carried = inspector.columns();
     if (format == ResultFormat.JSON || format == ResultFormat.TSVWithNamesAndTypes) {
       return carried;
     }
     try {
       List<Column> described =
-          clickhouse.client().describe(run.claimed().execution().sql(), settings).stream()
+          sent.node().describe(run.claimed().execution().sql(), sent.settings()).stream()
               .map(c -> new Column(c.name(), c.type()))
               .toList();
       return described.isEmpty() ? carried : described;

@@ -4,6 +4,7 @@ import io.agp.clickhouse.ClickHouseClient;
 import io.agp.clickhouse.ClickHouseResponse;
 import io.agp.execution.ClaimedExecution;
 import io.agp.execution.Lease;
+import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -17,14 +18,34 @@ final class RunningExecution {
   private static final Logger log = LoggerFactory.getLogger(RunningExecution.class);
 
   private final ClaimedExecution claimed;
-  private final ClickHouseClient clickhouse;
+  // The endpoint the query was sent to: progress and kill must go to the node that runs it.
+  private volatile ClickHouseClient node;
   private volatile boolean lost;
   private volatile AttemptOutcome lostAs = AttemptOutcome.LOST;
   private volatile ClickHouseResponse response;
 
-  RunningExecution(ClaimedExecution claimed, ClickHouseClient clickhouse) {
+  RunningExecution(ClaimedExecution claimed) {
     this.claimed = claimed;
-    this.clickhouse = clickhouse;
+  }
+
+  /**
+   * Records the endpoint the query is about to be sent to.
+   *
+   * @return false when the attempt was abandoned already: the query must not be sent
+   */
+  boolean useNode(ClickHouseClient node) {
+    synchronized (this) {
+      if (lost) {
+        return false;
+      }
+      this.node = node;
+      return true;
+    }
+  }
+
+  /** The endpoint the query was sent to, if any yet. */
+  Optional<ClickHouseClient> node() {
+    return Optional.ofNullable(node);
   }
 
   ClaimedExecution claimed() {
@@ -78,8 +99,13 @@ final class RunningExecution {
 
   /** Kills the attempt's ClickHouse query on its node, if it still runs there. */
   void killQuery() {
+    ClickHouseClient current = node;
+    if (current == null) {
+      // Nothing was sent yet, and nothing will be: useNode refuses once the attempt is lost.
+      return;
+    }
     try {
-      clickhouse.kill(lease().clickHouseQueryId());
+      current.kill(lease().clickHouseQueryId());
     } catch (RuntimeException e) {
       log.warn("could not kill ClickHouse query {}: {}", lease().clickHouseQueryId(), e.toString());
     }

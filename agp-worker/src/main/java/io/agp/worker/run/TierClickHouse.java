@@ -4,19 +4,28 @@ import io.agp.clickhouse.ClickHouseClient;
 import io.agp.clickhouse.ClickHouseException;
 import io.agp.execution.ClaimedExecution;
 import io.agp.tier.TierProperties;
+import java.time.Duration;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The ClickHouse server of one tier and what it accepts: the settings it knows and whether it takes
- * query parameters. Both are asked once, at the first query (a server that is down at start-up
- * fails that query as a transient failure, and is asked again at the next one).
+ * The ClickHouse endpoints of one tier and what the server accepts: the settings it knows and
+ * whether it takes query parameters. Both are asked once, at the first query (a server that is down
+ * at start-up fails that query as a transient failure, and is asked again at the next one); the
+ * endpoints of one tier are taken to be nodes of one cluster, of one version.
+ *
+ * <p>Attempts go to the endpoints in turn. One that refused a connection goes to the back of the
+ * line for {@link #UNREACHABLE_PAUSE}, so that a node that is down costs one refused connection now
+ * and then, not one per attempt.
  */
 final class TierClickHouse {
 
@@ -31,31 +40,70 @@ final class TierClickHouse {
 
   private final String tierName;
   private final TierProperties tier;
-  private final ClickHouseClient client;
+
+  /** How long an endpoint that refused a connection is tried only after the others. */
+  static final Duration UNREACHABLE_PAUSE = Duration.ofSeconds(10);
+
+  private final List<ClickHouseClient> nodes;
+  private final long[] unreachableUntil;
+  private final AtomicInteger next = new AtomicInteger();
   private volatile Server server;
 
   /** What the server told when asked. */
   private record Server(String version, Set<String> knownSettings, boolean takesParameters) {}
 
-  TierClickHouse(String tierName, TierProperties tier, ClickHouseClient client) {
+  TierClickHouse(String tierName, TierProperties tier, List<ClickHouseClient> nodes) {
+    if (nodes.isEmpty()) {
+      throw new IllegalArgumentException("tier " + tierName + " has no ClickHouse endpoint");
+    }
     this.tierName = tierName;
     this.tier = tier;
-    this.client = client;
+    this.nodes = List.copyOf(nodes);
+    this.unreachableUntil = new long[nodes.size()];
   }
 
-  ClickHouseClient client() {
-    return client;
+  /**
+   * The endpoints in the order one attempt should try them: the next in turn first, those that
+   * recently refused a connection last.
+   */
+  List<ClickHouseClient> candidates() {
+    int count = nodes.size();
+    int start = Math.floorMod(next.getAndIncrement(), count);
+    long now = System.nanoTime();
+    List<ClickHouseClient> reachable = new ArrayList<>(count);
+    List<ClickHouseClient> unreachable = new ArrayList<>();
+    for (int i = 0; i < count; i++) {
+      int index = (start + i) % count;
+      boolean paused;
+      synchronized (unreachableUntil) {
+        paused = unreachableUntil[index] != 0 && now - unreachableUntil[index] < 0;
+      }
+      (paused ? unreachable : reachable).add(nodes.get(index));
+    }
+    reachable.addAll(unreachable);
+    return reachable;
+  }
+
+  /** The endpoint refused a connection (or did not take it in time). */
+  void unreachable(ClickHouseClient node) {
+    int index = nodes.indexOf(node);
+    if (index >= 0) {
+      synchronized (unreachableUntil) {
+        unreachableUntil[index] = System.nanoTime() + UNREACHABLE_PAUSE.toNanos();
+      }
+    }
   }
 
   /**
    * The URL parameters of one attempt's query: the tier's settings with every overflow mode forced
    * to {@code throw}, less those the server does not know, the quota key and the parameters.
    *
+   * @param node the endpoint that will run the query, asked what it knows if no node was yet
    * @throws ClickHouseException when the server cannot be asked what it knows
    * @throws UnsupportedQueryException when the execution has parameters the server cannot take
    */
-  Map<String, String> settingsFor(ClaimedExecution claimed) {
-    Server known = server();
+  Map<String, String> settingsFor(ClaimedExecution claimed, ClickHouseClient node) {
+    Server known = server(node);
     Map<String, String> settings = new LinkedHashMap<>();
     settings.put(MAX_EXECUTION_TIME, Long.toString(Math.max(1, tier.maxRunTime().toSeconds())));
     tier.settings().forEach((name, value) -> settings.put(name, value));
@@ -85,12 +133,12 @@ final class TierClickHouse {
     return settings;
   }
 
-  private Server server() {
+  private Server server(ClickHouseClient node) {
     Server known = server;
     if (known == null) {
       // Racing first queries may both ask; the answers are the same.
-      String version = client.version();
-      Set<String> settings = client.knownSettings();
+      String version = node.version();
+      Set<String> settings = node.knownSettings();
       known = new Server(version, settings, atLeast(version, PARAMETERS_SINCE));
       Set<String> unknown = new TreeSet<>(tier.settings().keySet());
       unknown.removeAll(settings);

@@ -1,5 +1,6 @@
 package io.agp.worker.run;
 
+import io.agp.clickhouse.ClickHouseClient;
 import io.agp.clickhouse.QueryProgress;
 import io.agp.execution.ClaimedExecution;
 import io.agp.execution.ExecutionRepository;
@@ -199,7 +200,7 @@ public final class TierPool {
         executions.claim(tierName, workerId, free, tier.lease(), tier.maxRunningPerUser());
     for (ClaimedExecution execution : claimed) {
       slots.acquireUninterruptibly();
-      RunningExecution run = new RunningExecution(execution, clickhouse.client());
+      RunningExecution run = new RunningExecution(execution);
       running.put(execution.execution().id(), run);
       metrics.started(execution.execution());
       attempts.submit(() -> runAttempt(run));
@@ -258,9 +259,12 @@ public final class TierPool {
   }
 
   private Optional<Progress> progress(RunningExecution run) {
+    Optional<ClickHouseClient> node = run.node();
+    if (node.isEmpty()) {
+      return Optional.empty();
+    }
     try {
-      Optional<QueryProgress> progress =
-          clickhouse.client().progress(run.lease().clickHouseQueryId());
+      Optional<QueryProgress> progress = node.get().progress(run.lease().clickHouseQueryId());
       return progress.map(
           p ->
               new Progress(

@@ -50,9 +50,9 @@ public final class WorkerPools implements SmartLifecycle {
         properties.tiers().isEmpty() ? List.copyOf(tiers.names()) : properties.tiers();
     for (String name : served) {
       TierProperties tier = tiers.get(name);
-      ClickHouseClient client = tier.clickhouse().newClient();
-      clients.add(client);
-      pools.add(new TierPool(name, tier, new TierClickHouse(name, tier, client), context));
+      List<ClickHouseClient> nodes = tier.clickhouse().newClients();
+      clients.addAll(nodes);
+      pools.add(new TierPool(name, tier, new TierClickHouse(name, tier, nodes), context));
     }
   }
 

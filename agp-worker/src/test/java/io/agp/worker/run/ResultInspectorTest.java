@@ -84,6 +84,32 @@ class ResultInspectorTest {
     assertThat(inspect(ResultFormat.CSV, "", 1).rows()).isZero();
   }
 
+  @Test
+  void countsTheSameRowsAsAByteByByteReadingWhateverTheChunking() {
+    // Quotes, doubled quotes, line breaks inside and outside strings, at every word offset.
+    java.util.Random random = new java.util.Random(42);
+    StringBuilder body = new StringBuilder();
+    String[] pieces = {"1", ",", "\"", "\"\"", "\n", "abc", "\"x\ny\"", "é"};
+    for (int i = 0; i < 20_000; i++) {
+      body.append(pieces[random.nextInt(pieces.length)]);
+    }
+    long expected = 0;
+    boolean quoted = false;
+    for (byte b : body.toString().getBytes(StandardCharsets.UTF_8)) {
+      if (b == '"') {
+        quoted = !quoted;
+      } else if (b == '\n' && !quoted) {
+        expected++;
+      }
+    }
+    long newlines = body.chars().filter(c -> c == '\n').count();
+
+    for (int chunk : new int[] {1, 3, 7, 8, 9, 64, 1000, 100_000}) {
+      assertThat(inspect(ResultFormat.CSV, body.toString(), chunk).rows()).isEqualTo(expected);
+      assertThat(inspect(ResultFormat.TSV, body.toString(), chunk).rows()).isEqualTo(newlines);
+    }
+  }
+
   /** Feeds the body in chunks of {@code chunk} bytes, as a network stream would. */
   private static ResultInspector inspect(ResultFormat format, String body, int chunk) {
     ResultInspector inspector = new ResultInspector(format);

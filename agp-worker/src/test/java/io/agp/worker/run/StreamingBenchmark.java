@@ -5,12 +5,15 @@ import io.agp.execution.ExecutionStatus;
 import io.agp.testkit.ClickHouseTestServer;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryMXBean;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -31,6 +34,10 @@ class StreamingBenchmark {
       "SELECT number, toString(number * 7919) AS a, toString(number %% 1000) AS b,"
           + " 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789' AS c"
           + " FROM system.numbers LIMIT %d";
+
+  private static final Pattern TIMES = Pattern.compile("(\\d+)m([\\d.]+)s");
+  private static final com.sun.management.OperatingSystemMXBean PROCESS =
+      (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
 
   private Path results;
   private WorkerStack stack;
@@ -58,18 +65,54 @@ class StreamingBenchmark {
   @Test
   void tenMillionRowsAgainstCurlAndTheHeapFromOneToTenMillion() throws Exception {
     run(100_000); // warm-up
+    int rounds = Integer.getInteger("agp.bench.rounds", 3);
     for (int rows : new int[] {1_000_000, 10_000_000}) {
-      double curl = curl(rows);
-      Run worker = run(rows);
+      List<Double> ratios = new ArrayList<>();
+      List<Double> cpuRatios = new ArrayList<>();
+      long peak = 0;
+      // Side by side, alternating, so that a busy machine weighs on both alike.
+      for (int round = 1; round <= rounds; round++) {
+        Curl curl = curl(rows);
+        Run worker = run(rows);
+        ratios.add(worker.seconds() / curl.seconds());
+        cpuRatios.add(worker.cpuSeconds() / curl.cpuSeconds());
+        peak = Math.max(peak, worker.peakHeapMb());
+        report.add(
+            ("%,d rows CSV (%,d bytes), round %d: curl into a file %.2f s (CPU %.2f s);"
+                        + " worker create -> SUCCEEDED %.2f s (stream %.2f s, JVM CPU %.2f s),")
+                    .formatted(
+                        rows,
+                        worker.bytes(),
+                        round,
+                        curl.seconds(),
+                        curl.cpuSeconds(),
+                        worker.seconds(),
+                        worker.streamSeconds(),
+                        worker.cpuSeconds())
+                + " ratio %.2f (CPU %.2f); worker JVM heap used: peak %d MB"
+                    .formatted(
+                        worker.seconds() / curl.seconds(),
+                        worker.cpuSeconds() / curl.cpuSeconds(),
+                        worker.peakHeapMb()));
+      }
       report.add(
-          "%,d rows CSV (%,d bytes): curl into a file %.2f s; worker create -> SUCCEEDED %.2f s"
-                  .formatted(rows, worker.bytes(), curl, worker.seconds())
-              + " (stream %.2f s), ratio %.2f; worker JVM heap used: peak %d MB"
-                  .formatted(worker.streamSeconds(), worker.seconds() / curl, worker.peakHeapMb()));
+          "%,d rows: median ratio %.2f (CPU %.2f) over %d rounds; heap peak %d MB"
+              .formatted(rows, median(ratios), median(cpuRatios), rounds, peak));
     }
   }
 
-  private record Run(long bytes, double seconds, double streamSeconds, long peakHeapMb) {}
+  private static double median(List<Double> values) {
+    List<Double> sorted = values.stream().sorted().toList();
+    int middle = sorted.size() / 2;
+    return sorted.size() % 2 == 1
+        ? sorted.get(middle)
+        : (sorted.get(middle - 1) + sorted.get(middle)) / 2;
+  }
+
+  private record Curl(double seconds, double cpuSeconds) {}
+
+  private record Run(
+      long bytes, double seconds, double streamSeconds, double cpuSeconds, long peakHeapMb) {}
 
   private Run run(int rows) throws Exception {
     MemoryMXBean memory = ManagementFactory.getMemoryMXBean();
@@ -89,10 +132,12 @@ class StreamingBenchmark {
                     }
                   }
                 });
+    long cpuBefore = PROCESS.getProcessCpuTime();
     long started = System.nanoTime();
     long id = stack.create(SQL.formatted(rows), "CSV", "default");
     Execution done = stack.awaitEnd(id);
     double seconds = (System.nanoTime() - started) / 1e9;
+    double cpuSeconds = (PROCESS.getProcessCpuTime() - cpuBefore) / 1e9;
     sampler.interrupt();
     sampler.join();
     if (done.status() != ExecutionStatus.SUCCEEDED) {
@@ -103,28 +148,37 @@ class StreamingBenchmark {
         done.result().bytes(),
         seconds,
         done.result().durationMillis() / 1000.0,
+        cpuSeconds,
         peak.get() / (1024 * 1024));
   }
 
-  private double curl(int rows) throws Exception {
+  /** Curl's wall time, and its CPU time as the shell's {@code times} reports it. */
+  private Curl curl(int rows) throws Exception {
     Path file = results.resolve("curl.csv");
     long started = System.nanoTime();
     Process curl =
         new ProcessBuilder(
+                "bash",
+                "-c",
+                "curl -sS -o \"$1\" --data-binary \"$2\" \"$3\" && times",
                 "curl",
-                "-sS",
-                "-o",
                 file.toString(),
-                "--data-binary",
                 SQL.formatted(rows) + " FORMAT CSV",
                 ClickHouseTestServer.shared().httpUrl().toString())
-            .inheritIO()
+            .redirectError(ProcessBuilder.Redirect.INHERIT)
             .start();
+    String times = new String(curl.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     if (curl.waitFor() != 0) {
       throw new IllegalStateException("curl failed");
     }
     double seconds = (System.nanoTime() - started) / 1e9;
     Files.delete(file);
-    return seconds;
+    // Second line: the user and system time of the shell's children, e.g. "0m0.210s 0m1.620s".
+    Matcher children = TIMES.matcher(times.lines().skip(1).findFirst().orElse(""));
+    double cpu = 0;
+    while (children.find()) {
+      cpu += Integer.parseInt(children.group(1)) * 60 + Double.parseDouble(children.group(2));
+    }
+    return new Curl(seconds, cpu);
   }
 }
