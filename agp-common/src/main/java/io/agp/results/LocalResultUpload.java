@@ -27,6 +27,14 @@ final class LocalResultUpload implements ResultUpload {
 
   private static final int BUFFER_BYTES = 64 * 1024;
 
+  /**
+   * Bytes written between two background flushes to disk. The kernel starts writing dirty pages
+   * back only past a share of the memory (gigabytes on a large host), so without them the fsync of
+   * commit would write a whole large result at once while the worker waits; flushing as the result
+   * grows overlaps that work with the query instead.
+   */
+  static final long FLUSH_EVERY_BYTES = 32L * 1024 * 1024;
+
   /** A concurrent delete may prune the folder between our creating it and the file in it. */
   private static final int CREATE_ATTEMPTS = 3;
 
@@ -45,6 +53,8 @@ final class LocalResultUpload implements ResultUpload {
   private OutputStream out;
   // Read by progress reporting on other threads.
   private volatile long written;
+  private long flushedUpTo;
+  private Thread flusher;
   private State state = State.OPEN;
 
   LocalResultUpload(LocalResultStore store, String key, Path target) {
@@ -76,6 +86,7 @@ final class LocalResultUpload implements ResultUpload {
     try {
       ensureCreated();
       out.flush();
+      awaitFlusher();
       // Durable before visible: a crash after the rename must not expose a truncated file.
       channel.force(true);
       out.close();
@@ -97,6 +108,7 @@ final class LocalResultUpload implements ResultUpload {
       return;
     }
     try {
+      // A background flush still running fails on the closed channel, which is all it can do.
       out.close();
     } catch (IOException e) {
       log.debug("closing the partial file of {} failed; deleting it anyway", key, e);
@@ -112,6 +124,37 @@ final class LocalResultUpload implements ResultUpload {
   @Override
   public void close() {
     abort();
+  }
+
+  /** Starts flushing the bytes written so far when enough came since the last flush. */
+  private void flushInBackground() {
+    if (written - flushedUpTo < FLUSH_EVERY_BYTES || (flusher != null && flusher.isAlive())) {
+      return;
+    }
+    flushedUpTo = written;
+    flusher =
+        Thread.ofVirtual()
+            .name("agp-result-flush")
+            .start(
+                () -> {
+                  try {
+                    channel.force(false);
+                  } catch (IOException e) {
+                    // Commit forces again and reports a failing disk; this flush only saves time.
+                    log.debug("background flush of result {} failed", key, e);
+                  }
+                });
+  }
+
+  private void awaitFlusher() {
+    if (flusher == null) {
+      return;
+    }
+    try {
+      flusher.join();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
   }
 
   private void ensureOpen() throws IOException {
@@ -162,6 +205,7 @@ final class LocalResultUpload implements ResultUpload {
         ensureCreated();
         out.write(b, off, len);
         written += len;
+        flushInBackground();
       } catch (IOException | RuntimeException e) {
         abort();
         throw e;

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -50,6 +51,31 @@ class LocalResultStoreTest extends ResultStoreContract {
 
     assertThat(names(root.resolve("exec"))).containsExactly("result.csv");
     assertThat(Files.readString(root.resolve("exec/result.csv"))).isEqualTo("a,b\n");
+  }
+
+  @Test
+  void aResultFlushedToDiskWhileWrittenReadsBackWhole() throws IOException {
+    long size = LocalResultUpload.FLUSH_EVERY_BYTES * 5 / 2 + 7;
+    String written;
+    try (ResultUpload upload = store.upload("exec/large.csv")) {
+      written = writeGenerated(upload.stream(), size);
+      upload.commit();
+    }
+
+    assertThat(store.size("exec/large.csv")).hasValue(size);
+    try (InputStream in = store.open("exec/large.csv")) {
+      assertThat(sha256(in)).isEqualTo(written);
+    }
+  }
+
+  @Test
+  void abortWhileFlushingToDiskLeavesNoTrace() throws IOException {
+    ResultUpload upload = store.upload("exec/large.csv");
+    writeGenerated(upload.stream(), LocalResultUpload.FLUSH_EVERY_BYTES + 1);
+
+    upload.abort();
+
+    assertThat(everythingStored()).isEmpty();
   }
 
   @Test
