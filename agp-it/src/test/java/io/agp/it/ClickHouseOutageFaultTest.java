@@ -20,6 +20,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.parallel.Isolated;
 import org.springframework.jdbc.core.simple.JdbcClient;
 
 /**
@@ -30,6 +31,8 @@ import org.springframework.jdbc.core.simple.JdbcClient;
  * back.
  */
 @Tag("faults")
+// It stops a server every test class of the JVM uses.
+@Isolated
 class ClickHouseOutageFaultTest {
 
   private static final Duration OUTAGE = Duration.ofSeconds(5);
