@@ -90,11 +90,13 @@ class BookkeeperCrashFaultTest {
         Map.of(
             "agp.bookkeeper.expiry.batch-size", "200",
             "agp.bookkeeper.expiry.time-limit", "30s"));
+    long started = System.nanoTime();
     await()
         .atMost(Duration.ofSeconds(60))
         .pollInterval(Duration.ofMillis(50))
         .until(() -> expiredAmong(doomed) == DOOMED);
     Duration recovery = Faults.since(restarting);
+    Duration afterStart = Faults.since(started);
 
     for (Execution execution : doomed) {
       assertThat(client.get("/v1/async/executions/" + execution.id() + "/result").status())
@@ -113,8 +115,9 @@ class BookkeeperCrashFaultTest {
         "bookkeeper kill -9 during expiry",
         recovery,
         String.format(
-            "%d results to expire, %d done at the crash, %d to keep (includes the JVM start)",
-            DOOMED, expiredAtCrash, KEPT));
+            "%d results to expire, %d done at the crash, %d to keep; JVM start included,"
+                + " %.1f s once started",
+            DOOMED, expiredAtCrash, KEPT, afterStart.toMillis() / 1000.0));
   }
 
   private long expiredAmong(List<Execution> some) {
