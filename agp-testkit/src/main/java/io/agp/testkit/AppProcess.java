@@ -3,9 +3,11 @@ package io.agp.testkit;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalInt;
 
 /**
  * An app in a JVM of its own, on the test classpath, so that a test can stop, kill or pause it like
@@ -26,15 +28,24 @@ public final class AppProcess implements AutoCloseable {
     List<String> command = new ArrayList<>();
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     command.add("-Xmx256m");
-    command.add("-cp");
-    command.add(
-        System.getProperty("surefire.test.class.path", System.getProperty("java.class.path")));
+    // A test process lives for seconds to minutes: start-up time matters more than peak speed,
+    // and several of them share a small machine.
+    command.add("-XX:TieredStopAtLevel=1");
+    command.add("-XX:+UseSerialGC");
     command.add(mainClass);
     command.addAll(List.of(TestServerProperties.toArgs(properties)));
     Path log =
         Files.createTempFile(Path.of(System.getProperty("java.io.tmpdir")), "app-process-", ".log");
-    Process process =
-        new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+    ProcessBuilder builder =
+        new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
+    // In the environment rather than on the command line: the command stays short and readable in
+    // ps, and a pattern meant for another build's jars (pkill -f agp-worker) does not match it.
+    builder
+        .environment()
+        .put(
+            "CLASSPATH",
+            System.getProperty("surefire.test.class.path", System.getProperty("java.class.path")));
+    Process process = builder.start();
     return new AppProcess(process, log);
   }
 
@@ -59,8 +70,42 @@ public final class AppProcess implements AutoCloseable {
     signal("CONT");
   }
 
+  /**
+   * Waits until the app has printed {@code text} (e.g. Spring Boot's {@code Started ...} line).
+   *
+   * @throws IllegalStateException if the app exits first or the time runs out, with its log
+   */
+  public void awaitOutput(String text, Duration timeout) throws IOException, InterruptedException {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (!log().contains(text)) {
+      if (!process.isAlive()) {
+        throw new IllegalStateException(
+            "the app exited with "
+                + process.exitValue()
+                + " before printing "
+                + text
+                + ":\n"
+                + log());
+      }
+      if (System.nanoTime() > deadline) {
+        throw new IllegalStateException(
+            "the app did not print " + text + " within " + timeout + ":\n" + log());
+      }
+      Thread.sleep(100);
+    }
+  }
+
+  public long pid() {
+    return process.pid();
+  }
+
   public boolean isAlive() {
     return process.isAlive();
+  }
+
+  /** The exit status, or empty while the app runs. */
+  public OptionalInt exitValue() {
+    return process.isAlive() ? OptionalInt.empty() : OptionalInt.of(process.exitValue());
   }
 
   /** Everything the app printed so far. */

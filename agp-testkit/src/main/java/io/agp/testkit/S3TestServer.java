@@ -116,6 +116,11 @@ public final class S3TestServer {
     }
   }
 
+  /** Removes an object behind the clients' backs, as another party (or a crashed one) would. */
+  public void deleteObject(String bucket, String key) {
+    blobStore.removeBlob(bucket, key);
+  }
+
   /** Multipart uploads started in a bucket and neither completed nor aborted. */
   public int pendingMultipartUploads(String bucket) {
     return blobStore.listMultipartUploads(bucket).size();

@@ -4,7 +4,9 @@ import io.agp.clickhouse.ClickHouseClient;
 import io.agp.clickhouse.ClickHouseResponse;
 import io.agp.execution.ClaimedExecution;
 import io.agp.execution.Lease;
+import io.agp.execution.Progress;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -23,6 +25,8 @@ final class RunningExecution {
   private volatile boolean lost;
   private volatile AttemptOutcome lostAs = AttemptOutcome.LOST;
   private volatile ClickHouseResponse response;
+  private volatile Progress progress;
+  private final AtomicBoolean progressLookup = new AtomicBoolean();
 
   RunningExecution(ClaimedExecution claimed) {
     this.claimed = claimed;
@@ -54,6 +58,24 @@ final class RunningExecution {
 
   Lease lease() {
     return claimed.lease();
+  }
+
+  /** The latest progress read from ClickHouse, or null before the first reading. */
+  Progress progress() {
+    return progress;
+  }
+
+  void progress(Progress latest) {
+    this.progress = latest;
+  }
+
+  /** Claims the one progress lookup an attempt may have under way; false if one already is. */
+  boolean startProgressLookup() {
+    return progressLookup.compareAndSet(false, true);
+  }
+
+  void progressLookupEnded() {
+    progressLookup.set(false);
   }
 
   boolean isLost() {

@@ -244,11 +244,16 @@ public final class TierPool {
     }
   }
 
+  /**
+   * Renews the lease of every running attempt, with the latest progress read so far. The progress
+   * is read from ClickHouse on a thread of its own: a ClickHouse that answers slowly (overloaded,
+   * frozen) must not hold up the lease renewals, or a healthy worker would lose its executions.
+   */
   private void heartbeat() {
     for (RunningExecution run : running.values()) {
+      refreshProgress(run);
       try {
-        Progress progress = progress(run).orElse(null);
-        if (!executions.heartbeat(run.lease(), tier.lease(), progress)) {
+        if (!executions.heartbeat(run.lease(), tier.lease(), run.progress())) {
           run.abandon(AttemptOutcome.LOST, "no longer owns the execution (cancelled or requeued)");
         }
       } catch (RuntimeException e) {
@@ -256,6 +261,23 @@ public final class TierPool {
         log.warn("heartbeat of execution {} failed", run.lease().executionId(), e);
       }
     }
+  }
+
+  /** Starts reading the attempt's progress, unless a reading is still under way. */
+  private void refreshProgress(RunningExecution run) {
+    if (!run.startProgressLookup()) {
+      return;
+    }
+    Thread.ofVirtual()
+        .name("progress-" + run.lease().clickHouseQueryId())
+        .start(
+            () -> {
+              try {
+                progress(run).ifPresent(run::progress);
+              } finally {
+                run.progressLookupEnded();
+              }
+            });
   }
 
   private Optional<Progress> progress(RunningExecution run) {
