@@ -50,12 +50,13 @@ final class ResultInspector {
     } else {
       newlines += countNewlines(buffer, offset, end);
     }
+    // The ring keeps the last bytes; with reads no longer than the ring (ClickHouse's 4 KiB
+    // chunks) every byte passes through it, so copy in at most two blocks, not byte by byte.
     int tailStart = Math.max(offset, end - TAIL_LIMIT);
     int position = (int) ((total + tailStart - offset) % TAIL_LIMIT);
-    for (int i = tailStart; i < end; i++) {
-      tail[position] = buffer[i];
-      position = position + 1 == TAIL_LIMIT ? 0 : position + 1;
-    }
+    int toRingEnd = Math.min(end - tailStart, TAIL_LIMIT - position);
+    System.arraycopy(buffer, tailStart, tail, position, toRingEnd);
+    System.arraycopy(buffer, tailStart + toRingEnd, tail, 0, end - tailStart - toRingEnd);
     total += length;
   }
 

@@ -110,6 +110,24 @@ class ResultInspectorTest {
     }
   }
 
+  @Test
+  void readsTheRowCountAtTheEndOfAJsonResultLongerThanItsTailWhateverTheChunking() {
+    StringBuilder body =
+        new StringBuilder("{\n\t\"meta\": [{\"name\": \"n\", \"type\": \"UInt64\"}],\n");
+    body.append("\t\"data\": [\n");
+    for (int i = 0; i < 3_000; i++) {
+      body.append("\t\t{\"n\": \"").append(i).append("\"},\n");
+    }
+    body.append("\t],\n\t\"rows\": 3000,\n\t\"statistics\": {\"elapsed\": 0.5}\n}\n");
+
+    // Chunks shorter than, equal to and longer than the 4 KiB tail ring, and ones that wrap it.
+    for (int chunk : new int[] {1, 1000, 4095, 4096, 4097, 10_000, 1_000_000}) {
+      assertThat(inspect(ResultFormat.JSON, body.toString(), chunk).rows())
+          .as("chunks of %d bytes", chunk)
+          .isEqualTo(3000);
+    }
+  }
+
   /** Feeds the body in chunks of {@code chunk} bytes, as a network stream would. */
   private static ResultInspector inspect(ResultFormat format, String body, int chunk) {
     ResultInspector inspector = new ResultInspector(format);
