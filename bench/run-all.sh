@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# Reruns every benchmark of the project and the reliability suite's figures, one after the other
+# (they must not share the two cores with each other), and gathers their figures in one file.
+#
+#   bench/run-all.sh [extra Maven arguments, e.g. -o]
+#
+# Needs what each part needs: Java 25 (JAVA_HOME, default Temurin 25), Maven, clickhouse-server,
+# wrk and psql with a local PostgreSQL for the API benchmark (see bench/README.md). Takes about
+# 20 minutes on the 2-core development machine. Figures: stdout and bench/results/latest.txt.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+: "${JAVA_HOME:=/usr/lib/jvm/temurin-25-jdk-amd64}"
+export JAVA_HOME
+mkdir -p bench/results
+OUT=bench/results/latest.txt
+
+section() {
+  printf '\n== %s (%s)\n' "$1" "$(date -u +%Y-%m-%dT%H:%MZ)" | tee -a "$OUT"
+}
+
+{
+  echo "AGP figures, $(date -u +%Y-%m-%d), $(nproc) cores, $(uname -srm)"
+  echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
+} >"$OUT"
+
+section "build (the API jar for wrk)"
+mvn -B -q -ntp -DskipTests package "$@"
+
+section "API: get by id and create (bench/api/run.sh 20s 32 3)"
+bench/api/run.sh 20s 32 3 | tee -a "$OUT"
+
+section "worker: pickup, end-to-end, throughput (bench/worker/latency.sh)"
+bench/worker/latency.sh "$@" >/dev/null
+tee -a "$OUT" <agp-it/target/bench-latency.txt
+
+section "worker: streaming 1 M and 10 M CSV rows against curl (bench/worker/streaming.sh)"
+bench/worker/streaming.sh "$@" >/dev/null
+tee -a "$OUT" <agp-worker/target/bench-streaming.txt
+
+section "load: 10,000 executions over two tiers (bench/load/run.sh)"
+bench/load/run.sh "$@" | tee -a "$OUT"
+
+section "faults: recovery times (mvn verify -pl agp-it -am -Dgroups=faults)"
+rm -f agp-it/target/faults-figures.txt # the fault tests append to it
+mvn -B -q -ntp -pl agp-it -am verify -Dspotless.check.skip=true -Dgroups=faults "$@" >/dev/null
+tee -a "$OUT" <agp-it/target/faults-figures.txt
+
+echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)" | tee -a "$OUT"
+echo "figures written to $OUT"
