@@ -238,4 +238,26 @@ class BadInputTest {
     Reply nowhere = client.sendUnchecked("/v1/async/nowhere", HttpRequest.newBuilder().GET());
     assertProblem(nowhere, 404, null);
   }
+
+  @Test
+  void aNulCharacterAnywhereIs400() {
+    assertProblem(client.postSql("/v1/async/executions", "SELECT '\u0000'"), 400, "sql");
+    assertProblem(
+        client.postJson(
+            "/v1/async/executions", "{\"sql\": \"SELECT 1\", \"labels\": {\"k\": \"\\u0000\"}}"),
+        400,
+        null);
+    assertProblem(client.postJson("/v1/async/search", "[{\"query_id\": \"\\u0000\"}]"), 400, null);
+    assertProblem(client.get("/v1/async/executions?created_by=%00"), 400, "created_by");
+    assertProblem(
+        client.postSql("/v1/async/executions?query-id=a%00b", "SELECT 1"), 400, "query-id");
+  }
+
+  @Test
+  void aMalformedQueryStringIs400() {
+    assertProblem(client.postSql("/v1/async/executions?=", "SELECT 1"), 400, null);
+    assertProblem(client.get("/v1/async/executions?=&limit=1"), 400, null);
+    assertProblem(client.get("/v1/async/executions?%00=1"), 400, null);
+    assertProblem(client.get("/v1/async/executions/1?%EF%BF%BF=1"), 400, null);
+  }
 }
