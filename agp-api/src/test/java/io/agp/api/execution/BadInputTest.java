@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.agp.api.execution.ContractClient.Reply;
 import java.io.InputStream;
 import java.net.http.HttpRequest;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -259,5 +260,20 @@ class BadInputTest {
     assertProblem(client.get("/v1/async/executions?=&limit=1"), 400, null);
     assertProblem(client.get("/v1/async/executions?%00=1"), 400, null);
     assertProblem(client.get("/v1/async/executions/1?%EF%BF%BF=1"), 400, null);
+  }
+
+  @Test
+  void aCreateWhoseAnswerTheClientCannotReadIsRefusedBeforeItRuns() {
+    for (String accept : List.of("text/html", "-1", "image/png")) {
+      Reply reply =
+          client.sendUnchecked(
+              "/v1/async/executions",
+              HttpRequest.newBuilder()
+                  .header("Content-Type", "text/plain")
+                  .header("Accept", accept)
+                  .POST(HttpRequest.BodyPublishers.ofString("SELECT 'unreadable " + accept + "'")));
+      assertThat(reply.status()).as("Accept: %s", accept).isIn(400, 406);
+      assertThat(ContractClient.violations("POST", "/v1/async/executions", reply)).isEmpty();
+    }
   }
 }
