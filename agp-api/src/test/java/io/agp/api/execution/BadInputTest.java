@@ -276,4 +276,24 @@ class BadInputTest {
       assertThat(ContractClient.violations("POST", "/v1/async/executions", reply)).isEmpty();
     }
   }
+
+  @Test
+  void requestsTomcatRefusesItselfAreProblemsToo() {
+    assertProblem(
+        client.sendUnchecked("/v1/async/executions/%2F", HttpRequest.newBuilder().GET()),
+        400,
+        null);
+    assertProblem(
+        client.sendUnchecked(
+            "/v1/async/executions",
+            HttpRequest.newBuilder().method("TRACE", HttpRequest.BodyPublishers.noBody())),
+        405,
+        null);
+    assertProblem(
+        client.sendUnchecked(
+            "/v1/async/executions",
+            HttpRequest.newBuilder().header("X-AGP-User", "x".repeat(20_000)).GET()),
+        400,
+        null);
+  }
 }
