@@ -1,5 +1,6 @@
 package io.agp.api.execution;
 
+import io.agp.api.auth.InvalidCallerException;
 import io.agp.results.NoSuchResultException;
 import io.agp.tier.UnknownTierException;
 import java.net.URI;
@@ -107,6 +108,13 @@ class ApiExceptionHandler extends ResponseEntityExceptionHandler {
         .header(HttpHeaders.CONTENT_RANGE, "bytes */" + e.size())
         .contentType(MediaType.APPLICATION_PROBLEM_JSON)
         .body(problem(HttpStatus.REQUESTED_RANGE_NOT_SATISFIABLE, e.getMessage()));
+  }
+
+  @ExceptionHandler
+  ProblemDetail invalidCaller(InvalidCallerException e) {
+    ProblemDetail problem = problem(HttpStatus.BAD_REQUEST, e.getMessage());
+    problem.setProperty("field", e.field());
+    return problem;
   }
 
   /** Tomcat refuses to parse a malformed query string (e.g. {@code ?=}) when it is first read. */

@@ -296,4 +296,18 @@ class BadInputTest {
         400,
         null);
   }
+
+  @Test
+  void aCallerNameLongerThan256CharactersIs400() {
+    // Incompressible, so that stored and indexed it would pass PostgreSQL's index entry limit.
+    java.util.Random random = new java.util.Random(7);
+    StringBuilder user = new StringBuilder();
+    while (user.length() < 3000) {
+      user.append((char) ('!' + random.nextInt(94)));
+    }
+    assertProblem(
+        client.postJson("/v1/async/executions", "{\"sql\": \"SELECT 1\"}", user.toString()),
+        400,
+        "X-AGP-User");
+  }
 }
