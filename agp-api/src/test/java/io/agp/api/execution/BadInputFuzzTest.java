@@ -3,10 +3,12 @@ package io.agp.api.execution;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.agp.api.execution.ContractClient.Reply;
+import java.math.BigInteger;
 import java.net.URLEncoder;
 import java.net.http.HttpRequest;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -494,8 +496,8 @@ class BadInputFuzzTest {
                     "v2:1:1",
                     "v1:2025-01-01T00:00:00Z:1",
                     "v1:1:abc")
-                .map(s -> java.util.Base64.getUrlEncoder().encodeToString(s.getBytes()))),
-        weighted(1, weird().map(s -> java.util.Base64.getEncoder().encodeToString(s.getBytes()))));
+                .map(s -> Base64.getUrlEncoder().encodeToString(s.getBytes()))),
+        weighted(1, weird().map(s -> Base64.getEncoder().encodeToString(s.getBytes()))));
   }
 
   /** The headers of a request: content type, caller, authorization, accept, each often odd. */
@@ -639,8 +641,8 @@ class BadInputFuzzTest {
             Arbitraries.of(true, false).map(NODES::booleanNode),
             Arbitraries.longs().map(NODES::numberNode),
             Arbitraries.of(
-                    new java.math.BigInteger("99999999999999999999999999999"),
-                    new java.math.BigInteger("-9223372036854775809"))
+                    new BigInteger("99999999999999999999999999999"),
+                    new BigInteger("-9223372036854775809"))
                 .map(NODES::numberNode),
             Arbitraries.of(-1.5, 1e308, -0.0, 2592000.5, 4.9e-324).map(NODES::numberNode),
             weird().map(NODES::stringNode));

@@ -6,6 +6,7 @@ import io.agp.api.execution.ContractClient.Reply;
 import java.io.InputStream;
 import java.net.http.HttpRequest;
 import java.util.List;
+import java.util.Random;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -300,7 +301,7 @@ class BadInputTest {
   @Test
   void aCallerNameLongerThan256CharactersIs400() {
     // Incompressible, so that stored and indexed it would pass PostgreSQL's index entry limit.
-    java.util.Random random = new java.util.Random(7);
+    Random random = new Random(7);
     StringBuilder user = new StringBuilder();
     while (user.length() < 3000) {
       user.append((char) ('!' + random.nextInt(94)));
