@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.agp.api.execution.ContractClient.Reply;
 import java.io.InputStream;
 import java.net.http.HttpRequest;
+import java.nio.charset.Charset;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.atomic.AtomicLong;
@@ -14,6 +16,8 @@ import org.junit.jupiter.api.Test;
 
 /** Every bad request is a problem+json naming what is wrong, and none changes an execution. */
 class BadInputTest {
+
+  private static final Charset UTF_32LE = Charset.forName("UTF-32LE");
 
   private final TestApi api = TestApi.shared();
   private final ContractClient client = api.client;
@@ -251,6 +255,19 @@ class BadInputTest {
         null);
     assertProblem(client.postJson("/v1/async/search", "[{\"query_id\": \"\\u0000\"}]"), 400, null);
     assertProblem(client.get("/v1/async/executions?created_by=%00"), 400, "created_by");
+    for (Charset wide : List.of(StandardCharsets.UTF_16BE, StandardCharsets.UTF_16LE, UTF_32LE)) {
+      Reply reply =
+          client.send(
+              "POST",
+              "/v1/async/executions",
+              HttpRequest.newBuilder()
+                  .header("Content-Type", "application/json")
+                  .POST(
+                      HttpRequest.BodyPublishers.ofByteArray(
+                          "{\"sql\": \"SELECT '\\u0000'\"}".getBytes(wide))));
+      assertProblem(reply, 400, null);
+      assertThat(reply.json().get("detail").asString()).as("in %s", wide).contains("NUL");
+    }
     assertProblem(
         client.postSql("/v1/async/executions?query-id=a%00b", "SELECT 1"), 400, "query-id");
   }
