@@ -328,4 +328,20 @@ class BadInputTest {
         400,
         "X-AGP-User");
   }
+
+  @Test
+  void aMalformedAcceptHeaderIs400() {
+    // Spring's own parser fails on this one with an index error rather than its own exception.
+    String accept = "\"" + "!".repeat(44) + "\"/" + "!".repeat(24) + "54N.ZFjPeGQ==K[~afgBlfjw";
+    for (String path : List.of("/v1/async/search", "/v1/async/executions")) {
+      Reply reply =
+          client.sendUnchecked(
+              path,
+              HttpRequest.newBuilder()
+                  .header("Content-Type", "application/json")
+                  .header("Accept", accept)
+                  .POST(HttpRequest.BodyPublishers.ofString("[]")));
+      assertProblem(reply, 400, "Accept");
+    }
+  }
 }
