@@ -129,9 +129,23 @@ class BadInputFuzzTest {
 
   // ---- the checks ------------------------------------------------------------------------
 
+  /** Tomcat's limit on the request line and headers (server.max-http-request-header-size). */
+  private static final int MAX_HEAD = 8 * 1024;
+
   private static void check(Req request) {
     List<String> before = snapshot();
-    Reply reply = send(request);
+    Reply reply;
+    try {
+      reply = send(request);
+    } catch (IllegalStateException e) {
+      // Over the limit with a body behind it, Tomcat answers 400 and closes the connection; the
+      // client, still sending, may see the reset instead of the answer. Nothing may have changed.
+      if (head(request) <= MAX_HEAD || request.body() == null) {
+        throw e;
+      }
+      assertThat(snapshot()).as("executions after %s", request).isEqualTo(before);
+      return;
+    }
     String text = reply.text();
     assertThat(reply.status()).as("status of %s: %s", request, text).isLessThan(500);
     assertThat(text)
@@ -153,6 +167,14 @@ class BadInputFuzzTest {
           .as("executions after %d to %s", reply.status(), request)
           .isEqualTo(before);
     }
+  }
+
+  private static int head(Req request) {
+    return request.path().length()
+        + request.headers().stream()
+            .mapToInt(
+                h -> h.getKey().length() + h.getValue().getBytes(StandardCharsets.UTF_8).length + 4)
+            .sum();
   }
 
   /** Every row, every column: any change by a rejected request shows. */
