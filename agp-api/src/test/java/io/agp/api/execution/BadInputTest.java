@@ -191,6 +191,14 @@ class BadInputTest {
   void badListFiltersAre400() {
     assertProblem(client.get("/v1/async/executions?status=DONE"), 400, "status");
     assertProblem(client.get("/v1/async/executions?created_after=yesterday"), 400, "created_after");
+    assertProblem(
+        client.get("/v1/async/executions?created_before=%2B999999999-12-31T23:59:59Z"),
+        400,
+        "created_before");
+    assertProblem(
+        client.get("/v1/async/executions?created_after=-999999999-01-01T00:00:00Z"),
+        400,
+        "created_after");
     assertProblem(client.get("/v1/async/executions?label=nokey"), 400, "label");
   }
 
