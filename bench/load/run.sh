@@ -1,5 +1,5 @@
 #!/bin/sh
-# The load test at full size: 10,000 client operations (quick, long, failing, collapsing and
+# The load test alone at full size: 10,000 client operations (quick, long, failing, collapsing and
 # cancelled executions over two tiers and three workers, S3 result store) while clients poll.
 # Figures: stdout and agp-it/target/load-figures.txt; the build's output: agp-it/target/load-run.log.
 # Extra arguments go to Maven (e.g. -o).
