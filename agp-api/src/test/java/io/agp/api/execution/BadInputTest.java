@@ -352,4 +352,18 @@ class BadInputTest {
       assertProblem(reply, 400, "Accept");
     }
   }
+
+  @Test
+  void aNullLabelOrParameterValueIs400() {
+    assertProblem(
+        client.postJson(
+            "/v1/async/executions", "{\"sql\": \"SELECT 1\", \"labels\": {\"team\": null}}"),
+        400,
+        "labels.team");
+    assertProblem(
+        client.postJson(
+            "/v1/async/executions", "{\"sql\": \"SELECT 1\", \"parameters\": {\"p\": null}}"),
+        400,
+        "parameters.p");
+  }
 }
