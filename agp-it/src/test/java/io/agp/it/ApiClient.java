@@ -43,6 +43,14 @@ final class ApiClient {
             .build());
   }
 
+  Reply post(String path) {
+    return send(
+        HttpRequest.newBuilder(urls.apply(path))
+            .header("X-AGP-User", "tester")
+            .POST(HttpRequest.BodyPublishers.noBody())
+            .build());
+  }
+
   Reply get(String path) {
     return send(HttpRequest.newBuilder(urls.apply(path)).GET().build());
   }

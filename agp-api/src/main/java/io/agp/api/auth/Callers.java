@@ -13,6 +13,12 @@ import org.springframework.stereotype.Component;
 @Component
 public class Callers {
 
+  /**
+   * The longest caller name: it is stored with every execution and indexed, and PostgreSQL refuses
+   * index entries of more than about 2.7 kB.
+   */
+  public static final int MAX_USER_LENGTH = 256;
+
   private final ApiProperties properties;
 
   Callers(ApiProperties properties) {
@@ -23,15 +29,25 @@ public class Callers {
     if (properties.auth().mode() == ApiProperties.AuthMode.JWT) {
       Authentication authentication = SecurityContextHolder.getContext().getAuthentication();
       if (authentication instanceof JwtAuthenticationToken token) {
-        return fromToken(token.getToken());
+        return checked(fromToken(token.getToken()), "sub");
       }
       // The filter chain lets no unauthenticated request this far; refuse rather than guess.
       throw new IllegalStateException("no token on an authenticated request");
     }
     String user = request.getHeader(properties.userHeader());
     // Without authentication anyone may name anyone: every caller sees every execution.
-    return new Caller(
-        user == null || user.isBlank() ? request.getRemoteAddr() : user.strip(), null, true);
+    return checked(
+        new Caller(
+            user == null || user.isBlank() ? request.getRemoteAddr() : user.strip(), null, true),
+        properties.userHeader());
+  }
+
+  private static Caller checked(Caller caller, String field) {
+    if (caller.user() != null && caller.user().length() > MAX_USER_LENGTH) {
+      throw new InvalidCallerException(
+          field, "the caller's name is longer than " + MAX_USER_LENGTH + " characters");
+    }
+    return caller;
   }
 
   private Caller fromToken(Jwt jwt) {

@@ -1,8 +1,10 @@
 package io.agp.api.execution;
 
+import io.agp.api.auth.InvalidCallerException;
 import io.agp.results.NoSuchResultException;
 import io.agp.tier.UnknownTierException;
 import java.net.URI;
+import org.apache.tomcat.util.http.InvalidParameterException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.beans.TypeMismatchException;
@@ -12,6 +14,7 @@ import org.springframework.http.HttpStatusCode;
 import org.springframework.http.MediaType;
 import org.springframework.http.ProblemDetail;
 import org.springframework.http.ResponseEntity;
+import org.springframework.security.web.firewall.RequestRejectedException;
 import org.springframework.web.bind.annotation.ExceptionHandler;
 import org.springframework.web.bind.annotation.RestControllerAdvice;
 import org.springframework.web.context.request.WebRequest;
@@ -105,6 +108,29 @@ class ApiExceptionHandler extends ResponseEntityExceptionHandler {
         .header(HttpHeaders.CONTENT_RANGE, "bytes */" + e.size())
         .contentType(MediaType.APPLICATION_PROBLEM_JSON)
         .body(problem(HttpStatus.REQUESTED_RANGE_NOT_SATISFIABLE, e.getMessage()));
+  }
+
+  @ExceptionHandler
+  ProblemDetail invalidCaller(InvalidCallerException e) {
+    ProblemDetail problem = problem(HttpStatus.BAD_REQUEST, e.getMessage());
+    problem.setProperty("field", e.field());
+    return problem;
+  }
+
+  /** Tomcat refuses to parse a malformed query string (e.g. {@code ?=}) when it is first read. */
+  @ExceptionHandler
+  ProblemDetail malformedQuery(InvalidParameterException e) {
+    return problem(HttpStatus.BAD_REQUEST, "the query string is malformed");
+  }
+
+  /**
+   * Spring Security's firewall checks parameter names and values when they are first read, so its
+   * refusal of a control or non-character reaches the handlers' advice.
+   */
+  @ExceptionHandler
+  ProblemDetail firewall(RequestRejectedException e) {
+    return problem(
+        HttpStatus.BAD_REQUEST, "a parameter name or value has a character that is not allowed");
   }
 
   @ExceptionHandler

@@ -44,7 +44,12 @@ class ExecutionController {
     this.clock = clock;
   }
 
-  @PostMapping(path = "/executions", consumes = MediaType.TEXT_PLAIN_VALUE)
+  // A create or cancel the client cannot read the answer of is refused (406) before it runs, not
+  // after: a refused request changes nothing.
+  @PostMapping(
+      path = "/executions",
+      consumes = MediaType.TEXT_PLAIN_VALUE,
+      produces = MediaType.APPLICATION_JSON_VALUE)
   ResponseEntity<ExecutionView> createFromText(
       @RequestParam(name = "query-id", required = false) String queryId,
       @RequestParam(required = false) String tier,
@@ -62,7 +67,10 @@ class ExecutionController {
         http);
   }
 
-  @PostMapping(path = "/executions", consumes = MediaType.APPLICATION_JSON_VALUE)
+  @PostMapping(
+      path = "/executions",
+      consumes = MediaType.APPLICATION_JSON_VALUE,
+      produces = MediaType.APPLICATION_JSON_VALUE)
   ResponseEntity<ExecutionView> createFromJson(
       @RequestParam(name = "query-id", required = false) String queryId,
       @RequestParam(required = false) Integer wait,
@@ -88,7 +96,7 @@ class ExecutionController {
     return ExecutionView.of(waiter.untilChanged(visible.find(id, http), waitFor));
   }
 
-  @PostMapping("/executions/{id}/cancel")
+  @PostMapping(path = "/executions/{id}/cancel", produces = MediaType.APPLICATION_JSON_VALUE)
   ExecutionView cancel(@PathVariable long id, HttpServletRequest http) {
     visible.find(id, http);
     return executions

@@ -104,6 +104,8 @@ class ExecutionCreator {
           "max_age", "max_age must be between 0 and " + MAX_AGE_LIMIT_SECONDS + " seconds");
     }
     Map<String, String> parameters = request.parameters() == null ? Map.of() : request.parameters();
+    requireStringValues("parameters", parameters);
+    requireStringValues("labels", request.labels());
     String hash = QueryHash.of(sql, format.name(), scoped(parameters, tierName, caller));
     String queryId = request.queryId() == null ? hash : request.queryId().strip();
     if (queryId.isEmpty() || queryId.length() > 256) {
@@ -199,5 +201,18 @@ class ExecutionCreator {
         .tag("tier", tier)
         .register(meters)
         .increment();
+  }
+
+  /** JSON lets a map value be null; labels and parameters are strings, so it is a 400. */
+  private static void requireStringValues(String field, Map<String, String> values) {
+    if (values == null) {
+      return;
+    }
+    for (Map.Entry<String, String> entry : values.entrySet()) {
+      if (entry.getValue() == null) {
+        throw new InvalidRequestException(
+            field + "." + entry.getKey(), "the values of " + field + " must be strings, not null");
+      }
+    }
   }
 }

@@ -10,6 +10,7 @@ import jakarta.servlet.http.HttpServletRequest;
 import java.io.IOException;
 import java.time.Instant;
 import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.EnumSet;
@@ -153,12 +154,19 @@ class ExecutionListController {
     if (text == null) {
       return null;
     }
+    OffsetDateTime parsed;
     try {
-      return OffsetDateTime.parse(text).toInstant();
+      parsed = OffsetDateTime.parse(text);
     } catch (DateTimeParseException e) {
+      parsed = null;
+    }
+    // RFC 3339 has four-digit years; java.time also takes +999999999, which PostgreSQL refuses.
+    int year = parsed == null ? 0 : parsed.withOffsetSameInstant(ZoneOffset.UTC).getYear();
+    if (year < 1 || year > 9999) {
       throw new InvalidRequestException(
           field, field + " must be an RFC 3339 date-time, e.g. 2025-01-31T12:00:00Z");
     }
+    return parsed.toInstant();
   }
 
   private static Map<String, String> labels(List<String> pairs) {

@@ -70,7 +70,9 @@ class RequestBodies {
     } catch (IllegalArgumentException e) {
       throw new InvalidRequestException("charset", "unknown charset '" + encoding + "'");
     }
-    return new String(bytes, charset);
+    String sql = new String(bytes, charset);
+    NulCharacters.check("sql", sql);
+    return sql;
   }
 
   /** A JSON body as the given type; null for an empty body or a JSON null. */
@@ -83,6 +85,7 @@ class RequestBodies {
     if (bytes.length == 0) {
       return null;
     }
+    NulCharacters.checkJson(bytes);
     try {
       return reader.readValue(bytes);
     } catch (UnrecognizedPropertyException e) {

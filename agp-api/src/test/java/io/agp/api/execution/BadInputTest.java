@@ -5,6 +5,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.agp.api.execution.ContractClient.Reply;
 import java.io.InputStream;
 import java.net.http.HttpRequest;
+import java.nio.charset.Charset;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Random;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -12,6 +16,8 @@ import org.junit.jupiter.api.Test;
 
 /** Every bad request is a problem+json naming what is wrong, and none changes an execution. */
 class BadInputTest {
+
+  private static final Charset UTF_32LE = Charset.forName("UTF-32LE");
 
   private final TestApi api = TestApi.shared();
   private final ContractClient client = api.client;
@@ -185,6 +191,14 @@ class BadInputTest {
   void badListFiltersAre400() {
     assertProblem(client.get("/v1/async/executions?status=DONE"), 400, "status");
     assertProblem(client.get("/v1/async/executions?created_after=yesterday"), 400, "created_after");
+    assertProblem(
+        client.get("/v1/async/executions?created_before=%2B999999999-12-31T23:59:59Z"),
+        400,
+        "created_before");
+    assertProblem(
+        client.get("/v1/async/executions?created_after=-999999999-01-01T00:00:00Z"),
+        400,
+        "created_after");
     assertProblem(client.get("/v1/async/executions?label=nokey"), 400, "label");
   }
 
@@ -237,5 +251,119 @@ class BadInputTest {
     assertThat(delete.header("Allow")).contains("POST").contains("GET");
     Reply nowhere = client.sendUnchecked("/v1/async/nowhere", HttpRequest.newBuilder().GET());
     assertProblem(nowhere, 404, null);
+  }
+
+  @Test
+  void aNulCharacterAnywhereIs400() {
+    assertProblem(client.postSql("/v1/async/executions", "SELECT '\u0000'"), 400, "sql");
+    assertProblem(
+        client.postJson(
+            "/v1/async/executions", "{\"sql\": \"SELECT 1\", \"labels\": {\"k\": \"\\u0000\"}}"),
+        400,
+        null);
+    assertProblem(client.postJson("/v1/async/search", "[{\"query_id\": \"\\u0000\"}]"), 400, null);
+    assertProblem(client.get("/v1/async/executions?created_by=%00"), 400, "created_by");
+    for (Charset wide : List.of(StandardCharsets.UTF_16BE, StandardCharsets.UTF_16LE, UTF_32LE)) {
+      Reply reply =
+          client.send(
+              "POST",
+              "/v1/async/executions",
+              HttpRequest.newBuilder()
+                  .header("Content-Type", "application/json")
+                  .POST(
+                      HttpRequest.BodyPublishers.ofByteArray(
+                          "{\"sql\": \"SELECT '\\u0000'\"}".getBytes(wide))));
+      assertProblem(reply, 400, null);
+      assertThat(reply.json().get("detail").asString()).as("in %s", wide).contains("NUL");
+    }
+    assertProblem(
+        client.postSql("/v1/async/executions?query-id=a%00b", "SELECT 1"), 400, "query-id");
+  }
+
+  @Test
+  void aMalformedQueryStringIs400() {
+    assertProblem(client.postSql("/v1/async/executions?=", "SELECT 1"), 400, null);
+    assertProblem(client.get("/v1/async/executions?=&limit=1"), 400, null);
+    assertProblem(client.get("/v1/async/executions?%00=1"), 400, null);
+    assertProblem(client.get("/v1/async/executions/1?%EF%BF%BF=1"), 400, null);
+  }
+
+  @Test
+  void aCreateWhoseAnswerTheClientCannotReadIsRefusedBeforeItRuns() {
+    for (String accept : List.of("text/html", "-1", "image/png")) {
+      Reply reply =
+          client.sendUnchecked(
+              "/v1/async/executions",
+              HttpRequest.newBuilder()
+                  .header("Content-Type", "text/plain")
+                  .header("Accept", accept)
+                  .POST(HttpRequest.BodyPublishers.ofString("SELECT 'unreadable " + accept + "'")));
+      assertThat(reply.status()).as("Accept: %s", accept).isIn(400, 406);
+      assertThat(ContractClient.violations("POST", "/v1/async/executions", reply)).isEmpty();
+    }
+  }
+
+  @Test
+  void requestsTomcatRefusesItselfAreProblemsToo() {
+    assertProblem(
+        client.sendUnchecked("/v1/async/executions/%2F", HttpRequest.newBuilder().GET()),
+        400,
+        null);
+    assertProblem(
+        client.sendUnchecked(
+            "/v1/async/executions",
+            HttpRequest.newBuilder().method("TRACE", HttpRequest.BodyPublishers.noBody())),
+        405,
+        null);
+    assertProblem(
+        client.sendUnchecked(
+            "/v1/async/executions",
+            HttpRequest.newBuilder().header("X-AGP-User", "x".repeat(20_000)).GET()),
+        400,
+        null);
+  }
+
+  @Test
+  void aCallerNameLongerThan256CharactersIs400() {
+    // Incompressible, so that stored and indexed it would pass PostgreSQL's index entry limit.
+    Random random = new Random(7);
+    StringBuilder user = new StringBuilder();
+    while (user.length() < 3000) {
+      user.append((char) ('!' + random.nextInt(94)));
+    }
+    assertProblem(
+        client.postJson("/v1/async/executions", "{\"sql\": \"SELECT 1\"}", user.toString()),
+        400,
+        "X-AGP-User");
+  }
+
+  @Test
+  void aMalformedAcceptHeaderIs400() {
+    // Spring's own parser fails on this one with an index error rather than its own exception.
+    String accept = "\"" + "!".repeat(44) + "\"/" + "!".repeat(24) + "54N.ZFjPeGQ==K[~afgBlfjw";
+    for (String path : List.of("/v1/async/search", "/v1/async/executions")) {
+      Reply reply =
+          client.sendUnchecked(
+              path,
+              HttpRequest.newBuilder()
+                  .header("Content-Type", "application/json")
+                  .header("Accept", accept)
+                  .POST(HttpRequest.BodyPublishers.ofString("[]")));
+      assertProblem(reply, 400, "Accept");
+    }
+  }
+
+  @Test
+  void aNullLabelOrParameterValueIs400() {
+    assertProblem(
+        client.postJson(
+            "/v1/async/executions", "{\"sql\": \"SELECT 1\", \"labels\": {\"team\": null}}"),
+        400,
+        "labels.team");
+    assertProblem(
+        client.postJson(
+            "/v1/async/executions", "{\"sql\": \"SELECT 1\", \"parameters\": {\"p\": null}}"),
+        400,
+        "parameters.p");
   }
 }
