@@ -304,6 +304,17 @@ class BadInputTest {
   }
 
   @Test
+  void anAnswerAskedForInXmlIs406() {
+    // The test classpath holds a Jackson XML module (from the S3 test server's libraries).
+    for (String path : List.of("/v1/async/executions", "/v1/async/executions?limit=1")) {
+      Reply reply =
+          client.sendUnchecked(
+              path, HttpRequest.newBuilder().header("Accept", "application/xml").GET());
+      assertThat(reply.status()).as(path).isEqualTo(406);
+    }
+  }
+
+  @Test
   void requestsTomcatRefusesItselfAreProblemsToo() {
     assertProblem(
         client.sendUnchecked("/v1/async/executions/%2F", HttpRequest.newBuilder().GET()),
