@@ -1,5 +1,6 @@
 package io.agp.api.execution;
 
+import static io.agp.api.execution.Gen.weighted;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.agp.api.execution.ContractClient.Reply;
@@ -12,17 +13,12 @@ import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.SplittableRandom;
+import java.util.TreeMap;
 import java.util.stream.Collectors;
-import net.jqwik.api.Arbitraries;
-import net.jqwik.api.Arbitrary;
-import net.jqwik.api.Combinators;
-import net.jqwik.api.ForAll;
-import net.jqwik.api.Property;
-import net.jqwik.api.Provide;
-import net.jqwik.api.Tag;
-import net.jqwik.api.Tuple;
-import net.jqwik.api.Tuple.Tuple2;
-import net.jqwik.api.lifecycle.BeforeContainer;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 import tools.jackson.databind.node.ArrayNode;
@@ -36,8 +32,9 @@ import tools.jackson.databind.node.ObjectNode;
  * shows a stack trace, answers errors as problem+json, and a rejected request leaves every
  * execution as it was.
  *
- * <p>Tries per property: {@code jqwik.tries.default} in {@code junit-platform.properties}, or
- * {@code -Djqwik.tries.default=N} on the command line.
+ * <p>Each test sends {@code -Dagp.fuzz.tries=N} generated requests (500 by default), drawn from a
+ * random seeded with {@code -Dagp.fuzz.seed=S}, or with a random seed if none is given. A failure
+ * names the seed and the try; the same seed sends the same requests again.
  */
 @Tag("fuzz")
 class BadInputFuzzTest {
@@ -52,10 +49,17 @@ class BadInputFuzzTest {
   private static long failed;
   private static String link;
 
-  @BeforeContainer
+  private static final int TRIES = Integer.getInteger("agp.fuzz.tries", 500);
+  private static final long SEED =
+      System.getProperty("agp.fuzz.seed") == null
+          ? new SplittableRandom().nextLong()
+          : Long.parseLong(System.getProperty("agp.fuzz.seed"));
+
+  @BeforeAll
   static void start() throws Exception {
     // A wait of at most a second: a generated valid wait must not hold a try for a minute.
     api = TestApi.start("--agp.api.max-wait=1s");
+    System.out.printf("BadInputFuzzTest: %d tries per test, -Dagp.fuzz.seed=%d%n", TRIES, SEED);
     ContractClient client = api.client;
     pending = client.postSql(EXECUTIONS, "SELECT 'fuzz pending'").json().get("id").asLong();
     long done = client.postSql(EXECUTIONS, "SELECT 'fuzz done'").json().get("id").asLong();
@@ -85,46 +89,67 @@ class BadInputFuzzTest {
     }
   }
 
-  // ---- properties, one per operation ------------------------------------------------------
+  // ---- tests, one per operation ----------------------------------------------------------
 
-  @Property
-  void createFromText(@ForAll("createText") Req request) {
-    check(request);
+  @Test
+  void createFromText() {
+    run(createTextRequests());
   }
 
-  @Property
-  void createFromJson(@ForAll("createJson") Req request) {
-    check(request);
+  @Test
+  void createFromJson() {
+    run(createJsonRequests());
   }
 
-  @Property
-  void list(@ForAll("list") Req request) {
-    check(request);
+  @Test
+  void list() {
+    run(listRequests());
   }
 
-  @Property
-  void getCancelAndLink(@ForAll("byId") Req request) {
-    check(request);
+  @Test
+  void getCancelAndLink() {
+    run(byIdRequests());
   }
 
-  @Property
-  void downloadResult(@ForAll("result") Req request) {
-    check(request);
+  @Test
+  void downloadResult() {
+    run(resultRequests());
   }
 
-  @Property
-  void signedLink(@ForAll("signedLink") Req request) {
-    check(request);
+  @Test
+  void signedLink() {
+    run(signedLinkRequests());
   }
 
-  @Property
-  void search(@ForAll("search") Req request) {
-    check(request);
+  @Test
+  void search() {
+    run(searchRequests());
   }
 
-  @Property
-  void otherMethodsAndPaths(@ForAll("otherMethods") Req request) {
-    check(request);
+  @Test
+  void otherMethodsAndPaths() {
+    run(otherMethodsRequests());
+  }
+
+  /**
+   * {@link #TRIES} requests from the generator, each checked; a failure names seed and try. Every
+   * test starts from the seed, but the executions earlier tests created stay, so a replay runs the
+   * whole class.
+   */
+  private static void run(Gen<Req> requests) {
+    SplittableRandom random = new SplittableRandom(SEED);
+    for (int i = 1; i <= TRIES; i++) {
+      Req request = null;
+      try {
+        request = requests.next(random);
+        check(request);
+      } catch (AssertionError | RuntimeException e) {
+        throw new AssertionError(
+            "seed %d, try %d of %d (replay the class with -Dagp.fuzz.seed=%d): %s%n%s"
+                .formatted(SEED, i, TRIES, SEED, request, e.getMessage()),
+            e);
+      }
+    }
   }
 
   // ---- the checks ------------------------------------------------------------------------
@@ -214,187 +239,182 @@ class BadInputFuzzTest {
 
   // ---- generators: operations ----------------------------------------------------------
 
-  @Provide
-  Arbitrary<Req> createText() {
-    Arbitrary<String> query =
+  private static Gen<Req> createTextRequests() {
+    Gen<String> query =
         queryString(
             Map.of(
-                "query-id", Arbitraries.of("q1", "fuzz-query"),
-                "tier", Arbitraries.of("default", "gold"),
-                "format", Arbitraries.of("JSON", "CSV", "TSVWithNamesAndTypes"),
-                "max_age", Arbitraries.of("0", "600"),
-                "replace", Arbitraries.of("true", "false"),
-                "wait", Arbitraries.just("0")));
-    Arbitrary<byte[]> body =
-        Arbitraries.frequencyOf(
+                "query-id", Gen.of("q1", "fuzz-query"),
+                "tier", Gen.of("default", "gold"),
+                "format", Gen.of("JSON", "CSV", "TSVWithNamesAndTypes"),
+                "max_age", Gen.of("0", "600"),
+                "replace", Gen.of("true", "false"),
+                "wait", Gen.just("0")));
+    Gen<byte[]> body =
+        Gen.frequencyOf(
             weighted(3, weird().map(s -> s.getBytes(StandardCharsets.UTF_8))),
-            weighted(1, Arbitraries.just(new byte[0])),
+            weighted(1, Gen.just(new byte[0])),
             weighted(1, rawBytes()),
-            weighted(1, Arbitraries.just(("SELECT '" + "x".repeat(70_000) + "'").getBytes())));
-    return Combinators.combine(query, body, headers("text/plain"))
-        .as((q, b, h) -> new Req("POST", EXECUTIONS + q, h, b));
+            weighted(1, Gen.just(("SELECT '" + "x".repeat(70_000) + "'").getBytes())));
+    Gen<List<Map.Entry<String, String>>> headers = headers("text/plain");
+    return random ->
+        new Req("POST", EXECUTIONS + query.next(random), headers.next(random), body.next(random));
   }
 
-  @Provide
-  Arbitrary<Req> createJson() {
-    Arbitrary<ObjectNode> valid =
-        Combinators.combine(
-                field("sql", Arbitraries.of("SELECT 1", "SELECT 'fuzz'")),
-                field("query_id", Arbitraries.of("fuzz-json", "x")),
-                field("tier", Arbitraries.of("default", "gold")),
-                field("format", Arbitraries.of("JSON", "CSV", "JSONEachRow")),
-                field("max_age", Arbitraries.of(0, 60, 2592000)),
-                field("replace", Arbitraries.of(true, false)),
-                stringMapField("parameters"),
-                stringMapField("labels"))
-            .as(
-                (a, b, c, d, e, f, g, h) -> {
-                  ObjectNode node = NODES.objectNode();
-                  List.of(a, b, c, d, e, f, g, h)
-                      .forEach(x -> x.ifPresent(kv -> node.set(kv.getKey(), kv.getValue())));
-                  return node;
-                });
-    Arbitrary<ObjectNode> withExtra =
-        Combinators.combine(valid, weird(), anyJson(2))
-            .as(
-                (node, name, value) -> {
-                  node.set(name.isEmpty() ? "extra" : name, value);
-                  return node;
-                });
-    Arbitrary<byte[]> body =
-        Arbitraries.frequencyOf(
+  private static Gen<Req> createJsonRequests() {
+    Gen<ObjectNode> valid =
+        object(
+            field("sql", Gen.of("SELECT 1", "SELECT 'fuzz'")),
+            field("query_id", Gen.of("fuzz-json", "x")),
+            field("tier", Gen.of("default", "gold")),
+            field("format", Gen.of("JSON", "CSV", "JSONEachRow")),
+            field("max_age", Gen.of(0, 60, 2592000)),
+            field("replace", Gen.of(true, false)),
+            stringMapField("parameters"),
+            stringMapField("labels"));
+    Gen<String> names = weird();
+    Gen<JsonNode> values = anyJson(2);
+    Gen<ObjectNode> withExtra =
+        random -> {
+          ObjectNode node = valid.next(random);
+          String name = names.next(random);
+          node.set(name.isEmpty() ? "extra" : name, values.next(random));
+          return node;
+        };
+    Gen<byte[]> body =
+        Gen.frequencyOf(
             weighted(5, valid.map(BadInputFuzzTest::bytes)),
             weighted(2, withExtra.map(BadInputFuzzTest::bytes)),
             weighted(2, anyJson(3).map(BadInputFuzzTest::bytes)),
             weighted(3, brokenJson()));
-    Arbitrary<String> query =
-        queryString(Map.of("query-id", Arbitraries.of("fuzz-q"), "wait", Arbitraries.just("0")));
-    return Combinators.combine(query, body, headers("application/json"))
-        .as((q, b, h) -> new Req("POST", EXECUTIONS + q, h, b));
+    Gen<String> query = queryString(Map.of("query-id", Gen.of("fuzz-q"), "wait", Gen.just("0")));
+    Gen<List<Map.Entry<String, String>>> headers = headers("application/json");
+    return random ->
+        new Req("POST", EXECUTIONS + query.next(random), headers.next(random), body.next(random));
   }
 
-  @Provide
-  Arbitrary<Req> list() {
-    Arbitrary<String> query =
+  private static Gen<Req> listRequests() {
+    Gen<String> query =
         queryString(
             Map.of(
-                "query_id", Arbitraries.of("fuzz-json", "q1"),
-                "status", Arbitraries.of("PENDING", "SUCCEEDED", "FAILED,CANCELED"),
-                "tier", Arbitraries.of("default", "gold"),
-                "created_by", Arbitraries.of("tester", "fuzzer"),
-                "created_after",
-                    Arbitraries.of("2025-01-01T00:00:00Z", "2025-01-01T00:00:00+02:00"),
-                "created_before", Arbitraries.of("2100-01-01T00:00:00Z"),
-                "label", Arbitraries.of("team=ads", "k=v"),
-                "limit", Arbitraries.of("1", "50", "1000")),
+                "query_id", Gen.of("fuzz-json", "q1"),
+                "status", Gen.of("PENDING", "SUCCEEDED", "FAILED,CANCELED"),
+                "tier", Gen.of("default", "gold"),
+                "created_by", Gen.of("tester", "fuzzer"),
+                "created_after", Gen.of("2025-01-01T00:00:00Z", "2025-01-01T00:00:00+02:00"),
+                "created_before", Gen.of("2100-01-01T00:00:00Z"),
+                "label", Gen.of("team=ads", "k=v"),
+                "limit", Gen.of("1", "50", "1000")),
             Map.of("cursor", cursors()));
-    return Combinators.combine(query, headers(null))
-        .as((q, h) -> new Req("GET", EXECUTIONS + q, h, null));
+    Gen<List<Map.Entry<String, String>>> headers = headers(null);
+    return random -> new Req("GET", EXECUTIONS + query.next(random), headers.next(random), null);
   }
 
-  @Provide
-  Arbitrary<Req> byId() {
-    Arbitrary<String> operation = Arbitraries.of("GET:", "POST:/cancel", "POST:/result-link");
-    Arbitrary<String> query = queryString(Map.of("wait", Arbitraries.just("0")));
-    return Combinators.combine(operation, ids(), query, headers(null))
-        .as(
-            (op, id, q, h) -> {
-              String[] parts = op.split(":", 2);
-              return new Req(parts[0], EXECUTIONS + "/" + id + parts[1] + q, h, null);
-            });
+  private static Gen<Req> byIdRequests() {
+    Gen<String> operation = Gen.of("GET:", "POST:/cancel", "POST:/result-link");
+    Gen<String> query = queryString(Map.of("wait", Gen.just("0")));
+    Gen<String> ids = ids();
+    Gen<List<Map.Entry<String, String>>> headers = headers(null);
+    return random -> {
+      String[] parts = operation.next(random).split(":", 2);
+      String id = ids.next(random);
+      String q = query.next(random);
+      return new Req(parts[0], EXECUTIONS + "/" + id + parts[1] + q, headers.next(random), null);
+    };
   }
 
-  @Provide
-  Arbitrary<Req> result() {
-    return Combinators.combine(ids(), headers(null), downloadHeaders())
-        .as(
-            (id, h, d) -> {
-              List<Map.Entry<String, String>> all = new ArrayList<>(h);
-              all.addAll(d);
-              return new Req("GET", EXECUTIONS + "/" + id + "/result", all, null);
-            });
+  private static Gen<Req> resultRequests() {
+    Gen<String> ids = ids();
+    Gen<List<Map.Entry<String, String>>> headers = headers(null);
+    Gen<List<Map.Entry<String, String>>> downloadHeaders = downloadHeaders();
+    return random -> {
+      String id = ids.next(random);
+      List<Map.Entry<String, String>> all = new ArrayList<>(headers.next(random));
+      all.addAll(downloadHeaders.next(random));
+      return new Req("GET", EXECUTIONS + "/" + id + "/result", all, null);
+    };
   }
 
-  @Provide
-  Arbitrary<Req> signedLink() {
+  private static Gen<Req> signedLinkRequests() {
     String id = link.substring("/v1/async/links/".length(), link.indexOf('?'));
     String expires = link.replaceAll(".*expires=([^&]*).*", "$1");
     String signature = link.replaceAll(".*signature=([^&]*).*", "$1");
-    Arbitrary<String> query =
+    Gen<String> query =
         queryString(
             Map.of(
-                "expires", Arbitraries.of(expires, "0", "4102444800"),
-                "signature", Arbitraries.of(signature, signature.toUpperCase(), "")));
-    Arbitrary<String> linkId =
-        Arbitraries.frequencyOf(weighted(2, Arbitraries.just(id)), weighted(3, ids()));
-    return Combinators.combine(linkId, query, downloadHeaders())
-        .as((i, q, d) -> new Req("GET", "/v1/async/links/" + i + q, d, null));
+                "expires", Gen.of(expires, "0", "4102444800"),
+                "signature", Gen.of(signature, signature.toUpperCase(), "")));
+    Gen<String> linkId = Gen.frequencyOf(weighted(2, Gen.just(id)), weighted(3, ids()));
+    Gen<List<Map.Entry<String, String>>> downloadHeaders = downloadHeaders();
+    return random -> {
+      String i = linkId.next(random);
+      String q = query.next(random);
+      return new Req("GET", "/v1/async/links/" + i + q, downloadHeaders.next(random), null);
+    };
   }
 
-  @Provide
-  Arbitrary<Req> search() {
-    Arbitrary<JsonNode> item =
-        Combinators.combine(
-                field("query_id", Arbitraries.of("fuzz-json", "q1")),
-                field("query_hash", Arbitraries.of("abc")),
+  private static Gen<Req> searchRequests() {
+    Gen<JsonNode> item =
+        object(
+                field("query_id", Gen.of("fuzz-json", "q1")),
+                field("query_hash", Gen.of("abc")),
                 field(
                     "statuses",
-                    Arbitraries.of(List.of("SUCCEEDED"), List.of("FAILED", "CANCELED"))
-                        .map(l -> JSON.valueToTree(l))),
-                field("limit", Arbitraries.of(1, 3, 100)),
-                field("sort_by", Arbitraries.of("CREATED_AT", "COMPLETED_AT")))
-            .as(
-                (a, b, c, d, e) -> {
-                  ObjectNode node = NODES.objectNode();
-                  List.of(a, b, c, d, e)
-                      .forEach(x -> x.ifPresent(kv -> node.set(kv.getKey(), kv.getValue())));
-                  return (JsonNode) node;
-                });
-    Arbitrary<JsonNode> items =
-        Arbitraries.frequencyOf(
-                weighted(4, item.list().ofMaxSize(4)),
-                weighted(1, item.list().ofMinSize(101).ofMaxSize(120)),
-                weighted(2, anyJson(2).list().ofMaxSize(3)))
+                    Gen.of(List.of("SUCCEEDED"), List.of("FAILED", "CANCELED"))
+                        .map(l -> (JsonNode) JSON.valueToTree(l))),
+                field("limit", Gen.of(1, 3, 100)),
+                field("sort_by", Gen.of("CREATED_AT", "COMPLETED_AT")))
+            .map(node -> (JsonNode) node);
+    Gen<JsonNode> items =
+        Gen.frequencyOf(
+                weighted(4, item.list(0, 4)),
+                weighted(1, item.list(101, 120)),
+                weighted(2, anyJson(2).list(0, 3)))
             .map(
                 list -> {
                   ArrayNode array = NODES.arrayNode();
                   list.forEach(array::add);
                   return (JsonNode) array;
                 });
-    Arbitrary<byte[]> body =
-        Arbitraries.frequencyOf(
+    Gen<byte[]> body =
+        Gen.frequencyOf(
             weighted(5, items.map(BadInputFuzzTest::bytes)),
             weighted(1, anyJson(3).map(BadInputFuzzTest::bytes)),
             weighted(2, brokenJson()));
-    return Combinators.combine(body, headers("application/json"))
-        .as((b, h) -> new Req("POST", "/v1/async/search", h, b));
+    Gen<List<Map.Entry<String, String>>> headers = headers("application/json");
+    return random -> {
+      byte[] b = body.next(random);
+      return new Req("POST", "/v1/async/search", headers.next(random), b);
+    };
   }
 
-  @Provide
-  Arbitrary<Req> otherMethods() {
-    Arbitrary<String> path =
-        Combinators.combine(
-                Arbitraries.of(
-                    EXECUTIONS,
-                    EXECUTIONS + "/ID",
-                    EXECUTIONS + "/ID/cancel",
-                    EXECUTIONS + "/ID/result",
-                    EXECUTIONS + "/ID/result-link",
-                    "/v1/async/links/ID",
-                    "/v1/async/search",
-                    "/v1/async/ID",
-                    "/v1/ID",
-                    "/v1/async/executions/ID/ID"),
-                ids())
-            .as((p, id) -> p.replace("ID", id));
-    Arbitrary<String> method =
-        Arbitraries.of("PUT", "DELETE", "PATCH", "OPTIONS", "TRACE", "GET", "POST", "FOO");
-    Arbitrary<byte[]> body =
-        Arbitraries.frequencyOf(
-            weighted(1, Arbitraries.just((byte[]) null)),
+  private static Gen<Req> otherMethodsRequests() {
+    Gen<String> path =
+        Gen.combine(
+            Gen.of(
+                EXECUTIONS,
+                EXECUTIONS + "/ID",
+                EXECUTIONS + "/ID/cancel",
+                EXECUTIONS + "/ID/result",
+                EXECUTIONS + "/ID/result-link",
+                "/v1/async/links/ID",
+                "/v1/async/search",
+                "/v1/async/ID",
+                "/v1/ID",
+                "/v1/async/executions/ID/ID"),
+            ids(),
+            (p, id) -> p.replace("ID", id));
+    Gen<String> method = Gen.of("PUT", "DELETE", "PATCH", "OPTIONS", "TRACE", "GET", "POST", "FOO");
+    Gen<byte[]> body =
+        Gen.frequencyOf(
+            weighted(1, Gen.just((byte[]) null)),
             weighted(1, weird().map(s -> s.getBytes(StandardCharsets.UTF_8))));
-    return Combinators.combine(method, path, body, headers(null))
-        .as((m, p, b, h) -> new Req(m, p, h, m.equals("GET") || m.equals("TRACE") ? null : b));
+    Gen<List<Map.Entry<String, String>>> headers = headers(null);
+    return random -> {
+      String m = method.next(random);
+      String p = path.next(random);
+      byte[] b = body.next(random);
+      return new Req(m, p, headers.next(random), m.equals("GET") || m.equals("TRACE") ? null : b);
+    };
   }
 
   // ---- generators: parts ---------------------------------------------------------------
@@ -403,36 +423,34 @@ class BadInputFuzzTest {
    * A query string over these parameters: each absent, valid, or weird; sometimes repeated, and
    * sometimes an unknown one.
    */
-  private static Arbitrary<String> queryString(Map<String, Arbitrary<String>> valid) {
+  private static Gen<String> queryString(Map<String, Gen<String>> valid) {
     return queryString(valid, Map.of());
   }
 
-  private static Arbitrary<String> queryString(
-      Map<String, Arbitrary<String>> valid, Map<String, Arbitrary<String>> special) {
-    List<Arbitrary<List<String>>> parts = new ArrayList<>();
-    valid.forEach((name, values) -> parts.add(param(name, values)));
-    special.forEach((name, values) -> parts.add(param(name, values)));
+  private static Gen<String> queryString(
+      Map<String, Gen<String>> valid, Map<String, Gen<String>> special) {
+    List<Gen<List<String>>> parts = new ArrayList<>();
+    // In name order: Map.of iterates differently in every JVM, and a seed must replay.
+    new TreeMap<>(valid).forEach((name, values) -> parts.add(param(name, values)));
+    new TreeMap<>(special).forEach((name, values) -> parts.add(param(name, values)));
     parts.add(
-        Arbitraries.frequencyOf(
-            weighted(4, Arbitraries.just(List.<String>of())),
-            weighted(1, Combinators.combine(weird(), weird()).as((n, v) -> List.of(pair(n, v))))));
-    return Combinators.combine(parts)
-        .as(
+        Gen.frequencyOf(
+            weighted(4, Gen.just(List.<String>of())),
+            weighted(1, Gen.combine(weird(), weird(), (n, v) -> List.of(pair(n, v))))));
+    return Gen.all(parts)
+        .map(
             lists -> {
               String joined = lists.stream().flatMap(List::stream).collect(Collectors.joining("&"));
               return joined.isEmpty() ? "" : "?" + joined;
             });
   }
 
-  private static Arbitrary<List<String>> param(String name, Arbitrary<String> valid) {
-    return Arbitraries.frequencyOf(
-        weighted(3, Arbitraries.just(List.<String>of())),
+  private static Gen<List<String>> param(String name, Gen<String> valid) {
+    return Gen.frequencyOf(
+        weighted(3, Gen.just(List.<String>of())),
         weighted(2, valid.map(v -> List.of(pair(name, v)))),
         weighted(3, weird().map(v -> List.of(pair(name, v)))),
-        weighted(
-            1,
-            Combinators.combine(valid, weird())
-                .as((a, b) -> List.of(pair(name, a), pair(name, b)))));
+        weighted(1, Gen.combine(valid, weird(), (a, b) -> List.of(pair(name, a), pair(name, b)))));
   }
 
   private static String pair(String name, String value) {
@@ -442,23 +460,15 @@ class BadInputFuzzTest {
   }
 
   /** A path segment for an execution id: existing ones, unknown ones, and not ids at all. */
-  private static Arbitrary<String> ids() {
-    return Arbitraries.frequencyOf(
+  private static Gen<String> ids() {
+    return Gen.frequencyOf(
             weighted(
                 3,
-                Arbitraries.of(
-                        pending,
-                        succeeded,
-                        failed,
-                        0L,
-                        -1L,
-                        Long.MAX_VALUE,
-                        Long.MIN_VALUE,
-                        999999L)
+                Gen.of(pending, succeeded, failed, 0L, -1L, Long.MAX_VALUE, Long.MIN_VALUE, 999999L)
                     .map(String::valueOf)),
             weighted(
                 3,
-                Arbitraries.of(
+                Gen.of(
                     "abc",
                     "1.5",
                     "1e3",
@@ -504,12 +514,12 @@ class BadInputFuzzTest {
     return true;
   }
 
-  private static Arbitrary<String> cursors() {
-    return Arbitraries.frequencyOf(
+  private static Gen<String> cursors() {
+    return Gen.frequencyOf(
         weighted(3, weird()),
         weighted(
             2,
-            Arbitraries.of(
+            Gen.of(
                     "v1:",
                     "v1:abc",
                     "v1:-1:-1",
@@ -523,13 +533,13 @@ class BadInputFuzzTest {
   }
 
   /** The headers of a request: content type, caller, authorization, accept, each often odd. */
-  private static Arbitrary<List<Map.Entry<String, String>>> headers(String contentType) {
-    Arbitrary<Optional<String>> type =
-        Arbitraries.frequencyOf(
-            weighted(5, Arbitraries.just(Optional.ofNullable(contentType))),
+  private static Gen<List<Map.Entry<String, String>>> headers(String contentType) {
+    Gen<Optional<String>> type =
+        Gen.frequencyOf(
+            weighted(5, Gen.just(Optional.ofNullable(contentType))),
             weighted(
                 3,
-                Arbitraries.of(
+                Gen.of(
                         "application/json",
                         "text/plain",
                         "text/plain; charset=utf-16",
@@ -547,49 +557,47 @@ class BadInputFuzzTest {
                         "text/plain;;;")
                     .map(Optional::of)),
             weighted(1, weird().map(Optional::of)),
-            weighted(1, Arbitraries.just(Optional.empty())));
-    Arbitrary<Optional<String>> user = optional(weird(), Arbitraries.of("tester", "fuzzer"));
-    Arbitrary<Optional<String>> authorization =
+            weighted(1, Gen.just(Optional.empty())));
+    Gen<Optional<String>> user = optional(weird(), Gen.of("tester", "fuzzer"));
+    Gen<Optional<String>> authorization =
         optional(
-            Arbitraries.oneOf(
+            Gen.oneOf(
                 weird(),
-                Arbitraries.of(
+                Gen.of(
                     "Bearer ",
                     "Bearer x.y.z",
                     "Basic dXNlcjpwYXNz",
                     "Bearer eyJhbGciOiJub25lIn0.e30.",
                     "Negotiate abc")),
-            Arbitraries.just("Bearer whatever"));
-    Arbitrary<Optional<String>> accept =
+            Gen.just("Bearer whatever"));
+    Gen<Optional<String>> accept =
         optional(
-            Arbitraries.oneOf(
+            Gen.oneOf(
                 weird(),
-                Arbitraries.of(
+                Gen.of(
                     "application/xml",
                     "text/html",
                     "application/problem+json",
                     "*/*;q=abc",
                     "text/csv",
                     "image/png")),
-            Arbitraries.just("application/json"));
-    return Combinators.combine(type, user, authorization, accept)
-        .as(
-            (t, u, a, c) -> {
-              List<Map.Entry<String, String>> headers = new ArrayList<>();
-              t.ifPresent(v -> headers.add(Map.entry("Content-Type", v)));
-              u.ifPresent(v -> headers.add(Map.entry("X-AGP-User", v)));
-              a.ifPresent(v -> headers.add(Map.entry("Authorization", v)));
-              c.ifPresent(v -> headers.add(Map.entry("Accept", v)));
-              return headers;
-            });
+            Gen.just("application/json"));
+    return random -> {
+      List<Map.Entry<String, String>> headers = new ArrayList<>();
+      type.next(random).ifPresent(v -> headers.add(Map.entry("Content-Type", v)));
+      user.next(random).ifPresent(v -> headers.add(Map.entry("X-AGP-User", v)));
+      authorization.next(random).ifPresent(v -> headers.add(Map.entry("Authorization", v)));
+      accept.next(random).ifPresent(v -> headers.add(Map.entry("Accept", v)));
+      return headers;
+    };
   }
 
-  private static Arbitrary<List<Map.Entry<String, String>>> downloadHeaders() {
-    Arbitrary<Optional<String>> range =
+  private static Gen<List<Map.Entry<String, String>>> downloadHeaders() {
+    Gen<Optional<String>> range =
         optional(
-            Arbitraries.oneOf(
+            Gen.oneOf(
                 weird(),
-                Arbitraries.of(
+                Gen.of(
                     "bytes=abc",
                     "bytes=-0",
                     "bytes=5-2",
@@ -605,12 +613,12 @@ class BadInputFuzzTest {
                     "bytes=-1",
                     "bytes=1-1",
                     "bytes=0-99999999999999999999")),
-            Arbitraries.of("bytes=0-3", "bytes=2-"));
-    Arbitrary<Optional<String>> encoding =
+            Gen.of("bytes=0-3", "bytes=2-"));
+    Gen<Optional<String>> encoding =
         optional(
-            Arbitraries.oneOf(
+            Gen.oneOf(
                 weird(),
-                Arbitraries.of(
+                Gen.of(
                     "gzip;q=abc",
                     "*;q=0",
                     "identity;q=0",
@@ -621,63 +629,69 @@ class BadInputFuzzTest {
                     "*",
                     "identity;q=0, *;q=0",
                     "gzip;q=-1")),
-            Arbitraries.of("gzip", "identity"));
-    return Combinators.combine(range, encoding)
-        .as(
-            (r, e) -> {
-              List<Map.Entry<String, String>> headers = new ArrayList<>();
-              r.ifPresent(v -> headers.add(Map.entry("Range", v)));
-              e.ifPresent(v -> headers.add(Map.entry("Accept-Encoding", v)));
-              return headers;
-            });
+            Gen.of("gzip", "identity"));
+    return random -> {
+      List<Map.Entry<String, String>> headers = new ArrayList<>();
+      range.next(random).ifPresent(v -> headers.add(Map.entry("Range", v)));
+      encoding.next(random).ifPresent(v -> headers.add(Map.entry("Accept-Encoding", v)));
+      return headers;
+    };
   }
 
-  private static Arbitrary<Optional<String>> optional(
-      Arbitrary<String> odd, Arbitrary<String> valid) {
-    return Arbitraries.frequencyOf(
-        weighted(3, Arbitraries.just(Optional.empty())),
+  private static Gen<Optional<String>> optional(Gen<String> odd, Gen<String> valid) {
+    return Gen.frequencyOf(
+        weighted(3, Gen.just(Optional.empty())),
         weighted(1, valid.map(Optional::of)),
         weighted(3, odd.map(Optional::of)));
   }
 
+  /** A JSON object with these fields, each present or not. */
+  @SafeVarargs
+  private static Gen<ObjectNode> object(Gen<Optional<Map.Entry<String, JsonNode>>>... fields) {
+    return random -> {
+      ObjectNode node = NODES.objectNode();
+      for (Gen<Optional<Map.Entry<String, JsonNode>>> field : fields) {
+        field.next(random).ifPresent(kv -> node.set(kv.getKey(), kv.getValue()));
+      }
+      return node;
+    };
+  }
+
   /** A JSON field: absent, valid, or any other JSON value. */
-  private static <T> Arbitrary<Optional<Map.Entry<String, JsonNode>>> field(
-      String name, Arbitrary<T> valid) {
-    return Arbitraries.frequencyOf(
-        weighted(2, Arbitraries.just(Optional.<Map.Entry<String, JsonNode>>empty())),
+  private static <T> Gen<Optional<Map.Entry<String, JsonNode>>> field(String name, Gen<T> valid) {
+    return Gen.frequencyOf(
+        weighted(2, Gen.just(Optional.<Map.Entry<String, JsonNode>>empty())),
         weighted(4, valid.map(v -> Optional.of(Map.entry(name, (JsonNode) JSON.valueToTree(v))))),
         weighted(3, anyJson(2).map(v -> Optional.of(Map.entry(name, v)))));
   }
 
-  private static Arbitrary<Optional<Map.Entry<String, JsonNode>>> stringMapField(String name) {
-    Arbitrary<JsonNode> map =
-        Arbitraries.maps(weird(), weird()).ofMaxSize(3).map(m -> (JsonNode) JSON.valueToTree(m));
+  private static Gen<Optional<Map.Entry<String, JsonNode>>> stringMapField(String name) {
+    Gen<JsonNode> map = Gen.maps(weird(), weird(), 3).map(m -> (JsonNode) JSON.valueToTree(m));
     return field(name, map);
   }
 
   /** Any JSON value, nested up to {@code depth}. */
-  private static Arbitrary<JsonNode> anyJson(int depth) {
-    Arbitrary<JsonNode> scalar =
-        Arbitraries.oneOf(
-            Arbitraries.just((JsonNode) NODES.nullNode()),
-            Arbitraries.of(true, false).map(NODES::booleanNode),
-            Arbitraries.longs().map(NODES::numberNode),
-            Arbitraries.of(
+  private static Gen<JsonNode> anyJson(int depth) {
+    Gen<JsonNode> scalar =
+        Gen.oneOf(
+            Gen.just((JsonNode) NODES.nullNode()),
+            Gen.of(true, false).map(NODES::booleanNode),
+            Gen.longs().map(NODES::numberNode),
+            Gen.of(
                     new BigInteger("99999999999999999999999999999"),
                     new BigInteger("-9223372036854775809"))
                 .map(NODES::numberNode),
-            Arbitraries.of(-1.5, 1e308, -0.0, 2592000.5, 4.9e-324).map(NODES::numberNode),
+            Gen.of(-1.5, 1e308, -0.0, 2592000.5, 4.9e-324).map(NODES::numberNode),
             weird().map(NODES::stringNode));
     if (depth == 0) {
       return scalar;
     }
-    return Arbitraries.frequencyOf(
+    return Gen.frequencyOf(
         weighted(4, scalar),
         weighted(
             1,
             anyJson(depth - 1)
-                .list()
-                .ofMaxSize(3)
+                .list(0, 3)
                 .map(
                     l -> {
                       ArrayNode a = NODES.arrayNode();
@@ -686,8 +700,7 @@ class BadInputFuzzTest {
                     })),
         weighted(
             1,
-            Arbitraries.maps(weird(), anyJson(depth - 1))
-                .ofMaxSize(3)
+            Gen.maps(weird(), anyJson(depth - 1), 3)
                 .map(
                     m -> {
                       ObjectNode o = NODES.objectNode();
@@ -697,9 +710,9 @@ class BadInputFuzzTest {
   }
 
   /** Bodies that are not JSON, or JSON no parser should take without limits. */
-  private static Arbitrary<byte[]> brokenJson() {
-    return Arbitraries.oneOf(
-        Arbitraries.of(
+  private static Gen<byte[]> brokenJson() {
+    return Gen.oneOf(
+        Gen.of(
                 "",
                 "{",
                 "}",
@@ -733,16 +746,16 @@ class BadInputFuzzTest {
         weird().map(s -> s.getBytes(StandardCharsets.UTF_8)));
   }
 
-  private static Arbitrary<byte[]> rawBytes() {
-    return Arbitraries.bytes().array(byte[].class).ofMaxSize(64);
+  private static Gen<byte[]> rawBytes() {
+    return Gen.bytes(64);
   }
 
   /** Strings that trip parsers: numbers at the edges, odd unicode, injections, huge ones. */
-  private static Arbitrary<String> weird() {
-    return Arbitraries.frequencyOf(
+  private static Gen<String> weird() {
+    return Gen.frequencyOf(
         weighted(
             4,
-            Arbitraries.of(
+            Gen.of(
                 "",
                 " ",
                 "-1",
@@ -794,17 +807,15 @@ class BadInputFuzzTest {
                 "JSONCompactEachRow",
                 "Parquet",
                 "json")),
-        weighted(2, Arbitraries.strings().ofMaxLength(40)),
-        weighted(1, Arbitraries.strings().all().ofMaxLength(20)),
+        weighted(2, Gen.strings(Gen.validChars(), 0, 40)),
+        weighted(1, Gen.strings(Gen.allChars(), 0, 20)),
         weighted(
             1,
-            Arbitraries.of(300, 5_000, 20_000)
-                .flatMap(
-                    n -> Arbitraries.of("x", "\u00e9", "\ud83d\ude00", "9").map(c -> c.repeat(n)))),
-        weighted(1, Arbitraries.longs().map(String::valueOf)),
+            Gen.of(300, 5_000, 20_000)
+                .flatMap(n -> Gen.of("x", "\u00e9", "\ud83d\ude00", "9").map(c -> c.repeat(n)))),
+        weighted(1, Gen.longs().map(String::valueOf)),
         // Long and incompressible: larger than a PostgreSQL index entry may be.
-        weighted(
-            1, Arbitraries.strings().withCharRange('!', '~').ofMinLength(3000).ofMaxLength(6000)));
+        weighted(1, Gen.strings(Gen.chars('!', '~'), 3000, 6000)));
   }
 
   private static byte[] bytes(JsonNode node) {
@@ -813,10 +824,5 @@ class BadInputFuzzTest {
 
   private static String abbreviate(String s) {
     return s.length() <= 200 ? s : s.substring(0, 200) + "…(" + s.length() + " chars)";
-  }
-
-  private static <T> Tuple2<Integer, Arbitrary<? extends T>> weighted(
-      int weight, Arbitrary<? extends T> arbitrary) {
-    return Tuple.of(weight, arbitrary);
   }
 }
