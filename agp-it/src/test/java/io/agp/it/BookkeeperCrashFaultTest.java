@@ -6,7 +6,6 @@ import static org.awaitility.Awaitility.await;
 import io.agp.execution.Execution;
 import io.agp.execution.ExecutionRepository;
 import io.agp.execution.ExecutionStatus;
-import io.agp.execution.StoredResult;
 import io.agp.testkit.PostgresTestServer;
 import io.agp.testkit.S3TestServer;
 import java.time.Duration;
@@ -69,7 +68,7 @@ class BookkeeperCrashFaultTest {
     assertThat(succeeded).allMatch(e -> e.status() == ExecutionStatus.SUCCEEDED);
     List<Execution> doomed = succeeded.subList(0, DOOMED);
     List<Execution> kept = succeeded.subList(DOOMED, DOOMED + KEPT);
-    assertThat(storedKeysOf(succeeded)).hasSize(DOOMED + KEPT);
+    assertThat(Faults.storedKeysOf(s3, BUCKET, PREFIX, succeeded)).hasSize(DOOMED + KEPT);
 
     // As if the first doomed result's time-to-live had passed and a bookkeeper had deleted its
     // object, then died before it marked the execution.
@@ -108,7 +107,7 @@ class BookkeeperCrashFaultTest {
           .isEqualTo(ExecutionStatus.SUCCEEDED);
       assertThat(Faults.download(client, execution.id())).isEqualTo((700 + DOOMED + i) + "\n");
     }
-    assertThat(storedKeysOf(succeeded))
+    assertThat(Faults.storedKeysOf(s3, BUCKET, PREFIX, succeeded))
         .containsExactlyInAnyOrderElementsOf(
             kept.stream().map(e -> PREFIX + "/" + e.result().key()).toList());
     Faults.recordFigure(
@@ -125,15 +124,5 @@ class BookkeeperCrashFaultTest {
         .param("ids", some.stream().map(Execution::id).toList())
         .query(Long.class)
         .single();
-  }
-
-  private List<String> storedKeysOf(List<Execution> some) {
-    return s3.keys(BUCKET).stream()
-        .filter(
-            key ->
-                some.stream()
-                    .anyMatch(
-                        e -> key.startsWith(PREFIX + "/" + StoredResult.KEY_PREFIX + e.id() + "-")))
-        .toList();
   }
 }

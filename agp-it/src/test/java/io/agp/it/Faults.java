@@ -5,7 +5,9 @@ import static org.awaitility.Awaitility.await;
 
 import io.agp.execution.Execution;
 import io.agp.execution.ExecutionRepository;
+import io.agp.execution.StoredResult;
 import io.agp.testkit.ClickHouseTestServer;
+import io.agp.testkit.S3TestServer;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -124,6 +126,18 @@ final class Faults {
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
+  }
+
+  /** The objects under {@code prefix} in the bucket that hold a result of these executions. */
+  static List<String> storedKeysOf(
+      S3TestServer s3, String bucket, String prefix, List<Execution> executions) {
+    return s3.keys(bucket).stream()
+        .filter(
+            key ->
+                executions.stream()
+                    .anyMatch(
+                        e -> key.startsWith(prefix + "/" + StoredResult.KEY_PREFIX + e.id() + "-")))
+        .toList();
   }
 
   static Duration since(long startNanos) {

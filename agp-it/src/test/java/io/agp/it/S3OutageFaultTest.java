@@ -6,7 +6,6 @@ import static org.awaitility.Awaitility.await;
 import io.agp.execution.Execution;
 import io.agp.execution.ExecutionRepository;
 import io.agp.execution.ExecutionStatus;
-import io.agp.execution.StoredResult;
 import io.agp.testkit.ClickHouseTestServer;
 import io.agp.testkit.PostgresTestServer;
 import io.agp.testkit.S3TestServer;
@@ -127,7 +126,8 @@ class S3OutageFaultTest {
     // The aborts that could not reach S3 are retried in the background until they get through.
     await().atMost(Duration.ofSeconds(60)).until(() -> s3.pendingMultipartUploads(BUCKET) == 0);
     Duration clean = Faults.since(healed);
-    assertThat(storedKeysOf(hit)).containsExactlyInAnyOrderElementsOf(resultKeys(hit));
+    assertThat(Faults.storedKeysOf(s3, BUCKET, PREFIX, hit))
+        .containsExactlyInAnyOrderElementsOf(resultKeys(hit));
 
     BigQuery big = new BigQuery(620, 0.0001);
     long bigId = Faults.create(client, big.sql(), "default");
@@ -139,7 +139,8 @@ class S3OutageFaultTest {
         .allMatch(e -> e.status() == ExecutionStatus.SUCCEEDED && e.attempt() == 1);
     assertThat(Faults.download(client, bigId)).isEqualTo(big.expected());
     assertThat(Faults.download(client, smallId)).isEqualTo("621\n");
-    assertThat(storedKeysOf(later)).containsExactlyInAnyOrderElementsOf(resultKeys(later));
+    assertThat(Faults.storedKeysOf(s3, BUCKET, PREFIX, later))
+        .containsExactlyInAnyOrderElementsOf(resultKeys(later));
     assertThat(s3.pendingMultipartUploads(BUCKET)).isZero();
 
     Faults.recordFigure(
@@ -148,17 +149,6 @@ class S3OutageFaultTest {
         String.format(
             "%d executions, %d failed cleanly; no pending upload %.1f s after the restart",
             hit.size(), failed, clean.toMillis() / 1000.0));
-  }
-
-  /** The objects in the bucket that belong to these executions, whatever their attempt. */
-  private List<String> storedKeysOf(List<Execution> some) {
-    return s3.keys(BUCKET).stream()
-        .filter(
-            key ->
-                some.stream()
-                    .anyMatch(
-                        e -> key.startsWith(PREFIX + "/" + StoredResult.KEY_PREFIX + e.id() + "-")))
-        .toList();
   }
 
   private static List<String> resultKeys(List<Execution> some) {

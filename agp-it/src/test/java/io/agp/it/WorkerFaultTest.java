@@ -7,7 +7,6 @@ import static org.awaitility.Awaitility.await;
 import io.agp.execution.Execution;
 import io.agp.execution.ExecutionRepository;
 import io.agp.execution.ExecutionStatus;
-import io.agp.execution.StoredResult;
 import io.agp.it.Faults.SlowQuery;
 import io.agp.testkit.AppProcess;
 import io.agp.testkit.PostgresTestServer;
@@ -209,16 +208,7 @@ class WorkerFaultTest {
       expectedKeys.add(PREFIX + "/" + execution.result().key());
     }
     // Objects of these executions only: the other test's share the bucket.
-    List<String> stored =
-        s3.keys(BUCKET).stream()
-            .filter(
-                key ->
-                    done.stream()
-                        .anyMatch(
-                            e ->
-                                key.startsWith(
-                                    PREFIX + "/" + StoredResult.KEY_PREFIX + e.id() + "-")))
-            .toList();
+    List<String> stored = Faults.storedKeysOf(s3, BUCKET, PREFIX, done);
     assertThat(stored).containsExactlyInAnyOrderElementsOf(expectedKeys);
   }
 }
