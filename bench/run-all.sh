@@ -26,7 +26,9 @@ section() {
 section "build (the API jar for wrk)"
 mvn -B -q -ntp -DskipTests package "$@"
 
-section "API: get by id and create (bench/api/run.sh 20s 32 3)"
+section "API: get by id and create, 16 connections (bench/api/run.sh 20s 16 3)"
+bench/api/run.sh 20s 16 3 | tee -a "$OUT"
+section "API: get by id and create, 32 connections, saturated (bench/api/run.sh 20s 32 3)"
 bench/api/run.sh 20s 32 3 | tee -a "$OUT"
 
 section "worker: pickup, end-to-end, throughput (bench/worker/latency.sh)"
