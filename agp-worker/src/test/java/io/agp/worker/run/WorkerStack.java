@@ -100,9 +100,14 @@ final class WorkerStack implements AutoCloseable {
 
   /** Waits until the execution has left PENDING and RUNNING, and returns it. */
   Execution awaitEnd(long id) {
+    return awaitEnd(id, Duration.ofMillis(20));
+  }
+
+  /** The same, polling the database every {@code pollInterval}. */
+  Execution awaitEnd(long id, Duration pollInterval) {
     return await()
         .atMost(Duration.ofSeconds(60))
-        .pollInterval(Duration.ofMillis(20))
+        .pollInterval(pollInterval)
         .until(
             () -> get(id),
             e -> e.status() != ExecutionStatus.PENDING && e.status() != ExecutionStatus.RUNNING);
