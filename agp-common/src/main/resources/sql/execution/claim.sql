@@ -1,9 +1,9 @@
 -- Up to :limit PENDING executions of a tier, highest priority first, then oldest; rows another
 -- claimer holds are skipped, so concurrent workers never claim the same execution.
 -- With :maxRunningPerUser > 0, a user already running that many executions of the tier is passed
--- over, and no more of one user's executions are taken than the room left under the limit. Two
--- workers claiming for the same user at the same instant may each see the same room: the limit
--- holds for each claim, and only concurrent claims can overshoot it.
+-- over, and no more of one user's executions are taken than the room left under the limit. Claims
+-- under a limit run after lock_tier_claims.sql in the same transaction, one at a time per tier, so
+-- that each counts the RUNNING rows of the claims before it.
 with candidates as materialized (
     select e.id, e.created_by, e.priority, e.created_at
     from executions e

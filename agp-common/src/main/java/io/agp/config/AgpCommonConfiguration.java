@@ -11,6 +11,8 @@ import org.springframework.boot.context.properties.EnableConfigurationProperties
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.transaction.PlatformTransactionManager;
+import org.springframework.transaction.support.TransactionTemplate;
 
 /** The beans every AGP app needs: the executions table, the tiers and the result store. */
 @Configuration(proxyBeanMethods = false)
@@ -24,8 +26,9 @@ public class AgpCommonConfiguration {
   }
 
   @Bean
-  ExecutionRepository executionRepository(JdbcClient jdbc) {
-    return new ExecutionRepository(jdbc);
+  ExecutionRepository executionRepository(
+      JdbcClient jdbc, PlatformTransactionManager transactionManager) {
+    return new ExecutionRepository(jdbc, new TransactionTemplate(transactionManager));
   }
 
   @Bean

@@ -11,6 +11,7 @@ import java.util.Map;
 import java.util.Optional;
 import org.springframework.jdbc.core.RowMapper;
 import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.transaction.support.TransactionOperations;
 import tools.jackson.core.type.TypeReference;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -24,6 +25,7 @@ public class ExecutionRepository {
   private static final String GET = SqlFile.load("execution/get");
   private static final String FIND_IN_FLIGHT = SqlFile.load("execution/find_in_flight");
   private static final String CLAIM = SqlFile.load("execution/claim");
+  private static final String LOCK_TIER_CLAIMS = SqlFile.load("execution/lock_tier_claims");
   private static final String HEARTBEAT = SqlFile.load("execution/heartbeat");
   private static final String COMPLETE = SqlFile.load("execution/complete");
   private static final String FAIL = SqlFile.load("execution/fail");
@@ -42,11 +44,25 @@ public class ExecutionRepository {
   private final JsonMapper json = JsonMapper.builder().build();
 
   private final JdbcClient jdbc;
+  private final TransactionOperations transactions;
   private final PendingNotifier pending;
   private final RowMapper<Execution> executionMapper = (rs, row) -> mapExecution(rs);
 
+  /**
+   * Without transactions: for tools and tests that never claim under a per-user limit from several
+   * workers at once (such claims could then overshoot the limit together).
+   */
   public ExecutionRepository(JdbcClient jdbc) {
+    this(jdbc, TransactionOperations.withoutTransaction());
+  }
+
+  /**
+   * @param transactions transactions on the data source of {@code jdbc}: a claim under a per-user
+   *     limit runs in one, behind a lock of its tier
+   */
+  public ExecutionRepository(JdbcClient jdbc, TransactionOperations transactions) {
     this.jdbc = jdbc;
+    this.transactions = transactions;
     this.pending = new PendingNotifier(jdbc);
   }
 
@@ -112,12 +128,30 @@ public class ExecutionRepository {
    * Claims up to {@code limit} PENDING executions of a tier for this worker, in one statement,
    * passing over the executions of users who already run {@code maxRunningPerUser} of the tier (0:
    * no limit).
+   *
+   * <p>Under a limit, claims of the same tier take turns: each takes a transaction lock of the tier
+   * first, and its statement then starts after the previous claim committed, so it counts that
+   * claim's executions as RUNNING. Without the turns two workers claiming at once would each see
+   * the same room and together overshoot the limit.
    */
   public List<ClaimedExecution> claim(
       String tier, String workerId, int limit, Duration lease, int maxRunningPerUser) {
     if (limit <= 0) {
       return List.of();
     }
+    if (maxRunningPerUser <= 0) {
+      return claimStatement(tier, workerId, limit, lease, 0);
+    }
+    return transactions.execute(
+        status -> {
+          // A statement of its own: the claim's snapshot must be taken once the lock is held.
+          jdbc.sql(LOCK_TIER_CLAIMS).param("tier", tier).query(Boolean.class).single();
+          return claimStatement(tier, workerId, limit, lease, maxRunningPerUser);
+        });
+  }
+
+  private List<ClaimedExecution> claimStatement(
+      String tier, String workerId, int limit, Duration lease, int maxRunningPerUser) {
     return jdbc.sql(CLAIM)
         .param("tier", tier)
         .param("workerId", workerId)

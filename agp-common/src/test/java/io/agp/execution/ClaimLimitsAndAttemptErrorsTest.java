@@ -3,9 +3,14 @@ package io.agp.execution;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -57,6 +62,36 @@ class ClaimLimitsAndAttemptErrorsTest {
     repository.fail(running.lease(), "done");
 
     assertThat(repository.claim(tier, "w", 10, LEASE, 1)).hasSize(1);
+  }
+
+  @Test
+  void workersClaimingAtTheSameInstantNeverOvershootTheUserLimitTogether() throws Exception {
+    int workers = 8;
+    int limit = 2;
+    for (int round = 0; round < 20; round++) {
+      String tier = "race-" + round;
+      for (int i = 0; i < 10; i++) {
+        create(tier, "greedy");
+      }
+      CyclicBarrier start = new CyclicBarrier(workers);
+      List<Future<Integer>> claims = new ArrayList<>();
+      try (ExecutorService pool = Executors.newFixedThreadPool(workers)) {
+        for (int w = 0; w < workers; w++) {
+          String worker = "w" + w;
+          claims.add(
+              pool.submit(
+                  () -> {
+                    start.await();
+                    return repository.claim(tier, worker, 10, LEASE, limit).size();
+                  }));
+        }
+        int claimed = 0;
+        for (Future<Integer> claim : claims) {
+          claimed += claim.get();
+        }
+        assertThat(claimed).as("executions claimed in round %d", round).isEqualTo(limit);
+      }
+    }
   }
 
   @Test

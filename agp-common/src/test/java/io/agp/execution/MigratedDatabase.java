@@ -5,6 +5,8 @@ import com.zaxxer.hikari.HikariDataSource;
 import io.agp.testkit.PostgresTestServer;
 import org.flywaydb.core.Flyway;
 import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.jdbc.support.JdbcTransactionManager;
+import org.springframework.transaction.support.TransactionTemplate;
 
 /** A fresh database on the shared PostgreSQL server, migrated from db/migrations. */
 record MigratedDatabase(
@@ -20,7 +22,9 @@ record MigratedDatabase(
     HikariDataSource dataSource = new HikariDataSource(config);
     Flyway.configure().dataSource(dataSource).locations("classpath:db/migration").load().migrate();
     JdbcClient jdbc = JdbcClient.create(dataSource);
-    return new MigratedDatabase(dataSource, jdbc, new ExecutionRepository(jdbc));
+    TransactionTemplate transactions =
+        new TransactionTemplate(new JdbcTransactionManager(dataSource));
+    return new MigratedDatabase(dataSource, jdbc, new ExecutionRepository(jdbc, transactions));
   }
 
   @Override
