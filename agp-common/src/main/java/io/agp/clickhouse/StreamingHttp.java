@@ -64,6 +64,21 @@ final class StreamingHttp {
    */
   static Response post(URI uri, Map<String, String> headers, byte[] body, Duration connectTimeout)
       throws IOException {
+    return post(
+        uri, headers, body, connectTimeout, (SSLSocketFactory) SSLSocketFactory.getDefault());
+  }
+
+  /**
+   * The same, with the given TLS sockets for https: the JVM's default ones trust what its trust
+   * store ({@code javax.net.ssl.trustStore}) trusts.
+   */
+  static Response post(
+      URI uri,
+      Map<String, String> headers,
+      byte[] body,
+      Duration connectTimeout,
+      SSLSocketFactory tlsSockets)
+      throws IOException {
     boolean tls = "https".equalsIgnoreCase(uri.getScheme());
     String host = uri.getHost();
     int port = uri.getPort() >= 0 ? uri.getPort() : tls ? 443 : 80;
@@ -78,7 +93,7 @@ final class StreamingHttp {
         throw new ConnectFailure(e);
       }
       if (tls) {
-        socket = startTls(socket, host, port);
+        socket = startTls(tlsSockets, socket, host, port);
       }
       OutputStream out = socket.getOutputStream();
       out.write(head(uri, host, port, headers, body.length));
@@ -94,11 +109,9 @@ final class StreamingHttp {
     }
   }
 
-  private static Socket startTls(Socket plain, String host, int port) throws IOException {
-    SSLSocket tls =
-        (SSLSocket)
-            ((SSLSocketFactory) SSLSocketFactory.getDefault())
-                .createSocket(plain, host, port, true);
+  private static Socket startTls(SSLSocketFactory sockets, Socket plain, String host, int port)
+      throws IOException {
+    SSLSocket tls = (SSLSocket) sockets.createSocket(plain, host, port, true);
     SSLParameters parameters = tls.getSSLParameters();
     // Without this a TLS socket accepts any certificate that chains to a trusted root.
     parameters.setEndpointIdentificationAlgorithm("HTTPS");

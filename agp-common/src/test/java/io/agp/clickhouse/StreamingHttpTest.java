@@ -267,7 +267,7 @@ class StreamingHttpTest {
     return URI.create("http://127.0.0.1:" + server.getLocalPort() + "/");
   }
 
-  private static String readRequest(InputStream in) throws IOException {
+  static String readRequest(InputStream in) throws IOException {
     ByteArrayOutputStream head = new ByteArrayOutputStream();
     while (!head.toString(StandardCharsets.ISO_8859_1).endsWith("\r\n\r\n")) {
       int b = in.read();
@@ -292,7 +292,7 @@ class StreamingHttpTest {
         StandardCharsets.ISO_8859_1);
   }
 
-  private static byte[] chunkedBytes(byte[] data, int chunkSize) {
+  static byte[] chunkedBytes(byte[] data, int chunkSize) {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     for (int at = 0; at < data.length; at += chunkSize) {
       int n = Math.min(chunkSize, data.length - at);
