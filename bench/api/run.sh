@@ -32,7 +32,7 @@ PG_HOST_PORT="${PG_HOST_PORT#*@}"
   --spring.datasource.username="$PG_USER" --spring.datasource.password= \
   --logging.level.root=WARN >"$LOG" 2>&1 &
 API=$!
-trap 'kill $API 2>/dev/null; wait $API 2>/dev/null; rm -f "$LOG"' EXIT
+trap 'kill $API 2>/dev/null; wait $API 2>/dev/null || true; rm -f "$LOG"' EXIT
 
 for _ in $(seq 1 120); do
   curl -sf "$BASE/actuator/health/readiness" >/dev/null 2>&1 && break
