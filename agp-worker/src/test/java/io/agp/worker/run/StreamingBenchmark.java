@@ -66,7 +66,7 @@ class StreamingBenchmark {
   @Test
   void tenMillionRowsAgainstCurlAndTheHeapFromOneToTenMillion() throws Exception {
     run(100_000); // warm-up
-    int rounds = Integer.getInteger("agp.bench.rounds", 5);
+    int rounds = Integer.getInteger("agp.bench.rounds", 7);
     for (int rows : new int[] {1_000_000, 10_000_000}) {
       // One unmeasured round of each size: on a VM the first gigabyte written after a while costs
       // both sides far more (curl's CPU time doubled) as the guest's memory gets backed again.
