@@ -62,8 +62,8 @@ final class ResultInspector {
   }
 
   // Counting goes eight bytes at a time: a byte-by-byte loop over a gigabyte was the worker's
-  // largest CPU cost. matches() sets the top bit of each byte of the word equal to the pattern's
-  // byte, exactly (no carry crosses bytes), so a bit count is a byte count.
+  // largest CPU cost. matches() marks each byte of the word equal to the pattern's byte with a 1
+  // in its lowest bit, exactly (no carry crosses bytes), so a bit count is a byte count.
   //
   // The loops are written so that C2 vectorizes them (AVX2/AVX-512 where the CPU has them): a
   // counted int index (a bound like "at + 8 <= to" is not one, measured 3x slower) and no value
