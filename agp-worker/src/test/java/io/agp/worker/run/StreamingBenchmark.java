@@ -182,8 +182,7 @@ class StreamingBenchmark {
     Files.delete(file);
     List<String> lines = output.lines().toList();
     double seconds = Double.parseDouble(lines.get(0));
-    // After the shell's own line, the user and system time of its children, e.g. "0m0.210s
-    // 0m1.620s".
+    // Then the shell's own times, then its children's, e.g. "0m0.210s 0m1.620s".
     Matcher children = TIMES.matcher(lines.get(2));
     double cpu = 0;
     while (children.find()) {
