@@ -66,6 +66,7 @@ public final class ClickHouseClient implements AutoCloseable {
 
   private final ClickHouseEndpoint endpoint;
   private final Duration connectTimeout;
+  private final Duration readTimeout;
   // For the small internal queries (progress, kill, settings, describe), which it pools; results
   // stream through StreamingHttp.
   private final HttpClient http;
@@ -73,8 +74,19 @@ public final class ClickHouseClient implements AutoCloseable {
   private volatile Boolean serverKnowsExceptionInFormat;
 
   public ClickHouseClient(ClickHouseEndpoint endpoint, Duration connectTimeout) {
+    this(endpoint, connectTimeout, Duration.ZERO);
+  }
+
+  /**
+   * @param readTimeout the longest wait for a byte of a query's answer, after which the query fails
+   *     as transient ({@link StreamingHttp.ReadTimeout} in its cause); zero waits for ever. A
+   *     frozen server or a connection cut without a reset would otherwise hold an attempt for good.
+   */
+  public ClickHouseClient(
+      ClickHouseEndpoint endpoint, Duration connectTimeout, Duration readTimeout) {
     this.endpoint = Objects.requireNonNull(endpoint, "endpoint");
     this.connectTimeout = Objects.requireNonNull(connectTimeout, "connectTimeout");
+    this.readTimeout = Objects.requireNonNull(readTimeout, "readTimeout");
     this.http =
         HttpClient.newBuilder()
             .version(HttpClient.Version.HTTP_1_1)
@@ -223,7 +235,8 @@ public final class ClickHouseClient implements AutoCloseable {
               uri(queryId, settings),
               headers,
               sql.getBytes(StandardCharsets.UTF_8),
-              connectTimeout);
+              connectTimeout,
+              readTimeout);
     } catch (IOException e) {
       throw unreachable(e);
     }
@@ -347,12 +360,21 @@ public final class ClickHouseClient implements AutoCloseable {
                 && e.getCause() instanceof SocketTimeoutException);
     boolean refused = hasCause(e, ConnectException.class);
     String reason =
-        connectTimeout ? "connect timeout" : refused ? "connection refused" : e.toString();
+        connectTimeout
+            ? "connect timeout"
+            : refused
+                ? "connection refused"
+                : e instanceof StreamingHttp.ReadTimeout ? e.getMessage() : e.toString();
     String message = "cannot reach ClickHouse at " + endpoint.url() + ": " + reason;
     if (connectTimeout || refused || e instanceof StreamingHttp.ConnectFailure) {
       return new ClickHouseUnreachableException(message, e);
     }
     return new ClickHouseException(message, 0, true, e);
+  }
+
+  /** Whether a failure came from a server that sent nothing for longer than the read timeout. */
+  public static boolean isReadTimeout(Throwable e) {
+    return hasCause(e, StreamingHttp.ReadTimeout.class);
   }
 
   private static boolean hasCause(Throwable e, Class<? extends Throwable> type) {

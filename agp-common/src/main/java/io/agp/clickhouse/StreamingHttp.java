@@ -6,6 +6,7 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
+import java.net.SocketTimeoutException;
 import java.net.URI;
 import java.net.http.HttpHeaders;
 import java.nio.charset.StandardCharsets;
@@ -45,6 +46,14 @@ final class StreamingHttp {
 
   private StreamingHttp() {}
 
+  /** The server sent nothing for longer than the read timeout: stalled, frozen or cut off. */
+  static final class ReadTimeout extends SocketTimeoutException {
+
+    ReadTimeout(Duration timeout) {
+      super("no byte from the server for " + timeout.toMillis() + " ms (read timeout)");
+    }
+  }
+
   /** No connection could be made: nothing was sent. */
   static final class ConnectFailure extends IOException {
 
@@ -64,8 +73,27 @@ final class StreamingHttp {
    */
   static Response post(URI uri, Map<String, String> headers, byte[] body, Duration connectTimeout)
       throws IOException {
+    return post(uri, headers, body, connectTimeout, Duration.ZERO);
+  }
+
+  /**
+   * The same, failing any wait for a byte of the answer (head or body) longer than {@code
+   * readTimeout} with a {@link ReadTimeout}; zero waits for ever.
+   */
+  static Response post(
+      URI uri,
+      Map<String, String> headers,
+      byte[] body,
+      Duration connectTimeout,
+      Duration readTimeout)
+      throws IOException {
     return post(
-        uri, headers, body, connectTimeout, (SSLSocketFactory) SSLSocketFactory.getDefault());
+        uri,
+        headers,
+        body,
+        connectTimeout,
+        readTimeout,
+        (SSLSocketFactory) SSLSocketFactory.getDefault());
   }
 
   /**
@@ -77,6 +105,7 @@ final class StreamingHttp {
       Map<String, String> headers,
       byte[] body,
       Duration connectTimeout,
+      Duration readTimeout,
       SSLSocketFactory tlsSockets)
       throws IOException {
     boolean tls = "https".equalsIgnoreCase(uri.getScheme());
@@ -92,6 +121,8 @@ final class StreamingHttp {
       } catch (IOException e) {
         throw new ConnectFailure(e);
       }
+      // Also bounds the TLS handshake; a socket made by startTls shares this one's timeout.
+      socket.setSoTimeout(Math.toIntExact(readTimeout.toMillis()));
       if (tls) {
         socket = startTls(tlsSockets, socket, host, port);
       }
@@ -99,7 +130,7 @@ final class StreamingHttp {
       out.write(head(uri, host, port, headers, body.length));
       out.write(body);
       out.flush();
-      Wire wire = new Wire(socket);
+      Wire wire = new Wire(socket, readTimeout);
       int status = wire.statusLine();
       HttpHeaders responseHeaders = wire.headers();
       return new Response(status, responseHeaders, wire.body(responseHeaders));
@@ -156,13 +187,15 @@ final class StreamingHttp {
 
     private final Socket socket;
     private final InputStream in;
+    private final Duration readTimeout;
     private final byte[] buffer = new byte[BUFFER_SIZE];
     private int position;
     private int limit;
 
-    Wire(Socket socket) throws IOException {
+    Wire(Socket socket, Duration readTimeout) throws IOException {
       this.socket = socket;
       this.in = socket.getInputStream();
+      this.readTimeout = readTimeout;
     }
 
     /** Reads more into the buffer; false at the end of the stream. */
@@ -175,7 +208,12 @@ final class StreamingHttp {
         limit -= position;
         position = 0;
       }
-      int n = in.read(buffer, limit, buffer.length - limit);
+      int n;
+      try {
+        n = in.read(buffer, limit, buffer.length - limit);
+      } catch (SocketTimeoutException e) {
+        throw new ReadTimeout(readTimeout);
+      }
       if (n < 0) {
         return false;
       }

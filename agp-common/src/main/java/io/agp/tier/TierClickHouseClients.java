@@ -23,8 +23,7 @@ public final class TierClickHouseClients implements AutoCloseable {
   public Optional<List<ClickHouseClient>> find(String tier) {
     return tiers
         .find(tier)
-        .map(
-            properties -> clients.computeIfAbsent(tier, t -> properties.clickhouse().newClients()));
+        .map(properties -> clients.computeIfAbsent(tier, t -> properties.newClients()));
   }
 
   @Override

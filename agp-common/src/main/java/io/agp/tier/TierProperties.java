@@ -48,6 +48,55 @@ public record TierProperties(
 
   private static final Duration MIN_HEARTBEAT = Duration.ofMillis(100);
 
+  /** Added to max-run-time for the default read timeout: ClickHouse may overrun it a little. */
+  private static final Duration READ_TIMEOUT_MARGIN = Duration.ofMinutes(1);
+
+  /**
+   * The longest wait for a byte of a query's answer: the tier's {@code clickhouse.read-timeout}, or
+   * else the run time ClickHouse allows a query plus a minute. ClickHouse itself ends a query at
+   * that run time, so a longer silence means a frozen server or a connection that died without a
+   * reset. Zero (wait for ever) when the settings allow queries to run without end.
+   */
+  public Duration effectiveReadTimeout() {
+    if (clickhouse.readTimeout() != null) {
+      return clickhouse.readTimeout();
+    }
+    Duration runTime = clickHouseRunTime();
+    return runTime.isZero() ? Duration.ZERO : runTime.plus(READ_TIMEOUT_MARGIN);
+  }
+
+  /**
+   * The run time ClickHouse allows the tier's queries: the {@code max_execution_time} of its
+   * settings (seconds, 0 for no bound) when they give one, else max-run-time, which is sent as
+   * max_execution_time.
+   */
+  public Duration clickHouseRunTime() {
+    String setting = settings.get("max_execution_time");
+    if (setting == null) {
+      return maxRunTime;
+    }
+    try {
+      double seconds = Double.parseDouble(setting.strip());
+      return seconds > 0 ? Duration.ofMillis(Math.round(seconds * 1000)) : Duration.ZERO;
+    } catch (NumberFormatException e) {
+      // ClickHouse refuses such a value with every query; max-run-time is as good a guess.
+      return maxRunTime;
+    }
+  }
+
+  /** A new client of each endpoint, in the order of the endpoints; the caller closes them. */
+  public List<ClickHouseClient> newClients() {
+    return clickhouse.endpoints().stream()
+        .map(
+            endpoint ->
+                new ClickHouseClient(
+                    new ClickHouseEndpoint(
+                        endpoint, clickhouse.user(), clickhouse.password(), clickhouse.database()),
+                    clickhouse.connectTimeout(),
+                    effectiveReadTimeout()))
+        .toList();
+  }
+
   /** The interval of heartbeats and progress reports. */
   public Duration effectiveHeartbeatInterval() {
     Duration interval = heartbeatInterval != null ? heartbeatInterval : lease.dividedBy(3);
@@ -61,6 +110,8 @@ public record TierProperties(
    *     them in turn, skipping for a while one that refused a connection
    * @param database database for unqualified table names
    * @param connectTimeout bound on opening a connection; a timeout counts as a transient failure
+   * @param readTimeout bound on waiting for a byte of a query's answer, a transient failure too;
+   *     empty means the tier's max-run-time plus a minute
    */
   public record ClickHouse(
       URI url,
@@ -68,7 +119,8 @@ public record TierProperties(
       @DefaultValue("default") @NotBlank String user,
       @DefaultValue("") String password,
       @DefaultValue("default") @NotBlank String database,
-      @DefaultValue("5s") @NotNull Duration connectTimeout) {
+      @DefaultValue("5s") @NotNull Duration connectTimeout,
+      Duration readTimeout) {
 
     private static final URI DEFAULT_URL = URI.create("http://localhost:8123");
 
@@ -86,18 +138,6 @@ public record TierProperties(
         return urls;
       }
       return List.of(url != null ? url : DEFAULT_URL);
-    }
-
-    /**
-     * A new client of each endpoint, in the order of {@link #endpoints()}; the caller closes them.
-     */
-    public List<ClickHouseClient> newClients() {
-      return endpoints().stream()
-          .map(
-              endpoint ->
-                  new ClickHouseClient(
-                      new ClickHouseEndpoint(endpoint, user, password, database), connectTimeout))
-          .toList();
     }
   }
 }

@@ -116,6 +116,7 @@ class StreamingHttpTlsTest {
             Map.of("X-ClickHouse-User", "default"),
             "SELECT 1".getBytes(StandardCharsets.UTF_8),
             CONNECT_TIMEOUT,
+            Duration.ZERO,
             trustingClient);
 
     assertThat(response.status()).isEqualTo(200);
@@ -139,6 +140,7 @@ class StreamingHttpTlsTest {
                     Map.of(),
                     new byte[0],
                     CONNECT_TIMEOUT,
+                    Duration.ZERO,
                     trustingClient))
         .isInstanceOf(SSLException.class);
   }

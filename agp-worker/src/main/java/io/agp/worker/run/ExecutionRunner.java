@@ -128,11 +128,15 @@ final class ExecutionRunner {
       return run.lostOutcome();
     }
     if (e.isTransient() && nothingRead) {
+      if (ClickHouseClient.isReadTimeout(e)) {
+        // Silent, not refused: the query may run on there.
+        killQuery(run, e);
+      }
       return requeueOrFail(run, e.getMessage());
     }
     if (!nothingRead) {
       // Failed in the middle of the rows: make sure the query is not left running.
-      run.killQuery();
+      killQuery(run, e);
     }
     executions.fail(run.lease(), e.getMessage());
     return AttemptOutcome.FAILED;
@@ -145,11 +149,27 @@ final class ExecutionRunner {
     }
     if (nothingRead) {
       // Cut before the first byte (a server restarting): nothing was stored, try again later.
+      if (ClickHouseClient.isReadTimeout(e)) {
+        killQuery(run, e);
+      }
       return requeueOrFail(run, e.getMessage());
     }
-    run.killQuery();
+    killQuery(run, e);
     executions.fail(run.lease(), e.getMessage());
     return AttemptOutcome.FAILED;
+  }
+
+  /**
+   * Kills the attempt's query; in the background when its node stopped answering (a read timeout),
+   * since the kill would then wait for its own timeout before the execution could be failed or
+   * requeued.
+   */
+  private static void killQuery(RunningExecution run, Throwable cause) {
+    if (ClickHouseClient.isReadTimeout(cause)) {
+      Thread.ofVirtual().name("kill-" + run.lease().clickHouseQueryId()).start(run::killQuery);
+    } else {
+      run.killQuery();
+    }
   }
 
   private AttemptOutcome afterFailure(RunningExecution run, String error, Throwable cause) {

@@ -50,7 +50,7 @@ public final class WorkerPools implements SmartLifecycle {
         properties.tiers().isEmpty() ? List.copyOf(tiers.names()) : properties.tiers();
     for (String name : served) {
       TierProperties tier = tiers.get(name);
-      List<ClickHouseClient> nodes = tier.clickhouse().newClients();
+      List<ClickHouseClient> nodes = tier.newClients();
       clients.addAll(nodes);
       pools.add(new TierPool(name, tier, new TierClickHouse(name, tier, nodes), context));
     }

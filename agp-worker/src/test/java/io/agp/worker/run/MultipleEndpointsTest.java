@@ -101,7 +101,7 @@ class MultipleEndpointsTest {
   @Test
   void attemptsTakeTheEndpointsInTurnAndAnUnreachableOneLast() {
     TierProperties tier = tier(List.of(URI.create(dead), URI.create(live)));
-    List<ClickHouseClient> nodes = tier.clickhouse().newClients();
+    List<ClickHouseClient> nodes = tier.newClients();
     try {
       TierClickHouse clickhouse = new TierClickHouse("cluster", tier, nodes);
 
@@ -130,13 +130,15 @@ class MultipleEndpointsTest {
                     "default",
                     "",
                     "default",
-                    Duration.ofSeconds(1)))
+                    Duration.ofSeconds(1),
+                    null))
         .isInstanceOf(IllegalArgumentException.class);
   }
 
   private static TierProperties tier(List<URI> urls) {
     return new TierProperties(
-        new TierProperties.ClickHouse(null, urls, "default", "", "default", Duration.ofSeconds(1)),
+        new TierProperties.ClickHouse(
+            null, urls, "default", "", "default", Duration.ofSeconds(1), null),
         Map.of(),
         1,
         1,

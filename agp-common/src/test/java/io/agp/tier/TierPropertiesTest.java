@@ -1,0 +1,66 @@
+package io.agp.tier;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.springframework.util.unit.DataSize;
+
+/** The read timeout a tier's queries get from its configuration. */
+class TierPropertiesTest {
+
+  @Test
+  void theReadTimeoutDefaultsToMaxRunTimePlusAMinute() {
+    assertThat(tier(null, Map.of(), Duration.ofMinutes(10)).effectiveReadTimeout())
+        .isEqualTo(Duration.ofMinutes(11));
+  }
+
+  @Test
+  void aMaxExecutionTimeInTheSettingsBoundsTheRunTimeInstead() {
+    TierProperties tier = tier(null, Map.of("max_execution_time", "90"), Duration.ofHours(1));
+
+    assertThat(tier.clickHouseRunTime()).isEqualTo(Duration.ofSeconds(90));
+    assertThat(tier.effectiveReadTimeout()).isEqualTo(Duration.ofSeconds(150));
+    assertThat(
+            tier(null, Map.of("max_execution_time", "0.5"), Duration.ofHours(1))
+                .clickHouseRunTime())
+        .isEqualTo(Duration.ofMillis(500));
+  }
+
+  @Test
+  void queriesWithoutARunTimeBoundWaitForEverUnlessTheTimeoutIsSet() {
+    Map<String, String> unbounded = Map.of("max_execution_time", "0");
+
+    assertThat(tier(null, unbounded, Duration.ofHours(1)).effectiveReadTimeout()).isZero();
+    assertThat(tier(Duration.ofMinutes(5), unbounded, Duration.ofHours(1)).effectiveReadTimeout())
+        .isEqualTo(Duration.ofMinutes(5));
+  }
+
+  @Test
+  void anUnreadableMaxExecutionTimeFallsBackToMaxRunTime() {
+    assertThat(
+            tier(null, Map.of("max_execution_time", "ten"), Duration.ofMinutes(3))
+                .clickHouseRunTime())
+        .isEqualTo(Duration.ofMinutes(3));
+  }
+
+  private static TierProperties tier(
+      Duration readTimeout, Map<String, String> settings, Duration maxRunTime) {
+    return new TierProperties(
+        new TierProperties.ClickHouse(
+            null, List.of(), "default", "", "default", Duration.ofSeconds(5), readTimeout),
+        settings,
+        4,
+        3,
+        Duration.ofSeconds(30),
+        maxRunTime,
+        Duration.ofHours(24),
+        DataSize.ofGigabytes(10),
+        false,
+        0,
+        ResultCompression.NONE,
+        null);
+  }
+}

@@ -1,0 +1,87 @@
+package io.agp.worker.run;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.URI;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * A TCP proxy in front of a server that can stop passing bytes either way while keeping every
+ * connection open: what a worker sees of a frozen server, or of a link that died without a reset.
+ */
+final class FreezableProxy implements AutoCloseable {
+
+  private final ServerSocket server;
+  private final URI target;
+  private final Set<Socket> sockets = ConcurrentHashMap.newKeySet();
+  private volatile boolean frozen;
+
+  FreezableProxy(URI target) throws IOException {
+    this.target = target;
+    this.server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+    Thread.ofPlatform().daemon().name("proxy-accept").start(this::accept);
+  }
+
+  /** The proxy's address, with the target's scheme. */
+  URI uri() {
+    return URI.create(target.getScheme() + "://127.0.0.1:" + server.getLocalPort());
+  }
+
+  /** From now on bytes are held, in both directions, until {@link #thaw()}. */
+  void freeze() {
+    frozen = true;
+  }
+
+  void thaw() {
+    frozen = false;
+  }
+
+  private void accept() {
+    while (!server.isClosed()) {
+      try {
+        Socket client = server.accept();
+        Socket upstream = new Socket(target.getHost(), target.getPort());
+        sockets.add(client);
+        sockets.add(upstream);
+        Thread.ofVirtual().start(() -> pump(client, upstream));
+        Thread.ofVirtual().start(() -> pump(upstream, client));
+      } catch (IOException e) {
+        // closed: the loop ends
+      }
+    }
+  }
+
+  private void pump(Socket from, Socket to) {
+    byte[] buffer = new byte[64 * 1024];
+    try (from;
+        to) {
+      InputStream in = from.getInputStream();
+      OutputStream out = to.getOutputStream();
+      for (int n = in.read(buffer); n >= 0; n = in.read(buffer)) {
+        while (frozen) {
+          Thread.sleep(10);
+        }
+        out.write(buffer, 0, n);
+      }
+    } catch (IOException | InterruptedException e) {
+      // one side closed: closing both ends the exchange as the real server would
+    } finally {
+      sockets.remove(from);
+      sockets.remove(to);
+    }
+  }
+
+  @Override
+  public void close() throws IOException {
+    frozen = false;
+    server.close();
+    for (Socket socket : sockets) {
+      socket.close();
+    }
+  }
+}
