@@ -86,7 +86,9 @@ class DeadWorkerTest {
         inProcess(WorkerApplication.builder().run(args(Map.of("agp.worker.id", "worker-b")))));
 
     Execution done = awaitEnd(id);
-    assertThat(done.status()).isEqualTo(ExecutionStatus.SUCCEEDED);
+    assertThat(done.status())
+        .as("status (error: %s)", done.error())
+        .isEqualTo(ExecutionStatus.SUCCEEDED);
     assertThat(done.attempt()).isEqualTo(2);
     assertThat(done.workerId()).isEqualTo("worker-b");
     assertThat(storedFiles()).containsExactly(id + "-2.json");
@@ -103,7 +105,9 @@ class DeadWorkerTest {
     started.add(
         inProcess(WorkerApplication.builder().run(args(Map.of("agp.worker.id", "worker-b")))));
     Execution done = awaitEnd(id);
-    assertThat(done.status()).isEqualTo(ExecutionStatus.SUCCEEDED);
+    assertThat(done.status())
+        .as("status (error: %s)", done.error())
+        .isEqualTo(ExecutionStatus.SUCCEEDED);
     assertThat(done.attempt()).isEqualTo(2);
     frozen.resume();
 

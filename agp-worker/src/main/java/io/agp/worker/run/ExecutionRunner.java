@@ -220,16 +220,23 @@ final class ExecutionRunner {
     List<ClickHouseClient> candidates = clickhouse.candidates();
     for (int i = 0; ; i++) {
       ClickHouseClient node = candidates.get(i);
-      if (!run.useNode(node)) {
-        return null;
-      }
       try {
+        // First, as it may ask the server what it knows and take a while: an attempt abandoned
+        // meanwhile is refused by useNode and sends nothing.
         Map<String, String> settings = clickhouse.settingsFor(run.claimed(), node);
-        ClickHouseResponse response =
-            node.execute(
-                run.lease().clickHouseQueryId(),
-                execution.sql() + "\nFORMAT " + format.name(),
-                settings);
+        if (!run.useNode(node)) {
+          return null;
+        }
+        ClickHouseResponse response;
+        try {
+          response =
+              node.execute(
+                  run.lease().clickHouseQueryId(),
+                  execution.sql() + "\nFORMAT " + format.name(),
+                  settings);
+        } finally {
+          run.sendEnded();
+        }
         return new Sent(node, settings, response);
       } catch (ClickHouseUnreachableException e) {
         clickhouse.unreachable(node);

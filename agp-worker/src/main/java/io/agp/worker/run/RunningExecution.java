@@ -5,6 +5,7 @@ import io.agp.clickhouse.ClickHouseResponse;
 import io.agp.execution.ClaimedExecution;
 import io.agp.execution.Lease;
 import io.agp.execution.Progress;
+import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
@@ -19,9 +20,14 @@ final class RunningExecution {
 
   private static final Logger log = LoggerFactory.getLogger(RunningExecution.class);
 
+  /** Between two kills of a query that may still be on its way to ClickHouse. */
+  private static final Duration KILL_RETRY = Duration.ofMillis(200);
+
   private final ClaimedExecution claimed;
   // The endpoint the query was sent to: progress and kill must go to the node that runs it.
   private volatile ClickHouseClient node;
+  // From useNode until the query's answer head arrives (or the send fails).
+  private volatile boolean sending;
   private volatile boolean lost;
   private volatile AttemptOutcome lostAs = AttemptOutcome.LOST;
   private volatile ClickHouseResponse response;
@@ -43,8 +49,14 @@ final class RunningExecution {
         return false;
       }
       this.node = node;
+      sending = true;
       return true;
     }
+  }
+
+  /** The query's send ended: the head of its answer arrived, or the send failed. */
+  void sendEnded() {
+    sending = false;
   }
 
   /** The endpoint the query was sent to, if any yet. */
@@ -91,7 +103,9 @@ final class RunningExecution {
   void attach(ClickHouseResponse response) {
     this.response = response;
     if (lost) {
+      // Abandoned while the query was on its way: its kill may have come too early.
       closeStream(response);
+      killQuery();
     }
   }
 
@@ -116,20 +130,42 @@ final class RunningExecution {
     if (current != null) {
       closeStream(current);
     }
-    killQuery();
+    if (sending) {
+      // The query may be on its way, and a kill that reaches ClickHouse before the query finds
+      // nothing: closing the connection does not stop a query that writes nothing until its end.
+      // Kill again until one lands or the send ends (attach then kills it).
+      Thread.ofVirtual().name("kill-" + lease().clickHouseQueryId()).start(this::killWhileSending);
+    } else {
+      killQuery();
+    }
   }
 
-  /** Kills the attempt's ClickHouse query on its node, if it still runs there. */
-  void killQuery() {
+  private void killWhileSending() {
+    while (sending && !killQuery()) {
+      try {
+        Thread.sleep(KILL_RETRY);
+      } catch (InterruptedException e) {
+        return;
+      }
+    }
+  }
+
+  /**
+   * Kills the attempt's ClickHouse query on its node, if it still runs there.
+   *
+   * @return whether a query was killed
+   */
+  boolean killQuery() {
     ClickHouseClient current = node;
     if (current == null) {
       // Nothing was sent yet, and nothing will be: useNode refuses once the attempt is lost.
-      return;
+      return false;
     }
     try {
-      current.kill(lease().clickHouseQueryId());
+      return current.kill(lease().clickHouseQueryId());
     } catch (RuntimeException e) {
       log.warn("could not kill ClickHouse query {}: {}", lease().clickHouseQueryId(), e.toString());
+      return false;
     }
   }
 
