@@ -223,6 +223,49 @@ class StreamingHttpTest {
     assertThat(blocked).failsWithin(Duration.ofSeconds(5));
   }
 
+  @Test
+  void aServerSilentBeforeItsAnswerFailsThePostAfterTheReadTimeout() throws Exception {
+    URI uri = answerAndHold("");
+    long started = System.nanoTime();
+
+    assertThatThrownBy(
+            () ->
+                StreamingHttp.post(
+                    uri, Map.of(), new byte[0], CONNECT_TIMEOUT, Duration.ofMillis(500)))
+        .isInstanceOf(StreamingHttp.ReadTimeout.class)
+        .hasMessageContaining("no byte from the server for 500 ms");
+    assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(5));
+  }
+
+  @Test
+  void aServerSilentInTheMiddleOfTheBodyFailsTheReadAfterTheReadTimeout() throws Exception {
+    URI uri = answerAndHold(OK_CHUNKED + "5\r\nhello\r\n");
+    InputStream body =
+        StreamingHttp.post(uri, Map.of(), new byte[0], CONNECT_TIMEOUT, Duration.ofMillis(500))
+            .body();
+    assertThat(body.readNBytes(5)).isEqualTo("hello".getBytes(StandardCharsets.ISO_8859_1));
+
+    assertThatThrownBy(() -> body.read(new byte[10])).isInstanceOf(StreamingHttp.ReadTimeout.class);
+  }
+
+  @Test
+  void aServerThatKeepsSendingIsNeverCutHoweverLongTheAnswer() throws Exception {
+    // 2 s of answer in pieces every 100 ms, under a read timeout of 500 ms.
+    StringBuilder chunks = new StringBuilder(OK_CHUNKED);
+    for (int i = 0; i < 20; i++) {
+      chunks.append("1\r\nx\r\n");
+    }
+    chunks.append("0\r\n\r\n");
+    URI uri = serveSlowly(chunks.toString().getBytes(StandardCharsets.ISO_8859_1), 6, 100);
+
+    String body =
+        readAll(
+            StreamingHttp.post(uri, Map.of(), new byte[0], CONNECT_TIMEOUT, Duration.ofMillis(500))
+                .body());
+
+    assertThat(body).isEqualTo("x".repeat(20));
+  }
+
   private StreamingHttp.Response post(URI uri) throws IOException {
     return StreamingHttp.post(uri, Map.of(), "SELECT 1".getBytes(), CONNECT_TIMEOUT);
   }
@@ -243,8 +286,20 @@ class StreamingHttpTest {
     return serve(response.getBytes(StandardCharsets.ISO_8859_1), Integer.MAX_VALUE, true);
   }
 
-  /** Answers one connection with the bytes, written in pieces, then closes it (unless held). */
+  private URI serveSlowly(byte[] response, int pieceSize, long pauseMillis) throws IOException {
+    return serve(response, pieceSize, false, pauseMillis);
+  }
+
   private URI serve(byte[] response, int pieceSize, boolean hold) throws IOException {
+    return serve(response, pieceSize, hold, 0);
+  }
+
+  /**
+   * Answers one connection with the bytes, written in pieces with a pause before each but the
+   * first, then closes it (unless held).
+   */
+  private URI serve(byte[] response, int pieceSize, boolean hold, long pauseMillis)
+      throws IOException {
     server = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
     ServerSocket listening = server;
     Thread.ofVirtual()
@@ -254,13 +309,16 @@ class StreamingHttpTest {
                 request.complete(readRequest(socket.getInputStream()));
                 OutputStream out = socket.getOutputStream();
                 for (int at = 0; at < response.length; at += pieceSize) {
+                  if (at > 0 && pauseMillis > 0) {
+                    Thread.sleep(pauseMillis);
+                  }
                   out.write(response, at, Math.min(pieceSize, response.length - at));
                   out.flush();
                 }
                 if (hold) {
                   socket.getInputStream().read();
                 }
-              } catch (IOException e) {
+              } catch (IOException | InterruptedException e) {
                 request.completeExceptionally(e);
               }
             });

@@ -9,6 +9,7 @@ import java.net.Socket;
 import java.net.URI;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * A TCP proxy in front of a server that can stop passing bytes either way while keeping every
@@ -19,6 +20,7 @@ final class FreezableProxy implements AutoCloseable {
   private final ServerSocket server;
   private final URI target;
   private final Set<Socket> sockets = ConcurrentHashMap.newKeySet();
+  private final AtomicLong fromServer = new AtomicLong();
   private volatile boolean frozen;
 
   FreezableProxy(URI target) throws IOException {
@@ -41,6 +43,11 @@ final class FreezableProxy implements AutoCloseable {
     frozen = false;
   }
 
+  /** Bytes passed on from the server to its clients so far. */
+  long bytesFromServer() {
+    return fromServer.get();
+  }
+
   private void accept() {
     while (!server.isClosed()) {
       try {
@@ -48,15 +55,15 @@ final class FreezableProxy implements AutoCloseable {
         Socket upstream = new Socket(target.getHost(), target.getPort());
         sockets.add(client);
         sockets.add(upstream);
-        Thread.ofVirtual().start(() -> pump(client, upstream));
-        Thread.ofVirtual().start(() -> pump(upstream, client));
+        Thread.ofVirtual().start(() -> pump(client, upstream, new AtomicLong()));
+        Thread.ofVirtual().start(() -> pump(upstream, client, fromServer));
       } catch (IOException e) {
         // closed: the loop ends
       }
     }
   }
 
-  private void pump(Socket from, Socket to) {
+  private void pump(Socket from, Socket to, AtomicLong passed) {
     byte[] buffer = new byte[64 * 1024];
     try (from;
         to) {
@@ -67,6 +74,7 @@ final class FreezableProxy implements AutoCloseable {
           Thread.sleep(10);
         }
         out.write(buffer, 0, n);
+        passed.addAndGet(n);
       }
     } catch (IOException | InterruptedException e) {
       // one side closed: closing both ends the exchange as the real server would
