@@ -236,7 +236,6 @@ final class StreamingHttp {
     private final Socket socket;
     private final InputStream in;
     private final Duration readTimeout;
-    private final long readTimeoutNanos;
     private final byte[] buffer = new byte[BUFFER_SIZE];
     private int position;
     private int limit;
@@ -248,13 +247,12 @@ final class StreamingHttp {
       this.socket = socket;
       this.in = socket.getInputStream();
       this.readTimeout = readTimeout;
-      this.readTimeoutNanos = readTimeout.toNanos();
     }
 
     /** Called by the watchdog: cuts a read that has waited longer than the timeout. */
     void cutIfStalled(long now) {
       long since = readingSince;
-      if (since != 0 && now - since > readTimeoutNanos) {
+      if (since != 0 && now - since > readTimeout.toNanos()) {
         timedOut = true;
         closeQuietly(socket);
       }
@@ -271,7 +269,8 @@ final class StreamingHttp {
         position = 0;
       }
       int n;
-      if (readTimeoutNanos > 0) {
+      boolean watched = !readTimeout.isZero();
+      if (watched) {
         long now = System.nanoTime();
         readingSince = now == 0 ? 1 : now;
         ReadWatchdog.watch(this);
@@ -281,7 +280,7 @@ final class StreamingHttp {
       } catch (IOException e) {
         throw timedOut ? new ReadTimeout(readTimeout) : e;
       } finally {
-        if (readTimeoutNanos > 0) {
+        if (watched) {
           readingSince = 0;
           ReadWatchdog.unwatch(this);
         }

@@ -48,6 +48,9 @@ public record TierProperties(
 
   private static final Duration MIN_HEARTBEAT = Duration.ofMillis(100);
 
+  /** The ClickHouse setting that bounds a query's run time, sent from max-run-time by default. */
+  public static final String MAX_EXECUTION_TIME = "max_execution_time";
+
   /** Added to max-run-time for the default read timeout: ClickHouse may overrun it a little. */
   private static final Duration READ_TIMEOUT_MARGIN = Duration.ofMinutes(1);
 
@@ -71,7 +74,7 @@ public record TierProperties(
    * max_execution_time.
    */
   public Duration clickHouseRunTime() {
-    String setting = settings.get("max_execution_time");
+    String setting = settings.get(MAX_EXECUTION_TIME);
     if (setting == null) {
       return maxRunTime;
     }

@@ -130,7 +130,7 @@ final class ExecutionRunner {
     if (e.isTransient() && nothingRead) {
       if (ClickHouseClient.isReadTimeout(e)) {
         // Silent, not refused: the query may run on there.
-        killQuery(run, e);
+        run.killQueryInBackground();
       }
       return requeueOrFail(run, e.getMessage());
     }
@@ -150,7 +150,7 @@ final class ExecutionRunner {
     if (nothingRead) {
       // Cut before the first byte (a server restarting): nothing was stored, try again later.
       if (ClickHouseClient.isReadTimeout(e)) {
-        killQuery(run, e);
+        run.killQueryInBackground();
       }
       return requeueOrFail(run, e.getMessage());
     }
@@ -166,7 +166,7 @@ final class ExecutionRunner {
    */
   private static void killQuery(RunningExecution run, Throwable cause) {
     if (ClickHouseClient.isReadTimeout(cause)) {
-      Thread.ofVirtual().name("kill-" + run.lease().clickHouseQueryId()).start(run::killQuery);
+      run.killQueryInBackground();
     } else {
       run.killQuery();
     }

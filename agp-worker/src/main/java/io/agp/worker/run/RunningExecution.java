@@ -140,6 +140,11 @@ final class RunningExecution {
     }
   }
 
+  /** Kills the query on a thread of its own: for a node that may not answer the kill either. */
+  void killQueryInBackground() {
+    Thread.ofVirtual().name("kill-" + lease().clickHouseQueryId()).start(this::killQuery);
+  }
+
   private void killWhileSending() {
     while (sending && !killQuery()) {
       try {

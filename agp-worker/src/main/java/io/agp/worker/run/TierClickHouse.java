@@ -31,7 +31,6 @@ final class TierClickHouse {
 
   private static final Logger log = LoggerFactory.getLogger(TierClickHouse.class);
 
-  private static final String MAX_EXECUTION_TIME = "max_execution_time";
   private static final String OVERFLOW_MODE_SUFFIX = "_overflow_mode";
   private static final Pattern VERSION = Pattern.compile("^(\\d+)\\.(\\d+)");
 
@@ -105,7 +104,9 @@ final class TierClickHouse {
   Map<String, String> settingsFor(ClaimedExecution claimed, ClickHouseClient node) {
     Server known = server(node);
     Map<String, String> settings = new LinkedHashMap<>();
-    settings.put(MAX_EXECUTION_TIME, Long.toString(Math.max(1, tier.maxRunTime().toSeconds())));
+    settings.put(
+        TierProperties.MAX_EXECUTION_TIME,
+        Long.toString(Math.max(1, tier.maxRunTime().toSeconds())));
     tier.settings().forEach((name, value) -> settings.put(name, value));
     // A "break" (or "any") mode ends a query early with a 200 and a partial result that looks
     // complete: every overflow mode the server has is sent as "throw", whatever the tier says.
