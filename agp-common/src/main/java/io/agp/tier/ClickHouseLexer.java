@@ -1,0 +1,542 @@
+package io.agp.tier;
+
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * Reads a statement as ClickHouse's lexer reads it, one significant token at a time, skipping
+ * whitespace and comments, without copying the text.
+ *
+ * <p>What matters here is where strings, quoted identifiers and comments begin and end: a lexer
+ * that ends one of them elsewhere than ClickHouse does can be led to take live SQL for a comment.
+ * Those rules follow ClickHouse's {@code Lexer.cpp} exactly, per {@link Dialect}. Elsewhere the
+ * reading errs towards seeing more: a character that ClickHouse refuses as a token is skipped like
+ * whitespace (the server refuses such a statement anyway), and a number glued to a word ({@code
+ * 1SETTINGS}, a syntax error in ClickHouse) ends before the word.
+ *
+ * <p>ClickHouse works on UTF-8 bytes; {@link #asSent} makes the text what the server receives.
+ */
+final class ClickHouseLexer {
+
+  /** How a ClickHouse version reads the constructs in which versions disagree. */
+  enum Dialect {
+    /**
+     * Up to 20.9, 18.16 included: a block comment ends at the first <code>*&#47;</code>; {@code #},
+     * {@code \}, {@code $} and typographic quotes are errors, so the reading ends at the first of
+     * them.
+     */
+    LEGACY,
+    /**
+     * 20.10 on: block comments nest; later versions add {@code # } and {@code #!} line comments,
+     * {@code $tag$...$tag$} strings and (24.5) strings in ‘’ and identifiers in “”. In a version
+     * without one of these the characters are errors, so reading them as the newest version does is
+     * right for every version from 20.10 on.
+     */
+    CURRENT
+  }
+
+  enum Type {
+    WORD,
+    QUOTED,
+    STRING,
+    NUMBER,
+    EQUALS,
+    COMMA,
+    DOT,
+    SEMICOLON,
+    OPEN,
+    CLOSE,
+    OTHER,
+    END
+  }
+
+  private final String text;
+  private final int length;
+  private final Dialect dialect;
+  private Heredocs heredocs;
+  private int pos;
+  private Type type;
+  private int start;
+  private int end;
+
+  ClickHouseLexer(String text, Dialect dialect) {
+    this.text = text;
+    this.length = text.length();
+    this.dialect = dialect;
+  }
+
+  /**
+   * The text as ClickHouse receives it: {@code String.getBytes(UTF_8)} turns an unpaired surrogate
+   * into {@code ?}, so two different ones become equal, which matters for heredoc tags.
+   */
+  static String asSent(String sql) {
+    int n = sql.length();
+    StringBuilder sent = null;
+    for (int i = 0; i < n; i++) {
+      char c = sql.charAt(i);
+      boolean lone = false;
+      if (Character.isHighSurrogate(c)) {
+        if (i + 1 < n && Character.isLowSurrogate(sql.charAt(i + 1))) {
+          if (sent != null) {
+            sent.append(c).append(sql.charAt(i + 1));
+          }
+          i++;
+          continue;
+        }
+        lone = true;
+      } else if (Character.isLowSurrogate(c)) {
+        lone = true;
+      }
+      if (lone && sent == null) {
+        sent = new StringBuilder(n).append(sql, 0, i);
+      }
+      if (sent != null) {
+        sent.append(lone ? '?' : c);
+      }
+    }
+    return sent == null ? sql : sent.toString();
+  }
+
+  Type type() {
+    return type;
+  }
+
+  /** Where the current token begins. */
+  int start() {
+    return start;
+  }
+
+  boolean is(Type expected) {
+    return type == expected;
+  }
+
+  boolean isOpen(char bracket) {
+    return type == Type.OPEN && text.charAt(start) == bracket;
+  }
+
+  /** Whether the current token is the bare word {@code lowerCase}, in any case. */
+  boolean isWord(String lowerCase) {
+    return type == Type.WORD
+        && end - start == lowerCase.length()
+        && text.regionMatches(true, start, lowerCase, 0, lowerCase.length());
+  }
+
+  boolean isAnyWord(String[] lowerCase) {
+    if (type != Type.WORD) {
+      return false;
+    }
+    for (String word : lowerCase) {
+      if (isWord(word)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** Goes back (or forward) to the token that begins at {@code tokenStart}. */
+  void moveTo(int tokenStart) {
+    pos = tokenStart;
+    next();
+  }
+
+  /** The name a bare word or quoted identifier stands for, lower-cased. */
+  String name() {
+    StringBuilder name = new StringBuilder(end - start);
+    if (type == Type.WORD) {
+      name.append(text, start, end);
+    } else {
+      appendIdentifier(name);
+    }
+    for (int i = 0; i < name.length(); i++) {
+      char c = name.charAt(i);
+      if (c >= 'A' && c <= 'Z') {
+        name.setCharAt(i, (char) (c + ('a' - 'A')));
+      }
+    }
+    return name.toString();
+  }
+
+  private void appendIdentifier(StringBuilder name) {
+    char open = text.charAt(start);
+    if (open == '\u201C') {
+      // Taken as written, without escapes (ClickHouse 24.5 on).
+      int to = end > start + 1 && text.charAt(end - 1) == '\u201D' ? end - 1 : end;
+      name.append(text, start + 1, to);
+      return;
+    }
+    int to = end > start + 1 && text.charAt(end - 1) == open ? end - 1 : end;
+    for (int i = start + 1; i < to; i++) {
+      char c = text.charAt(i);
+      if (c == open && i + 1 < to && text.charAt(i + 1) == open) {
+        name.append(open);
+        i++;
+      } else if (c == '\\' && i + 1 < to) {
+        i = appendEscape(name, i + 1, to);
+      } else {
+        name.append(c);
+      }
+    }
+  }
+
+  /**
+   * Decodes the escape whose letter is at {@code at} the way ClickHouse's {@code
+   * parseComplexEscapeSequence} does, and returns the index of its last character. {@code \xHH}
+   * reads any two bytes, a non-hex one counting as 0xFF: {@code \x6g} is an underscore.
+   */
+  private int appendEscape(StringBuilder name, int at, int to) {
+    char c = text.charAt(at);
+    switch (c) {
+      case 'x' -> {
+        if (at + 2 < to && text.charAt(at + 1) < 0x80 && text.charAt(at + 2) < 0x80) {
+          name.append(
+              (char) ((hexDigit(text.charAt(at + 1)) * 16 + hexDigit(text.charAt(at + 2))) & 0xFF));
+        } else {
+          // Half of a multi-byte character: no setting name has one.
+          name.append('\uFFFD');
+        }
+        return Math.min(at + 2, to - 1);
+      }
+      case 'N' -> {
+        return at;
+      }
+      case 'a', 'b', 'e', 'f', 'n', 'r', 't', 'v', '0' -> {
+        // A control character, which no setting name has.
+        name.append('\u0001');
+        return at;
+      }
+      default -> {
+        // 18.16 drops the backslash; newer versions keep it before most characters, which gives a
+        // name no setting has. Dropping it reports the name whichever version runs.
+        name.append(c);
+        return at;
+      }
+    }
+  }
+
+  private static int hexDigit(char c) {
+    if (c >= '0' && c <= '9') {
+      return c - '0';
+    }
+    if (c >= 'a' && c <= 'f') {
+      return c - 'a' + 10;
+    }
+    if (c >= 'A' && c <= 'F') {
+      return c - 'A' + 10;
+    }
+    return 0xFF;
+  }
+
+  /** Moves to the next significant token. */
+  void next() {
+    while (pos < length) {
+      int p = pos;
+      char c = text.charAt(p);
+      switch (c) {
+        case ' ', '\t', '\n', '\r', '\f', '\u000B' -> pos++;
+        case '-' -> {
+          if (charAt(p + 1) == '-') {
+            pos = lineEnd(p + 2);
+          } else {
+            token(Type.OTHER, p, charAt(p + 1) == '>' ? p + 2 : p + 1);
+            return;
+          }
+        }
+        case '/' -> {
+          char after = charAt(p + 1);
+          if (after == '/') {
+            pos = lineEnd(p + 2);
+          } else if (after == '*') {
+            pos = blockCommentEnd(p + 2);
+          } else {
+            token(Type.OTHER, p, p + 1);
+            return;
+          }
+        }
+        case '#', '\\', '$', '\u2018', '\u201C' -> {
+          if (dialect == Dialect.LEGACY) {
+            // Servers before 20.10 refuse these characters, so nothing after one is live there;
+            // reading on would only find what newer servers take for a comment or a string.
+            token(Type.END, length, length);
+            return;
+          }
+          if (current(p, c)) {
+            return;
+          }
+        }
+        case '\'' -> {
+          token(Type.STRING, p, quotedEnd(p, '\''));
+          return;
+        }
+        case '"', '`' -> {
+          token(Type.QUOTED, p, quotedEnd(p, c));
+          return;
+        }
+        case '(', '[', '{' -> {
+          token(Type.OPEN, p, p + 1);
+          return;
+        }
+        case ')', ']', '}' -> {
+          token(Type.CLOSE, p, p + 1);
+          return;
+        }
+        case ',' -> {
+          token(Type.COMMA, p, p + 1);
+          return;
+        }
+        case ';' -> {
+          token(Type.SEMICOLON, p, p + 1);
+          return;
+        }
+        case '.' -> {
+          token(Type.DOT, p, p + 1);
+          return;
+        }
+        case '=' -> {
+          // '==' is one Equals token too: SETTINGS max_threads == 1 sets it.
+          token(Type.EQUALS, p, charAt(p + 1) == '=' ? p + 2 : p + 1);
+          return;
+        }
+        case '<' -> {
+          char after = charAt(p + 1);
+          int to =
+              after == '=' ? (charAt(p + 2) == '>' ? p + 3 : p + 2) : after == '>' ? p + 2 : p + 1;
+          token(Type.OTHER, p, to);
+          return;
+        }
+        case '>', '!' -> {
+          token(Type.OTHER, p, charAt(p + 1) == '=' ? p + 2 : p + 1);
+          return;
+        }
+        case ':', '|', '@' -> {
+          token(Type.OTHER, p, charAt(p + 1) == c ? p + 2 : p + 1);
+          return;
+        }
+        case '+', '*', '%', '?', '^' -> {
+          token(Type.OTHER, p, p + 1);
+          return;
+        }
+        default -> {
+          if (c >= '0' && c <= '9') {
+            token(Type.NUMBER, p, numberEnd(p));
+            return;
+          }
+          if (isWordStart(c)) {
+            token(Type.WORD, p, wordEnd(p + 1));
+            return;
+          }
+          // Unicode whitespace, which newer versions skip, or an error token.
+          pos = p + 1;
+        }
+      }
+    }
+    token(Type.END, length, length);
+  }
+
+  /**
+   * A '#', '\\', '$' or typographic quote as 20.10 and later read it. Returns whether it began a
+   * token; if not it was skipped (a comment, or an error token that makes ClickHouse refuse the
+   * statement).
+   */
+  private boolean current(int p, char c) {
+    char after = charAt(p + 1);
+    switch (c) {
+      case '#' -> {
+        pos = after == ' ' || after == '!' ? lineEnd(p + 1) : p + 1;
+        return false;
+      }
+      case '\\' -> {
+        if (after == 'G') {
+          token(Type.OTHER, p, p + 2);
+          return true;
+        }
+        pos = p + 1;
+        return false;
+      }
+      case '$' -> {
+        dollar(p);
+        return true;
+      }
+      default -> {
+        int close = text.indexOf(c == '\u2018' ? '\u2019' : '\u201D', p + 1);
+        token(c == '\u2018' ? Type.STRING : Type.QUOTED, p, close < 0 ? length : close + 1);
+        return true;
+      }
+    }
+  }
+
+  private void token(Type type, int start, int end) {
+    this.type = type;
+    this.start = start;
+    this.end = end;
+    this.pos = end;
+  }
+
+  private char charAt(int index) {
+    return index < length ? text.charAt(index) : '\0';
+  }
+
+  private int lineEnd(int from) {
+    int newline = text.indexOf('\n', from);
+    return newline < 0 ? length : newline;
+  }
+
+  private int blockCommentEnd(int from) {
+    if (dialect == Dialect.LEGACY) {
+      int close = text.indexOf("*/", from);
+      return close < 0 ? length : close + 2;
+    }
+    int depth = 1;
+    int i = from;
+    while (i + 1 < length) {
+      char c = text.charAt(i);
+      char after = text.charAt(i + 1);
+      if (c == '/' && after == '*') {
+        depth++;
+        i += 2;
+      } else if (c == '*' && after == '/') {
+        i += 2;
+        if (--depth == 0) {
+          return i;
+        }
+      } else {
+        i++;
+      }
+    }
+    return length;
+  }
+
+  /**
+   * The end of a '...', "..." or `...`: a backslash escapes the next character, a doubled quote is
+   * one.
+   */
+  private int quotedEnd(int open, char quote) {
+    int i = open + 1;
+    while (i < length) {
+      char c = text.charAt(i);
+      if (c == quote) {
+        if (charAt(i + 1) == quote) {
+          i += 2;
+          continue;
+        }
+        return i + 1;
+      }
+      i += c == '\\' ? 2 : 1;
+    }
+    return length;
+  }
+
+  private int numberEnd(int from) {
+    int i = digitsEnd(from);
+    if (charAt(i) == '.') {
+      i = digitsEnd(i + 1);
+    }
+    char e = charAt(i);
+    if (e == 'e' || e == 'E') {
+      char sign = charAt(i + 1);
+      i = digitsEnd(sign == '+' || sign == '-' ? i + 2 : i + 1);
+    }
+    // Whatever word characters follow start a token of their own, a superset of what ClickHouse
+    // sees: it reads 1SETTINGS as one word or as an error.
+    return Math.min(i, length);
+  }
+
+  private int digitsEnd(int from) {
+    int i = from;
+    while (i < length && text.charAt(i) >= '0' && text.charAt(i) <= '9') {
+      i++;
+    }
+    return i;
+  }
+
+  private boolean isWordStart(char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_';
+  }
+
+  private static boolean isWordChar(char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+  }
+
+  private int wordEnd(int from) {
+    int i = from;
+    boolean dollars = dialect == Dialect.CURRENT;
+    while (i < length) {
+      char c = text.charAt(i);
+      if (!isWordChar(c) && !(dollars && c == '$')) {
+        break;
+      }
+      i++;
+    }
+    return i;
+  }
+
+  /**
+   * A heredoc {@code $tag$...$tag$} (the tag is anything up to the next {@code $}), a lone {@code
+   * $}, or a word that begins with one, as ClickHouse reads them.
+   */
+  private void dollar(int p) {
+    if (heredocs == null) {
+      heredocs = new Heredocs(text);
+    }
+    int close = heredocs.endOf(p);
+    if (close >= 0) {
+      token(Type.STRING, p, close);
+    } else if (p + 1 >= length || !isWordChar(text.charAt(p + 1))) {
+      token(Type.OTHER, p, p + 1);
+    } else {
+      token(Type.WORD, p, wordEnd(p + 1));
+    }
+  }
+
+  /**
+   * Where the heredoc that opens at each {@code $} ends. ClickHouse looks for the tag again in the
+   * rest of the text at every {@code $} it reads, which takes quadratic time; here the {@code $}
+   * signs are indexed once. A tag holds no {@code $}, so a later copy of it is always a stretch
+   * between two consecutive signs with the same content as the tag's.
+   */
+  static final class Heredocs {
+
+    private final int[] dollars;
+    private final int[] closing;
+
+    Heredocs(String text) {
+      int count = 0;
+      for (int i = text.indexOf('$'); i >= 0; i = text.indexOf('$', i + 1)) {
+        count++;
+      }
+      dollars = new int[count];
+      count = 0;
+      for (int i = text.indexOf('$'); i >= 0; i = text.indexOf('$', i + 1)) {
+        dollars[count++] = i;
+      }
+      // sameLater[k]: the next stretch after stretch k (from sign k to sign k + 1) with its
+      // content.
+      int stretches = Math.max(0, count - 1);
+      int[] sameLater = new int[stretches];
+      Map<String, Integer> lastSeen = new HashMap<>();
+      for (int k = stretches - 1; k >= 0; k--) {
+        String content = text.substring(dollars[k] + 1, dollars[k + 1]);
+        Integer later = lastSeen.put(content, k);
+        sameLater[k] = later == null ? -1 : later;
+      }
+      closing = new int[count];
+      Arrays.fill(closing, -1);
+      for (int k = 0; k < stretches; k++) {
+        int copy = sameLater[k];
+        // The search starts after the tag's closing sign: a copy sharing that sign does not count.
+        if (copy == k + 1) {
+          copy = sameLater[copy];
+        }
+        if (copy >= 0) {
+          closing[k] = dollars[copy + 1] + 1;
+        }
+      }
+    }
+
+    /** The end of the heredoc that opens at the {@code $} at {@code position}, or -1. */
+    int endOf(int position) {
+      int k = Arrays.binarySearch(dollars, position);
+      return k < 0 ? -1 : closing[k];
+    }
+  }
+}
