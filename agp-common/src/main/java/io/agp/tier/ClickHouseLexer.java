@@ -98,10 +98,6 @@ final class ClickHouseLexer {
     return sent == null ? sql : sent.toString();
   }
 
-  Type type() {
-    return type;
-  }
-
   /** Where the current token begins. */
   int start() {
     return start;
@@ -192,7 +188,7 @@ final class ClickHouseLexer {
           name.append(
               (char) ((hexDigit(text.charAt(at + 1)) * 16 + hexDigit(text.charAt(at + 2))) & 0xFF));
         } else {
-          // Half of a multi-byte character: no setting name has one.
+          // Half of a multi-byte character, or the closing quote: no setting name has either.
           name.append('\uFFFD');
         }
         return Math.min(at + 2, to - 1);
@@ -200,14 +196,10 @@ final class ClickHouseLexer {
       case 'N' -> {
         return at;
       }
-      case 'a', 'b', 'e', 'f', 'n', 'r', 't', 'v', '0' -> {
-        // A control character, which no setting name has.
-        name.append('\u0001');
-        return at;
-      }
       default -> {
-        // 18.16 drops the backslash; newer versions keep it before most characters, which gives a
-        // name no setting has. Dropping it reports the name whichever version runs.
+        // ClickHouse makes \n and the like control characters, and newer versions keep the
+        // backslash before most other characters (18.16 drops it). Either way the name is one no
+        // setting has; dropping the backslash reports the name whichever version runs.
         name.append(c);
         return at;
       }

@@ -171,6 +171,7 @@ class QuerySettingsTest {
         "SELECT 1 SETTINGS `max\\x6gexecution_time` = 0",
         "SELECT 1 SETTINGS `max\\_execution\\_time` = 0",
         "SELECT 1 SETTINGS `\\max_execution_time` = 0",
+        "SELECT 1 SETTINGS `max_\\execution_time` = 0",
         "SELECT 1 SETTINGS `max_\\Nexecution_time` = 0",
         "SELECT 1 SETTINGS \"max_\\Nexecution_time\" = 0",
         "SELECT 1 SETTINGS `MAX_EXECUTION_TIME` = 0",
