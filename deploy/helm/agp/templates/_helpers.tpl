@@ -57,17 +57,18 @@ prometheus.io/path: /actuator/prometheus
 {{- end }}
 {{- end -}}
 
+{{/* Every pod names the port of its actuator "management": the probes and the PodMonitor use it. */}}
 {{- define "agp.probes" -}}
 livenessProbe:
   httpGet:
     path: /actuator/health/liveness
-    port: http
+    port: management
   initialDelaySeconds: 30
   periodSeconds: 10
 readinessProbe:
   httpGet:
     path: /actuator/health/readiness
-    port: http
+    port: management
   initialDelaySeconds: 10
   periodSeconds: 5
 {{- end -}}

@@ -4,8 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.marcnuri.helm.Helm;
 import com.marcnuri.helm.LintResult;
+import com.marcnuri.helm.TemplateCommand;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -101,6 +104,36 @@ class HelmChartTest {
   }
 
   @Test
+  void theApiServesItsActuatorOnTheManagementPortOnly() {
+    List<Map<String, Object>> manifests = render(Map.of("metrics.podMonitor.enabled", true));
+
+    Map<String, Object> api = byName(kind(manifests, "Deployment"), "agp-agp-api");
+    assertThat(env(api))
+        .containsEntry("SERVER_PORT", "8888")
+        .containsEntry("MANAGEMENT_SERVER_PORT", "8081");
+    assertThat(ports(api)).containsEntry("http", 8888).containsEntry("management", 8081);
+    assertThat(path(api, "spec", "template", "metadata", "annotations", "prometheus.io/port"))
+        .isEqualTo("8081");
+    assertThat(kind(manifests, "Deployment"))
+        .allSatisfy(
+            d -> {
+              Map<String, Object> container = containers(d).getFirst();
+              assertThat(ports(d)).containsKey("management");
+              assertThat(path(container, "livenessProbe", "httpGet", "port"))
+                  .isEqualTo("management");
+              assertThat(path(container, "readinessProbe", "httpGet", "port"))
+                  .isEqualTo("management");
+            });
+    List<Map<String, Object>> endpoints =
+        cast(path(kind(manifests, "PodMonitor").getFirst(), "spec", "podMetricsEndpoints"));
+    assertThat(endpoints).extracting(e -> e.get("port")).containsExactly("management");
+    List<Map<String, Object>> servicePorts =
+        cast(path(byName(kind(manifests, "Service"), "agp-agp-api"), "spec", "ports"));
+    assertThat(servicePorts).extracting(p -> p.get("targetPort")).containsExactly("http");
+    assertThat(renderFailure(Map.of("api.managementPort", 8888))).contains("must differ");
+  }
+
+  @Test
   void autoscalingAddsAnHpaForThatTierOnly() {
     List<Map<String, Object>> manifests = render(Map.of("tiers.vip.autoscaling.enabled", true));
 
@@ -112,15 +145,29 @@ class HelmChartTest {
   }
 
   private static List<Map<String, Object>> render(Map<String, Object> values) {
-    var template = new Helm(CHART).template().withName("agp");
-    values.forEach(template::set);
     List<Map<String, Object>> manifests = new ArrayList<>();
-    for (Object document : new Yaml().loadAll(template.call())) {
+    for (Object document : new Yaml().loadAll(template(values).call())) {
       if (document != null) {
         manifests.add(cast(document));
       }
     }
     return manifests;
+  }
+
+  /** Why the chart refuses to render these values. */
+  private static String renderFailure(Map<String, Object> values) {
+    try {
+      template(values).call();
+    } catch (IllegalStateException refused) {
+      return refused.getMessage();
+    }
+    throw new AssertionError("the chart rendered " + values);
+  }
+
+  private static TemplateCommand template(Map<String, Object> values) {
+    var template = new Helm(CHART).template().withName("agp");
+    values.forEach(template::set);
+    return template;
   }
 
   private static List<Map<String, Object>> kind(List<Map<String, Object>> manifests, String kind) {
@@ -146,11 +193,19 @@ class HelmChartTest {
   /** The plain (not secret-sourced) environment of a Deployment's container. */
   private static Map<String, String> env(Map<String, Object> deployment) {
     List<Map<String, Object>> env = cast(containers(deployment).getFirst().get("env"));
-    Map<String, String> plain = new java.util.HashMap<>();
+    Map<String, String> plain = new HashMap<>();
     env.stream()
         .filter(e -> e.containsKey("value"))
         .forEach(e -> plain.put((String) e.get("name"), Objects.toString(e.get("value"))));
     return plain;
+  }
+
+  /** A Deployment's container ports, by name. */
+  private static Map<String, Object> ports(Map<String, Object> deployment) {
+    List<Map<String, Object>> ports = cast(containers(deployment).getFirst().get("ports"));
+    Map<String, Object> byName = new LinkedHashMap<>();
+    ports.forEach(p -> byName.put((String) p.get("name"), p.get("containerPort")));
+    return byName;
   }
 
   private static Object path(Map<String, Object> map, String... keys) {
