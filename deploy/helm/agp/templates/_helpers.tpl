@@ -72,3 +72,18 @@ readinessProbe:
   initialDelaySeconds: 10
   periodSeconds: 5
 {{- end -}}
+
+{{/* agp.api.*: api.config, overlaid with what the chart's own values set (empty ones leave the API's defaults). */}}
+{{- define "agp.apiConfig" -}}
+{{- $auth := dict "mode" .Values.auth.mode -}}
+{{- if eq .Values.auth.mode "jwt" -}}
+{{- with .Values.auth.jwkSetUri }}{{ $_ := set $auth "jwk-set-uri" . }}{{ end -}}
+{{- with .Values.auth.issuer }}{{ $_ := set $auth "issuer" . }}{{ end -}}
+{{- with .Values.auth.audience }}{{ $_ := set $auth "audience" . }}{{ end -}}
+{{- with .Values.auth.clockSkew }}{{ $_ := set $auth "clock-skew" . }}{{ end -}}
+{{- with .Values.auth.adminRole }}{{ $_ := set $auth "admin-role" . }}{{ end -}}
+{{- with .Values.auth.roleTiers }}{{ $_ := set $auth "role-tiers" . }}{{ end -}}
+{{- end -}}
+{{- $api := dict "auth" $auth -}}
+{{- toYaml (mergeOverwrite (deepCopy .Values.api.config) $api) -}}
+{{- end -}}

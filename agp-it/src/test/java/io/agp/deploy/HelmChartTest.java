@@ -21,6 +21,9 @@ class HelmChartTest {
   private static final Path CHART =
       Path.of(System.getProperty("user.dir")).getParent().resolve("deploy/helm/agp");
 
+  /** Every render gets it unless it says otherwise: the chart refuses jwt without a key. */
+  private static final String JWT_SECRET = "test-jwt-secret-of-at-least-32-bytes";
+
   @Test
   void theChartLintsCleanly() {
     LintResult lint = new Helm(CHART).lint().strict().call();
@@ -97,10 +100,91 @@ class HelmChartTest {
 
   @Test
   void anExistingSecretReplacesTheChartsOwn() {
-    List<Map<String, Object>> manifests = render(Map.of("existingSecret", "ops-managed"));
+    List<Map<String, Object>> manifests =
+        render(Map.of("existingSecret", "ops-managed", "auth.jwtSecret", ""));
 
     assertThat(kind(manifests, "Secret")).isEmpty();
     assertThat(new Yaml().dump(kind(manifests, "Deployment"))).contains("name: ops-managed");
+    Map<String, Object> api = byName(kind(manifests, "Deployment"), "agp-agp-api");
+    assertThat(secretRef(api, "AGP_API_AUTH_JWT_SECRET"))
+        .containsEntry("name", "ops-managed")
+        .containsEntry("key", "jwt-secret");
+  }
+
+  @Test
+  void withAnExistingSecretTheKeysAreNotTakenFromTheValues() {
+    assertThat(renderFailure(Map.of("existingSecret", "ops-managed"))).contains("in that Secret");
+  }
+
+  @Test
+  void refusesAuthModeNoneUnlessMarkedInsecure() {
+    assertThat(renderFailure(Map.of("auth.mode", "none")))
+        .contains("trusts every caller as an admin", "auth.insecure=true");
+
+    List<Map<String, Object>> manifests =
+        render(Map.of("auth.mode", "none", "auth.insecure", true, "auth.jwtSecret", ""));
+    assertThat(path(config(manifests), "agp", "api", "auth")).isEqualTo(Map.of("mode", "none"));
+    assertThat(envNames(byName(kind(manifests, "Deployment"), "agp-agp-api")))
+        .doesNotContain("AGP_API_AUTH_JWT_SECRET");
+  }
+
+  @Test
+  void refusesJwtWithoutAKeyOrWithAShortOne() {
+    assertThat(renderFailure(Map.of("auth.jwtSecret", "")))
+        .contains("auth.mode jwt needs auth.jwtSecret", "auth.jwkSetUri");
+    assertThat(renderFailure(Map.of("auth.jwtSecret", "only-31-bytes-long-not-enough!!")))
+        .contains("at least 32 bytes");
+    assertThat(renderFailure(Map.of("auth.jwkSetUri", "https://idp.example.com/jwks")))
+        .contains("not both");
+    assertThat(renderFailure(Map.of("auth.mode", "oidc"))).contains("jwt or none");
+  }
+
+  @Test
+  void theJwtSecretGoesToTheSecretAndTheOtherAuthValuesToTheConfig() {
+    List<Map<String, Object>> manifests =
+        render(
+            Map.of(
+                "auth.issuer", "https://idp.example.com",
+                "auth.audience", "agp",
+                "auth.clockSkew", "30s",
+                "auth.adminRole", "ops",
+                "auth.roleTiers.analyst[0]", "default",
+                "auth.roleTiers.ops[0]", "*"));
+
+    assertThat(path(config(manifests), "agp", "api", "auth"))
+        .isEqualTo(
+            Map.of(
+                "mode", "jwt",
+                "issuer", "https://idp.example.com",
+                "audience", "agp",
+                "clock-skew", "30s",
+                "admin-role", "ops",
+                "role-tiers", Map.of("analyst", List.of("default"), "ops", List.of("*"))));
+    assertThat(stringData(manifests)).containsEntry("jwt-secret", JWT_SECRET);
+    assertThat(configYaml(manifests)).doesNotContain(JWT_SECRET);
+    assertThat(
+            secretRef(
+                byName(kind(manifests, "Deployment"), "agp-agp-api"), "AGP_API_AUTH_JWT_SECRET"))
+        .containsEntry("name", "agp-agp-credentials")
+        .containsEntry("key", "jwt-secret");
+  }
+
+  @Test
+  void tokensCheckedAgainstAJwkSetNeedNoSecret() {
+    List<Map<String, Object>> manifests =
+        render(Map.of("auth.jwtSecret", "", "auth.jwkSetUri", "https://idp.example.com/jwks"));
+
+    assertThat(path(config(manifests), "agp", "api", "auth", "jwk-set-uri"))
+        .isEqualTo("https://idp.example.com/jwks");
+    assertThat(stringData(manifests)).doesNotContainKey("jwt-secret");
+    assertThat(envNames(byName(kind(manifests, "Deployment"), "agp-agp-api")))
+        .doesNotContain("AGP_API_AUTH_JWT_SECRET");
+  }
+
+  @Test
+  void aRoleMayOnlyBeGivenTiersThatExist() {
+    assertThat(renderFailure(Map.of("auth.roleTiers.analyst[0]", "gold")))
+        .contains("auth.roleTiers.analyst names the tier gold");
   }
 
   @Test
@@ -134,6 +218,13 @@ class HelmChartTest {
   }
 
   @Test
+  void emptyApiValuesLeaveTheApisDefaults() {
+    Map<String, Object> api = cast(path(config(render(Map.of())), "agp", "api"));
+
+    assertThat(api).containsOnlyKeys("auth");
+  }
+
+  @Test
   void autoscalingAddsAnHpaForThatTierOnly() {
     List<Map<String, Object>> manifests = render(Map.of("tiers.vip.autoscaling.enabled", true));
 
@@ -144,6 +235,7 @@ class HelmChartTest {
         .isNull();
   }
 
+  /** The chart rendered as release agp, with a jwt secret unless values say otherwise. */
   private static List<Map<String, Object>> render(Map<String, Object> values) {
     List<Map<String, Object>> manifests = new ArrayList<>();
     for (Object document : new Yaml().loadAll(template(values).call())) {
@@ -165,8 +257,10 @@ class HelmChartTest {
   }
 
   private static TemplateCommand template(Map<String, Object> values) {
-    var template = new Helm(CHART).template().withName("agp");
-    values.forEach(template::set);
+    var template = new Helm(CHART).template().withName("agp").withNamespace("agp");
+    Map<String, Object> all = new LinkedHashMap<>(Map.of("auth.jwtSecret", JWT_SECRET));
+    all.putAll(values);
+    all.forEach(template::set);
     return template;
   }
 
@@ -186,6 +280,14 @@ class HelmChartTest {
     return (String) path(kind(manifests, "ConfigMap").getFirst(), "data", "agp.yaml");
   }
 
+  private static Map<String, Object> config(List<Map<String, Object>> manifests) {
+    return new Yaml().load(configYaml(manifests));
+  }
+
+  private static Map<String, String> stringData(List<Map<String, Object>> manifests) {
+    return cast(path(kind(manifests, "Secret").getFirst(), "stringData"));
+  }
+
   private static List<Map<String, Object>> containers(Map<String, Object> deployment) {
     return cast(path(deployment, "spec", "template", "spec", "containers"));
   }
@@ -198,6 +300,21 @@ class HelmChartTest {
         .filter(e -> e.containsKey("value"))
         .forEach(e -> plain.put((String) e.get("name"), Objects.toString(e.get("value"))));
     return plain;
+  }
+
+  private static List<String> envNames(Map<String, Object> deployment) {
+    List<Map<String, Object>> env = cast(containers(deployment).getFirst().get("env"));
+    return env.stream().map(e -> (String) e.get("name")).toList();
+  }
+
+  /** Where a Deployment's container takes an environment variable from a Secret. */
+  private static Map<String, Object> secretRef(Map<String, Object> deployment, String name) {
+    List<Map<String, Object>> env = cast(containers(deployment).getFirst().get("env"));
+    return env.stream()
+        .filter(e -> name.equals(e.get("name")))
+        .map(e -> HelmChartTest.<Map<String, Object>>cast(path(e, "valueFrom", "secretKeyRef")))
+        .findFirst()
+        .orElseThrow(() -> new AssertionError(name + " is not in the environment"));
   }
 
   /** A Deployment's container ports, by name. */
