@@ -73,6 +73,21 @@ readinessProbe:
   periodSeconds: 5
 {{- end -}}
 
+{{/*
+The keys of signed result links, comma-separated (how Spring binds a list from one environment
+variable): those given, else those already in the chart's Secret, else a new one. Keeping them on
+upgrades keeps every replica on the same keys and issued links valid.
+*/}}
+{{- define "agp.linkSecrets" -}}
+{{- if .Values.linkSecrets -}}
+{{- join "," .Values.linkSecrets -}}
+{{- else -}}
+{{- $existing := lookup "v1" "Secret" .Release.Namespace (include "agp.secretName" .) | default dict -}}
+{{- $kept := get ($existing.data | default dict) "link-secrets" | b64dec -}}
+{{- $kept | default (randAlphaNum 64) -}}
+{{- end -}}
+{{- end -}}
+
 {{/* agp.api.*: api.config, overlaid with what the chart's own values set (empty ones leave the API's defaults). */}}
 {{- define "agp.apiConfig" -}}
 {{- $auth := dict "mode" .Values.auth.mode -}}

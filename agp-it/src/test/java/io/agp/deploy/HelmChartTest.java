@@ -12,10 +12,17 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.yaml.snakeyaml.Yaml;
 
-/** The chart in deploy/helm/agp, rendered and linted by an embedded Helm: no cluster needed. */
+/**
+ * The chart in deploy/helm/agp, rendered and linted by an embedded Helm. Its {@code lookup} of the
+ * chart's Secret goes to a fake API server: the embedded Helm renders like an install, which asks
+ * the cluster.
+ */
 class HelmChartTest {
 
   private static final Path CHART =
@@ -23,6 +30,27 @@ class HelmChartTest {
 
   /** Every render gets it unless it says otherwise: the chart refuses jwt without a key. */
   private static final String JWT_SECRET = "test-jwt-secret-of-at-least-32-bytes";
+
+  private static FakeKubernetesApi cluster;
+
+  @BeforeAll
+  static void startFakeCluster() throws Exception {
+    String kubeconfig = System.getenv("KUBECONFIG");
+    assertThat(kubeconfig)
+        .as("KUBECONFIG, set by agp-it/pom.xml, so that Helm never reaches a real cluster")
+        .isNotBlank();
+    cluster = FakeKubernetesApi.start(Path.of(kubeconfig));
+  }
+
+  @AfterEach
+  void forgetSecrets() {
+    cluster.clear();
+  }
+
+  @AfterAll
+  static void stopFakeCluster() {
+    cluster.close();
+  }
 
   @Test
   void theChartLintsCleanly() {
@@ -106,6 +134,9 @@ class HelmChartTest {
     assertThat(kind(manifests, "Secret")).isEmpty();
     assertThat(new Yaml().dump(kind(manifests, "Deployment"))).contains("name: ops-managed");
     Map<String, Object> api = byName(kind(manifests, "Deployment"), "agp-agp-api");
+    assertThat(secretRef(api, "AGP_API_LINK_SECRETS"))
+        .containsEntry("name", "ops-managed")
+        .containsEntry("key", "link-secrets");
     assertThat(secretRef(api, "AGP_API_AUTH_JWT_SECRET"))
         .containsEntry("name", "ops-managed")
         .containsEntry("key", "jwt-secret");
@@ -188,6 +219,39 @@ class HelmChartTest {
   }
 
   @Test
+  void generatesOneLinkSecretInTheSecretForEveryApiReplica() {
+    List<Map<String, Object>> manifests = render(Map.of());
+
+    assertThat(stringData(manifests).get("link-secrets")).matches("[A-Za-z0-9]{48,}");
+    Map<String, Object> api = byName(kind(manifests, "Deployment"), "agp-agp-api");
+    assertThat(secretRef(api, "AGP_API_LINK_SECRETS"))
+        .containsEntry("name", "agp-agp-credentials")
+        .containsEntry("key", "link-secrets");
+    assertThat(configYaml(manifests)).doesNotContain(stringData(manifests).get("link-secrets"));
+  }
+
+  @Test
+  void anUpgradeKeepsTheLinkSecretAlreadyInTheSecret() {
+    String kept = "kept-link-secret-of-an-earlier-install-0123456789";
+    cluster.putSecret("agp", "agp-agp-credentials", Map.of("link-secrets", kept));
+
+    assertThat(stringData(render(Map.of()))).containsEntry("link-secrets", kept);
+  }
+
+  @Test
+  void givenLinkSecretsAreUsedInsteadOfAGeneratedOne() {
+    String current = "current-link-secret-0123456789-0123456789";
+    String previous = "previous-link-secret-0123456789-0123456789";
+    cluster.putSecret("agp", "agp-agp-credentials", Map.of("link-secrets", "an-old-generated-one"));
+
+    List<Map<String, Object>> manifests =
+        render(Map.of("linkSecrets[0]", current, "linkSecrets[1]", previous));
+
+    assertThat(stringData(manifests)).containsEntry("link-secrets", current + "," + previous);
+    assertThat(renderFailure(Map.of("linkSecrets[0]", "short"))).contains("at least 32 bytes");
+  }
+
+  @Test
   void theApiServesItsActuatorOnTheManagementPortOnly() {
     List<Map<String, Object>> manifests = render(Map.of("metrics.podMonitor.enabled", true));
 
@@ -235,7 +299,7 @@ class HelmChartTest {
         .isNull();
   }
 
-  /** The chart rendered as release agp, with a jwt secret unless values say otherwise. */
+  /** The chart rendered as release agp in namespace agp, with a jwt secret unless values say. */
   private static List<Map<String, Object>> render(Map<String, Object> values) {
     List<Map<String, Object>> manifests = new ArrayList<>();
     for (Object document : new Yaml().loadAll(template(values).call())) {
