@@ -100,5 +100,13 @@ upgrades keeps every replica on the same keys and issued links valid.
 {{- with .Values.auth.roleTiers }}{{ $_ := set $auth "role-tiers" . }}{{ end -}}
 {{- end -}}
 {{- $api := dict "auth" $auth -}}
+{{- with .Values.api.shareScope }}{{ $_ := set $api "share-scope" . }}{{ end -}}
+{{- $rateLimit := dict -}}
+{{- range $key, $property := dict "requestsPerSecond" "requests-per-second" "burst" "burst" -}}
+{{- $value := get $.Values.api.rateLimit $key -}}
+{{- if and (not (kindIs "invalid" $value)) (ne (toString $value) "") }}{{ $_ := set $rateLimit $property $value }}{{ end -}}
+{{- end -}}
+{{- with $rateLimit }}{{ $_ := set $api "rate-limit" . }}{{ end -}}
+{{- with .Values.api.allowedOrigins }}{{ $_ := set $api "allowed-origins" . }}{{ end -}}
 {{- toYaml (mergeOverwrite (deepCopy .Values.api.config) $api) -}}
 {{- end -}}

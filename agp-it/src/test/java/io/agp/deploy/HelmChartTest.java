@@ -282,10 +282,52 @@ class HelmChartTest {
   }
 
   @Test
+  void apiSecurityValuesReachTheConfig() {
+    Map<String, Object> values = new LinkedHashMap<>();
+    values.put("api.shareScope", "tier");
+    values.put("api.rateLimit.requestsPerSecond", 20);
+    values.put("api.rateLimit.burst", 40);
+    values.put("api.allowedOrigins[0]", "https://dash.example.com");
+    values.put("api.config.max-sql-size", "2MB");
+
+    Map<String, Object> api = cast(path(config(render(values)), "agp", "api"));
+
+    assertThat(api)
+        .containsEntry("share-scope", "tier")
+        .containsEntry("rate-limit", Map.of("requests-per-second", 20, "burst", 40))
+        .containsEntry("allowed-origins", List.of("https://dash.example.com"))
+        .containsEntry("max-sql-size", "2MB");
+  }
+
+  @Test
   void emptyApiValuesLeaveTheApisDefaults() {
     Map<String, Object> api = cast(path(config(render(Map.of())), "agp", "api"));
 
     assertThat(api).containsOnlyKeys("auth");
+  }
+
+  @Test
+  void tierSecurityValuesReachTheConfig() {
+    Map<String, Object> values = new LinkedHashMap<>();
+    values.put("tiers.vip.readOnly", false);
+    values.put("tiers.vip.lockedSettings[0]", "max_threads");
+    values.put("tiers.vip.lockedSettings[1]", "priority");
+    values.put("tiers.vip.maxPendingPerUser", 5);
+    values.put("tiers.vip.maxRunningPerUser", 2);
+    values.put("tierDefaults.maxPendingPerUser", 50);
+
+    Map<String, Object> config = config(render(values));
+
+    assertThat(HelmChartTest.<Map<String, Object>>cast(path(config, "agp", "tiers", "vip")))
+        .containsEntry("read-only", false)
+        .containsEntry("locked-settings", List.of("max_threads", "priority"))
+        .containsEntry("max-pending-per-user", 5)
+        .containsEntry("max-running-per-user", 2);
+    assertThat(HelmChartTest.<Map<String, Object>>cast(path(config, "agp", "tiers", "default")))
+        .containsEntry("read-only", true)
+        .containsEntry("max-pending-per-user", 50)
+        .containsEntry("max-running-per-user", 0)
+        .doesNotContainKey("locked-settings");
   }
 
   @Test
