@@ -57,17 +57,56 @@ prometheus.io/path: /actuator/prometheus
 {{- end }}
 {{- end -}}
 
+{{/* Every pod names the port of its actuator "management": the probes and the PodMonitor use it. */}}
 {{- define "agp.probes" -}}
 livenessProbe:
   httpGet:
     path: /actuator/health/liveness
-    port: http
+    port: management
   initialDelaySeconds: 30
   periodSeconds: 10
 readinessProbe:
   httpGet:
     path: /actuator/health/readiness
-    port: http
+    port: management
   initialDelaySeconds: 10
   periodSeconds: 5
+{{- end -}}
+
+{{/*
+The keys of signed result links, comma-separated (how Spring binds a list from one environment
+variable): those given, else those already in the chart's Secret, else a new one. Keeping them on
+upgrades keeps every replica on the same keys and issued links valid.
+*/}}
+{{- define "agp.linkSecrets" -}}
+{{- if .Values.linkSecrets -}}
+{{- join "," .Values.linkSecrets -}}
+{{- else -}}
+{{- $existing := lookup "v1" "Secret" .Release.Namespace (include "agp.secretName" .) | default dict -}}
+{{- $kept := get ($existing.data | default dict) "link-secrets" | b64dec -}}
+{{- $kept | default (randAlphaNum 64) -}}
+{{- end -}}
+{{- end -}}
+
+{{/* agp.api.*: api.config, overlaid with what the chart's own values set (empty ones leave the API's defaults). */}}
+{{- define "agp.apiConfig" -}}
+{{- $auth := dict "mode" .Values.auth.mode -}}
+{{- if eq .Values.auth.mode "jwt" -}}
+{{- with .Values.auth.jwkSetUri }}{{ $_ := set $auth "jwk-set-uri" . }}{{ end -}}
+{{- with .Values.auth.issuer }}{{ $_ := set $auth "issuer" . }}{{ end -}}
+{{- with .Values.auth.audience }}{{ $_ := set $auth "audience" . }}{{ end -}}
+{{- with .Values.auth.clockSkew }}{{ $_ := set $auth "clock-skew" . }}{{ end -}}
+{{- with .Values.auth.adminRole }}{{ $_ := set $auth "admin-role" . }}{{ end -}}
+{{- with .Values.auth.roleTiers }}{{ $_ := set $auth "role-tiers" . }}{{ end -}}
+{{- end -}}
+{{- $api := dict "auth" $auth -}}
+{{- with .Values.api.shareScope }}{{ $_ := set $api "share-scope" . }}{{ end -}}
+{{- $rateLimit := dict -}}
+{{- range $key, $property := dict "requestsPerSecond" "requests-per-second" "burst" "burst" -}}
+{{- $value := get $.Values.api.rateLimit $key -}}
+{{- if and (not (kindIs "invalid" $value)) (ne (toString $value) "") }}{{ $_ := set $rateLimit $property $value }}{{ end -}}
+{{- end -}}
+{{- with $rateLimit }}{{ $_ := set $api "rate-limit" . }}{{ end -}}
+{{- with .Values.api.allowedOrigins }}{{ $_ := set $api "allowed-origins" . }}{{ end -}}
+{{- toYaml (mergeOverwrite (deepCopy .Values.api.config) $api) -}}
 {{- end -}}

@@ -4,19 +4,53 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.marcnuri.helm.Helm;
 import com.marcnuri.helm.LintResult;
+import com.marcnuri.helm.TemplateCommand;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.yaml.snakeyaml.Yaml;
 
-/** The chart in deploy/helm/agp, rendered and linted by an embedded Helm: no cluster needed. */
+/**
+ * The chart in deploy/helm/agp, rendered and linted by an embedded Helm. Its {@code lookup} of the
+ * chart's Secret goes to a fake API server: the embedded Helm renders like an install, which asks
+ * the cluster.
+ */
 class HelmChartTest {
 
   private static final Path CHART =
       Path.of(System.getProperty("user.dir")).getParent().resolve("deploy/helm/agp");
+
+  /** Every render gets it unless it says otherwise: the chart refuses jwt without a key. */
+  private static final String JWT_SECRET = "test-jwt-secret-of-at-least-32-bytes";
+
+  private static FakeKubernetesApi cluster;
+
+  @BeforeAll
+  static void startFakeCluster() throws Exception {
+    String kubeconfig = System.getenv("KUBECONFIG");
+    assertThat(kubeconfig)
+        .as("KUBECONFIG, set by agp-it/pom.xml, so that Helm never reaches a real cluster")
+        .isNotBlank();
+    cluster = FakeKubernetesApi.start(Path.of(kubeconfig));
+  }
+
+  @AfterEach
+  void forgetSecrets() {
+    cluster.clear();
+  }
+
+  @AfterAll
+  static void stopFakeCluster() {
+    cluster.close();
+  }
 
   @Test
   void theChartLintsCleanly() {
@@ -94,10 +128,206 @@ class HelmChartTest {
 
   @Test
   void anExistingSecretReplacesTheChartsOwn() {
-    List<Map<String, Object>> manifests = render(Map.of("existingSecret", "ops-managed"));
+    List<Map<String, Object>> manifests =
+        render(Map.of("existingSecret", "ops-managed", "auth.jwtSecret", ""));
 
     assertThat(kind(manifests, "Secret")).isEmpty();
     assertThat(new Yaml().dump(kind(manifests, "Deployment"))).contains("name: ops-managed");
+    Map<String, Object> api = byName(kind(manifests, "Deployment"), "agp-agp-api");
+    assertThat(secretRef(api, "AGP_API_LINK_SECRETS"))
+        .containsEntry("name", "ops-managed")
+        .containsEntry("key", "link-secrets");
+    assertThat(secretRef(api, "AGP_API_AUTH_JWT_SECRET"))
+        .containsEntry("name", "ops-managed")
+        .containsEntry("key", "jwt-secret");
+  }
+
+  @Test
+  void withAnExistingSecretTheKeysAreNotTakenFromTheValues() {
+    assertThat(renderFailure(Map.of("existingSecret", "ops-managed"))).contains("in that Secret");
+  }
+
+  @Test
+  void refusesAuthModeNoneUnlessMarkedInsecure() {
+    assertThat(renderFailure(Map.of("auth.mode", "none")))
+        .contains("trusts every caller as an admin", "auth.insecure=true");
+
+    List<Map<String, Object>> manifests =
+        render(Map.of("auth.mode", "none", "auth.insecure", true, "auth.jwtSecret", ""));
+    assertThat(path(config(manifests), "agp", "api", "auth")).isEqualTo(Map.of("mode", "none"));
+    assertThat(envNames(byName(kind(manifests, "Deployment"), "agp-agp-api")))
+        .doesNotContain("AGP_API_AUTH_JWT_SECRET");
+  }
+
+  @Test
+  void refusesJwtWithoutAKeyOrWithAShortOne() {
+    assertThat(renderFailure(Map.of("auth.jwtSecret", "")))
+        .contains("auth.mode jwt needs auth.jwtSecret", "auth.jwkSetUri");
+    assertThat(renderFailure(Map.of("auth.jwtSecret", "only-31-bytes-long-not-enough!!")))
+        .contains("at least 32 bytes");
+    assertThat(renderFailure(Map.of("auth.jwkSetUri", "https://idp.example.com/jwks")))
+        .contains("not both");
+    assertThat(renderFailure(Map.of("auth.mode", "oidc"))).contains("jwt or none");
+  }
+
+  @Test
+  void theJwtSecretGoesToTheSecretAndTheOtherAuthValuesToTheConfig() {
+    List<Map<String, Object>> manifests =
+        render(
+            Map.of(
+                "auth.issuer", "https://idp.example.com",
+                "auth.audience", "agp",
+                "auth.clockSkew", "30s",
+                "auth.adminRole", "ops",
+                "auth.roleTiers.analyst[0]", "default",
+                "auth.roleTiers.ops[0]", "*"));
+
+    assertThat(path(config(manifests), "agp", "api", "auth"))
+        .isEqualTo(
+            Map.of(
+                "mode", "jwt",
+                "issuer", "https://idp.example.com",
+                "audience", "agp",
+                "clock-skew", "30s",
+                "admin-role", "ops",
+                "role-tiers", Map.of("analyst", List.of("default"), "ops", List.of("*"))));
+    assertThat(stringData(manifests)).containsEntry("jwt-secret", JWT_SECRET);
+    assertThat(configYaml(manifests)).doesNotContain(JWT_SECRET);
+    assertThat(
+            secretRef(
+                byName(kind(manifests, "Deployment"), "agp-agp-api"), "AGP_API_AUTH_JWT_SECRET"))
+        .containsEntry("name", "agp-agp-credentials")
+        .containsEntry("key", "jwt-secret");
+  }
+
+  @Test
+  void tokensCheckedAgainstAJwkSetNeedNoSecret() {
+    List<Map<String, Object>> manifests =
+        render(Map.of("auth.jwtSecret", "", "auth.jwkSetUri", "https://idp.example.com/jwks"));
+
+    assertThat(path(config(manifests), "agp", "api", "auth", "jwk-set-uri"))
+        .isEqualTo("https://idp.example.com/jwks");
+    assertThat(stringData(manifests)).doesNotContainKey("jwt-secret");
+    assertThat(envNames(byName(kind(manifests, "Deployment"), "agp-agp-api")))
+        .doesNotContain("AGP_API_AUTH_JWT_SECRET");
+  }
+
+  @Test
+  void aRoleMayOnlyBeGivenTiersThatExist() {
+    assertThat(renderFailure(Map.of("auth.roleTiers.analyst[0]", "gold")))
+        .contains("auth.roleTiers.analyst names the tier gold");
+  }
+
+  @Test
+  void generatesOneLinkSecretInTheSecretForEveryApiReplica() {
+    List<Map<String, Object>> manifests = render(Map.of());
+
+    assertThat(stringData(manifests).get("link-secrets")).matches("[A-Za-z0-9]{48,}");
+    Map<String, Object> api = byName(kind(manifests, "Deployment"), "agp-agp-api");
+    assertThat(secretRef(api, "AGP_API_LINK_SECRETS"))
+        .containsEntry("name", "agp-agp-credentials")
+        .containsEntry("key", "link-secrets");
+    assertThat(configYaml(manifests)).doesNotContain(stringData(manifests).get("link-secrets"));
+  }
+
+  @Test
+  void anUpgradeKeepsTheLinkSecretAlreadyInTheSecret() {
+    String kept = "kept-link-secret-of-an-earlier-install-0123456789";
+    cluster.putSecret("agp", "agp-agp-credentials", Map.of("link-secrets", kept));
+
+    assertThat(stringData(render(Map.of()))).containsEntry("link-secrets", kept);
+  }
+
+  @Test
+  void givenLinkSecretsAreUsedInsteadOfAGeneratedOne() {
+    String current = "current-link-secret-0123456789-0123456789";
+    String previous = "previous-link-secret-0123456789-0123456789";
+    cluster.putSecret("agp", "agp-agp-credentials", Map.of("link-secrets", "an-old-generated-one"));
+
+    List<Map<String, Object>> manifests =
+        render(Map.of("linkSecrets[0]", current, "linkSecrets[1]", previous));
+
+    assertThat(stringData(manifests)).containsEntry("link-secrets", current + "," + previous);
+    assertThat(renderFailure(Map.of("linkSecrets[0]", "short"))).contains("at least 32 bytes");
+  }
+
+  @Test
+  void theApiServesItsActuatorOnTheManagementPortOnly() {
+    List<Map<String, Object>> manifests = render(Map.of("metrics.podMonitor.enabled", true));
+
+    Map<String, Object> api = byName(kind(manifests, "Deployment"), "agp-agp-api");
+    assertThat(env(api))
+        .containsEntry("SERVER_PORT", "8888")
+        .containsEntry("MANAGEMENT_SERVER_PORT", "8081");
+    assertThat(ports(api)).containsEntry("http", 8888).containsEntry("management", 8081);
+    assertThat(path(api, "spec", "template", "metadata", "annotations", "prometheus.io/port"))
+        .isEqualTo("8081");
+    assertThat(kind(manifests, "Deployment"))
+        .allSatisfy(
+            d -> {
+              Map<String, Object> container = containers(d).getFirst();
+              assertThat(ports(d)).containsKey("management");
+              assertThat(path(container, "livenessProbe", "httpGet", "port"))
+                  .isEqualTo("management");
+              assertThat(path(container, "readinessProbe", "httpGet", "port"))
+                  .isEqualTo("management");
+            });
+    List<Map<String, Object>> endpoints =
+        cast(path(kind(manifests, "PodMonitor").getFirst(), "spec", "podMetricsEndpoints"));
+    assertThat(endpoints).extracting(e -> e.get("port")).containsExactly("management");
+    List<Map<String, Object>> servicePorts =
+        cast(path(byName(kind(manifests, "Service"), "agp-agp-api"), "spec", "ports"));
+    assertThat(servicePorts).extracting(p -> p.get("targetPort")).containsExactly("http");
+    assertThat(renderFailure(Map.of("api.managementPort", 8888))).contains("must differ");
+  }
+
+  @Test
+  void apiSecurityValuesReachTheConfig() {
+    Map<String, Object> values = new LinkedHashMap<>();
+    values.put("api.shareScope", "tier");
+    values.put("api.rateLimit.requestsPerSecond", 20);
+    values.put("api.rateLimit.burst", 40);
+    values.put("api.allowedOrigins[0]", "https://dash.example.com");
+    values.put("api.config.max-sql-size", "2MB");
+
+    Map<String, Object> api = cast(path(config(render(values)), "agp", "api"));
+
+    assertThat(api)
+        .containsEntry("share-scope", "tier")
+        .containsEntry("rate-limit", Map.of("requests-per-second", 20, "burst", 40))
+        .containsEntry("allowed-origins", List.of("https://dash.example.com"))
+        .containsEntry("max-sql-size", "2MB");
+  }
+
+  @Test
+  void emptyApiValuesLeaveTheApisDefaults() {
+    Map<String, Object> api = cast(path(config(render(Map.of())), "agp", "api"));
+
+    assertThat(api).containsOnlyKeys("auth");
+  }
+
+  @Test
+  void tierSecurityValuesReachTheConfig() {
+    Map<String, Object> values = new LinkedHashMap<>();
+    values.put("tiers.vip.readOnly", false);
+    values.put("tiers.vip.lockedSettings[0]", "max_threads");
+    values.put("tiers.vip.lockedSettings[1]", "priority");
+    values.put("tiers.vip.maxPendingPerUser", 5);
+    values.put("tiers.vip.maxRunningPerUser", 2);
+    values.put("tierDefaults.maxPendingPerUser", 50);
+
+    Map<String, Object> config = config(render(values));
+
+    assertThat(HelmChartTest.<Map<String, Object>>cast(path(config, "agp", "tiers", "vip")))
+        .containsEntry("read-only", false)
+        .containsEntry("locked-settings", List.of("max_threads", "priority"))
+        .containsEntry("max-pending-per-user", 5)
+        .containsEntry("max-running-per-user", 2);
+    assertThat(HelmChartTest.<Map<String, Object>>cast(path(config, "agp", "tiers", "default")))
+        .containsEntry("read-only", true)
+        .containsEntry("max-pending-per-user", 50)
+        .containsEntry("max-running-per-user", 0)
+        .doesNotContainKey("locked-settings");
   }
 
   @Test
@@ -111,16 +341,33 @@ class HelmChartTest {
         .isNull();
   }
 
+  /** The chart rendered as release agp in namespace agp, with a jwt secret unless values say. */
   private static List<Map<String, Object>> render(Map<String, Object> values) {
-    var template = new Helm(CHART).template().withName("agp");
-    values.forEach(template::set);
     List<Map<String, Object>> manifests = new ArrayList<>();
-    for (Object document : new Yaml().loadAll(template.call())) {
+    for (Object document : new Yaml().loadAll(template(values).call())) {
       if (document != null) {
         manifests.add(cast(document));
       }
     }
     return manifests;
+  }
+
+  /** Why the chart refuses to render these values. */
+  private static String renderFailure(Map<String, Object> values) {
+    try {
+      template(values).call();
+    } catch (IllegalStateException refused) {
+      return refused.getMessage();
+    }
+    throw new AssertionError("the chart rendered " + values);
+  }
+
+  private static TemplateCommand template(Map<String, Object> values) {
+    var template = new Helm(CHART).template().withName("agp").withNamespace("agp");
+    Map<String, Object> all = new LinkedHashMap<>(Map.of("auth.jwtSecret", JWT_SECRET));
+    all.putAll(values);
+    all.forEach(template::set);
+    return template;
   }
 
   private static List<Map<String, Object>> kind(List<Map<String, Object>> manifests, String kind) {
@@ -139,6 +386,14 @@ class HelmChartTest {
     return (String) path(kind(manifests, "ConfigMap").getFirst(), "data", "agp.yaml");
   }
 
+  private static Map<String, Object> config(List<Map<String, Object>> manifests) {
+    return new Yaml().load(configYaml(manifests));
+  }
+
+  private static Map<String, String> stringData(List<Map<String, Object>> manifests) {
+    return cast(path(kind(manifests, "Secret").getFirst(), "stringData"));
+  }
+
   private static List<Map<String, Object>> containers(Map<String, Object> deployment) {
     return cast(path(deployment, "spec", "template", "spec", "containers"));
   }
@@ -146,11 +401,34 @@ class HelmChartTest {
   /** The plain (not secret-sourced) environment of a Deployment's container. */
   private static Map<String, String> env(Map<String, Object> deployment) {
     List<Map<String, Object>> env = cast(containers(deployment).getFirst().get("env"));
-    Map<String, String> plain = new java.util.HashMap<>();
+    Map<String, String> plain = new HashMap<>();
     env.stream()
         .filter(e -> e.containsKey("value"))
         .forEach(e -> plain.put((String) e.get("name"), Objects.toString(e.get("value"))));
     return plain;
+  }
+
+  private static List<String> envNames(Map<String, Object> deployment) {
+    List<Map<String, Object>> env = cast(containers(deployment).getFirst().get("env"));
+    return env.stream().map(e -> (String) e.get("name")).toList();
+  }
+
+  /** Where a Deployment's container takes an environment variable from a Secret. */
+  private static Map<String, Object> secretRef(Map<String, Object> deployment, String name) {
+    List<Map<String, Object>> env = cast(containers(deployment).getFirst().get("env"));
+    return env.stream()
+        .filter(e -> name.equals(e.get("name")))
+        .map(e -> HelmChartTest.<Map<String, Object>>cast(path(e, "valueFrom", "secretKeyRef")))
+        .findFirst()
+        .orElseThrow(() -> new AssertionError(name + " is not in the environment"));
+  }
+
+  /** A Deployment's container ports, by name. */
+  private static Map<String, Object> ports(Map<String, Object> deployment) {
+    List<Map<String, Object>> ports = cast(containers(deployment).getFirst().get("ports"));
+    Map<String, Object> byName = new LinkedHashMap<>();
+    ports.forEach(p -> byName.put((String) p.get("name"), p.get("containerPort")));
+    return byName;
   }
 
   private static Object path(Map<String, Object> map, String... keys) {
