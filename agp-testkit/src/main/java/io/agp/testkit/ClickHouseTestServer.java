@@ -2,6 +2,7 @@ package io.agp.testkit;
 
 import java.io.File;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.net.ConnectException;
 import java.net.InetAddress;
@@ -49,6 +50,13 @@ public final class ClickHouseTestServer {
   // server binds it; a few fresh tries make that race harmless.
   private static final int START_ATTEMPTS = 3;
   private static final int LOG_TAIL_BYTES = 4096;
+  private static final String USERS_FILE = "users.xml";
+
+  /**
+   * A user of the server whose quota is kept per quota key, so that a query may send one ({@code
+   * default} refuses client-supplied keys).
+   */
+  public static final String KEYED_QUOTA_USER = "keyed";
 
   private static volatile ClickHouseTestServer shared;
   // Each test class asks for the server: a start that failed once is not tried again per class.
@@ -109,6 +117,10 @@ public final class ClickHouseTestServer {
               .toRealPath();
       for (String sub : List.of("data", "tmp", "user_files", "format_schema", "logs")) {
         Files.createDirectories(directory.resolve(sub));
+      }
+      try (InputStream users =
+          ClickHouseTestServer.class.getResourceAsStream("clickhouse-users.xml")) {
+        Files.copy(users, directory.resolve(USERS_FILE));
       }
     } catch (IOException e) {
       throw new UncheckedIOException("cannot create a directory for ClickHouse", e);
@@ -209,6 +221,7 @@ public final class ClickHouseTestServer {
     command.add(binary.toString());
     command.add("--config-file=" + config);
     command.add("--");
+    command.add("--users_config=" + directory.resolve(USERS_FILE));
     command.add("--path=" + directory.resolve("data") + "/");
     command.add("--tmp_path=" + directory.resolve("tmp") + "/");
     command.add("--user_files_path=" + directory.resolve("user_files") + "/");
