@@ -68,7 +68,7 @@ class ConcurrentBookkeepersTest {
         case 1 -> fixture.succeed(lease, Duration.ofMillis(1));
         case 2 -> fixture.succeed(lease, Duration.ofHours(1));
         case 4 -> fixture.executions.fail(lease, "boom");
-        case 5 -> fixture.executions.cancel(lease.executionId());
+        case 5 -> fixture.executions.cancel(lease.executionId(), null);
         default -> {}
       }
     }

@@ -63,7 +63,7 @@ class ExecutionExpirerTest {
     Lease lease = fixture.claim(Duration.ofMinutes(1));
     fixture.executions.fail(lease, "boom");
     long canceled = fixture.create("SELECT 5", Map.of(), 3);
-    fixture.executions.cancel(canceled);
+    fixture.executions.cancel(canceled, null);
 
     assertThat(expirer(Duration.ofHours(1), Duration.ZERO).runOnce().endedExpired()).isZero();
     fixture.awaitLeasesPast();
@@ -75,7 +75,7 @@ class ExecutionExpirerTest {
   @Test
   void deletesExpiredRowsAfterTheHistoryRetentionUnlessItIsZero() {
     long id = fixture.create("SELECT 6", Map.of(), 3);
-    fixture.executions.cancel(id);
+    fixture.executions.cancel(id, null);
     fixture.awaitLeasesPast();
     expirer(Duration.ofMillis(1), Duration.ZERO).runOnce();
     fixture.awaitLeasesPast();

@@ -39,6 +39,9 @@ import org.springframework.jdbc.core.simple.JdbcClient;
  */
 final class Fixture implements AutoCloseable {
 
+  private static final QueryHash HASH =
+      new QueryHash("a key of the tests".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+
   private static final AtomicInteger BUCKETS = new AtomicInteger();
 
   final HikariDataSource dataSource;
@@ -89,7 +92,7 @@ final class Fixture implements AutoCloseable {
 
   /** A new PENDING execution of tier default. */
   long create(String sql, Map<String, String> parameters, int maxAttempts) {
-    String hash = QueryHash.of(sql, "JSON", parameters);
+    String hash = HASH.of(sql, "JSON", parameters);
     return executions
         .createOrCollapse(
             new NewExecution(

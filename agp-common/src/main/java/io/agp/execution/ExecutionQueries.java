@@ -19,8 +19,14 @@ import tools.jackson.databind.json.JsonMapper;
  * Read queries over past and present executions: listing with filters and a keyset cursor,
  * searching by query_id, and finding a result fresh enough to reuse. One SQL file per method, under
  * {@code sql/execution/}.
+ *
+ * <p>Lists and searches return at most the first {@link #LISTED_SQL_CHARS} characters of each SQL
+ * text, so that a page of long statements stays small; {@link #findReusable} returns it whole.
  */
 public class ExecutionQueries {
+
+  /** The SQL characters a list or search returns (the execution_summaries view cuts there). */
+  public static final int LISTED_SQL_CHARS = 4097;
 
   private static final String LIST = SqlFile.load("execution/list");
   private static final String FIND_REUSABLE = SqlFile.load("execution/find_reusable");
@@ -53,10 +59,12 @@ public class ExecutionQueries {
   /**
    * Which executions a list shows; null fields do not filter.
    *
+   * @param viewer the user whose executions (created or joined) are listed; null for all (an admin)
    * @param statuses empty for all
    * @param labels key/values an execution's labels must all contain; empty for any
    */
   public record ListFilter(
+      String viewer,
       String queryId,
       Set<ExecutionStatus> statuses,
       String tier,
@@ -77,6 +85,7 @@ public class ExecutionQueries {
   /** Up to {@code limit} executions matching the filter, newest first, after the keyset if any. */
   public List<Execution> list(ListFilter filter, Keyset after, int limit) {
     return jdbc.sql(LIST)
+        .param("viewer", filter.viewer())
         .param("queryId", filter.queryId())
         .param("statuses", filter.statuses().isEmpty() ? null : joined(filter.statuses()))
         .param("tier", filter.tier())
@@ -92,20 +101,20 @@ public class ExecutionQueries {
   }
 
   /**
-   * The executions of a query_id (and hash, and creator, if not null) in one of the statuses, at
-   * most {@code limit}, in the given order.
+   * The executions of a query_id (and hash, if not null) in one of the statuses that {@code viewer}
+   * created or joined (all, when viewer is null), at most {@code limit}, in the given order.
    */
   public List<Execution> search(
       String queryId,
       String queryHash,
-      String createdBy,
+      String viewer,
       Set<ExecutionStatus> statuses,
       SearchOrder order,
       int limit) {
     return jdbc.sql(SEARCH_BY_ORDER.get(order))
         .param("queryId", queryId)
         .param("queryHash", queryHash)
-        .param("createdBy", createdBy)
+        .param("viewer", viewer)
         .param("statuses", joined(statuses))
         .param("limit", limit)
         .query(mapper)
@@ -113,13 +122,15 @@ public class ExecutionQueries {
   }
 
   /**
-   * The newest SUCCEEDED, unexpired execution of this query_id and hash that completed at most
-   * {@code maxAge} ago.
+   * The newest SUCCEEDED, unexpired execution of the request's query_id, hash, tier and share key
+   * that completed at most {@code maxAge} ago.
    */
-  public Optional<Execution> findReusable(String queryId, String queryHash, Duration maxAge) {
+  public Optional<Execution> findReusable(NewExecution request, Duration maxAge) {
     return jdbc.sql(FIND_REUSABLE)
-        .param("queryId", queryId)
-        .param("queryHash", queryHash)
+        .param("queryId", request.queryId())
+        .param("queryHash", request.queryHash())
+        .param("tier", request.tier())
+        .param("shareKey", request.shareKey())
         .param("maxAgeMillis", maxAge.toMillis())
         .query(mapper)
         .optional();

@@ -7,6 +7,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import org.springframework.jdbc.core.RowMapper;
@@ -23,6 +24,12 @@ public class ExecutionRepository {
 
   private static final String CREATE_OR_COLLAPSE = SqlFile.load("execution/create_or_collapse");
   private static final String GET = SqlFile.load("execution/get");
+  private static final String GET_VISIBLE = SqlFile.load("execution/get_visible");
+  private static final String JOIN_EXECUTION = SqlFile.load("execution/join_execution");
+  private static final String LIST_READERS = SqlFile.load("execution/list_readers");
+  private static final String LOCK_USER_CREATES = SqlFile.load("execution/lock_user_creates");
+  private static final String COUNT_IN_FLIGHT_OF_USER =
+      SqlFile.load("execution/count_in_flight_of_user");
   private static final String FIND_IN_FLIGHT = SqlFile.load("execution/find_in_flight");
   private static final String CLAIM = SqlFile.load("execution/claim");
   private static final String LOCK_TIER_CLAIMS = SqlFile.load("execution/lock_tier_claims");
@@ -67,8 +74,9 @@ public class ExecutionRepository {
   }
 
   /**
-   * Creates a PENDING execution, or collapses onto the in-flight execution of the same query_id
-   * when it has the same query hash. Safe under any number of concurrent callers: the partial
+   * Creates a PENDING execution, or collapses onto the in-flight execution of the same tier, share
+   * key and query_id when it has the same query hash; a caller who collapses onto another user's
+   * execution becomes one of its readers. Safe under any number of concurrent callers: the partial
    * unique index on in-flight query_ids decides. A created execution wakes the workers of its tier
    * once the caller's transaction (if any) commits.
    */
@@ -90,6 +98,8 @@ public class ExecutionRepository {
                       : json.writeValueAsString(request.parameters()))
               .param("priority", request.priority())
               .param("maxAttempts", request.maxAttempts())
+              .param("shareKey", request.shareKey())
+              .param("quotaKey", request.quotaKey())
               .query(executionMapper)
               .optional();
       if (row.isPresent()) {
@@ -101,7 +111,8 @@ public class ExecutionRepository {
         pending.afterCommit(execution.tier());
         return new CreateOutcome.Created(execution);
       }
-      Optional<Execution> inFlight = findInFlight(request.queryId());
+      Optional<Execution> inFlight =
+          findInFlight(request.tier(), request.shareKey(), request.queryId());
       if (inFlight.isPresent()) {
         return new CreateOutcome.Conflict(inFlight.get());
       }
@@ -111,12 +122,75 @@ public class ExecutionRepository {
         "query_id " + request.queryId() + " kept changing hands; gave up after " + CREATE_TRIES);
   }
 
+  /** Any execution by id, whoever created it: for the apps' own work, never for a caller's read. */
   public Optional<Execution> get(long id) {
     return jdbc.sql(GET).param("id", id).query(executionMapper).optional();
   }
 
-  public Optional<Execution> findInFlight(String queryId) {
-    return jdbc.sql(FIND_IN_FLIGHT).param("queryId", queryId).query(executionMapper).optional();
+  /**
+   * The execution, if {@code viewer} may read it: they created or joined it. A null viewer (an
+   * admin) reads every execution.
+   */
+  public Optional<Execution> getVisible(long id, String viewer) {
+    return jdbc.sql(GET_VISIBLE)
+        .param("id", id)
+        .param("viewer", viewer)
+        .query(executionMapper)
+        .optional();
+  }
+
+  /** The in-flight execution holding a query_id for a tier and share key. */
+  public Optional<Execution> findInFlight(String tier, String shareKey, String queryId) {
+    return jdbc.sql(FIND_IN_FLIGHT)
+        .param("tier", tier)
+        .param("shareKey", shareKey)
+        .param("queryId", queryId)
+        .query(executionMapper)
+        .optional();
+  }
+
+  /** How a user came to read an execution they did not create. */
+  public enum JoinedBy {
+    /** Their create collapsed onto it while it was in flight. */
+    COLLAPSE,
+    /** Their create took its fresh result instead of running again. */
+    REUSE
+  }
+
+  /** Lets {@code user} read the execution from now on, unless they created it. */
+  public void join(long id, String user, JoinedBy how) {
+    jdbc.sql(JOIN_EXECUTION)
+        .param("id", id)
+        .param("user", user)
+        .param("joinedBy", how.name().toLowerCase(Locale.ROOT))
+        .update();
+  }
+
+  /** The users who joined an execution besides its creator, first comer first. */
+  public List<String> readers(long id) {
+    return jdbc.sql(LIST_READERS).param("id", id).query(String.class).list();
+  }
+
+  /**
+   * Takes the turn of a user's creates in a tier, until the current transaction ends: creates under
+   * a max-pending-per-user cap count the user's executions in flight one at a time, so that two at
+   * once cannot both see room for one more.
+   */
+  public void lockCreates(String tier, String user) {
+    jdbc.sql(LOCK_USER_CREATES)
+        .param("tier", tier)
+        .param("user", user)
+        .query(Boolean.class)
+        .single();
+  }
+
+  /** A user's PENDING and RUNNING executions of a tier. */
+  public long countInFlight(String tier, String user) {
+    return jdbc.sql(COUNT_IN_FLIGHT_OF_USER)
+        .param("tier", tier)
+        .param("user", user)
+        .query(Long.class)
+        .single();
   }
 
   /** Claims up to {@code limit} PENDING executions of a tier for this worker, in one statement. */
@@ -161,7 +235,9 @@ public class ExecutionRepository {
         .query(
             (rs, row) ->
                 new ClaimedExecution(
-                    mapExecution(rs), readJson(rs.getString("parameters"), STRING_MAP, Map.of())))
+                    mapExecution(rs),
+                    readJson(rs.getString("parameters"), STRING_MAP, Map.of()),
+                    rs.getString("quota_key")))
         .list();
   }
 
@@ -219,19 +295,26 @@ public class ExecutionRepository {
         == 1;
   }
 
-  /** Cancels a PENDING or RUNNING execution; empty when it was not in flight. */
-  public Optional<Execution> cancel(long id) {
-    return jdbc.sql(CANCEL).param("id", id).query(executionMapper).optional();
+  /**
+   * Cancels a PENDING or RUNNING execution that {@code owner} created (any, when owner is null);
+   * empty when there is none such in flight.
+   */
+  public Optional<Execution> cancel(long id, String owner) {
+    return jdbc.sql(CANCEL).param("id", id).param("owner", owner).query(executionMapper).optional();
   }
 
   /**
-   * Cancels the in-flight execution of a query_id if it runs another query hash; empty when there
-   * is none. Run in the same transaction as the create that replaces it.
+   * Cancels the in-flight execution holding the request's query_id (in its tier and share key) if
+   * it runs another query hash and {@code owner} created it (any creator, when owner is null);
+   * empty when there is none such. Run in the same transaction as the create that replaces it.
    */
-  public Optional<Execution> cancelInFlight(String queryId, String queryHash) {
+  public Optional<Execution> cancelInFlight(NewExecution request, String owner) {
     return jdbc.sql(CANCEL_IN_FLIGHT)
-        .param("queryId", queryId)
-        .param("queryHash", queryHash)
+        .param("tier", request.tier())
+        .param("shareKey", request.shareKey())
+        .param("queryId", request.queryId())
+        .param("queryHash", request.queryHash())
+        .param("owner", owner)
         .query(executionMapper)
         .optional();
   }

@@ -3,7 +3,13 @@ package io.agp.execution;
 import java.util.Map;
 import java.util.Objects;
 
-/** What a caller asks to run. */
+/**
+ * What a caller asks to run.
+ *
+ * @param shareKey who may collapse onto this execution while it is in flight: the creator's name,
+ *     or empty for every user of the tier
+ * @param quotaKey the ClickHouse quota key of the creator's token, or null to use their name
+ */
 public record NewExecution(
     String queryId,
     String queryHash,
@@ -14,7 +20,36 @@ public record NewExecution(
     Map<String, String> labels,
     Map<String, String> parameters,
     int priority,
-    int maxAttempts) {
+    int maxAttempts,
+    String shareKey,
+    String quotaKey) {
+
+  /** An execution shared by every user of its tier, with no quota key of its own. */
+  public NewExecution(
+      String queryId,
+      String queryHash,
+      String sql,
+      String format,
+      String tier,
+      String createdBy,
+      Map<String, String> labels,
+      Map<String, String> parameters,
+      int priority,
+      int maxAttempts) {
+    this(
+        queryId,
+        queryHash,
+        sql,
+        format,
+        tier,
+        createdBy,
+        labels,
+        parameters,
+        priority,
+        maxAttempts,
+        "",
+        null);
+  }
 
   public NewExecution {
     Objects.requireNonNull(queryId, "queryId");
@@ -23,6 +58,7 @@ public record NewExecution(
     Objects.requireNonNull(format, "format");
     Objects.requireNonNull(tier, "tier");
     Objects.requireNonNull(createdBy, "createdBy");
+    Objects.requireNonNull(shareKey, "shareKey");
     labels = labels == null ? Map.of() : Map.copyOf(labels);
     parameters = parameters == null ? Map.of() : Map.copyOf(parameters);
   }

@@ -1,28 +1,45 @@
 package io.agp.execution;
 
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
+import java.security.GeneralSecurityException;
 import java.util.HexFormat;
 import java.util.Map;
 import java.util.TreeMap;
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
 
 /**
- * The identity of a request: SHA-256 over the normalized SQL, the result format and the parameters.
- * Two requests with the same hash produce the same result, so the hash is the default query_id and
- * decides whether a create may collapse onto an in-flight execution.
+ * The identity of a request: an HMAC-SHA256, under a key of the server's, over the normalized SQL,
+ * the result format and the parameters. Two requests with the same hash produce the same result, so
+ * the hash is the default query_id and decides whether a create may collapse onto an in-flight
+ * execution.
+ *
+ * <p>Keyed, because the hash is shown to callers: a plain digest over the parameters would let
+ * anyone who guesses a parameter (a customer id, a short token) confirm it offline.
  */
 public final class QueryHash {
 
-  private QueryHash() {}
+  private static final String ALGORITHM = "HmacSHA256";
 
-  public static String of(String sql, String format, Map<String, String> parameters) {
-    MessageDigest digest = sha256();
-    update(digest, "sql", normalize(sql));
-    update(digest, "format", format);
+  private final SecretKeySpec key;
+
+  /**
+   * @param key the HMAC key; every API instance must use the same one
+   */
+  public QueryHash(byte[] key) {
+    if (key.length == 0) {
+      throw new IllegalArgumentException("the query hash key is empty");
+    }
+    this.key = new SecretKeySpec(key, ALGORITHM);
+  }
+
+  public String of(String sql, String format, Map<String, String> parameters) {
+    Mac mac = mac();
+    update(mac, "sql", normalize(sql));
+    update(mac, "format", format);
     // Sorted, so that the order in which a client sent its parameters does not matter.
-    new TreeMap<>(parameters).forEach((name, value) -> update(digest, "p:" + name, value));
-    return HexFormat.of().formatHex(digest.digest());
+    new TreeMap<>(parameters).forEach((name, value) -> update(mac, "p:" + name, value));
+    return HexFormat.of().formatHex(mac.doFinal());
   }
 
   /**
@@ -38,26 +55,28 @@ public final class QueryHash {
     return text;
   }
 
-  private static void update(MessageDigest digest, String name, String value) {
+  private static void update(Mac mac, String name, String value) {
     // Length-prefixed fields: no two different requests can produce the same byte sequence.
     for (String part : new String[] {name, value}) {
       byte[] bytes = part.getBytes(StandardCharsets.UTF_8);
-      digest.update(
+      mac.update(
           new byte[] {
             (byte) (bytes.length >>> 24),
             (byte) (bytes.length >>> 16),
             (byte) (bytes.length >>> 8),
             (byte) bytes.length
           });
-      digest.update(bytes);
+      mac.update(bytes);
     }
   }
 
-  private static MessageDigest sha256() {
+  private Mac mac() {
     try {
-      return MessageDigest.getInstance("SHA-256");
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("every JVM has SHA-256", e);
+      Mac mac = Mac.getInstance(ALGORITHM);
+      mac.init(key);
+      return mac;
+    } catch (GeneralSecurityException e) {
+      throw new IllegalStateException("every JVM has " + ALGORITHM, e);
     }
   }
 }

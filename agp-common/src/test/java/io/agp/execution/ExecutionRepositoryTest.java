@@ -18,6 +18,9 @@ import org.junit.jupiter.api.Test;
 
 class ExecutionRepositoryTest {
 
+  private static final QueryHash HASH =
+      new QueryHash("a key of the tests".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+
   private static final Duration LEASE = Duration.ofSeconds(30);
 
   private static MigratedDatabase db;
@@ -102,7 +105,7 @@ class ExecutionRepositoryTest {
   @Test
   void createsAnewOnceTheInFlightExecutionEnded() {
     Execution first = repository.createOrCollapse(request("SELECT 3", "again")).execution();
-    repository.cancel(first.id());
+    repository.cancel(first.id(), null);
 
     CreateOutcome second = repository.createOrCollapse(request("SELECT 3", "again"));
 
@@ -202,7 +205,7 @@ class ExecutionRepositoryTest {
     long id = create("SELECT 'cancel me'", "fence-cancel", 0);
     Lease lease = repository.claim("fence-cancel", "w", 1, LEASE).getFirst().lease();
 
-    assertThat(repository.cancel(id)).isPresent();
+    assertThat(repository.cancel(id, null)).isPresent();
 
     assertThat(repository.heartbeat(lease, LEASE, new Progress(1, 2, 3, 4, 5))).isFalse();
     assertThat(repository.complete(lease, result("k"), Duration.ofHours(1))).isFalse();
@@ -270,8 +273,8 @@ class ExecutionRepositoryTest {
   private static long create(String sql, String tier, int priority) {
     NewExecution request =
         new NewExecution(
-            QueryHash.of(sql, "JSON", Map.of()) + tier,
-            QueryHash.of(sql, "JSON", Map.of()),
+            HASH.of(sql, "JSON", Map.of()) + tier,
+            HASH.of(sql, "JSON", Map.of()),
             sql,
             "JSON",
             tier,
@@ -283,10 +286,79 @@ class ExecutionRepositoryTest {
     return repository.createOrCollapse(request).execution().id();
   }
 
+  @Test
+  void whoMayReadCancelOrReplaceIsDecidedByTheStatements() {
+    String sql = "SELECT 'owned " + System.nanoTime() + "'";
+    String hash = HASH.of(sql, "JSON", Map.of());
+    NewExecution ofAlice =
+        new NewExecution(hash, hash, sql, "JSON", "default", "alice", Map.of(), Map.of(), 0, 3);
+    long id = repository.createOrCollapse(ofAlice).execution().id();
+
+    assertThat(repository.getVisible(id, "bob")).isEmpty();
+    assertThat(repository.getVisible(id, "alice")).isPresent();
+    assertThat(repository.getVisible(id, null)).isPresent();
+
+    // Bob's identical create collapses onto it (shared per tier): from now on he may read it.
+    NewExecution ofBob =
+        new NewExecution(hash, hash, sql, "JSON", "default", "bob", Map.of(), Map.of(), 0, 3);
+    assertThat(repository.createOrCollapse(ofBob)).isInstanceOf(CreateOutcome.Collapsed.class);
+    assertThat(repository.getVisible(id, "bob")).isPresent();
+    assertThat(repository.readers(id)).containsExactly("bob");
+    ExecutionQueries queries = new ExecutionQueries(db.jdbc(), repository);
+    assertThat(
+            queries.list(
+                new ExecutionQueries.ListFilter(
+                    "bob", hash, null, null, null, null, null, Map.of()),
+                null,
+                10))
+        .extracting(Execution::id)
+        .containsExactly(id);
+
+    // Reading is not owning: only alice (or an admin, owner null) may cancel or replace it.
+    assertThat(repository.cancel(id, "bob")).isEmpty();
+    NewExecution replacement =
+        new NewExecution(
+            hash, "other", "SELECT 2", "JSON", "default", "bob", Map.of(), Map.of(), 0, 3);
+    assertThat(repository.cancelInFlight(replacement, "bob")).isEmpty();
+    assertThat(repository.get(id).orElseThrow().status()).isEqualTo(ExecutionStatus.PENDING);
+    assertThat(repository.cancel(id, "alice")).isPresent();
+  }
+
+  @Test
+  void twoUsersQueryIdsNeverMeetWhenEachHasAShareKeyOfTheirOwn() {
+    String sql = "SELECT 'apart " + System.nanoTime() + "'";
+    String hash = HASH.of(sql, "JSON", Map.of());
+    NewExecution ofAlice =
+        new NewExecution(
+            "report", hash, sql, "JSON", "default", "alice", Map.of(), Map.of(), 0, 3, "alice",
+            null);
+    NewExecution ofBob =
+        new NewExecution(
+            "report",
+            "other",
+            "SELECT 2",
+            "JSON",
+            "default",
+            "bob",
+            Map.of(),
+            Map.of(),
+            0,
+            3,
+            "bob",
+            "team-b");
+
+    assertThat(repository.createOrCollapse(ofAlice)).isInstanceOf(CreateOutcome.Created.class);
+    assertThat(repository.createOrCollapse(ofBob)).isInstanceOf(CreateOutcome.Created.class);
+    assertThat(repository.findInFlight("default", "alice", "report").orElseThrow().createdBy())
+        .isEqualTo("alice");
+    assertThat(repository.findInFlight("default", "bob", "report").orElseThrow().createdBy())
+        .isEqualTo("bob");
+  }
+
   private static NewExecution request(String sql, String queryId) {
     return new NewExecution(
         queryId,
-        QueryHash.of(sql, "JSON", Map.of()),
+        HASH.of(sql, "JSON", Map.of()),
         sql,
         "JSON",
         "default",
@@ -298,7 +370,7 @@ class ExecutionRepositoryTest {
   }
 
   private static NewExecution request(String sql, String tier, Map<String, String> labels) {
-    String hash = QueryHash.of(sql, "JSON", Map.of());
+    String hash = HASH.of(sql, "JSON", Map.of());
     return new NewExecution(hash, hash, sql, "JSON", tier, "tester", labels, Map.of(), 0, 3);
   }
 

@@ -56,7 +56,7 @@ class CancelAndLostLeaseTest {
     assertThat(running.status()).isEqualTo(ExecutionStatus.RUNNING);
     assertThat(running.progress().elapsedMillis()).isPositive();
 
-    assertThat(stack.executions().cancel(id)).isPresent();
+    assertThat(stack.executions().cancel(id, null)).isPresent();
 
     await()
         .atMost(Duration.ofSeconds(2))
