@@ -8,8 +8,13 @@ import jakarta.validation.constraints.NotBlank;
 import jakarta.validation.constraints.NotNull;
 import java.net.URI;
 import java.time.Duration;
+import java.util.Collections;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
 import org.springframework.boot.context.properties.bind.DefaultValue;
 import org.springframework.util.unit.DataSize;
 
@@ -31,6 +36,13 @@ import org.springframework.util.unit.DataSize;
  * @param resultCompression how stored results are compressed: none, gzip or zstd
  * @param heartbeatInterval how often a running execution's lease is renewed and its progress
  *     recorded; empty means a third of the lease
+ * @param readOnly send {@code readonly=2} with each query, so that ClickHouse refuses writes and
+ *     DDL (unless the settings name readonly themselves); false lets the tier's queries write
+ * @param lockedSettings settings a query may not set itself in a SETTINGS clause; empty means every
+ *     setting of {@code settings} and {@code max_memory_usage}. {@link #ALWAYS_LOCKED} are locked
+ *     whatever this says. A name ending or starting with {@code *} is a pattern.
+ * @param maxPendingPerUser PENDING and RUNNING executions one user may have in this tier at once; a
+ *     create beyond is refused (429); 0 means no limit
  */
 public record TierProperties(
     @DefaultValue @Valid ClickHouse clickhouse,
@@ -44,7 +56,70 @@ public record TierProperties(
     @DefaultValue("false") boolean sendQuotaKey,
     @DefaultValue("0") @Min(0) int maxRunningPerUser,
     @DefaultValue("none") @NotNull ResultCompression resultCompression,
-    Duration heartbeatInterval) {
+    Duration heartbeatInterval,
+    @DefaultValue("true") boolean readOnly,
+    @DefaultValue List<String> lockedSettings,
+    @DefaultValue("0") @Min(0) int maxPendingPerUser) {
+
+  /**
+   * Settings no query may set itself, whatever the tier says: they carry the guarantees of the
+   * gateway (read-only tiers, a bounded run time, never a silently truncated result, the quota of
+   * the caller) rather than a tuning of the tier.
+   */
+  public static final Set<String> ALWAYS_LOCKED =
+      Set.of(
+          "readonly",
+          "allow_ddl",
+          "max_execution_time",
+          "max_execution_time_leaf",
+          "max_estimated_execution_time",
+          "timeout_overflow_mode",
+          "quota_key",
+          // Applies a whole settings profile, whatever limits that profile sets.
+          "profile",
+          "*_overflow_mode");
+
+  /** The setting sent to make ClickHouse refuse writes; 2 still lets a query change settings. */
+  public static final String READONLY = "readonly";
+
+  public TierProperties {
+    settings = settings == null ? Map.of() : Map.copyOf(settings);
+    lockedSettings = lockedSettings == null ? List.of() : List.copyOf(lockedSettings);
+    String readonly = settings.get(READONLY);
+    if (readOnly && readonly != null && readonly.strip().equals("0")) {
+      throw new IllegalArgumentException(
+          "settings.readonly is 0 on a read-only tier: set read-only: false to let its queries"
+              + " write");
+    }
+  }
+
+  /**
+   * The settings a query may not set in its own SETTINGS clause: {@link #ALWAYS_LOCKED}, and the
+   * tier's {@code locked-settings} or, when it names none, every setting the tier sends and
+   * max_memory_usage. Lower-case; {@code *} marks a pattern.
+   */
+  public Set<String> effectiveLockedSettings() {
+    Set<String> locked = new TreeSet<>(ALWAYS_LOCKED);
+    if (lockedSettings.isEmpty()) {
+      settings.keySet().forEach(name -> locked.add(name.toLowerCase(Locale.ROOT)));
+      locked.add("max_memory_usage");
+    } else {
+      lockedSettings.forEach(name -> locked.add(name.strip().toLowerCase(Locale.ROOT)));
+    }
+    return Collections.unmodifiableSet(locked);
+  }
+
+  /**
+   * The value of {@code readonly} sent with each query: the tier's own, else 2 on a read-only tier,
+   * else none.
+   */
+  public Optional<String> readonlySetting() {
+    String own = settings.get(READONLY);
+    if (own != null) {
+      return Optional.of(own);
+    }
+    return readOnly ? Optional.of("2") : Optional.empty();
+  }
 
   private static final Duration MIN_HEARTBEAT = Duration.ofMillis(100);
 

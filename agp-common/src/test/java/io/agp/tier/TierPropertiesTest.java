@@ -1,6 +1,7 @@
 package io.agp.tier;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.time.Duration;
 import java.util.List;
@@ -8,7 +9,7 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.springframework.util.unit.DataSize;
 
-/** The read timeout a tier's queries get from its configuration. */
+/** What a tier's queries get from its configuration: read timeout, locked settings, readonly. */
 class TierPropertiesTest {
 
   @Test
@@ -46,6 +47,56 @@ class TierPropertiesTest {
         .isEqualTo(Duration.ofMinutes(3));
   }
 
+  @Test
+  void byDefaultATierLocksItsOwnSettingsMaxMemoryUsageAndTheGatewaysGuarantees() {
+    TierProperties tier = tier(Map.of("max_threads", "4", "Priority", "10"), true, List.of());
+
+    assertThat(tier.effectiveLockedSettings())
+        .contains("max_threads", "priority", "max_memory_usage")
+        .containsAll(TierProperties.ALWAYS_LOCKED)
+        .contains("readonly", "max_execution_time", "*_overflow_mode", "quota_key", "profile");
+  }
+
+  @Test
+  void lockedSettingsReplaceTheTiersOwnButNeverTheGuarantees() {
+    TierProperties tier = tier(Map.of("max_threads", "4"), true, List.of(" Max_Result_Rows "));
+
+    assertThat(tier.effectiveLockedSettings())
+        .contains("max_result_rows")
+        .doesNotContain("max_threads", "max_memory_usage")
+        .containsAll(TierProperties.ALWAYS_LOCKED);
+  }
+
+  @Test
+  void aReadOnlyTierSendsReadonly2UnlessItsSettingsSayOtherwise() {
+    assertThat(tier(Map.of(), true, List.of()).readonlySetting()).contains("2");
+    assertThat(tier(Map.of("readonly", "1"), true, List.of()).readonlySetting()).contains("1");
+    assertThat(tier(Map.of(), false, List.of()).readonlySetting()).isEmpty();
+    assertThatThrownBy(() -> tier(Map.of("readonly", "0"), true, List.of()))
+        .hasMessageContaining("read-only: false");
+  }
+
+  private static TierProperties tier(
+      Map<String, String> settings, boolean readOnly, List<String> lockedSettings) {
+    return new TierProperties(
+        new TierProperties.ClickHouse(
+            null, List.of(), "default", "", "default", Duration.ofSeconds(5), null),
+        settings,
+        4,
+        3,
+        Duration.ofSeconds(30),
+        Duration.ofHours(1),
+        Duration.ofHours(24),
+        DataSize.ofGigabytes(10),
+        false,
+        0,
+        ResultCompression.NONE,
+        null,
+        readOnly,
+        lockedSettings,
+        0);
+  }
+
   private static TierProperties tier(
       Duration readTimeout, Map<String, String> settings, Duration maxRunTime) {
     return new TierProperties(
@@ -61,6 +112,9 @@ class TierPropertiesTest {
         false,
         0,
         ResultCompression.NONE,
-        null);
+        null,
+        true,
+        List.of(),
+        0);
   }
 }

@@ -70,7 +70,7 @@ final class ExecutionRunner {
       try (ResultUpload upload = results.upload(key);
           Sent sent = send(run, clickhouse, format)) {
         if (sent == null) {
-          return run.lostOutcome();
+          return run.overrun() != null ? failOverrun(run) : run.lostOutcome();
         }
         ClickHouseResponse response = sent.response();
         run.attach(response);
@@ -81,6 +81,10 @@ final class ExecutionRunner {
         List<Column> columns = columns(run, sent, format, inspector);
         if (run.isLost()) {
           return run.lostOutcome();
+        }
+        if (run.overrun() != null) {
+          // The stream ended as the time ran out: the limit holds all the same.
+          return failOverrun(run);
         }
         try {
           upload.commit();
@@ -113,6 +117,9 @@ final class ExecutionRunner {
       return afterFailure(run, "storing the result failed: " + describe(e.getCause()), e);
     } catch (UnsupportedQueryException e) {
       // Refused before it was sent: there is no query to kill.
+      if (run.overrun() != null) {
+        return failOverrun(run);
+      }
       executions.fail(run.lease(), e.getMessage());
       return AttemptOutcome.FAILED;
     } catch (ResultTooLargeException e) {
@@ -126,6 +133,9 @@ final class ExecutionRunner {
       RunningExecution run, ClickHouseException e, boolean nothingRead) {
     if (run.isLost()) {
       return run.lostOutcome();
+    }
+    if (run.overrun() != null) {
+      return failOverrun(run);
     }
     if (e.isTransient() && nothingRead) {
       if (ClickHouseClient.isReadTimeout(e)) {
@@ -146,6 +156,9 @@ final class ExecutionRunner {
       RunningExecution run, ClickHouseStreamBroken e, boolean nothingRead) {
     if (run.isLost()) {
       return run.lostOutcome();
+    }
+    if (run.overrun() != null) {
+      return failOverrun(run);
     }
     if (nothingRead) {
       // Cut before the first byte (a server restarting): nothing was stored, try again later.
@@ -176,12 +189,23 @@ final class ExecutionRunner {
     if (run.isLost()) {
       return run.lostOutcome();
     }
+    if (run.overrun() != null) {
+      return failOverrun(run);
+    }
     if (cause != null) {
       log.warn("attempt {} failed", run.lease().attempt(), cause);
     }
     run.killQuery();
     executions.fail(run.lease(), error);
     return AttemptOutcome.FAILED;
+  }
+
+  /**
+   * Fails an attempt the worker stopped itself for running too long; its query was killed when it
+   * was stopped. Whatever broke afterwards (the stream, the query) is the effect, not the cause.
+   */
+  private AttemptOutcome failOverrun(RunningExecution run) {
+    return executions.fail(run.lease(), run.overrun()) ? AttemptOutcome.FAILED : run.lostOutcome();
   }
 
   private AttemptOutcome requeueOrFail(RunningExecution run, String reason) {

@@ -29,6 +29,8 @@ final class RunningExecution {
   // From useNode until the query's answer head arrives (or the send fails).
   private volatile boolean sending;
   private volatile boolean lost;
+  // Why the worker stopped the attempt itself (it ran past the tier's max-run-time), or null.
+  private volatile String overrun;
   private volatile AttemptOutcome lostAs = AttemptOutcome.LOST;
   private volatile ClickHouseResponse response;
   private volatile Progress progress;
@@ -41,11 +43,11 @@ final class RunningExecution {
   /**
    * Records the endpoint the query is about to be sent to.
    *
-   * @return false when the attempt was abandoned already: the query must not be sent
+   * @return false when the attempt was abandoned or stopped already: the query must not be sent
    */
   boolean useNode(ClickHouseClient node) {
     synchronized (this) {
-      if (lost) {
+      if (lost || overrun != null) {
         return false;
       }
       this.node = node;
@@ -102,7 +104,7 @@ final class RunningExecution {
   /** Remembers the stream of the running query, so that an abandon can close it. */
   void attach(ClickHouseResponse response) {
     this.response = response;
-    if (lost) {
+    if (lost || overrun != null) {
       // Abandoned while the query was on its way: its kill may have come too early.
       closeStream(response);
       killQuery();
@@ -140,12 +142,42 @@ final class RunningExecution {
     }
   }
 
+  /**
+   * Stops an attempt that ran past the tier's max-run-time: closes its stream and kills its query,
+   * so that the runner fails the execution with {@code reason}. The attempt still owns its row.
+   * Safe to call from any thread; it does not wait for the kill.
+   */
+  void stopOverrun(String reason) {
+    synchronized (this) {
+      if (lost || overrun != null) {
+        return;
+      }
+      overrun = reason;
+    }
+    log.info(
+        "execution {} attempt {} stopped: {}", lease().executionId(), lease().attempt(), reason);
+    ClickHouseResponse current = response;
+    if (current != null) {
+      closeStream(current);
+    }
+    Thread.ofVirtual().name("kill-" + lease().clickHouseQueryId()).start(this::killWhileSending);
+  }
+
+  /** Why the worker stopped the attempt itself, or null when it did not. */
+  String overrun() {
+    return overrun;
+  }
+
   /** Kills the query on a thread of its own: for a node that may not answer the kill either. */
   void killQueryInBackground() {
     Thread.ofVirtual().name("kill-" + lease().clickHouseQueryId()).start(this::killQuery);
   }
 
   private void killWhileSending() {
+    if (!sending) {
+      killQuery();
+      return;
+    }
     while (sending && !killQuery()) {
       try {
         Thread.sleep(KILL_RETRY);

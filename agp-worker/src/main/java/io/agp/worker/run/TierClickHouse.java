@@ -3,12 +3,14 @@ package io.agp.worker.run;
 import io.agp.clickhouse.ClickHouseClient;
 import io.agp.clickhouse.ClickHouseException;
 import io.agp.execution.ClaimedExecution;
+import io.agp.tier.QuerySettings;
 import io.agp.tier.TierProperties;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -95,13 +97,27 @@ final class TierClickHouse {
 
   /**
    * The URL parameters of one attempt's query: the tier's settings with every overflow mode forced
-   * to {@code throw}, less those the server does not know, the quota key and the parameters.
+   * to {@code throw} and {@code readonly} on a read-only tier, less those the server does not know,
+   * the quota key and the parameters.
    *
    * @param node the endpoint that will run the query, asked what it knows if no node was yet
    * @throws ClickHouseException when the server cannot be asked what it knows
-   * @throws UnsupportedQueryException when the execution has parameters the server cannot take
+   * @throws UnsupportedQueryException when the execution has parameters the server cannot take, or
+   *     its SQL sets a setting the tier locks
    */
   Map<String, String> settingsFor(ClaimedExecution claimed, ClickHouseClient node) {
+    // The API refuses such a query at create; one queued before the tier locked the setting is
+    // refused here.
+    Optional<String> locked =
+        QuerySettings.firstLocked(claimed.execution().sql(), tier.effectiveLockedSettings());
+    if (locked.isPresent()) {
+      throw new UnsupportedQueryException(
+          "the query sets "
+              + locked.get()
+              + ", which tier "
+              + tierName
+              + " does not let a query change; the query was not run");
+    }
     Server known = server(node);
     Map<String, String> settings = new LinkedHashMap<>();
     settings.put(
@@ -115,9 +131,12 @@ final class TierClickHouse {
         settings.put(name, "throw");
       }
     }
+    // Last, so that it cannot stop the settings before it from being applied (readonly=1 would).
+    settings.remove(TierProperties.READONLY);
+    tier.readonlySetting().ifPresent(value -> settings.put(TierProperties.READONLY, value));
     settings.keySet().retainAll(known.knownSettings());
     if (tier.sendQuotaKey()) {
-      settings.put(ClickHouseClient.QUOTA_KEY, claimed.execution().createdBy());
+      settings.put(ClickHouseClient.QUOTA_KEY, claimed.effectiveQuotaKey());
     }
     if (!claimed.parameters().isEmpty()) {
       if (!known.takesParameters()) {

@@ -18,6 +18,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
@@ -203,12 +204,27 @@ public final class TierPool {
       RunningExecution run = new RunningExecution(execution);
       running.put(execution.execution().id(), run);
       metrics.started(execution.execution());
-      attempts.submit(() -> runAttempt(run));
+      // The worker's own bound on the run time: ClickHouse gets max_execution_time too, but a
+      // server that does not enforce it (or a query that ends up lifting it) must not run on.
+      ScheduledFuture<?> deadline =
+          heartbeats.schedule(
+              () -> run.stopOverrun(overrunReason()),
+              tier.maxRunTime().toMillis(),
+              TimeUnit.MILLISECONDS);
+      attempts.submit(() -> runAttempt(run, deadline));
     }
     return claimed.size();
   }
 
-  private void runAttempt(RunningExecution run) {
+  private String overrunReason() {
+    return "the query ran for the max-run-time of tier "
+        + tierName
+        + " ("
+        + Durations.text(tier.maxRunTime())
+        + ") and was stopped";
+  }
+
+  private void runAttempt(RunningExecution run, ScheduledFuture<?> deadline) {
     Instant started = clock.instant();
     AttemptOutcome outcome = AttemptOutcome.FAILED;
     MDC.put("execution_id", Long.toString(run.lease().executionId()));
@@ -222,6 +238,7 @@ public final class TierPool {
     } catch (RuntimeException e) {
       log.error("execution {} ended with an unexpected error", run.lease().executionId(), e);
     } finally {
+      deadline.cancel(false);
       metrics.ended(outcome, Duration.between(started, clock.instant()));
       running.remove(run.lease().executionId());
       slots.release();

@@ -87,7 +87,7 @@ class MultipleEndpointsTest {
             .until(() -> stack.get(id), e -> e.progress() != null && e.progress().rows() > 0);
     assertThat(running.status()).isEqualTo(ExecutionStatus.RUNNING);
 
-    assertThat(stack.executions().cancel(id)).isPresent();
+    assertThat(stack.executions().cancel(id, null)).isPresent();
 
     await()
         .atMost(Duration.ofSeconds(2))
@@ -149,7 +149,10 @@ class MultipleEndpointsTest {
         false,
         0,
         io.agp.tier.ResultCompression.NONE,
-        null);
+        null,
+        true,
+        List.of(),
+        0);
   }
 
   private static int closedPort() throws IOException {

@@ -6,6 +6,7 @@ import io.agp.execution.Execution;
 import io.agp.execution.ExecutionStatus;
 import io.agp.testkit.ClickHouseTestServer;
 import java.nio.file.Files;
+import java.time.Duration;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -40,7 +41,16 @@ class TierSettingsTest {
                 "break",
                 // Unknown to the server: dropped rather than failing every query.
                 "agp.tiers.default.settings.no_such_setting_in_any_version",
-                "1"));
+                "1",
+                // Writes allowed, and a run time that only the worker bounds.
+                "agp.tiers.writer.clickhouse.url",
+                clickhouse,
+                "agp.tiers.writer.read-only",
+                "false",
+                "agp.tiers.writer.max-run-time",
+                "1s",
+                "agp.tiers.writer.settings.max_execution_time",
+                "0"));
   }
 
   @AfterAll
@@ -71,6 +81,48 @@ class TierSettingsTest {
 
     assertThat(done.status()).isEqualTo(ExecutionStatus.SUCCEEDED);
     assertThat(done.result().rows()).isEqualTo(1);
+  }
+
+  @Test
+  void aReadOnlyTierLetsClickHouseRefuseWritesAndAnotherTierMayOptOut() {
+    String table = "tier_settings_" + System.nanoTime();
+    String create = "CREATE TABLE " + table + " (x UInt8) ENGINE = Memory";
+
+    Execution refused = stack.awaitEnd(stack.create(create, "TSV", "default"));
+    assertThat(refused.status()).isEqualTo(ExecutionStatus.FAILED);
+    assertThat(refused.error()).contains("readonly");
+    assertThat(ClickHouseTestServer.shared().query("EXISTS TABLE " + table).strip()).isEqualTo("0");
+
+    Execution created = stack.awaitEnd(stack.create(create, "TSV", "writer"));
+    assertThat(created.status()).isEqualTo(ExecutionStatus.SUCCEEDED);
+    assertThat(ClickHouseTestServer.shared().query("EXISTS TABLE " + table).strip()).isEqualTo("1");
+    ClickHouseTestServer.shared().query("DROP TABLE " + table);
+  }
+
+  @Test
+  void theWorkerStopsAQueryAtTheTiersMaxRunTimeWhateverClickHouseAllows() {
+    long id = stack.create("SELECT count() FROM numbers(100000000000)", "TSV", "writer");
+
+    Execution stopped = stack.awaitEnd(id);
+
+    assertThat(stopped.status()).isEqualTo(ExecutionStatus.FAILED);
+    assertThat(stopped.error())
+        .isEqualTo("the query ran for the max-run-time of tier writer (1s) and was stopped");
+    assertThat(Duration.between(stopped.pickedAt(), stopped.completedAt()))
+        .isBetween(Duration.ofMillis(900), Duration.ofSeconds(8));
+  }
+
+  @Test
+  void aQueuedQueryThatSetsALockedSettingIsRefusedBeforeItRuns() {
+    long id = stack.create("SELECT 1 SETTINGS max_execution_time = 0", "TSV", "default");
+
+    Execution refused = stack.awaitEnd(id);
+
+    assertThat(refused.status()).isEqualTo(ExecutionStatus.FAILED);
+    assertThat(refused.error())
+        .contains("sets max_execution_time")
+        .contains("tier default")
+        .contains("was not run");
   }
 
   @Test
