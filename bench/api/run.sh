@@ -30,6 +30,7 @@ PG_HOST_PORT="${PG_HOST_PORT#*@}"
 "$JAVA_HOME/bin/java" -jar "$JAR" --server.port="$PORT" \
   --spring.datasource.url="jdbc:postgresql://$PG_HOST_PORT/agp_bench" \
   --spring.datasource.username="$PG_USER" --spring.datasource.password= \
+  --agp.api.link-secrets=a-link-secret-of-the-benchmark-32-bytes \
   --logging.level.root=WARN >"$LOG" 2>&1 &
 API=$!
 trap 'kill $API 2>/dev/null; wait $API 2>/dev/null || true; rm -f "$LOG"' EXIT

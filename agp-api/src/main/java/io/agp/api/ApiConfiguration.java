@@ -2,6 +2,11 @@ package io.agp.api;
 
 import io.agp.execution.ExecutionQueries;
 import io.agp.execution.ExecutionRepository;
+import io.agp.execution.QueryHash;
+import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.jdbc.core.simple.JdbcClient;
@@ -15,6 +20,30 @@ class ApiConfiguration {
   @Bean
   ExecutionQueries executionQueries(JdbcClient jdbc, ExecutionRepository repository) {
     return new ExecutionQueries(jdbc, repository);
+  }
+
+  /**
+   * The key of query hashes: {@code agp.api.query-hash-secret}, else one derived from the first
+   * link secret (never that secret itself, so that a hash reveals nothing of what signs links).
+   */
+  @Bean
+  QueryHash queryHash(ApiProperties properties) {
+    if (!properties.queryHashSecret().isBlank()) {
+      return new QueryHash(properties.queryHashSecret().getBytes(StandardCharsets.UTF_8));
+    }
+    if (properties.linkSecrets().isEmpty()) {
+      // ResultLinks refuses to start with a clear message; no need for a second one here.
+      return new QueryHash(new byte[] {0});
+    }
+    try {
+      Mac mac = Mac.getInstance("HmacSHA256");
+      mac.init(
+          new SecretKeySpec(
+              properties.linkSecrets().getFirst().getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
+      return new QueryHash(mac.doFinal("agp query hash key".getBytes(StandardCharsets.UTF_8)));
+    } catch (GeneralSecurityException e) {
+      throw new IllegalStateException("every JVM has HmacSHA256", e);
+    }
   }
 
   @Bean

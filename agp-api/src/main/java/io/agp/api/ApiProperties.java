@@ -1,10 +1,13 @@
 package io.agp.api;
 
 import jakarta.validation.Valid;
+import jakarta.validation.constraints.Min;
 import jakarta.validation.constraints.NotBlank;
 import jakarta.validation.constraints.NotNull;
 import java.net.URI;
 import java.time.Duration;
+import java.util.List;
+import java.util.Map;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
 import org.springframework.util.unit.DataSize;
@@ -19,10 +22,17 @@ import org.springframework.validation.annotation.Validated;
  * @param userHeader the header that names the caller when authentication is off
  * @param maxWait the longest {@code wait} a create or get may ask for
  * @param waitPollInterval how often a waiting request looks at the execution again
- * @param linkSecret the HMAC key of signed result links; a random one per start when empty
+ * @param linkSecrets the HMAC keys of signed result links, at least 32 bytes each: the first signs,
+ *     every one verifies (so that a key can be rotated without breaking the links out there)
  * @param linkTtl how long a signed result link stays valid
+ * @param queryHashSecret the HMAC key of query hashes (the default query_id); empty means one
+ *     derived from the first link secret. Set it to keep collapsing and reuse across a rotation of
+ *     the link secrets.
  * @param shareScope who shares in-flight executions (collapse) and fresh results (reuse): every
- *     user of a tier, or each user alone
+ *     user of a tier, or each user alone; empty means {@code user} with jwt auth, else {@code tier}
+ * @param allowedOrigins browser origins (e.g. {@code https://dash.example.com}) whose pages may
+ *     send requests that change something; others are refused, whatever the auth mode
+ * @param rateLimit how many requests one user may send (jwt auth only)
  * @param auth who the caller is: from a header ({@code none}) or a bearer token ({@code jwt})
  */
 @Validated
@@ -33,10 +43,18 @@ public record ApiProperties(
     @DefaultValue("X-AGP-User") @NotBlank String userHeader,
     @DefaultValue("60s") @NotNull Duration maxWait,
     @DefaultValue("100ms") @NotNull Duration waitPollInterval,
-    @DefaultValue("") String linkSecret,
+    @DefaultValue List<String> linkSecrets,
     @DefaultValue("1h") @NotNull Duration linkTtl,
-    @DefaultValue("tier") @NotNull ShareScope shareScope,
+    @DefaultValue("") String queryHashSecret,
+    ShareScope shareScope,
+    @DefaultValue List<String> allowedOrigins,
+    @DefaultValue @Valid RateLimit rateLimit,
     @DefaultValue @Valid Auth auth) {
+
+  public ApiProperties {
+    linkSecrets = linkSecrets == null ? List.of() : List.copyOf(linkSecrets);
+    allowedOrigins = allowedOrigins == null ? List.of() : List.copyOf(allowedOrigins);
+  }
 
   /** Who shares executions: the tier's users, or each user alone. */
   public enum ShareScope {
@@ -48,19 +66,52 @@ public record ApiProperties(
   public enum AuthMode {
     /** No authentication: the user header (else the client address) names the caller. */
     NONE,
-    /** A bearer JWT names the caller (sub), their tier (tier claim) and roles (roles claim). */
+    /** A bearer JWT names the caller (sub), their tiers (tier claim, roles) and roles. */
     JWT
   }
 
+  /** The share scope in force: the configured one, else per user with tokens, per tier without. */
+  public ShareScope effectiveShareScope() {
+    if (shareScope != null) {
+      return shareScope;
+    }
+    return auth.mode() == AuthMode.JWT ? ShareScope.USER : ShareScope.TIER;
+  }
+
   /**
-   * @param mode none (local use) or jwt
+   * @param requestsPerSecond the rate one user's requests are refilled at; 0 turns the limit off
+   * @param burst how many requests one user may send at once before the rate applies
+   */
+  public record RateLimit(
+      @DefaultValue("50") @Min(0) int requestsPerSecond, @DefaultValue("200") @Min(1) int burst) {}
+
+  /**
+   * @param mode none (one trusted person, local use) or jwt
    * @param jwtSecret the HS256 key of the tokens (at least 32 bytes); or set jwkSetUri
    * @param jwkSetUri where the token issuer publishes its keys (JWKS), when not HS256
+   * @param algorithms the signature algorithms accepted from the JWKS; tokens signed otherwise are
+   *     refused
+   * @param issuer when set, a token's {@code iss} must be this
+   * @param audience when set, a token's {@code aud} must contain this
+   * @param clockSkew how far a token's {@code exp} and {@code nbf} may be off the server's clock
    * @param adminRole the role (in the roles claim) that sees and cancels every execution
+   * @param roleTiers the tiers each role may use, besides those of the token's {@code tier} claim;
+   *     {@code *} stands for every tier. A token with neither uses only the default tier.
    */
   public record Auth(
       @DefaultValue("none") @NotNull AuthMode mode,
       @DefaultValue("") String jwtSecret,
       URI jwkSetUri,
-      @DefaultValue("admin") @NotBlank String adminRole) {}
+      @DefaultValue("RS256") List<String> algorithms,
+      @DefaultValue("") String issuer,
+      @DefaultValue("") String audience,
+      @DefaultValue("60s") @NotNull Duration clockSkew,
+      @DefaultValue("admin") @NotBlank String adminRole,
+      @DefaultValue Map<String, List<String>> roleTiers) {
+
+    public Auth {
+      algorithms = algorithms == null ? List.of() : List.copyOf(algorithms);
+      roleTiers = roleTiers == null ? Map.of() : Map.copyOf(roleTiers);
+    }
+  }
 }

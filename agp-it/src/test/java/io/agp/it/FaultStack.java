@@ -5,6 +5,7 @@ import io.agp.bookkeeper.BookkeeperApplication;
 import io.agp.testkit.AppProcess;
 import io.agp.testkit.ClickHouseTestServer;
 import io.agp.testkit.S3TestServer;
+import io.agp.testkit.TestServerProperties;
 import io.agp.worker.WorkerApplication;
 import java.io.IOException;
 import java.net.InetAddress;
@@ -58,6 +59,7 @@ final class FaultStack implements AutoCloseable {
     properties.put("agp.worker.retry-backoff", "500ms");
     properties.put("agp.worker.shutdown-grace", "1s");
     properties.put("agp.bookkeeper.rescue.interval", "300ms");
+    properties.put("agp.api.link-secrets", TestServerProperties.LINK_SECRET);
     properties.put("server.port", "0");
     properties.putAll(extra);
     FaultStack stack = new FaultStack(properties, freePort());

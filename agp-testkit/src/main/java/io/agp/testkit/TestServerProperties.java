@@ -6,11 +6,14 @@ import java.util.Map;
 /** The properties that point an AGP app at the shared test servers. */
 public final class TestServerProperties {
 
+  /** The signed-link secret of test APIs: any value of at least 32 bytes does. */
+  public static final String LINK_SECRET = "a link secret of the tests of 32 bytes or more";
+
   private TestServerProperties() {}
 
   /**
-   * A database of the shared PostgreSQL, the tier {@code default} on the shared ClickHouse, and any
-   * free port for the app's web server.
+   * A database of the shared PostgreSQL, the tier {@code default} on the shared ClickHouse, a
+   * signed-link secret, and any free port for the app's web server.
    */
   public static Map<String, Object> forDatabase(String jdbcUrl) {
     PostgresTestServer postgres = PostgresTestServer.shared();
@@ -20,6 +23,7 @@ public final class TestServerProperties {
     properties.put("spring.datasource.password", postgres.password());
     properties.put(
         "agp.tiers.default.clickhouse.url", ClickHouseTestServer.shared().httpUrl().toString());
+    properties.put("agp.api.link-secrets", LINK_SECRET);
     properties.put("server.port", "0");
     return properties;
   }

@@ -1,8 +1,12 @@
 package io.agp.api.auth;
 
 import io.agp.api.ApiProperties;
+import io.agp.tier.Tiers;
 import jakarta.servlet.http.HttpServletRequest;
 import java.util.Collection;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
 import org.springframework.security.core.Authentication;
 import org.springframework.security.core.context.SecurityContextHolder;
 import org.springframework.security.oauth2.jwt.Jwt;
@@ -19,10 +23,15 @@ public class Callers {
    */
   public static final int MAX_USER_LENGTH = 256;
 
-  private final ApiProperties properties;
+  /** A role-tiers entry that stands for every tier. */
+  static final String EVERY_TIER = "*";
 
-  Callers(ApiProperties properties) {
+  private final ApiProperties properties;
+  private final Tiers tiers;
+
+  Callers(ApiProperties properties, Tiers tiers) {
     this.properties = properties;
+    this.tiers = tiers;
   }
 
   public Caller current(HttpServletRequest request) {
@@ -37,9 +46,13 @@ public class Callers {
     String user = request.getHeader(properties.userHeader());
     // Without authentication anyone may name anyone: every caller sees every execution.
     return checked(
-        new Caller(
-            user == null || user.isBlank() ? request.getRemoteAddr() : user.strip(), null, true),
+        Caller.trusted(user == null || user.isBlank() ? request.getRemoteAddr() : user.strip()),
         properties.userHeader());
+  }
+
+  /** Whether a token carries the admin role. */
+  public boolean isAdmin(Jwt jwt) {
+    return roles(jwt).contains(properties.auth().adminRole());
   }
 
   private static Caller checked(Caller caller, String field) {
@@ -50,13 +63,52 @@ public class Callers {
     return caller;
   }
 
+  /**
+   * The caller a token names. Its tiers are those of its {@code tier} claim (a name or a list) and
+   * those its roles map to; with neither, the default tier alone. The token's validation (see
+   * SecurityConfiguration) has already refused one without a usable {@code sub}.
+   */
   private Caller fromToken(Jwt jwt) {
-    Object roles = jwt.getClaims().get("roles");
-    boolean admin =
-        roles instanceof Collection<?> list
-            ? list.contains(properties.auth().adminRole())
-            : properties.auth().adminRole().equals(roles);
-    String tier = jwt.getClaimAsString("tier");
-    return new Caller(jwt.getSubject(), tier == null || tier.isBlank() ? null : tier, admin);
+    List<String> roles = roles(jwt);
+    List<String> claimed = strings(jwt.getClaims().get("tier"));
+    Set<String> allowed = new TreeSet<>(claimed);
+    boolean everyTier = false;
+    for (String role : roles) {
+      List<String> mapped = properties.auth().roleTiers().getOrDefault(role, List.of());
+      everyTier |= mapped.contains(EVERY_TIER);
+      allowed.addAll(mapped);
+    }
+    allowed.remove(EVERY_TIER);
+    if (allowed.isEmpty() && !everyTier) {
+      allowed.add(properties.defaultTier());
+    }
+    String preferred = claimed.isEmpty() ? null : claimed.getFirst();
+    String quotaKey = jwt.getClaimAsString("quota_key");
+    return new Caller(
+        jwt.getSubject().strip(),
+        everyTier ? Set.copyOf(tiers.names()) : allowed,
+        preferred,
+        roles.contains(properties.auth().adminRole()),
+        quotaKey == null || quotaKey.isBlank() ? null : quotaKey);
+  }
+
+  private static List<String> roles(Jwt jwt) {
+    return strings(jwt.getClaims().get("roles"));
+  }
+
+  /** A claim that may be one string or a list of them; blanks and other values are left out. */
+  private static List<String> strings(Object claim) {
+    if (claim instanceof String one) {
+      return one.isBlank() ? List.of() : List.of(one.strip());
+    }
+    if (claim instanceof Collection<?> many) {
+      return many.stream()
+          .filter(String.class::isInstance)
+          .map(String.class::cast)
+          .filter(s -> !s.isBlank())
+          .map(String::strip)
+          .toList();
+    }
+    return List.of();
   }
 }

@@ -1,38 +1,50 @@
 package io.agp.api.auth;
 
 import io.agp.api.ApiProperties;
+import io.agp.api.Problems;
 import jakarta.servlet.DispatcherType;
-import jakarta.servlet.http.HttpServletResponse;
-import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.util.LinkedHashMap;
-import java.util.Map;
 import javax.crypto.spec.SecretKeySpec;
+import org.springframework.boot.actuate.autoconfigure.web.server.ManagementPortType;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.core.env.Environment;
 import org.springframework.http.HttpStatus;
-import org.springframework.http.MediaType;
+import org.springframework.security.authorization.AuthorizationDecision;
+import org.springframework.security.authorization.AuthorizationManager;
 import org.springframework.security.config.annotation.web.builders.HttpSecurity;
 import org.springframework.security.config.http.SessionCreationPolicy;
 import org.springframework.security.config.observation.SecurityObservationSettings;
 import org.springframework.security.oauth2.jose.jws.MacAlgorithm;
+import org.springframework.security.oauth2.jose.jws.SignatureAlgorithm;
 import org.springframework.security.oauth2.jwt.BadJwtException;
 import org.springframework.security.oauth2.jwt.JwtDecoder;
 import org.springframework.security.oauth2.jwt.NimbusJwtDecoder;
+import org.springframework.security.oauth2.server.resource.authentication.JwtAuthenticationToken;
+import org.springframework.security.oauth2.server.resource.web.authentication.BearerTokenAuthenticationFilter;
 import org.springframework.security.web.SecurityFilterChain;
+import org.springframework.security.web.access.intercept.RequestAuthorizationContext;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
  * With {@code agp.api.auth.mode=none} every request passes; with {@code jwt} every API call needs a
  * bearer token, except signed result links (the signature is the credential), the contract, the
- * Swagger UI and the actuator. 401 and 403 are problem+json like every other error.
+ * Swagger UI and health; the other actuator endpoints need the admin role unless they are served on
+ * a management port of their own. Each user's requests are rate limited. 401, 403 and 429 are
+ * problem+json like every other error.
  */
 @Configuration(proxyBeanMethods = false)
 class SecurityConfiguration {
 
   @Bean
   SecurityFilterChain apiSecurity(
-      HttpSecurity http, ApiProperties properties, JwtDecoder decoder, JsonMapper json)
+      HttpSecurity http,
+      ApiProperties properties,
+      JwtDecoder decoder,
+      JsonMapper json,
+      Callers callers,
+      RateLimits rateLimits,
+      Environment environment)
       throws Exception {
     http.csrf(csrf -> csrf.disable())
         .sessionManagement(s -> s.sessionCreationPolicy(SessionCreationPolicy.STATELESS))
@@ -44,48 +56,71 @@ class SecurityConfiguration {
       http.securityMatcher(request -> false);
       return http.build();
     }
+    // Metrics and the other actuator endpoints say much about every user's queries: admins only,
+    // unless they are served on a management port of their own, which only the cluster reaches.
+    boolean separateManagementPort =
+        ManagementPortType.get(environment) == ManagementPortType.DIFFERENT;
+    AuthorizationManager<RequestAuthorizationContext> adminOnly =
+        (authentication, context) ->
+            new AuthorizationDecision(
+                authentication.get() instanceof JwtAuthenticationToken token
+                    && callers.isAdmin(token.getToken()));
     // A stateless API: nothing to log out of, no request to replay after a login.
     http.logout(logout -> logout.disable()).requestCache(cache -> cache.disable());
     http.authorizeHttpRequests(
-            requests ->
-                requests
-                    // A streamed download finishes on an async dispatch of an already checked
-                    // request.
-                    .dispatcherTypeMatchers(DispatcherType.ASYNC, DispatcherType.ERROR)
-                    .permitAll()
-                    .requestMatchers(
-                        "/v1/async/links/**",
-                        "/v1/async/api.yaml",
-                        "/v1/async/docs/**",
-                        "/v1/async/api-docs/**",
-                        "/swagger-ui/**",
-                        "/actuator/**")
-                    .permitAll()
-                    .anyRequest()
-                    .authenticated())
+            requests -> {
+              requests
+                  // A streamed download finishes on an async dispatch of an already checked
+                  // request.
+                  .dispatcherTypeMatchers(DispatcherType.ASYNC, DispatcherType.ERROR)
+                  .permitAll()
+                  .requestMatchers(
+                      "/v1/async/links/**",
+                      "/v1/async/api.yaml",
+                      "/v1/async/docs/**",
+                      "/v1/async/api-docs/**",
+                      "/swagger-ui/**",
+                      "/actuator/health",
+                      "/actuator/health/**")
+                  .permitAll();
+              if (separateManagementPort) {
+                requests.requestMatchers("/actuator/**").permitAll();
+              } else {
+                requests.requestMatchers("/actuator/**").access(adminOnly);
+              }
+              requests.anyRequest().authenticated();
+            })
         .oauth2ResourceServer(
             server ->
                 server
                     .jwt(jwt -> jwt.decoder(decoder))
                     .authenticationEntryPoint(
                         (request, response, e) ->
-                            problem(
+                            Problems.write(
                                 json,
                                 response,
                                 HttpStatus.UNAUTHORIZED,
                                 "a valid bearer token is required: " + e.getMessage()))
                     .accessDeniedHandler(
                         (request, response, e) ->
-                            problem(json, response, HttpStatus.FORBIDDEN, e.getMessage())))
+                            Problems.write(
+                                json,
+                                response,
+                                HttpStatus.FORBIDDEN,
+                                "the admin role is required")))
         .exceptionHandling(
             errors ->
                 errors.authenticationEntryPoint(
                     (request, response, e) ->
-                        problem(
+                        Problems.write(
                             json,
                             response,
                             HttpStatus.UNAUTHORIZED,
                             "a bearer token is required")));
+    if (rateLimits.enabled()) {
+      http.addFilterAfter(
+          new RateLimitFilter(rateLimits, json), BearerTokenAuthenticationFilter.class);
+    }
     return http.build();
   }
 
@@ -99,8 +134,10 @@ class SecurityConfiguration {
   }
 
   /**
-   * The token decoder: HS256 with the configured secret, or the issuer's JWKS. With auth off, one
-   * that accepts nothing (and its presence keeps Spring from generating a login password).
+   * The token decoder: HS256 with the configured secret, or the issuer's JWKS with the configured
+   * algorithms. Either way a token must name its user ({@code sub}) and expire ({@code exp}), and
+   * match the issuer and audience when they are configured. With auth off, a decoder that accepts
+   * nothing (its presence keeps Spring from generating a login password).
    */
   @Bean
   JwtDecoder jwtDecoder(ApiProperties properties) {
@@ -110,35 +147,40 @@ class SecurityConfiguration {
         throw new BadJwtException("authentication is off");
       };
     }
+    NimbusJwtDecoder decoder;
     if (auth.jwtSecret() != null && !auth.jwtSecret().isBlank()) {
       byte[] secret = auth.jwtSecret().getBytes(StandardCharsets.UTF_8);
       if (secret.length < 32) {
         throw new IllegalStateException("agp.api.auth.jwt-secret must have at least 32 bytes");
       }
-      return NimbusJwtDecoder.withSecretKey(new SecretKeySpec(secret, "HmacSHA256"))
-          .macAlgorithm(MacAlgorithm.HS256)
-          .build();
+      decoder =
+          NimbusJwtDecoder.withSecretKey(new SecretKeySpec(secret, "HmacSHA256"))
+              .macAlgorithm(MacAlgorithm.HS256)
+              .build();
+    } else if (auth.jwkSetUri() != null) {
+      if (auth.algorithms().isEmpty()) {
+        throw new IllegalStateException("agp.api.auth.algorithms names no algorithm");
+      }
+      decoder =
+          NimbusJwtDecoder.withJwkSetUri(auth.jwkSetUri().toString())
+              .jwsAlgorithms(
+                  algorithms ->
+                      auth.algorithms().forEach(name -> algorithms.add(signatureAlgorithm(name))))
+              .build();
+    } else {
+      throw new IllegalStateException(
+          "agp.api.auth.mode=jwt needs agp.api.auth.jwt-secret or agp.api.auth.jwk-set-uri");
     }
-    if (auth.jwkSetUri() != null) {
-      return NimbusJwtDecoder.withJwkSetUri(auth.jwkSetUri().toString()).build();
-    }
-    throw new IllegalStateException(
-        "agp.api.auth.mode=jwt needs agp.api.auth.jwt-secret or agp.api.auth.jwk-set-uri");
+    decoder.setJwtValidator(TokenRules.of(auth));
+    return decoder;
   }
 
-  private static void problem(
-      JsonMapper json, HttpServletResponse response, HttpStatus status, String detail)
-      throws IOException {
-    Map<String, Object> problem = new LinkedHashMap<>();
-    problem.put("type", "about:blank");
-    problem.put("title", status.getReasonPhrase());
-    problem.put("status", status.value());
-    problem.put("detail", detail);
-    response.setStatus(status.value());
-    response.setContentType(MediaType.APPLICATION_PROBLEM_JSON_VALUE);
-    if (status == HttpStatus.UNAUTHORIZED) {
-      response.setHeader("WWW-Authenticate", "Bearer");
+  private static SignatureAlgorithm signatureAlgorithm(String name) {
+    SignatureAlgorithm algorithm = SignatureAlgorithm.from(name.strip());
+    if (algorithm == null) {
+      throw new IllegalStateException(
+          "agp.api.auth.algorithms: unknown algorithm '" + name + "' (e.g. RS256, ES256)");
     }
-    json.writeValue(response.getOutputStream(), problem);
+    return algorithm;
   }
 }

@@ -62,9 +62,19 @@ class ApiExceptionHandler extends ResponseEntityExceptionHandler {
   @ExceptionHandler
   ProblemDetail conflict(QueryIdConflictException e) {
     ProblemDetail problem = problem(HttpStatus.CONFLICT, e.getMessage());
-    problem.setProperty("execution_id", e.inFlight().id());
+    if (e.executionId() != null) {
+      problem.setProperty("execution_id", e.executionId());
+    }
     problem.setProperty("field", "query_id");
     return problem;
+  }
+
+  @ExceptionHandler
+  ResponseEntity<ProblemDetail> tooManyInFlight(TooManyInFlightException e) {
+    return ResponseEntity.status(HttpStatus.TOO_MANY_REQUESTS)
+        .header(HttpHeaders.RETRY_AFTER, Long.toString(e.retryAfterSeconds()))
+        .contentType(MediaType.APPLICATION_PROBLEM_JSON)
+        .body(problem(HttpStatus.TOO_MANY_REQUESTS, e.getMessage()));
   }
 
   @ExceptionHandler
@@ -88,7 +98,9 @@ class ApiExceptionHandler extends ResponseEntityExceptionHandler {
   @ExceptionHandler
   ProblemDetail forbidden(ForbiddenException e) {
     ProblemDetail problem = problem(HttpStatus.FORBIDDEN, e.getMessage());
-    problem.setProperty("field", e.field());
+    if (e.field() != null) {
+      problem.setProperty("field", e.field());
+    }
     return problem;
   }
 

@@ -20,15 +20,6 @@ record CreateExecutionRequest(
     Boolean replace,
     Map<String, String> labels) {
 
-  static CreateExecutionRequest ofSql(String sql, String queryId, String tier, String format) {
-    return new CreateExecutionRequest(sql, queryId, tier, format, null, null, null, null);
-  }
-
-  CreateExecutionRequest withTier(String name) {
-    return new CreateExecutionRequest(
-        sql, queryId, name, format, parameters, maxAge, replace, labels);
-  }
-
   CreateExecutionRequest withQueryId(String id) {
     return new CreateExecutionRequest(sql, id, tier, format, parameters, maxAge, replace, labels);
   }

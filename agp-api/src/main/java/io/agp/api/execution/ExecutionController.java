@@ -93,31 +93,41 @@ class ExecutionController {
       @RequestParam(required = false) Integer wait,
       HttpServletRequest http) {
     Duration waitFor = waiter.check(wait);
-    return ExecutionView.of(waiter.untilChanged(visible.find(id, http), waitFor));
+    Caller caller = visible.caller(http);
+    Execution execution = waiter.untilChanged(visible.find(id, caller), waitFor);
+    return caller.admin()
+        ? ExecutionView.withReaders(execution, caller, executions.readers(id))
+        : ExecutionView.of(execution, caller);
   }
 
+  /**
+   * Cancels an execution the caller created (any, for an admin). A user who only joined it sees it
+   * but may not cancel it (403): others share it.
+   */
   @PostMapping(path = "/executions/{id}/cancel", produces = MediaType.APPLICATION_JSON_VALUE)
   ExecutionView cancel(@PathVariable long id, HttpServletRequest http) {
-    visible.find(id, http);
+    Caller caller = visible.caller(http);
+    Execution execution = visible.find(id, caller);
+    if (caller.owner() != null && !caller.owner().equals(execution.createdBy())) {
+      throw new ForbiddenException(
+          null,
+          "execution "
+              + id
+              + " was created by another user: only they (or an admin) may cancel it");
+    }
     return executions
-        .cancel(id)
-        .map(ExecutionView::of)
-        .orElseThrow(() -> new ExecutionNotInFlightException(visible.find(id, http)));
+        .cancel(id, caller.owner())
+        .map(canceled -> ExecutionView.of(canceled, caller))
+        .orElseThrow(() -> new ExecutionNotInFlightException(visible.find(id, caller)));
   }
 
   private ResponseEntity<ExecutionView> create(
       CreateExecutionRequest request, Duration wait, HttpServletRequest http) {
     Caller caller = visible.caller(http);
-    if (caller.tier() != null) {
-      if (request.tier() != null && !request.tier().equals(caller.tier())) {
-        throw new ForbiddenException(
-            "tier", "your token allows tier '" + caller.tier() + "', not '" + request.tier() + "'");
-      }
-      request = request.withTier(caller.tier());
-    }
-    ExecutionCreator.Outcome outcome = creator.create(request, caller.user());
+    ExecutionCreator.Outcome outcome = creator.create(request, caller);
     Execution execution = waiter.untilEnded(outcome.execution(), wait);
-    ExecutionView view = ExecutionView.of(withExecution(outcome, execution), clock.instant());
+    ExecutionView view =
+        ExecutionView.of(withExecution(outcome, execution), clock.instant(), caller);
     return outcome instanceof ExecutionCreator.Outcome.Created
         ? ResponseEntity.created(URI.create("/v1/async/executions/" + execution.id())).body(view)
         : ResponseEntity.ok(view);

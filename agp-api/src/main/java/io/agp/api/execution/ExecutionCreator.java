@@ -1,6 +1,7 @@
 package io.agp.api.execution;
 
 import io.agp.api.ApiProperties;
+import io.agp.api.auth.Caller;
 import io.agp.execution.CreateOutcome;
 import io.agp.execution.Execution;
 import io.agp.execution.ExecutionQueries;
@@ -8,6 +9,7 @@ import io.agp.execution.ExecutionRepository;
 import io.agp.execution.NewExecution;
 import io.agp.execution.QueryHash;
 import io.agp.execution.ResultFormat;
+import io.agp.tier.QuerySettings;
 import io.agp.tier.TierProperties;
 import io.agp.tier.Tiers;
 import io.agp.tier.UnknownTierException;
@@ -18,19 +20,34 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import org.springframework.stereotype.Component;
 import org.springframework.transaction.support.TransactionTemplate;
 
 /**
- * Turns a create request into an execution: validates it, reuses a fresh enough result, creates or
- * collapses, and replaces an in-flight execution of the same query_id when asked. Counts each
- * outcome per tier.
+ * Turns a create request into an execution: picks and checks the tier, validates the request,
+ * reuses a fresh enough result, creates or collapses, and replaces an in-flight execution of the
+ * same query_id when asked. Counts each outcome per tier.
+ *
+ * <p>What a caller may share: in-flight executions and fresh results of the same tier and share key
+ * (their own name with share-scope=user, every user of the tier with share-scope=tier). A caller
+ * who joins another user's execution becomes one of its readers. Only the creator (or an admin) may
+ * replace an in-flight execution; anyone else meets a 409 that does not name it.
  */
 @Component
 class ExecutionCreator {
 
   /** The longest max_age a request may give: results do not outlive their TTL anyway. */
   static final long MAX_AGE_LIMIT_SECONDS = 30L * 24 * 3600;
+
+  /** Labels are for filtering, not for data: bounded so that a page of executions stays small. */
+  static final int MAX_LABELS = 64;
+
+  static final int MAX_LABEL_KEY_LENGTH = 128;
+  static final int MAX_LABEL_VALUE_LENGTH = 1024;
+
+  /** When a caller over max-pending-per-user may look again, in seconds. */
+  static final long PENDING_CAP_RETRY_SECONDS = 5;
 
   /** How often a replace tries again when a concurrent create took the query_id in between. */
   private static final int REPLACE_TRIES = 5;
@@ -41,6 +58,7 @@ class ExecutionCreator {
   private final ApiProperties properties;
   private final TransactionTemplate transaction;
   private final MeterRegistry meters;
+  private final QueryHash queryHash;
 
   ExecutionCreator(
       ExecutionRepository executions,
@@ -48,13 +66,15 @@ class ExecutionCreator {
       Tiers tiers,
       ApiProperties properties,
       TransactionTemplate transaction,
-      MeterRegistry meters) {
+      MeterRegistry meters,
+      QueryHash queryHash) {
     this.executions = executions;
     this.queries = queries;
     this.tiers = tiers;
     this.properties = properties;
     this.transaction = transaction;
     this.meters = meters;
+    this.queryHash = queryHash;
   }
 
   /** What a create did, for the response. */
@@ -68,8 +88,8 @@ class ExecutionCreator {
     record Reused(Execution execution) implements Outcome {}
   }
 
-  Outcome create(CreateExecutionRequest request, String caller) {
-    String tierName = request.tier() == null ? properties.defaultTier() : request.tier();
+  Outcome create(CreateExecutionRequest request, Caller caller) {
+    String tierName = request.tier() == null ? tierOf(caller) : request.tier();
     try {
       Outcome outcome = createChecked(request, tierName, caller);
       count(outcomeName(outcome), tierName);
@@ -80,7 +100,30 @@ class ExecutionCreator {
     }
   }
 
-  private Outcome createChecked(CreateExecutionRequest request, String tierName, String caller) {
+  /**
+   * The tier of a create that names none: the token's tier claim, else the default tier if the
+   * caller may use it, else the first of the caller's tiers.
+   */
+  private String tierOf(Caller caller) {
+    if (caller.preferredTier() != null) {
+      return caller.preferredTier();
+    }
+    if (caller.mayUse(properties.defaultTier()) || caller.tiers().isEmpty()) {
+      return properties.defaultTier();
+    }
+    return new TreeSet<>(caller.tiers()).first();
+  }
+
+  private Outcome createChecked(CreateExecutionRequest request, String tierName, Caller caller) {
+    if (!caller.mayUse(tierName)) {
+      throw new ForbiddenException(
+          "tier",
+          "your token allows the tiers "
+              + new TreeSet<>(caller.tiers())
+              + ", not '"
+              + tierName
+              + "'");
+    }
     String sql = request.sql() == null ? "" : QueryHash.normalize(request.sql());
     if (sql.isEmpty()) {
       throw new InvalidRequestException("sql", "the SQL text is empty");
@@ -90,6 +133,16 @@ class ExecutionCreator {
     }
     TierProperties tier =
         tiers.find(tierName).orElseThrow(() -> new UnknownTierException(tierName, tiers.names()));
+    Optional<String> locked = QuerySettings.firstLocked(sql, tier.effectiveLockedSettings());
+    if (locked.isPresent()) {
+      throw new InvalidRequestException(
+          "sql",
+          "the query sets "
+              + locked.get()
+              + ", which tier "
+              + tierName
+              + " does not let a query change; remove it from the query's SETTINGS");
+    }
     ResultFormat format =
         request.format() == null
             ? ResultFormat.DEFAULT
@@ -106,17 +159,11 @@ class ExecutionCreator {
     Map<String, String> parameters = request.parameters() == null ? Map.of() : request.parameters();
     requireStringValues("parameters", parameters);
     requireStringValues("labels", request.labels());
-    String hash = QueryHash.of(sql, format.name(), scoped(parameters, tierName, caller));
+    checkLabels(request.labels());
+    String hash = queryHash.of(sql, format.name(), scoped(parameters, tierName));
     String queryId = request.queryId() == null ? hash : request.queryId().strip();
     if (queryId.isEmpty() || queryId.length() > 256) {
       throw new InvalidRequestException("query_id", "query_id must have 1 to 256 characters");
-    }
-    if (request.maxAge() != null && request.maxAge() > 0) {
-      Optional<Execution> fresh =
-          queries.findReusable(queryId, hash, Duration.ofSeconds(request.maxAge()));
-      if (fresh.isPresent()) {
-        return new Outcome.Reused(fresh.get());
-      }
     }
     NewExecution execution =
         new NewExecution(
@@ -125,64 +172,98 @@ class ExecutionCreator {
             sql,
             format.name(),
             tierName,
-            caller,
+            caller.user(),
             request.labels(),
             parameters,
             0,
-            tier.maxAttempts());
-    return Boolean.TRUE.equals(request.replace())
-        ? replace(execution)
-        : switch (executions.createOrCollapse(execution)) {
-          case CreateOutcome.Created created -> new Outcome.Created(created.execution(), null);
-          case CreateOutcome.Collapsed collapsed -> new Outcome.Collapsed(collapsed.execution());
-          case CreateOutcome.Conflict conflict ->
-              throw new QueryIdConflictException(conflict.execution());
-        };
+            tier.maxAttempts(),
+            properties.effectiveShareScope() == ApiProperties.ShareScope.USER ? caller.user() : "",
+            caller.quotaKey());
+    if (request.maxAge() != null && request.maxAge() > 0) {
+      Optional<Execution> fresh =
+          queries.findReusable(execution, Duration.ofSeconds(request.maxAge()));
+      if (fresh.isPresent()) {
+        executions.join(fresh.get().id(), caller.user(), ExecutionRepository.JoinedBy.REUSE);
+        return new Outcome.Reused(fresh.get());
+      }
+    }
+    boolean replace = Boolean.TRUE.equals(request.replace());
+    if (!replace && tier.maxPendingPerUser() <= 0) {
+      return createOrCollapse(execution, caller);
+    }
+    return transaction.execute(status -> createUnderLimits(execution, replace, tier, caller));
+  }
+
+  private Outcome createOrCollapse(NewExecution execution, Caller caller) {
+    return switch (executions.createOrCollapse(execution)) {
+      case CreateOutcome.Created created -> new Outcome.Created(created.execution(), null);
+      case CreateOutcome.Collapsed collapsed -> new Outcome.Collapsed(collapsed.execution());
+      case CreateOutcome.Conflict conflict ->
+          throw new QueryIdConflictException(conflict.execution(), caller);
+    };
   }
 
   /**
-   * Cancels the in-flight execution of the query_id (when it runs other SQL) and creates the new
-   * one in one transaction, so that no reader sees the query_id without either. A concurrent
-   * replace may commit its own execution between our two statements; then we cancel that one too.
+   * A create that replaces, or counts against the tier's cap on a user's executions in flight, in
+   * one transaction. The replaced execution is cancelled before the count, so a replace at the cap
+   * takes the place of the execution it replaces; a create that collapses adds nothing in flight
+   * and passes the cap.
    */
-  private Outcome replace(NewExecution execution) {
-    return transaction.execute(
-        status -> {
-          Execution replaced = null;
-          for (int i = 0; i < REPLACE_TRIES; i++) {
-            Optional<Execution> canceled =
-                executions.cancelInFlight(execution.queryId(), execution.queryHash());
-            if (canceled.isPresent()) {
-              replaced = canceled.get();
-            }
-            switch (executions.createOrCollapse(execution)) {
-              case CreateOutcome.Created created -> {
-                return new Outcome.Created(created.execution(), replaced);
-              }
-              case CreateOutcome.Collapsed collapsed -> {
-                return new Outcome.Collapsed(collapsed.execution());
-              }
-              case CreateOutcome.Conflict conflict -> {
-                // Another replace committed in between: its execution is the one to cancel now.
-              }
-            }
+  private Outcome createUnderLimits(
+      NewExecution execution, boolean replace, TierProperties tier, Caller caller) {
+    int cap = tier.maxPendingPerUser();
+    if (cap > 0) {
+      executions.lockCreates(execution.tier(), caller.user());
+    }
+    Execution replaced = null;
+    for (int i = 0; i < REPLACE_TRIES; i++) {
+      if (replace) {
+        Optional<Execution> canceled = executions.cancelInFlight(execution, caller.owner());
+        if (canceled.isPresent()) {
+          replaced = canceled.get();
+        }
+      }
+      if (cap > 0 && executions.countInFlight(execution.tier(), caller.user()) >= cap) {
+        boolean collapses =
+            executions
+                .findInFlight(execution.tier(), execution.shareKey(), execution.queryId())
+                .filter(inFlight -> inFlight.queryHash().equals(execution.queryHash()))
+                .isPresent();
+        if (!collapses) {
+          throw new TooManyInFlightException(execution.tier(), cap, PENDING_CAP_RETRY_SECONDS);
+        }
+      }
+      switch (executions.createOrCollapse(execution)) {
+        case CreateOutcome.Created created -> {
+          return new Outcome.Created(created.execution(), replaced);
+        }
+        case CreateOutcome.Collapsed collapsed -> {
+          return new Outcome.Collapsed(collapsed.execution());
+        }
+        case CreateOutcome.Conflict conflict -> {
+          if (!replace || !mayReplace(caller, conflict.execution())) {
+            throw new QueryIdConflictException(conflict.execution(), caller);
           }
-          throw new IllegalStateException(
-              "query_id " + execution.queryId() + " kept changing hands during a replace");
-        });
+          // Another replace committed in between: its execution is the one to cancel now.
+        }
+      }
+    }
+    throw new IllegalStateException(
+        "query_id " + execution.queryId() + " kept changing hands during a replace");
+  }
+
+  private static boolean mayReplace(Caller caller, Execution inFlight) {
+    return caller.owner() == null || caller.owner().equals(inFlight.createdBy());
   }
 
   /**
    * The parameters as the query hash sees them: with the tier, since tiers may run on other
-   * clusters, and with the user when results are shared per user only. Names start with a NUL so
-   * that no parameter of the caller's can clash with them; they are never sent to ClickHouse.
+   * clusters. The name starts with a NUL so that no parameter of the caller's can clash with it; it
+   * is never sent to ClickHouse.
    */
-  private Map<String, String> scoped(Map<String, String> parameters, String tier, String user) {
+  private static Map<String, String> scoped(Map<String, String> parameters, String tier) {
     Map<String, String> scoped = new TreeMap<>(parameters);
     scoped.put("\0tier", tier);
-    if (properties.shareScope() == ApiProperties.ShareScope.USER) {
-      scoped.put("\0user", user);
-    }
     return scoped;
   }
 
@@ -212,6 +293,26 @@ class ExecutionCreator {
       if (entry.getValue() == null) {
         throw new InvalidRequestException(
             field + "." + entry.getKey(), "the values of " + field + " must be strings, not null");
+      }
+    }
+  }
+
+  private static void checkLabels(Map<String, String> labels) {
+    if (labels == null) {
+      return;
+    }
+    if (labels.size() > MAX_LABELS) {
+      throw new InvalidRequestException("labels", "at most " + MAX_LABELS + " labels");
+    }
+    for (Map.Entry<String, String> label : labels.entrySet()) {
+      if (label.getKey().isEmpty() || label.getKey().length() > MAX_LABEL_KEY_LENGTH) {
+        throw new InvalidRequestException(
+            "labels", "a label name has 1 to " + MAX_LABEL_KEY_LENGTH + " characters");
+      }
+      if (label.getValue().length() > MAX_LABEL_VALUE_LENGTH) {
+        throw new InvalidRequestException(
+            "labels." + label.getKey(),
+            "a label value has at most " + MAX_LABEL_VALUE_LENGTH + " characters");
       }
     }
   }

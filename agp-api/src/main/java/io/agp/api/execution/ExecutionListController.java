@@ -39,6 +39,12 @@ class ExecutionListController {
   static final int MAX_SEARCH_LIMIT = 100;
   static final int MAX_SEARCH_ITEMS = 100;
 
+  /** The most executions one search answers with, over all its items. */
+  static final int MAX_SEARCH_RESULTS = 1000;
+
+  /** About the most a list page holds, in bytes of JSON; it ends early once over this. */
+  static final long MAX_PAGE_BYTES = 2L * 1024 * 1024;
+
   private final ExecutionQueries queries;
   private final RequestBodies bodies;
   private final Callers callers;
@@ -70,19 +76,32 @@ class ExecutionListController {
     }
     ExecutionQueries.ListFilter filter =
         new ExecutionQueries.ListFilter(
+            // A non-admin lists only the executions they created or joined, whatever they ask for.
+            caller.viewer(),
             queryId,
             statuses(statuses, "status", Set.of()),
             tier,
-            // A non-admin lists only their own executions, whatever they ask for.
-            caller.admin() ? createdBy : caller.user(),
+            createdBy,
             instant(createdAfter, "created_after"),
             instant(createdBefore, "created_before"),
             labels(labels));
     ExecutionQueries.Keyset after = cursor == null ? null : ListCursor.parse(cursor);
     List<Execution> found = queries.list(filter, after, pageSize + 1);
-    List<Execution> page = found.size() > pageSize ? found.subList(0, pageSize) : found;
-    String next = found.size() > pageSize ? ListCursor.after(page.getLast()) : null;
-    return new ExecutionPage(page.stream().map(ExecutionView::of).toList(), next);
+    List<ExecutionView> page = new ArrayList<>();
+    long bytes = 0;
+    for (Execution execution : found.subList(0, Math.min(pageSize, found.size()))) {
+      // A page is bounded in bytes as well as rows: once it holds about MAX_PAGE_BYTES it ends,
+      // and its cursor goes on from there.
+      if (!page.isEmpty() && bytes > MAX_PAGE_BYTES) {
+        break;
+      }
+      ExecutionView view = ExecutionView.listed(execution, caller);
+      page.add(view);
+      bytes += approximateBytes(view);
+    }
+    boolean more = found.size() > page.size();
+    String next = more ? ListCursor.after(found.get(page.size() - 1)) : null;
+    return new ExecutionPage(page, next);
   }
 
   @PostMapping(path = "/search", consumes = MediaType.APPLICATION_JSON_VALUE)
@@ -95,6 +114,22 @@ class ExecutionListController {
     if (items.size() > MAX_SEARCH_ITEMS) {
       throw new InvalidRequestException(
           null, "a search takes at most " + MAX_SEARCH_ITEMS + " items");
+    }
+    int total = 0;
+    for (SearchRequest item : items) {
+      // An item's own limit out of range is refused below, naming the item.
+      total +=
+          item == null || item.limit() == null
+              ? DEFAULT_SEARCH_LIMIT
+              : Math.clamp(item.limit(), 0, MAX_SEARCH_LIMIT);
+    }
+    if (total > MAX_SEARCH_RESULTS) {
+      throw new InvalidRequestException(
+          null,
+          "a search returns at most "
+              + MAX_SEARCH_RESULTS
+              + " executions in all: the limits of its items add up to "
+              + total);
     }
     List<List<ExecutionView>> answers = new ArrayList<>(items.size());
     for (int i = 0; i < items.size(); i++) {
@@ -118,18 +153,30 @@ class ExecutionListController {
       SearchOrder order = item.sortBy() == null ? SearchOrder.CREATED_AT : item.sortBy();
       answers.add(
           queries
-              .search(
-                  item.queryId(),
-                  item.queryHash(),
-                  caller.admin() ? null : caller.user(),
-                  statuses,
-                  order,
-                  limit)
+              .search(item.queryId(), item.queryHash(), caller.viewer(), statuses, order, limit)
               .stream()
-              .map(ExecutionView::of)
+              .map(execution -> ExecutionView.listed(execution, caller))
               .toList());
     }
     return answers;
+  }
+
+  /**
+   * About how many bytes a listed execution takes in JSON: its texts, and a fixed share for the
+   * rest (ids, times, progress, result metadata).
+   */
+  private static long approximateBytes(ExecutionView view) {
+    long bytes = 1024 + view.sql().length() + view.queryId().length();
+    if (view.error() != null) {
+      bytes += view.error().length();
+    }
+    for (Map.Entry<String, String> label : view.labels().entrySet()) {
+      bytes += label.getKey().length() + label.getValue().length() + 8;
+    }
+    if (view.result() != null) {
+      bytes += 64L * view.result().columns().size();
+    }
+    return bytes;
   }
 
   private static Set<ExecutionStatus> statuses(

@@ -1,21 +1,29 @@
 package io.agp.api.execution;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
+import io.agp.api.auth.Caller;
 import io.agp.execution.Execution;
 import io.agp.execution.ExecutionStatus;
 import io.agp.execution.Progress;
 import io.agp.execution.ResultMetadata;
+import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 
-/** An execution as the API shows it. Parameters are never shown. */
+/**
+ * An execution as the API shows it. Parameters are never shown. A caller who joined another user's
+ * execution (collapse, reuse) sees it without its creator's name and labels, which are the
+ * creator's; admins also see who joined it ({@code readers}, on a get). In lists the SQL is cut to
+ * its first {@link #LISTED_SQL_BYTES} bytes ({@code sql_truncated}).
+ */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 record ExecutionView(
     long id,
     String queryId,
     String queryHash,
     String sql,
+    Boolean sqlTruncated,
     String tier,
     String format,
     ExecutionStatus status,
@@ -34,16 +42,61 @@ record ExecutionView(
     Boolean collapsed,
     Boolean reused,
     Long resultAgeMs,
-    Long replacedExecutionId) {
+    Long replacedExecutionId,
+    List<String> readers) {
 
-  static ExecutionView of(Execution e) {
-    return of(e, null);
+  /** How much of its SQL a listed execution shows. */
+  static final int LISTED_SQL_BYTES = 4096;
+
+  /** An execution as a get or cancel shows it to the caller, with its SQL whole. */
+  static ExecutionView of(Execution e, Caller caller) {
+    return of(e, caller, null, false);
+  }
+
+  /** An execution as a get shows it to an admin: with the users who joined it. */
+  static ExecutionView withReaders(Execution e, Caller caller, List<String> readers) {
+    ExecutionView view = of(e, caller);
+    return new ExecutionView(
+        view.id,
+        view.queryId,
+        view.queryHash,
+        view.sql,
+        view.sqlTruncated,
+        view.tier,
+        view.format,
+        view.status,
+        view.createdAt,
+        view.createdBy,
+        view.updatedAt,
+        view.pickedAt,
+        view.completedAt,
+        view.attempt,
+        view.maxAttempts,
+        view.collapsedCount,
+        view.labels,
+        view.progress,
+        view.result,
+        view.error,
+        view.collapsed,
+        view.reused,
+        view.resultAgeMs,
+        view.replacedExecutionId,
+        List.copyOf(readers));
+  }
+
+  /** An execution as a list or search shows it: its SQL cut to the first 4 KiB. */
+  static ExecutionView listed(Execution e, Caller caller) {
+    return of(e, caller, null, true);
   }
 
   /** An execution as a create returns it: whether it collapsed, was reused or replaced another. */
-  static ExecutionView of(ExecutionCreator.Outcome outcome, Instant now) {
+  static ExecutionView of(ExecutionCreator.Outcome outcome, Instant now, Caller caller) {
     ExecutionView view =
-        of(outcome.execution(), outcome instanceof ExecutionCreator.Outcome.Collapsed);
+        of(
+            outcome.execution(),
+            caller,
+            outcome instanceof ExecutionCreator.Outcome.Collapsed,
+            false);
     Execution e = outcome.execution();
     return switch (outcome) {
       case ExecutionCreator.Outcome.Reused reused ->
@@ -60,6 +113,7 @@ record ExecutionView(
         queryId,
         queryHash,
         sql,
+        sqlTruncated,
         tier,
         format,
         status,
@@ -78,34 +132,58 @@ record ExecutionView(
         collapsed,
         reused,
         resultAgeMs,
-        replacedExecutionId);
+        replacedExecutionId,
+        readers);
   }
 
-  static ExecutionView of(Execution e, Boolean collapsed) {
+  private static ExecutionView of(Execution e, Caller caller, Boolean collapsed, boolean listed) {
+    // The creator's name and labels are theirs: a user who joined the execution does not see them.
+    boolean own = caller.owner() == null || caller.owner().equals(e.createdBy());
+    String sql = e.sql();
+    Boolean truncated = null;
+    if (listed) {
+      byte[] bytes = sql.getBytes(StandardCharsets.UTF_8);
+      truncated = bytes.length > LISTED_SQL_BYTES;
+      if (truncated) {
+        sql = prefix(bytes, LISTED_SQL_BYTES);
+      }
+    }
     return new ExecutionView(
         e.id(),
         e.queryId(),
         e.queryHash(),
-        e.sql(),
+        sql,
+        truncated,
         e.tier(),
         e.format(),
         e.status(),
         e.createdAt(),
-        e.createdBy(),
+        own ? e.createdBy() : null,
         e.updatedAt(),
         e.pickedAt(),
         e.completedAt(),
         e.attempt(),
         e.maxAttempts(),
         e.collapsedCount(),
-        e.labels(),
+        own ? e.labels() : Map.of(),
         e.progress() == null ? null : ProgressView.of(e.progress()),
         e.result() == null ? null : ResultView.of(e.result(), e.format()),
         e.error(),
         collapsed,
         null,
         null,
+        null,
         null);
+  }
+
+  /** The longest prefix of UTF-8 text that fits in {@code limit} bytes, cut between characters. */
+  static String prefix(byte[] utf8, int limit) {
+    int end = limit;
+    // A continuation byte (10xxxxxx) belongs to the character before it.
+    while (end > 0 && (utf8[end] & 0xC0) == 0x80) {
+      end--;
+    }
+    return new String(utf8, 0, end, StandardCharsets.UTF_8);
   }
 
   @JsonInclude(JsonInclude.Include.NON_NULL)

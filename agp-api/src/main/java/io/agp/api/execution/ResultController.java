@@ -39,12 +39,12 @@ class ResultController {
   @GetMapping("/executions/{id}/result")
   ResponseEntity<StreamingResponseBody> result(@PathVariable long id, HttpServletRequest http)
       throws IOException {
-    return downloads.serve(visible.find(id, http), http);
+    return downloads.serve(visible.find(id, visible.caller(http)), http);
   }
 
   @PostMapping("/executions/{id}/result-link")
   ResultLinkView resultLink(@PathVariable long id, HttpServletRequest http) {
-    Execution execution = visible.find(id, http);
+    Execution execution = visible.find(id, visible.caller(http));
     if (execution.status() != ExecutionStatus.SUCCEEDED || execution.result() == null) {
       throw new ResultNotAvailableException(execution);
     }

@@ -7,7 +7,10 @@ import io.agp.execution.ExecutionRepository;
 import jakarta.servlet.http.HttpServletRequest;
 import org.springframework.stereotype.Component;
 
-/** Executions as the caller may see them: all for an admin, else only their own. */
+/**
+ * Executions as the caller may see them: all for an admin, else those they created or joined. The
+ * check is made by the statement that reads the row, not by a filter here.
+ */
 @Component
 class VisibleExecutions {
 
@@ -23,12 +26,13 @@ class VisibleExecutions {
     return callers.current(http);
   }
 
-  /** The execution, if it exists and the caller may see it; to others it does not exist (404). */
-  Execution find(long id, HttpServletRequest http) {
-    Caller caller = callers.current(http);
+  /**
+   * The execution, if it exists and the caller may see it; to others it does not exist (404, the
+   * same whether it exists or not).
+   */
+  Execution find(long id, Caller caller) {
     return executions
-        .get(id)
-        .filter(e -> caller.maySee(e.createdBy()))
+        .getVisible(id, caller.viewer())
         .orElseThrow(() -> new ExecutionNotFoundException(id));
   }
 }

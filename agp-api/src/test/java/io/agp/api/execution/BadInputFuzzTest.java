@@ -57,20 +57,64 @@ class BadInputFuzzTest {
         case String seed -> Long.parseLong(seed);
       };
 
+  /** Valid {@code Authorization} values the generator mixes in; none with auth off. */
+  private static List<String> bearers = List.of();
+
   @BeforeAll
   static void start() throws Exception {
     // A wait of at most a second: a generated valid wait must not hold a try for a minute.
     api = TestApi.start("--agp.api.max-wait=1s");
-    System.out.printf("BadInputFuzzTest: %d tries per test, -Dagp.fuzz.seed=%d%n", TRIES, SEED);
+    bearers = List.of();
+    createFixtures(null);
+  }
+
+  /**
+   * The executions the generated requests aim at: one PENDING, one SUCCEEDED with a signed link,
+   * one FAILED, created with {@code authorization} (null with auth off).
+   */
+  static void createFixtures(String authorization) throws Exception {
+    System.out.printf(
+        "%s: %d tries per test, -Dagp.fuzz.seed=%d%n",
+        authorization == null ? "BadInputFuzzTest" : "BadInputFuzzTest (jwt)", TRIES, SEED);
     ContractClient client = api.client;
-    pending = client.postSql(EXECUTIONS, "SELECT 'fuzz pending'").json().get("id").asLong();
-    long done = client.postSql(EXECUTIONS, "SELECT 'fuzz done'").json().get("id").asLong();
+    pending = create(client, authorization, "SELECT 'fuzz pending'");
+    long done = create(client, authorization, "SELECT 'fuzz done'");
     succeeded = api.succeed(done, "a,b\n1,2\n".getBytes(StandardCharsets.UTF_8), null).id();
-    failed = client.postSql(EXECUTIONS, "SELECT 'fuzz failed'").json().get("id").asLong();
+    failed = create(client, authorization, "SELECT 'fuzz failed'");
     api.repository().fail(api.start(failed), "failed on purpose");
+    HttpRequest.Builder linkRequest =
+        HttpRequest.newBuilder().POST(HttpRequest.BodyPublishers.noBody());
+    if (authorization != null) {
+      linkRequest.header("Authorization", authorization);
+    }
     String url =
-        client.post(EXECUTIONS + "/" + succeeded + "/result-link").json().get("url").asString();
+        client
+            .send("POST", EXECUTIONS + "/" + succeeded + "/result-link", linkRequest)
+            .json()
+            .get("url")
+            .asString();
     link = url.substring(url.indexOf("/v1/async/links/"));
+  }
+
+  private static long create(ContractClient client, String authorization, String sql) {
+    HttpRequest.Builder request =
+        HttpRequest.newBuilder()
+            .header("Content-Type", "text/plain")
+            .POST(HttpRequest.BodyPublishers.ofString(sql));
+    if (authorization != null) {
+      request.header("Authorization", authorization);
+    }
+    return client.send("POST", EXECUTIONS, request).json().get("id").asLong();
+  }
+
+  /**
+   * With auth on: the API to fuzz, and the valid bearer values (the fixtures' owner first) that the
+   * generator sends among the broken ones, so that requests reach the handlers as each user.
+   */
+  static void useJwt(TestApi jwtApi, List<String> validBearers) throws Exception {
+    api = jwtApi;
+    bearers = List.copyOf(validBearers);
+    createFixtures(validBearers.getFirst());
   }
 
   /** One generated request. */
@@ -561,7 +605,7 @@ class BadInputFuzzTest {
             weighted(1, weird().map(Optional::of)),
             weighted(1, Gen.just(Optional.empty())));
     Gen<Optional<String>> user = optional(weird(), Gen.of("tester", "fuzzer"));
-    Gen<Optional<String>> authorization =
+    Gen<Optional<String>> broken =
         optional(
             Gen.oneOf(
                 weird(),
@@ -572,6 +616,14 @@ class BadInputFuzzTest {
                     "Bearer eyJhbGciOiJub25lIn0.e30.",
                     "Negotiate abc")),
             Gen.just("Bearer whatever"));
+    // With auth on, most requests carry a good token (of the fixtures' owner, another user or an
+    // admin), so that the bad input behind it reaches the handlers.
+    Gen<Optional<String>> authorization =
+        bearers.isEmpty()
+            ? broken
+            : Gen.frequencyOf(
+                weighted(4, Gen.of(bearers.toArray(String[]::new)).map(Optional::of)),
+                weighted(1, broken));
     Gen<Optional<String>> accept =
         optional(
             Gen.oneOf(

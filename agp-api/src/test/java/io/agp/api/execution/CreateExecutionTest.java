@@ -84,7 +84,8 @@ class CreateExecutionTest {
     assertThat(second.json().get("execution_id").asLong())
         .isEqualTo(first.json().get("id").asLong());
     assertThat(second.json().get("detail").asString()).contains(queryId);
-    assertThat(api.repository().findInFlight(queryId).orElseThrow().sql()).isEqualTo("SELECT 1");
+    assertThat(api.repository().findInFlight("default", "", queryId).orElseThrow().sql())
+        .isEqualTo("SELECT 1");
   }
 
   @Test
@@ -107,7 +108,7 @@ class CreateExecutionTest {
     assertThat(reply.json().get("replaced_execution_id").asLong()).isEqualTo(old);
     Execution canceled = api.repository().get(old).orElseThrow();
     assertThat(canceled.status().name()).isEqualTo("CANCELED");
-    assertThat(api.repository().findInFlight(queryId).orElseThrow().id())
+    assertThat(api.repository().findInFlight("default", "", queryId).orElseThrow().id())
         .isEqualTo(reply.json().get("id").asLong());
   }
 

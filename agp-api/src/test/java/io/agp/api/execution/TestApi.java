@@ -9,6 +9,7 @@ import io.agp.execution.StoredResult;
 import io.agp.results.ResultStore;
 import io.agp.results.ResultUpload;
 import io.agp.testkit.PostgresTestServer;
+import io.agp.testkit.TestServerProperties;
 import java.io.OutputStream;
 import java.net.URI;
 import java.nio.file.Files;
@@ -60,7 +61,7 @@ final class TestApi {
                   "--agp.tiers.gold.clickhouse.url=http://localhost:1",
                   "--agp.api.max-sql-size=64KB",
                   "--agp.api.wait-poll-interval=20ms",
-                  "--agp.api.link-secret=test-secret"));
+                  "--agp.api.link-secrets=" + TestServerProperties.LINK_SECRET));
       args.addAll(List.of(extra));
       return new TestApi(ApiApplication.builder().run(args.toArray(String[]::new)));
     } catch (Exception e) {
