@@ -9,10 +9,14 @@ import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.security.SecureRandom;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.springframework.boot.web.server.context.WebServerApplicationContext;
 import org.springframework.context.ConfigurableApplicationContext;
 
 /**
@@ -21,20 +25,62 @@ import org.springframework.context.ConfigurableApplicationContext;
  * as in production. ClickHouse is the one given by {@code --clickhouse=URL}, or else a private
  * {@code clickhouse-server} started from the installed binary.
  *
- * <p>Options: {@code --clickhouse=http://host:8123}, {@code --port=8888}, {@code
- * --data=./agp-local-data}. Anything else is passed to the three apps as a Spring property, e.g.
- * {@code --agp.tiers.default.concurrency=8}.
+ * <p>Options: {@code --clickhouse=http://host:8123}, {@code --port=8888}, {@code --host=127.0.0.1},
+ * {@code --data=./agp-local-data}. Anything else is passed to the three apps as a Spring property,
+ * e.g. {@code --agp.tiers.default.concurrency=8}.
+ *
+ * <p>Without authentication every caller is trusted and an admin, so the local mode listens on the
+ * loopback interface only unless {@code --host} says otherwise. Its signed-link secret is made once
+ * and kept in the data folder, so that links survive a restart.
  */
-public final class LocalAgp {
+public final class LocalAgp implements AutoCloseable {
 
-  private LocalAgp() {}
+  private final EmbeddedPostgres postgres;
+  private final List<ConfigurableApplicationContext> apps;
+  private final URI clickhouse;
+  private final Path data;
+  private final String host;
+
+  private LocalAgp(
+      EmbeddedPostgres postgres,
+      List<ConfigurableApplicationContext> apps,
+      URI clickhouse,
+      Path data,
+      String host) {
+    this.postgres = postgres;
+    this.apps = apps;
+    this.clickhouse = clickhouse;
+    this.data = data;
+    this.host = host;
+  }
 
   public static void main(String[] args) throws IOException {
+    LocalAgp agp = start(args);
+    Runtime.getRuntime().addShutdownHook(new Thread(agp::close, "agp-local-stop"));
+    String host = agp.host.contains(":") ? "[" + agp.host + "]" : agp.host;
+    System.out.printf(
+        """
+
+        AGP is running (Ctrl-C stops it).
+          API:         http://%4$s:%1$s/v1/async/executions
+          Swagger UI:  http://%4$s:%1$s/v1/async/docs/
+          ClickHouse:  %2$s
+          data:        %3$s
+        Try:
+          curl -s -X POST %4$s:%1$s/v1/async/executions -H 'Content-Type: text/plain' \\
+               --data 'SELECT number FROM system.numbers LIMIT 3'
+        %n""",
+        agp.apiPort(), agp.clickhouse, agp.data, host);
+  }
+
+  /** Starts PostgreSQL, ClickHouse unless one is given, and the three apps; see the class doc. */
+  public static LocalAgp start(String... args) throws IOException {
     Map<String, String> options = new LinkedHashMap<>();
     List<String> passThrough = new ArrayList<>();
     for (String arg : args) {
       if (arg.startsWith("--clickhouse=")
           || arg.startsWith("--port=")
+          || arg.startsWith("--host=")
           || arg.startsWith("--data=")) {
         String[] pair = arg.substring(2).split("=", 2);
         options.put(pair[0], pair[1]);
@@ -45,6 +91,7 @@ public final class LocalAgp {
     Path data = Path.of(options.getOrDefault("data", "agp-local-data")).toAbsolutePath();
     Files.createDirectories(data.resolve("postgres"));
     String port = options.getOrDefault("port", "8888");
+    String host = options.getOrDefault("host", "127.0.0.1");
 
     EmbeddedPostgres postgres =
         EmbeddedPostgres.builder()
@@ -62,38 +109,54 @@ public final class LocalAgp {
     common.add("--spring.datasource.password=");
     common.add("--agp.tiers.default.clickhouse.url=" + clickhouse);
     common.add("--agp.results.location=" + data.resolve("results").toUri());
+    common.add("--agp.api.link-secrets=" + linkSecret(data));
+    // Without authentication every caller is an admin: only this machine may call. The actuators
+    // of the worker and the bookkeeper, on ports of their own, stay local too.
+    common.add("--server.address=" + host);
     common.addAll(passThrough);
 
     List<ConfigurableApplicationContext> apps = new ArrayList<>();
-    apps.add(BookkeeperApplication.builder().run(with(common, "--server.port=0")));
-    apps.add(WorkerApplication.builder().run(with(common, "--server.port=0")));
-    apps.add(ApiApplication.builder().run(with(common, "--server.port=" + port)));
-    Runtime.getRuntime()
-        .addShutdownHook(
-            new Thread(
-                () -> {
-                  apps.reversed().forEach(ConfigurableApplicationContext::close);
-                  try {
-                    postgres.close();
-                  } catch (IOException e) {
-                    // Exiting anyway; PostgreSQL recovers its data folder at the next start.
-                  }
-                },
-                "agp-local-stop"));
+    LocalAgp agp = new LocalAgp(postgres, apps, clickhouse, data, host);
+    try {
+      apps.add(BookkeeperApplication.builder().run(with(common, "--server.port=0")));
+      apps.add(WorkerApplication.builder().run(with(common, "--server.port=0")));
+      apps.add(ApiApplication.builder().run(with(common, "--server.port=" + port)));
+    } catch (RuntimeException e) {
+      agp.close();
+      throw e;
+    }
+    return agp;
+  }
 
-    System.out.printf(
-        """
+  /** The port the API listens on. */
+  public int apiPort() {
+    return ((WebServerApplicationContext) apps.getLast()).getWebServer().getPort();
+  }
 
-        AGP is running (Ctrl-C stops it).
-          API:         http://localhost:%1$s/v1/async/executions
-          Swagger UI:  http://localhost:%1$s/v1/async/docs/
-          ClickHouse:  %2$s
-          data:        %3$s
-        Try:
-          curl -s -X POST localhost:%1$s/v1/async/executions -H 'Content-Type: text/plain' \\
-               --data 'SELECT number FROM system.numbers LIMIT 3'
-        %n""",
-        port, clickhouse, data);
+  /** Stops the apps, then PostgreSQL. */
+  @Override
+  public void close() {
+    apps.reversed().forEach(ConfigurableApplicationContext::close);
+    try {
+      postgres.close();
+    } catch (IOException e) {
+      // Exiting anyway; PostgreSQL recovers its data folder at the next start.
+    }
+  }
+
+  /** The data folder's signed-link secret, made at the first start. */
+  private static String linkSecret(Path data) throws IOException {
+    Path file = data.resolve("link-secret");
+    if (!Files.exists(file)) {
+      byte[] secret = new byte[32];
+      new SecureRandom().nextBytes(secret);
+      Path written =
+          Files.writeString(
+              data.resolve("link-secret.new"),
+              Base64.getUrlEncoder().withoutPadding().encodeToString(secret));
+      Files.move(written, file, StandardCopyOption.ATOMIC_MOVE);
+    }
+    return Files.readString(file).strip();
   }
 
   private static String[] with(List<String> common, String extra) {
