@@ -5,7 +5,10 @@ import io.agp.testkit.ClickHouseTestServer;
 import io.agp.testkit.PostgresTestServer;
 import io.agp.testkit.TestServerProperties;
 import io.agp.worker.WorkerApplication;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.URI;
+import java.nio.file.Files;
 import java.util.HashMap;
 import java.util.Map;
 import org.springframework.boot.web.server.context.WebServerApplicationContext;
@@ -44,6 +47,7 @@ final class SecureStack implements AutoCloseable {
     String jdbcUrl = PostgresTestServer.shared().newDatabase();
     String clickhouse = ClickHouseTestServer.shared().httpUrl().toString();
     Map<String, Object> common = new HashMap<>(TestServerProperties.forDatabase(jdbcUrl));
+    common.put("agp.results.location", resultFolder());
     for (String tier : new String[] {"vip", "short", "keyed", "capped", "idle"}) {
       common.put("agp.tiers." + tier + ".clickhouse.url", clickhouse);
     }
@@ -84,6 +88,14 @@ final class SecureStack implements AutoCloseable {
         tierScopeApp,
         workerApp,
         JdbcClient.create(PostgresTestServer.shared().dataSource(jdbcUrl)));
+  }
+
+  private static String resultFolder() {
+    try {
+      return Files.createTempDirectory("agp-security-results").toUri().toString();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
   }
 
   /** A user of the main API (sharing per user). */
