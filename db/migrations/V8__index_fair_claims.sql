@@ -1,0 +1,9 @@
+-- claim.sql: the users with PENDING executions in a tier (one probe per user), and each user's
+-- next executions in claim order, priority then age.
+create index executions_fair_claim_idx
+    on executions (tier, created_by, priority desc, created_at, id)
+    where status = 'PENDING';
+
+-- Served claim.sql's former order across users (priority then age in the whole tier); nothing reads
+-- PENDING rows in that order any more, and every PENDING row would still pay for its upkeep.
+drop index executions_claim_idx;
