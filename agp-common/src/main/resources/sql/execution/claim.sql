@@ -1,7 +1,10 @@
--- Up to :limit PENDING executions of a tier, fair across users: highest priority first; then each
+-- Up to :limit PENDING executions of a tier, fair across users. Highest priority first; then each
 -- row scores the RUNNING executions of its user in the tier plus its own place among that user's
--- claimable rows (1 for the oldest), lowest score first, then oldest. So the users with the fewest
--- RUNNING take turns, and one user's backlog delays another user's execution by one claim at most.
+-- claimable rows (1 for the oldest), lowest score first: the users with the fewest RUNNING go first.
+-- Equal scores go by the time each row has waited for its turn: since it was created, or since its
+-- user's last claim if that came later. Without that, a tier that runs one execution at a time
+-- would see no user RUNNING at each claim and serve a backlog to its end before a newer execution
+-- of another user; with it, one user's backlog delays another user's execution by one claim at most.
 -- Rows another claimer holds are skipped, so concurrent workers never claim the same execution.
 -- With :maxRunningPerUser > 0, a user already running that many executions of the tier is passed
 -- over, and no more of one user's executions are taken than the room left under the limit. Claims
@@ -28,7 +31,9 @@ with recursive waiting_users (created_by) as (
     from waiting_users u
     where u.created_by is not null),
 ranked as (
-    select p.id, p.priority, p.created_at, r.running + p.nth as score
+    select p.id, p.priority, p.created_at,
+           r.running + p.nth as score,
+           greatest(p.created_at, l.last_picked_at) as waiting_since
     from waiting_users u
     cross join lateral (
         select count(*) as running
@@ -36,6 +41,12 @@ ranked as (
         where x.status = 'RUNNING'
           and x.tier = :tier
           and x.created_by = u.created_by) r
+    cross join lateral (
+        select max(x.picked_at) as last_picked_at
+        from executions x
+        where x.picked_at is not null
+          and x.tier = :tier
+          and x.created_by = u.created_by) l
     -- A user's rows in the order of the final ranking. One claim takes :limit rows at most; the
     -- second :limit is for a claimer that ranked the same rows at the same instant, so that it
     -- finds the rows after those the first one locks instead of coming back empty. Under the
@@ -63,7 +74,7 @@ claimable as (
     select e.id
     from unnest(array(select c.id
                       from ranked c
-                      order by c.priority desc, c.score, c.created_at, c.id))
+                      order by c.priority desc, c.score, c.waiting_since, c.created_at, c.id))
              with ordinality as t (id, place)
     join executions e on e.id = t.id
     where e.status = 'PENDING'

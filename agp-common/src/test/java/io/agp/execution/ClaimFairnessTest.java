@@ -112,6 +112,24 @@ class ClaimFairnessTest {
   }
 
   @Test
+  void aTierOfOneSlotServesAnotherUserAfterOneMoreOfABacklog() {
+    String tier = "one-slot";
+    backlog(tier, "bob", 5_000);
+    ClaimedExecution running = repository.claim(tier, "w", 1, LEASE).getFirst();
+    create(tier, "carol");
+
+    // Each claim follows the end of the previous execution: no user is RUNNING at any claim.
+    List<String> users = new ArrayList<>();
+    for (int i = 0; i < 3; i++) {
+      repository.fail(running.lease(), "done");
+      running = repository.claim(tier, "w", 1, LEASE).getFirst();
+      users.add(running.execution().createdBy());
+    }
+
+    assertThat(users).containsExactly("bob", "carol", "bob");
+  }
+
+  @Test
   void aNewUsersExecutionJoinsTheFirstBatchTakenFromABacklog() {
     String tier = "backlog-batch";
     backlog(tier, "bob", 5_000);
@@ -176,8 +194,9 @@ class ClaimFairnessTest {
     long carols = create(tier, "carol");
     repository.requeue(claimOne(tier).lease(), Duration.ofHours(1), "transient");
 
-    assertThat(claimOne(tier).id()).isEqualTo(bobsSecond);
+    // Carol first: bob had the last turn.
     assertThat(claimOne(tier).id()).isEqualTo(carols);
+    assertThat(claimOne(tier).id()).isEqualTo(bobsSecond);
     assertThat(repository.claim(tier, "w", 10, LEASE)).isEmpty();
   }
 
