@@ -67,20 +67,23 @@ ranked as (
               end) p
     where u.created_by is not null),
 claimable as (
-    -- Through an array kept in rank order, so that rows are looked up and locked one by one in that
-    -- order until :limit are held, rather than all of them joined and sorted first. The status is
-    -- checked again on the locked row: a claim that committed since this statement began has made
-    -- it RUNNING.
+    -- The ranked rows one by one, in rank order, until :limit are locked: an array keeps the order,
+    -- and the lateral look-up by id keeps the plan from reading the PENDING rows of the tier in bulk
+    -- when its statistics are stale (a queue's are, most of the time). The status is checked again
+    -- on the locked row: a claim that committed since this statement began has made it RUNNING.
     select e.id
     from unnest(array(select c.id
                       from ranked c
                       order by c.priority desc, c.score, c.waiting_since, c.created_at, c.id))
              with ordinality as t (id, place)
-    join executions e on e.id = t.id
-    where e.status = 'PENDING'
+    cross join lateral (
+        select x.id
+        from executions x
+        where x.id = t.id
+          and x.status = 'PENDING'
+        for update skip locked) e
     order by t.place
-    limit :limit
-    for update of e skip locked)
+    limit :limit)
 update executions
 set status           = 'RUNNING',
     attempt          = attempt + 1,
