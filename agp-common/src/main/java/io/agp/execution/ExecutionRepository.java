@@ -26,7 +26,6 @@ public class ExecutionRepository {
   private static final String FIND_IN_FLIGHT = SqlFile.load("execution/find_in_flight");
   private static final String CLAIM = SqlFile.load("execution/claim");
   private static final String LOCK_TIER_CLAIMS = SqlFile.load("execution/lock_tier_claims");
-  private static final String REUSE_CLAIM_PLAN = SqlFile.load("execution/reuse_claim_plan");
   private static final String HEARTBEAT = SqlFile.load("execution/heartbeat");
   private static final String COMPLETE = SqlFile.load("execution/complete");
   private static final String FAIL = SqlFile.load("execution/fail");
@@ -51,8 +50,7 @@ public class ExecutionRepository {
 
   /**
    * Without transactions: for tools and tests that never claim under a per-user limit from several
-   * workers at once (such claims could then overshoot the limit together), and whose claims may be
-   * planned anew each time.
+   * workers at once (such claims could then overshoot the limit together).
    */
   public ExecutionRepository(JdbcClient jdbc) {
     this(jdbc, TransactionOperations.withoutTransaction());
@@ -135,9 +133,6 @@ public class ExecutionRepository {
    * passing over the executions of users who already run {@code maxRunningPerUser} of the tier (0:
    * no limit).
    *
-   * <p>The statement runs in a transaction that tells PostgreSQL to reuse its plan: planned anew at
-   * each claim, it would spend longer planning than claiming.
-   *
    * <p>Under a limit, claims of the same tier take turns: each takes a transaction lock of the tier
    * first, and its statement then starts after the previous claim committed, so it counts that
    * claim's executions as RUNNING. Without the turns two workers claiming at once would each see
@@ -148,13 +143,13 @@ public class ExecutionRepository {
     if (limit <= 0) {
       return List.of();
     }
+    if (maxRunningPerUser <= 0) {
+      return claimStatement(tier, workerId, limit, lease, 0);
+    }
     return transactions.execute(
         status -> {
-          jdbc.sql(REUSE_CLAIM_PLAN).query(String.class).single();
-          if (maxRunningPerUser > 0) {
-            // A statement of its own: the claim's snapshot must be taken once the lock is held.
-            jdbc.sql(LOCK_TIER_CLAIMS).param("tier", tier).query(Boolean.class).single();
-          }
+          // A statement of its own: the claim's snapshot must be taken once the lock is held.
+          jdbc.sql(LOCK_TIER_CLAIMS).param("tier", tier).query(Boolean.class).single();
           return claimStatement(tier, workerId, limit, lease, maxRunningPerUser);
         });
   }
