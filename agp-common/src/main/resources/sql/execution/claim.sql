@@ -71,6 +71,9 @@ claimable as (
     -- and the lateral look-up by id keeps the plan from reading the PENDING rows of the tier in bulk
     -- when its statistics are stale (a queue's are, most of the time). The status is checked again
     -- on the locked row: a claim that committed since this statement began has made it RUNNING.
+    -- It is written "is true" so that no index on PENDING rows matches it: a plan made while few
+    -- rows were PENDING would otherwise look each id up by reading such an index whole, and keep
+    -- doing so once a backlog has filled it.
     select e.id
     from unnest(array(select c.id
                       from ranked c
@@ -80,7 +83,7 @@ claimable as (
         select x.id
         from executions x
         where x.id = t.id
-          and x.status = 'PENDING'
+          and (x.status = 'PENDING') is true
         for update skip locked) e
     order by t.place
     limit :limit)
