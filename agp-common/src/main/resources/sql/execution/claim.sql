@@ -12,7 +12,8 @@
 -- that each counts the RUNNING rows of the claims before it.
 --
 -- The cost does not grow with the size of a backlog: the users with PENDING rows are found with one
--- index probe each (a loose index scan), and at most 2 * :limit rows of each user are read.
+-- index probe each (a loose index scan), and at most 2 * :limit rows of each user are read. It grows
+-- with the number of users waiting in the tier: a few index probes for each of them.
 with recursive waiting_users (created_by) as (
     (select e.created_by
      from executions e
