@@ -193,7 +193,11 @@ public class ExecutionRepository {
         .single();
   }
 
-  /** Claims up to {@code limit} PENDING executions of a tier for this worker, in one statement. */
+  /**
+   * Claims up to {@code limit} PENDING executions of a tier for this worker, in one statement: by
+   * priority, then fairly across users (the oldest execution of the user with the fewest RUNNING
+   * first), so that one user's backlog does not hold up the others.
+   */
   public List<ClaimedExecution> claim(String tier, String workerId, int limit, Duration lease) {
     return claim(tier, workerId, limit, lease, 0);
   }
