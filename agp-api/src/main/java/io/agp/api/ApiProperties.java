@@ -21,7 +21,13 @@ import org.springframework.validation.annotation.Validated;
  * @param defaultTier the tier of an execution whose request names none
  * @param userHeader the header that names the caller when authentication is off
  * @param maxWait the longest {@code wait} a create or get may ask for
- * @param waitPollInterval how often a waiting request looks at the execution again
+ * @param waitSafetyPoll how often the executions that requests wait for are read, in one statement
+ *     for all, in case a notification of their change was lost; notifications wake the requests at
+ *     once otherwise
+ * @param maxWatchers requests one API instance lets wait at once (waits and event streams); beyond,
+ *     a wait is refused with 429
+ * @param eventsKeepAlive how often a quiet event stream gets a comment, so that proxies keep it
+ *     open and a client that left is noticed
  * @param linkSecrets the HMAC keys of signed result links, at least 32 bytes each: the first signs,
  *     every one verifies (so that a key can be rotated without breaking the links out there)
  * @param linkTtl how long a signed result link stays valid
@@ -42,7 +48,9 @@ public record ApiProperties(
     @DefaultValue("default") @NotBlank String defaultTier,
     @DefaultValue("X-AGP-User") @NotBlank String userHeader,
     @DefaultValue("60s") @NotNull Duration maxWait,
-    @DefaultValue("100ms") @NotNull Duration waitPollInterval,
+    @DefaultValue("5s") @NotNull Duration waitSafetyPoll,
+    @DefaultValue("10000") @Min(1) int maxWatchers,
+    @DefaultValue("15s") @NotNull Duration eventsKeepAlive,
     @DefaultValue List<String> linkSecrets,
     @DefaultValue("1h") @NotNull Duration linkTtl,
     @DefaultValue("") String queryHashSecret,

@@ -1,12 +1,14 @@
 package io.agp.config;
 
 import io.agp.execution.ExecutionRepository;
+import io.agp.execution.NotificationListener;
 import io.agp.results.ResultStore;
 import io.agp.results.ResultStoreProperties;
 import io.agp.results.ResultStores;
 import io.agp.tier.Tiers;
 import io.agp.tier.TiersProperties;
 import java.time.Clock;
+import org.springframework.beans.factory.annotation.Value;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -29,6 +31,15 @@ public class AgpCommonConfiguration {
   ExecutionRepository executionRepository(
       JdbcClient jdbc, PlatformTransactionManager transactionManager) {
     return new ExecutionRepository(jdbc, new TransactionTemplate(transactionManager));
+  }
+
+  /** Where the apps' notification listeners connect: the application's own database. */
+  @Bean
+  NotificationListener.Target notificationTarget(
+      @Value("${spring.datasource.url}") String url,
+      @Value("${spring.datasource.username:}") String user,
+      @Value("${spring.datasource.password:}") String password) {
+    return new NotificationListener.Target(url, user, password);
   }
 
   @Bean

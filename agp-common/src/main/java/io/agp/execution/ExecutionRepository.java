@@ -6,6 +6,7 @@ import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
+import java.util.Collection;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -19,12 +20,15 @@ import tools.jackson.databind.json.JsonMapper;
 /**
  * The executions table. One SQL file per method, under {@code sql/execution/}. Every write a worker
  * makes after its claim is fenced by its {@link Lease} and returns whether it still owned the row.
+ * Every change of status (and each progress report) is announced on {@link Channels#CHANGED} once
+ * it has committed, and each new PENDING execution on {@link Channels#PENDING}.
  */
 public class ExecutionRepository {
 
   private static final String CREATE_OR_COLLAPSE = SqlFile.load("execution/create_or_collapse");
   private static final String GET = SqlFile.load("execution/get");
   private static final String GET_VISIBLE = SqlFile.load("execution/get_visible");
+  private static final String GET_MANY = SqlFile.load("execution/get_many");
   private static final String JOIN_EXECUTION = SqlFile.load("execution/join_execution");
   private static final String LIST_READERS = SqlFile.load("execution/list_readers");
   private static final String LOCK_USER_CREATES = SqlFile.load("execution/lock_user_creates");
@@ -52,7 +56,7 @@ public class ExecutionRepository {
 
   private final JdbcClient jdbc;
   private final TransactionOperations transactions;
-  private final PendingNotifier pending;
+  private final Notifier notifier;
   private final RowMapper<Execution> executionMapper = (rs, row) -> mapExecution(rs);
 
   /**
@@ -70,7 +74,7 @@ public class ExecutionRepository {
   public ExecutionRepository(JdbcClient jdbc, TransactionOperations transactions) {
     this.jdbc = jdbc;
     this.transactions = transactions;
-    this.pending = new PendingNotifier(jdbc);
+    this.notifier = new Notifier(jdbc);
   }
 
   /**
@@ -108,7 +112,7 @@ public class ExecutionRepository {
         if (execution.collapsedCount() > 0) {
           return new CreateOutcome.Collapsed(execution);
         }
-        pending.afterCommit(execution.tier());
+        notifier.afterCommit(Channels.PENDING, execution.tier());
         return new CreateOutcome.Created(execution);
       }
       Optional<Execution> inFlight =
@@ -125,6 +129,14 @@ public class ExecutionRepository {
   /** Any execution by id, whoever created it: for the apps' own work, never for a caller's read. */
   public Optional<Execution> get(long id) {
     return jdbc.sql(GET).param("id", id).query(executionMapper).optional();
+  }
+
+  /** The executions of these ids that exist, in no particular order. */
+  public List<Execution> getMany(Collection<Long> ids) {
+    if (ids.isEmpty()) {
+      return List.of();
+    }
+    return jdbc.sql(GET_MANY).param("ids", ids.toArray(Long[]::new)).query(executionMapper).list();
   }
 
   /**
@@ -230,73 +242,96 @@ public class ExecutionRepository {
 
   private List<ClaimedExecution> claimStatement(
       String tier, String workerId, int limit, Duration lease, int maxRunningPerUser) {
-    return jdbc.sql(CLAIM)
-        .param("tier", tier)
-        .param("workerId", workerId)
-        .param("limit", limit)
-        .param("maxRunningPerUser", maxRunningPerUser)
-        .param("leaseMillis", lease.toMillis())
-        .query(
-            (rs, row) ->
-                new ClaimedExecution(
-                    mapExecution(rs),
-                    readJson(rs.getString("parameters"), STRING_MAP, Map.of()),
-                    rs.getString("quota_key")))
-        .list();
+    List<ClaimedExecution> claimed =
+        jdbc.sql(CLAIM)
+            .param("tier", tier)
+            .param("workerId", workerId)
+            .param("limit", limit)
+            .param("maxRunningPerUser", maxRunningPerUser)
+            .param("leaseMillis", lease.toMillis())
+            .query(
+                (rs, row) ->
+                    new ClaimedExecution(
+                        mapExecution(rs),
+                        readJson(rs.getString("parameters"), STRING_MAP, Map.of()),
+                        rs.getString("quota_key")))
+            .list();
+    claimed.forEach(c -> notifier.changed(c.execution().id(), ExecutionStatus.RUNNING));
+    return claimed;
   }
 
   /** Renews the lease (and records progress, if given); false when the attempt lost the row. */
   public boolean heartbeat(Lease lease, Duration leaseDuration, Progress progress) {
-    return jdbc.sql(HEARTBEAT)
-            .param("id", lease.executionId())
-            .param("attempt", lease.attempt())
-            .param("leaseMillis", leaseDuration.toMillis())
-            .param("rows", progress == null ? null : progress.rows())
-            .param("bytes", progress == null ? null : progress.bytes())
-            .param("totalRows", progress == null ? null : progress.totalRows())
-            .param("elapsedMillis", progress == null ? null : progress.elapsedMillis())
-            .param("memoryBytes", progress == null ? null : progress.memoryBytes())
-            .update()
-        == 1;
+    boolean owned =
+        jdbc.sql(HEARTBEAT)
+                .param("id", lease.executionId())
+                .param("attempt", lease.attempt())
+                .param("leaseMillis", leaseDuration.toMillis())
+                .param("rows", progress == null ? null : progress.rows())
+                .param("bytes", progress == null ? null : progress.bytes())
+                .param("totalRows", progress == null ? null : progress.totalRows())
+                .param("elapsedMillis", progress == null ? null : progress.elapsedMillis())
+                .param("memoryBytes", progress == null ? null : progress.memoryBytes())
+                .update()
+            == 1;
+    if (owned && progress != null) {
+      notifier.changed(lease.executionId(), ExecutionStatus.RUNNING);
+    }
+    return owned;
   }
 
   /** Marks the attempt SUCCEEDED; false when it no longer owned the row (nothing changed). */
   public boolean complete(Lease lease, StoredResult result, Duration ttl) {
-    return jdbc.sql(COMPLETE)
-            .param("id", lease.executionId())
-            .param("attempt", lease.attempt())
-            .param("key", result.key())
-            .param("rows", result.rows())
-            .param("bytes", result.bytes())
-            .param("columns", json.writeValueAsString(result.columns()))
-            .param("compression", result.compression())
-            .param("durationMillis", result.durationMillis())
-            .param("ttlMillis", ttl.toMillis())
-            .update()
-        == 1;
+    boolean owned =
+        jdbc.sql(COMPLETE)
+                .param("id", lease.executionId())
+                .param("attempt", lease.attempt())
+                .param("key", result.key())
+                .param("rows", result.rows())
+                .param("bytes", result.bytes())
+                .param("columns", json.writeValueAsString(result.columns()))
+                .param("compression", result.compression())
+                .param("durationMillis", result.durationMillis())
+                .param("ttlMillis", ttl.toMillis())
+                .update()
+            == 1;
+    if (owned) {
+      notifier.changed(lease.executionId(), ExecutionStatus.SUCCEEDED);
+    }
+    return owned;
   }
 
   /** Marks the attempt FAILED with a reason; false when it no longer owned the row. */
   public boolean fail(Lease lease, String error) {
-    return jdbc.sql(FAIL)
-            .param("id", lease.executionId())
-            .param("attempt", lease.attempt())
-            .param("error", error)
-            .update()
-        == 1;
+    boolean owned =
+        jdbc.sql(FAIL)
+                .param("id", lease.executionId())
+                .param("attempt", lease.attempt())
+                .param("error", error)
+                .update()
+            == 1;
+    if (owned) {
+      notifier.changed(lease.executionId(), ExecutionStatus.FAILED);
+    }
+    return owned;
   }
 
   /**
    * Puts the attempt back to PENDING, claimable after {@code delay}; false when it lost the row.
    */
   public boolean requeue(Lease lease, Duration delay, String reason) {
-    return jdbc.sql(REQUEUE)
-            .param("id", lease.executionId())
-            .param("attempt", lease.attempt())
-            .param("delayMillis", delay.toMillis())
-            .param("error", reason)
-            .update()
-        == 1;
+    boolean owned =
+        jdbc.sql(REQUEUE)
+                .param("id", lease.executionId())
+                .param("attempt", lease.attempt())
+                .param("delayMillis", delay.toMillis())
+                .param("error", reason)
+                .update()
+            == 1;
+    if (owned) {
+      notifier.changed(lease.executionId(), ExecutionStatus.PENDING);
+    }
+    return owned;
   }
 
   /**
@@ -304,7 +339,10 @@ public class ExecutionRepository {
    * empty when there is none such in flight.
    */
   public Optional<Execution> cancel(long id, String owner) {
-    return jdbc.sql(CANCEL).param("id", id).param("owner", owner).query(executionMapper).optional();
+    Optional<Execution> canceled =
+        jdbc.sql(CANCEL).param("id", id).param("owner", owner).query(executionMapper).optional();
+    canceled.ifPresent(e -> notifier.changed(e.id(), ExecutionStatus.CANCELED));
+    return canceled;
   }
 
   /**
@@ -313,14 +351,17 @@ public class ExecutionRepository {
    * empty when there is none such. Run in the same transaction as the create that replaces it.
    */
   public Optional<Execution> cancelInFlight(NewExecution request, String owner) {
-    return jdbc.sql(CANCEL_IN_FLIGHT)
-        .param("tier", request.tier())
-        .param("shareKey", request.shareKey())
-        .param("queryId", request.queryId())
-        .param("queryHash", request.queryHash())
-        .param("owner", owner)
-        .query(executionMapper)
-        .optional();
+    Optional<Execution> canceled =
+        jdbc.sql(CANCEL_IN_FLIGHT)
+            .param("tier", request.tier())
+            .param("shareKey", request.shareKey())
+            .param("queryId", request.queryId())
+            .param("queryHash", request.queryHash())
+            .param("owner", owner)
+            .query(executionMapper)
+            .optional();
+    canceled.ifPresent(e -> notifier.changed(e.id(), ExecutionStatus.CANCELED));
+    return canceled;
   }
 
   /** Maps a whole executions row; shared with {@link ExecutionQueries}. */

@@ -27,9 +27,11 @@ public class MaintenanceRepository {
   private static final String COUNT_IN_FLIGHT = SqlFile.load("maintenance/count_in_flight");
 
   private final JdbcClient jdbc;
+  private final Notifier notifier;
 
   public MaintenanceRepository(JdbcClient jdbc) {
     this.jdbc = jdbc;
+    this.notifier = new Notifier(jdbc);
   }
 
   /** An attempt whose worker stopped renewing its lease, and what became of its execution. */
@@ -46,17 +48,24 @@ public class MaintenanceRepository {
   /** In-flight counts of one tier. */
   public record TierQueue(String tier, long pending, long running, double oldestPendingSeconds) {}
 
+  /**
+   * Requeues (or fails, past their attempts) RUNNING executions whose lease has passed, announcing
+   * each change on {@link Channels#CHANGED}.
+   */
   public List<DeadAttempt> requeueDead(int limit) {
-    return jdbc.sql(REQUEUE_DEAD)
-        .param("limit", limit)
-        .query(
-            (rs, n) ->
-                new DeadAttempt(
-                    rs.getLong("id"),
-                    rs.getString("tier"),
-                    rs.getInt("attempt"),
-                    ExecutionStatus.valueOf(rs.getString("status"))))
-        .list();
+    List<DeadAttempt> dead =
+        jdbc.sql(REQUEUE_DEAD)
+            .param("limit", limit)
+            .query(
+                (rs, n) ->
+                    new DeadAttempt(
+                        rs.getLong("id"),
+                        rs.getString("tier"),
+                        rs.getInt("attempt"),
+                        ExecutionStatus.valueOf(rs.getString("status"))))
+            .list();
+    dead.forEach(d -> notifier.changed(d.executionId(), d.status()));
+    return dead;
   }
 
   public List<ExpiredResult> findExpiredResults(int limit) {

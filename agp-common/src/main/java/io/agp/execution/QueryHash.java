@@ -21,7 +21,8 @@ public final class QueryHash {
 
   private static final String ALGORITHM = "HmacSHA256";
 
-  private final SecretKeySpec key;
+  // Initialized once; each hash works on a clone, which is far cheaper than a new instance.
+  private final Mac prototype;
 
   /**
    * @param key the HMAC key; every API instance must use the same one
@@ -30,7 +31,12 @@ public final class QueryHash {
     if (key.length == 0) {
       throw new IllegalArgumentException("the query hash key is empty");
     }
-    this.key = new SecretKeySpec(key, ALGORITHM);
+    try {
+      prototype = Mac.getInstance(ALGORITHM);
+      prototype.init(new SecretKeySpec(key, ALGORITHM));
+    } catch (GeneralSecurityException e) {
+      throw new IllegalStateException("every JVM has " + ALGORITHM, e);
+    }
   }
 
   public String of(String sql, String format, Map<String, String> parameters) {
@@ -72,11 +78,9 @@ public final class QueryHash {
 
   private Mac mac() {
     try {
-      Mac mac = Mac.getInstance(ALGORITHM);
-      mac.init(key);
-      return mac;
-    } catch (GeneralSecurityException e) {
-      throw new IllegalStateException("every JVM has " + ALGORITHM, e);
+      return (Mac) prototype.clone();
+    } catch (CloneNotSupportedException e) {
+      throw new IllegalStateException(ALGORITHM + " of this JVM cannot be cloned", e);
     }
   }
 }

@@ -1,13 +1,13 @@
 package io.agp.worker;
 
 import io.agp.execution.ExecutionRepository;
+import io.agp.execution.NotificationListener;
 import io.agp.results.ResultStore;
 import io.agp.tier.Tiers;
 import io.agp.worker.run.ExecutionNotifications;
 import io.agp.worker.run.WorkerPools;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Clock;
-import org.springframework.beans.factory.annotation.Value;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
@@ -28,11 +28,7 @@ class WorkerConfiguration {
 
   @Bean
   ExecutionNotifications executionNotifications(
-      WorkerPools pools,
-      @Value("${spring.datasource.url}") String url,
-      @Value("${spring.datasource.username:}") String user,
-      @Value("${spring.datasource.password:}") String password) {
-    return new ExecutionNotifications(
-        new ExecutionNotifications.Target(url, user, password), pools);
+      WorkerPools pools, NotificationListener.Target database) {
+    return new ExecutionNotifications(database, pools);
   }
 }

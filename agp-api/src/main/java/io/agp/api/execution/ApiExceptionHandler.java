@@ -78,6 +78,14 @@ class ApiExceptionHandler extends ResponseEntityExceptionHandler {
   }
 
   @ExceptionHandler
+  ResponseEntity<ProblemDetail> tooManyWatchers(TooManyWatchersException e) {
+    return ResponseEntity.status(HttpStatus.TOO_MANY_REQUESTS)
+        .header(HttpHeaders.RETRY_AFTER, "1")
+        .contentType(MediaType.APPLICATION_PROBLEM_JSON)
+        .body(problem(HttpStatus.TOO_MANY_REQUESTS, e.getMessage()));
+  }
+
+  @ExceptionHandler
   ProblemDetail notInFlight(ExecutionNotInFlightException e) {
     ProblemDetail problem = problem(HttpStatus.CONFLICT, e.getMessage());
     problem.setProperty("execution_id", e.id());

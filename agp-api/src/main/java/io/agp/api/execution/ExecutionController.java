@@ -1,5 +1,6 @@
 package io.agp.api.execution;
 
+import io.agp.api.ApiProperties;
 import io.agp.api.auth.Caller;
 import io.agp.execution.Execution;
 import io.agp.execution.ExecutionRepository;
@@ -13,11 +14,13 @@ import org.springframework.http.ResponseEntity;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.RequestHeader;
 import org.springframework.web.bind.annotation.RequestMapping;
 import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
+import org.springframework.web.servlet.mvc.method.annotation.SseEmitter;
 
-/** One execution: create (or collapse, reuse, replace), get, cancel. */
+/** One execution: create (or collapse, reuse, replace), get, its live events, cancel. */
 @RestController
 @RequestMapping("/v1/async")
 class ExecutionController {
@@ -27,6 +30,8 @@ class ExecutionController {
   private final ExecutionWaiter waiter;
   private final RequestBodies bodies;
   private final VisibleExecutions visible;
+  private final LiveEvents events;
+  private final ApiProperties properties;
   private final Clock clock;
 
   ExecutionController(
@@ -35,12 +40,16 @@ class ExecutionController {
       ExecutionWaiter waiter,
       RequestBodies bodies,
       VisibleExecutions visible,
+      LiveEvents events,
+      ApiProperties properties,
       Clock clock) {
     this.executions = executions;
     this.creator = creator;
     this.waiter = waiter;
     this.bodies = bodies;
     this.visible = visible;
+    this.events = events;
+    this.properties = properties;
     this.clock = clock;
   }
 
@@ -95,9 +104,32 @@ class ExecutionController {
     Duration waitFor = waiter.check(wait);
     Caller caller = visible.caller(http);
     Execution execution = waiter.untilChanged(visible.find(id, caller), waitFor);
-    return caller.admin()
+    // Readers mean something only where users are told apart by their tokens.
+    return caller.admin() && properties.auth().mode() == ApiProperties.AuthMode.JWT
         ? ExecutionView.withReaders(execution, caller, executions.readers(id))
         : ExecutionView.of(execution, caller);
+  }
+
+  /**
+   * The execution's live events ({@code text/event-stream}): see {@link LiveEvents}. The same
+   * visibility as a get; {@code Last-Event-ID} resumes after the version the client has seen.
+   */
+  @GetMapping(path = "/executions/{id}/events", produces = MediaType.TEXT_EVENT_STREAM_VALUE)
+  SseEmitter events(
+      @PathVariable long id,
+      @RequestHeader(name = "Last-Event-ID", required = false) String lastEventId,
+      HttpServletRequest http) {
+    Caller caller = visible.caller(http);
+    long after = -1;
+    if (lastEventId != null && !lastEventId.isBlank()) {
+      try {
+        after = Long.parseLong(lastEventId.strip());
+      } catch (NumberFormatException e) {
+        throw new InvalidRequestException(
+            "Last-Event-ID", "Last-Event-ID must be the id of an event of this stream");
+      }
+    }
+    return events.open(visible.find(id, caller), caller, after);
   }
 
   /**
@@ -125,7 +157,13 @@ class ExecutionController {
       CreateExecutionRequest request, Duration wait, HttpServletRequest http) {
     Caller caller = visible.caller(http);
     ExecutionCreator.Outcome outcome = creator.create(request, caller);
-    Execution execution = waiter.untilEnded(outcome.execution(), wait);
+    Execution execution;
+    try {
+      execution = waiter.untilEnded(outcome.execution(), wait);
+    } catch (TooManyWatchersException e) {
+      // The execution exists: answer it as it is rather than a 429 that reads as "not created".
+      execution = outcome.execution();
+    }
     ExecutionView view =
         ExecutionView.of(withExecution(outcome, execution), clock.instant(), caller);
     return outcome instanceof ExecutionCreator.Outcome.Created

@@ -133,7 +133,7 @@ class ExecutionCreator {
     }
     TierProperties tier =
         tiers.find(tierName).orElseThrow(() -> new UnknownTierException(tierName, tiers.names()));
-    Optional<String> locked = QuerySettings.firstLocked(sql, tier.effectiveLockedSettings());
+    Optional<String> locked = QuerySettings.firstLocked(sql, tiers.lockedSettings(tierName));
     if (locked.isPresent()) {
       throw new InvalidRequestException(
           "sql",

@@ -3,29 +3,33 @@ package io.agp.api.execution;
 import io.agp.api.ApiProperties;
 import io.agp.execution.Execution;
 import io.agp.execution.ExecutionRepository;
-import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.BiPredicate;
 import org.springframework.stereotype.Component;
 
 /**
  * The {@code wait} long-poll of create and get. Requests run on virtual threads, so a waiting
- * request costs no platform thread; it looks at the row every poll interval and holds a database
- * connection only for that one short read.
+ * request costs no platform thread; it holds no database connection either: it is woken by the
+ * notification of a change ({@link ExecutionChanges}), and reads the row once when it starts
+ * waiting. An execution that has ended answers at once, since nothing can change any more.
  */
 @Component
 class ExecutionWaiter {
 
   private final ExecutionRepository executions;
+  private final ExecutionChanges changes;
   private final ApiProperties properties;
-  private final Clock clock;
 
-  ExecutionWaiter(ExecutionRepository executions, ApiProperties properties, Clock clock) {
+  ExecutionWaiter(
+      ExecutionRepository executions, ExecutionChanges changes, ApiProperties properties) {
     this.executions = executions;
+    this.changes = changes;
     this.properties = properties;
-    this.clock = clock;
   }
 
   /** Checks a {@code wait} parameter: null or 0 to 60 s (or the configured maximum). */
@@ -45,38 +49,48 @@ class ExecutionWaiter {
     return until(start, wait, (first, now) -> now.status().isTerminal());
   }
 
-  /** Waits until the execution's status or progress changes, or the time is up. */
+  /**
+   * Waits until the execution's status or progress changes, or the time is up; returns its state
+   * then. An ended execution is returned at once.
+   */
   Execution untilChanged(Execution start, Duration wait) {
     return until(
         start,
         wait,
         (first, now) ->
-            first.status() != now.status() || !Objects.equals(first.progress(), now.progress()));
+            now.status().isTerminal()
+                || first.status() != now.status()
+                || !Objects.equals(first.progress(), now.progress()));
   }
 
   private Execution until(Execution start, Duration wait, BiPredicate<Execution, Execution> done) {
     if (wait.isZero() || done.test(start, start)) {
       return start;
     }
-    Instant deadline = clock.instant().plus(wait);
-    Execution current = start;
-    while (clock.instant().isBefore(deadline)) {
-      try {
-        Thread.sleep(
-            min(properties.waitPollInterval(), Duration.between(clock.instant(), deadline)));
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        return current;
+    CompletableFuture<Execution> reached = new CompletableFuture<>();
+    Execution[] latest = {start};
+    ExecutionChanges.Watcher watcher =
+        now -> {
+          synchronized (latest) {
+            latest[0] = now;
+          }
+          return done.test(start, now) && reached.complete(now);
+        };
+    try (ExecutionChanges.Registration registration = changes.watch(start.id(), watcher)) {
+      // A change between the caller's read and the registration was notified to nobody.
+      executions.get(start.id()).ifPresent(watcher::changed);
+      return reached.get(wait.toNanos(), TimeUnit.NANOSECONDS);
+    } catch (TimeoutException e) {
+      synchronized (latest) {
+        return latest[0];
       }
-      current = executions.get(start.id()).orElse(current);
-      if (done.test(start, current)) {
-        return current;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      synchronized (latest) {
+        return latest[0];
       }
+    } catch (ExecutionException e) {
+      throw new IllegalStateException("a watcher cannot fail a wait", e);
     }
-    return current;
-  }
-
-  private static Duration min(Duration a, Duration b) {
-    return b.isNegative() ? Duration.ZERO : a.compareTo(b) <= 0 ? a : b;
   }
 }

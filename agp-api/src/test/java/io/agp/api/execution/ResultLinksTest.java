@@ -5,13 +5,14 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.agp.api.ApiProperties;
 import java.time.Clock;
-import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
-import org.springframework.util.unit.DataSize;
+import org.springframework.boot.context.properties.bind.Binder;
+import org.springframework.boot.context.properties.source.MapConfigurationPropertySource;
 
 /** Signed result links: the secrets they need, and a rotation that keeps old links working. */
 class ResultLinksTest {
@@ -22,29 +23,13 @@ class ResultLinksTest {
       Clock.fixed(Instant.parse("2026-11-30T12:00:00Z"), ZoneOffset.UTC);
 
   private static ResultLinks links(List<String> secrets) {
+    Map<String, String> configuration = new HashMap<>();
+    for (int i = 0; i < secrets.size(); i++) {
+      configuration.put("agp.api.link-secrets[" + i + "]", secrets.get(i));
+    }
     ApiProperties properties =
-        new ApiProperties(
-            DataSize.ofMegabytes(1),
-            "default",
-            "X-AGP-User",
-            Duration.ofSeconds(60),
-            Duration.ofMillis(100),
-            secrets,
-            Duration.ofHours(1),
-            "",
-            null,
-            List.of(),
-            new ApiProperties.RateLimit(0, 1),
-            new ApiProperties.Auth(
-                ApiProperties.AuthMode.NONE,
-                "",
-                null,
-                List.of("RS256"),
-                "",
-                "",
-                Duration.ofSeconds(60),
-                "admin",
-                Map.of()));
+        new Binder(new MapConfigurationPropertySource(configuration))
+            .bindOrCreate("agp.api", ApiProperties.class);
     return new ResultLinks(properties, CLOCK);
   }
 

@@ -60,9 +60,15 @@ final class TestApi {
                   "--agp.tiers.default.clickhouse.url=http://localhost:1",
                   "--agp.tiers.gold.clickhouse.url=http://localhost:1",
                   "--agp.api.max-sql-size=64KB",
-                  "--agp.api.wait-poll-interval=20ms",
+                  // Long: a test that a wait ends on a notification must not pass by the poll.
+                  "--agp.api.wait-safety-poll=1h",
                   "--agp.api.link-secrets=" + TestServerProperties.LINK_SECRET));
-      args.addAll(List.of(extra));
+      // An extra setting replaces the default of the same name (Spring would join the two).
+      for (String arg : extra) {
+        String name = arg.split("=", 2)[0];
+        args.removeIf(existing -> existing.split("=", 2)[0].equals(name));
+        args.add(arg);
+      }
       return new TestApi(ApiApplication.builder().run(args.toArray(String[]::new)));
     } catch (Exception e) {
       throw new IllegalStateException("cannot start the API", e);
@@ -82,7 +88,10 @@ final class TestApi {
     return context.getBean(JdbcClient.class);
   }
 
-  /** Claims one execution by id, as a worker's claim would, and returns its lease. */
+  /**
+   * Claims one execution by id, as a worker's claim would (with its notification), and returns its
+   * lease.
+   */
   Lease start(long id) {
     jdbc()
         .sql(
@@ -90,7 +99,17 @@ final class TestApi {
                 + " picked_at = now(), lease_expires_at = now() + interval '1 minute' where id = :id")
         .param("id", id)
         .update();
+    notifyChanged(id);
     return repository().get(id).orElseThrow().lease();
+  }
+
+  /** Announces a change of the execution, as the apps do after each change they make. */
+  void notifyChanged(long id) {
+    jdbc()
+        .sql("select pg_notify('agp_execution_changed', cast(:id as text) || ':RUNNING')")
+        .param("id", id)
+        .query()
+        .listOfRows();
   }
 
   /** Runs an execution to SUCCEEDED with these result bytes, stored as a worker stores them. */

@@ -1,6 +1,7 @@
 package io.agp.api.execution;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import io.agp.api.execution.ContractClient.Reply;
 import io.agp.execution.Lease;
@@ -9,6 +10,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 class WaitTest {
@@ -24,15 +26,25 @@ class WaitTest {
         .asLong();
   }
 
+  /** A get with a wait of a minute, once it is waiting in the API. */
+  private CompletableFuture<Reply> waitFor(long id) {
+    ExecutionChanges changes = api.context.getBean(ExecutionChanges.class);
+    int before = changes.watching();
+    CompletableFuture<Reply> waiting =
+        CompletableFuture.supplyAsync(() -> client.get("/v1/async/executions/" + id + "?wait=60"));
+    await().atMost(Duration.ofSeconds(10)).until(() -> changes.watching() > before);
+    return waiting;
+  }
+
   @Test
   void getWithWaitAnswersAsSoonAsTheStatusChanges() throws Exception {
     long id = create();
-    CompletableFuture<Reply> waiting =
-        CompletableFuture.supplyAsync(() -> client.get("/v1/async/executions/" + id + "?wait=10"));
+    CompletableFuture<Reply> waiting = waitFor(id);
 
     api.start(id);
 
-    Reply reply = waiting.get();
+    // The safety poll runs once an hour here: only the notification can answer within seconds.
+    Reply reply = waiting.get(10, TimeUnit.SECONDS);
     assertThat(reply.status()).isEqualTo(200);
     assertThat(reply.json().get("status").asString()).isEqualTo("RUNNING");
   }
@@ -41,13 +53,12 @@ class WaitTest {
   void getWithWaitAnswersWhenTheProgressChanges() throws Exception {
     long id = create();
     Lease lease = api.start(id);
-    CompletableFuture<Reply> waiting =
-        CompletableFuture.supplyAsync(() -> client.get("/v1/async/executions/" + id + "?wait=10"));
+    CompletableFuture<Reply> waiting = waitFor(id);
 
     api.repository()
         .heartbeat(lease, Duration.ofMinutes(1), new Progress(50, 500, 200, 1000, 4096));
 
-    Reply reply = waiting.get();
+    Reply reply = waiting.get(10, TimeUnit.SECONDS);
     assertThat(reply.json().get("status").asString()).isEqualTo("RUNNING");
     assertThat(reply.json().get("progress").get("rows").asLong()).isEqualTo(50);
     assertThat(reply.json().get("progress").get("percent").asDouble()).isEqualTo(25.0);
@@ -88,5 +99,17 @@ class WaitTest {
     assertThat(reply.status()).isEqualTo(201);
     assertThat(reply.json().get("status").asString()).isEqualTo("SUCCEEDED");
     assertThat(reply.json().get("result").get("bytes").asLong()).isEqualTo(2);
+  }
+
+  @Test
+  void aWaitOnAnEndedExecutionAnswersAtOnce() throws Exception {
+    long id = create();
+    api.succeed(id, "{}".getBytes(StandardCharsets.UTF_8), null);
+    long start = System.nanoTime();
+
+    Reply reply = client.get("/v1/async/executions/" + id + "?wait=30");
+
+    assertThat(reply.json().get("status").asString()).isEqualTo("SUCCEEDED");
+    assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(5));
   }
 }

@@ -41,6 +41,7 @@ final class TierClickHouse {
 
   private final String tierName;
   private final TierProperties tier;
+  private final Set<String> lockedSettings;
 
   /** How long an endpoint that refused a connection is tried only after the others. */
   static final Duration UNREACHABLE_PAUSE = Duration.ofSeconds(10);
@@ -59,6 +60,7 @@ final class TierClickHouse {
     }
     this.tierName = tierName;
     this.tier = tier;
+    this.lockedSettings = tier.effectiveLockedSettings();
     this.nodes = List.copyOf(nodes);
     this.unreachableUntil = new long[nodes.size()];
   }
@@ -108,8 +110,7 @@ final class TierClickHouse {
   Map<String, String> settingsFor(ClaimedExecution claimed, ClickHouseClient node) {
     // The API refuses such a query at create; one queued before the tier locked the setting is
     // refused here.
-    Optional<String> locked =
-        QuerySettings.firstLocked(claimed.execution().sql(), tier.effectiveLockedSettings());
+    Optional<String> locked = QuerySettings.firstLocked(claimed.execution().sql(), lockedSettings);
     if (locked.isPresent()) {
       throw new UnsupportedQueryException(
           "the query sets "

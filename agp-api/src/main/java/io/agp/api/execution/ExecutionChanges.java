@@ -1,0 +1,194 @@
+package io.agp.api.execution;
+
+import io.agp.api.ApiProperties;
+import io.agp.execution.Channels;
+import io.agp.execution.Execution;
+import io.agp.execution.ExecutionRepository;
+import io.agp.execution.NotificationListener;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.context.SmartLifecycle;
+import org.springframework.stereotype.Component;
+
+/**
+ * The requests of this API instance that wait for an execution to change (a {@code wait}, a live
+ * event stream), woken by PostgreSQL notifications ({@link Channels#CHANGED}, on one connection per
+ * instance): a notification about an execution somebody watches makes one read of its row, whatever
+ * the number of watchers. A slow safety poll reads every watched execution now and then (one
+ * statement for all), for a notification that was lost.
+ *
+ * <p>Watchers are held in memory, at most {@code agp.api.max-watchers} per instance: beyond that a
+ * wait is refused with 429 rather than piling up.
+ */
+@Component
+class ExecutionChanges implements SmartLifecycle, NotificationListener.Handler {
+
+  private static final Logger log = LoggerFactory.getLogger(ExecutionChanges.class);
+  static final String APPLICATION_NAME = "agp-api-listener";
+
+  /** Watched executions read by one statement of the safety poll. */
+  private static final int POLL_BATCH = 1000;
+
+  /** Something that waits for an execution to change. */
+  interface Watcher {
+
+    /**
+     * The execution as it is now (maybe unchanged since the last call).
+     *
+     * @return true when the watcher has seen enough and is to be removed
+     */
+    boolean changed(Execution now);
+  }
+
+  /** A watcher's place in the registry; closing it removes the watcher. */
+  interface Registration extends AutoCloseable {
+    @Override
+    void close();
+  }
+
+  private final ExecutionRepository executions;
+  private final ApiProperties properties;
+  private final NotificationListener listener;
+  private final Map<Long, Set<Watcher>> watchers = new ConcurrentHashMap<>();
+  private final AtomicInteger count = new AtomicInteger();
+  // Executions with a read scheduled and not started yet: one read serves a burst of notifications.
+  private final Set<Long> scheduled = ConcurrentHashMap.newKeySet();
+  private final ExecutorService reads = Executors.newVirtualThreadPerTaskExecutor();
+  private final ScheduledExecutorService poll =
+      Executors.newSingleThreadScheduledExecutor(
+          Thread.ofPlatform().name("wait-safety-poll").daemon().factory());
+  private volatile boolean running;
+
+  ExecutionChanges(
+      ExecutionRepository executions,
+      ApiProperties properties,
+      NotificationListener.Target database) {
+    this.executions = executions;
+    this.properties = properties;
+    this.listener =
+        new NotificationListener(database, APPLICATION_NAME, List.of(Channels.CHANGED), this);
+  }
+
+  /**
+   * Watches an execution until the watcher says it has seen enough or the registration is closed.
+   *
+   * @throws TooManyWatchersException when this instance already holds the most watchers it may
+   */
+  Registration watch(long executionId, Watcher watcher) {
+    if (count.incrementAndGet() > properties.maxWatchers()) {
+      count.decrementAndGet();
+      throw new TooManyWatchersException(properties.maxWatchers());
+    }
+    watchers.computeIfAbsent(executionId, id -> ConcurrentHashMap.newKeySet()).add(watcher);
+    return () -> remove(executionId, watcher);
+  }
+
+  /** Watchers this instance holds now. */
+  int watching() {
+    return count.get();
+  }
+
+  private void remove(long executionId, Watcher watcher) {
+    boolean[] removed = {false};
+    watchers.computeIfPresent(
+        executionId,
+        (id, set) -> {
+          removed[0] = set.remove(watcher);
+          return set.isEmpty() ? null : set;
+        });
+    if (removed[0]) {
+      count.decrementAndGet();
+    }
+  }
+
+  @Override
+  public void notified(String channel, String payload) {
+    Channels.changedExecution(payload)
+        .filter(watchers::containsKey)
+        .ifPresent(
+            id -> {
+              if (scheduled.add(id)) {
+                reads.submit(() -> read(id));
+              }
+            });
+  }
+
+  @Override
+  public void listening() {
+    // Changes notified while nobody listened: look at every watched execution now.
+    poll.execute(this::pollAll);
+  }
+
+  private void read(long id) {
+    // Removed before the read: a notification arriving during it schedules another.
+    scheduled.remove(id);
+    try {
+      executions.get(id).ifPresent(this::deliver);
+    } catch (RuntimeException e) {
+      log.warn("could not read execution {} for its watchers: {}", id, e.toString());
+    }
+  }
+
+  private void deliver(Execution now) {
+    Set<Watcher> set = watchers.get(now.id());
+    if (set == null) {
+      return;
+    }
+    for (Watcher watcher : set) {
+      boolean done;
+      try {
+        done = watcher.changed(now);
+      } catch (RuntimeException e) {
+        log.warn("a watcher of execution {} failed", now.id(), e);
+        done = true;
+      }
+      if (done) {
+        remove(now.id(), watcher);
+      }
+    }
+  }
+
+  /** The safety poll: every watched execution, in a few statements. */
+  private void pollAll() {
+    List<Long> ids = new ArrayList<>(watchers.keySet());
+    for (int from = 0; from < ids.size(); from += POLL_BATCH) {
+      List<Long> batch = ids.subList(from, Math.min(ids.size(), from + POLL_BATCH));
+      try {
+        executions.getMany(batch).forEach(this::deliver);
+      } catch (RuntimeException e) {
+        log.warn("the safety poll of {} watched executions failed: {}", batch.size(), e.toString());
+      }
+    }
+  }
+
+  @Override
+  public void start() {
+    running = true;
+    listener.start();
+    long every = properties.waitSafetyPoll().toMillis();
+    poll.scheduleWithFixedDelay(this::pollAll, every, every, TimeUnit.MILLISECONDS);
+  }
+
+  @Override
+  public void stop() {
+    running = false;
+    listener.close();
+    poll.shutdownNow();
+    reads.shutdownNow();
+  }
+
+  @Override
+  public boolean isRunning() {
+    return running;
+  }
+}

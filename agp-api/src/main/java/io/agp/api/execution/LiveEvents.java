@@ -1,0 +1,180 @@
+package io.agp.api.execution;
+
+import io.agp.api.ApiProperties;
+import io.agp.api.auth.Caller;
+import io.agp.execution.Execution;
+import io.agp.execution.ExecutionRepository;
+import io.agp.execution.ExecutionStatus;
+import java.io.IOException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.springframework.context.SmartLifecycle;
+import org.springframework.http.MediaType;
+import org.springframework.stereotype.Component;
+import org.springframework.web.servlet.mvc.method.annotation.SseEmitter;
+
+/**
+ * Live event streams of executions ({@code text/event-stream}): the current state at once, then
+ * each change of status or progress, then the final state, after which the stream ends. Each event
+ * carries the execution as a get shows it, named {@code status} (the first, and each change of
+ * status) or {@code progress}, with the execution's version as its id, so that a client that
+ * reconnects with {@code Last-Event-ID} gets only what it has not seen. A comment every {@code
+ * agp.api.events-keep-alive} keeps proxies from closing a quiet stream and finds clients that left.
+ */
+@Component
+class LiveEvents implements SmartLifecycle {
+
+  private final ExecutionChanges changes;
+  private final ExecutionRepository executions;
+  private final Duration keepAliveEvery;
+  private final Set<Stream> streams = ConcurrentHashMap.newKeySet();
+  private final ScheduledExecutorService keepAlive =
+      Executors.newSingleThreadScheduledExecutor(
+          Thread.ofPlatform().name("event-keep-alive").daemon().factory());
+  private volatile boolean running;
+
+  LiveEvents(ExecutionChanges changes, ExecutionRepository executions, ApiProperties properties) {
+    this.changes = changes;
+    this.executions = executions;
+    this.keepAliveEvery = properties.eventsKeepAlive();
+  }
+
+  /** The version of an execution's state: the time of its last change, in microseconds. */
+  static long version(Execution execution) {
+    Instant updated = execution.updatedAt();
+    return updated.getEpochSecond() * 1_000_000 + updated.getNano() / 1_000;
+  }
+
+  /**
+   * Opens a stream of the execution's events for the caller.
+   *
+   * @param after the version the client has seen (its Last-Event-ID), or -1
+   */
+  SseEmitter open(Execution start, Caller caller, long after) {
+    // No time limit: the stream ends with the execution, or when the client goes away (the
+    // keep-alive finds out).
+    SseEmitter emitter = new SseEmitter(0L);
+    Stream stream = new Stream(emitter, caller, after);
+    if (start.status().isTerminal()) {
+      stream.changed(start);
+      emitter.complete();
+      return emitter;
+    }
+    ExecutionChanges.Registration registration = changes.watch(start.id(), stream);
+    Runnable cleanup =
+        () -> {
+          registration.close();
+          streams.remove(stream);
+        };
+    emitter.onCompletion(cleanup);
+    emitter.onTimeout(cleanup);
+    emitter.onError(e -> cleanup.run());
+    streams.add(stream);
+    stream.changed(start);
+    // A change between the caller's read and the registration was notified to nobody.
+    executions.get(start.id()).ifPresent(stream::changed);
+    return emitter;
+  }
+
+  /** Open streams of this instance. */
+  int open() {
+    return streams.size();
+  }
+
+  private void keepAlive() {
+    for (Stream stream : streams) {
+      stream.comment("keep-alive");
+    }
+  }
+
+  @Override
+  public void start() {
+    running = true;
+    long every = keepAliveEvery.toMillis();
+    keepAlive.scheduleWithFixedDelay(this::keepAlive, every, every, TimeUnit.MILLISECONDS);
+  }
+
+  @Override
+  public void stop() {
+    running = false;
+    keepAlive.shutdownNow();
+    streams.forEach(stream -> stream.emitter.complete());
+  }
+
+  @Override
+  public boolean isRunning() {
+    return running;
+  }
+
+  /** One client's stream: what it has been sent, so that nothing goes twice. */
+  private static final class Stream implements ExecutionChanges.Watcher {
+
+    private final SseEmitter emitter;
+    private final Caller caller;
+    private long sentVersion;
+    private ExecutionStatus sentStatus;
+    private Execution sent;
+    private boolean ended;
+
+    Stream(SseEmitter emitter, Caller caller, long after) {
+      this.emitter = emitter;
+      this.caller = caller;
+      this.sentVersion = after;
+    }
+
+    @Override
+    public synchronized boolean changed(Execution now) {
+      if (ended) {
+        return true;
+      }
+      long version = version(now);
+      boolean news =
+          version > sentVersion
+              && (sent == null
+                  || sent.status() != now.status()
+                  || !Objects.equals(sent.progress(), now.progress()));
+      if (news) {
+        String name = sentStatus == null || sentStatus != now.status() ? "status" : "progress";
+        try {
+          emitter.send(
+              SseEmitter.event()
+                  .id(Long.toString(version))
+                  .name(name)
+                  .data(ExecutionView.of(now, caller), MediaType.APPLICATION_JSON));
+        } catch (IOException | IllegalStateException e) {
+          // The client is gone: the emitter's error callback cleans up.
+          ended = true;
+          emitter.completeWithError(e);
+          return true;
+        }
+        sent = now;
+        sentStatus = now.status();
+        sentVersion = version;
+      }
+      if (now.status().isTerminal()) {
+        ended = true;
+        emitter.complete();
+        return true;
+      }
+      return false;
+    }
+
+    synchronized void comment(String text) {
+      if (ended) {
+        return;
+      }
+      try {
+        emitter.send(SseEmitter.event().comment(text));
+      } catch (IOException | IllegalStateException e) {
+        ended = true;
+        emitter.completeWithError(e);
+      }
+    }
+  }
+}

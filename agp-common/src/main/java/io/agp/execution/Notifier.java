@@ -1,0 +1,106 @@
+package io.agp.execution;
+
+import io.agp.jdbc.SqlFile;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.transaction.support.TransactionSynchronization;
+import org.springframework.transaction.support.TransactionSynchronizationManager;
+
+/**
+ * Sends PostgreSQL notifications ({@link Channels}) once the transaction that caused them has
+ * committed, in batches, each batch in a transaction of its own.
+ *
+ * <p>Why not a trigger or a NOTIFY in the changing transaction: a transaction that issues NOTIFY
+ * holds a database-wide lock from its pre-commit to its end, WAL flush included, so every notifying
+ * transaction commits one after the other. On the development machine (fdatasync ~2.8 ms) 32
+ * clients inserting rows committed ~410 per second with a NOTIFY in each transaction and ~2,400
+ * without. Here the changes commit side by side, and one notifying transaction at a time carries
+ * every notification queued while the previous one ran; the same notification queued twice
+ * meanwhile goes once. A notification lost anyway (a crash in between, a pooler in transaction
+ * mode) costs its listeners their safety poll.
+ */
+public final class Notifier {
+
+  private static final Logger log = LoggerFactory.getLogger(Notifier.class);
+  private static final String NOTIFY = SqlFile.load("execution/notify");
+
+  private record Notification(String channel, String payload) {}
+
+  private final JdbcClient jdbc;
+  private final Set<Notification> queued = new LinkedHashSet<>();
+  private final AtomicBoolean sending = new AtomicBoolean();
+
+  public Notifier(JdbcClient jdbc) {
+    this.jdbc = jdbc;
+  }
+
+  /** Notifies once the current transaction commits, or now when there is none. */
+  public void afterCommit(String channel, String payload) {
+    Notification notification = new Notification(channel, payload);
+    if (TransactionSynchronizationManager.isSynchronizationActive()) {
+      TransactionSynchronizationManager.registerSynchronization(
+          new TransactionSynchronization() {
+            @Override
+            public void afterCommit() {
+              signal(notification);
+            }
+          });
+    } else {
+      signal(notification);
+    }
+  }
+
+  /** That an execution changed status or progress, for the API instances' waiters. */
+  public void changed(long executionId, ExecutionStatus status) {
+    afterCommit(Channels.CHANGED, Channels.changed(executionId, status));
+  }
+
+  private void signal(Notification notification) {
+    synchronized (queued) {
+      queued.add(notification);
+    }
+    if (sending.compareAndSet(false, true)) {
+      Thread.ofVirtual().name("agp-notify").start(this::send);
+    }
+  }
+
+  /** Sends until nothing is queued; only one sender runs at a time. */
+  private void send() {
+    while (true) {
+      List<Notification> batch;
+      synchronized (queued) {
+        batch = new ArrayList<>(queued);
+        queued.clear();
+      }
+      if (batch.isEmpty()) {
+        sending.set(false);
+        // A signal that came between the copy and the reset found the flag still set.
+        synchronized (queued) {
+          if (queued.isEmpty()) {
+            return;
+          }
+        }
+        if (!sending.compareAndSet(false, true)) {
+          return;
+        }
+        continue;
+      }
+      try {
+        jdbc.sql(NOTIFY)
+            .param("channels", batch.stream().map(Notification::channel).toArray(String[]::new))
+            .param("payloads", batch.stream().map(Notification::payload).toArray(String[]::new))
+            .query()
+            .listOfRows();
+      } catch (RuntimeException e) {
+        // The listeners' polling finds these changes; nothing is lost but some milliseconds.
+        log.warn("could not send {} notifications: {}", batch.size(), e.getMessage());
+      }
+    }
+  }
+}
