@@ -98,6 +98,11 @@ class ExecutionChanges implements SmartLifecycle, NotificationListener.Handler {
     return count.get();
   }
 
+  /** Whether a request of this instance watches the execution now. */
+  boolean watches(long executionId) {
+    return watchers.containsKey(executionId);
+  }
+
   private void remove(long executionId, Watcher watcher) {
     boolean[] removed = {false};
     watchers.computeIfPresent(

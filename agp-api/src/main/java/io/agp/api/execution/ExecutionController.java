@@ -112,7 +112,7 @@ class ExecutionController {
 
   /**
    * The execution's live events ({@code text/event-stream}): see {@link LiveEvents}. The same
-   * visibility as a get; {@code Last-Event-ID} resumes after the version the client has seen.
+   * visibility as a get; with {@code Last-Event-ID}, the state the client has is not sent again.
    */
   @GetMapping(path = "/executions/{id}/events", produces = MediaType.TEXT_EVENT_STREAM_VALUE)
   SseEmitter events(
@@ -120,16 +120,7 @@ class ExecutionController {
       @RequestHeader(name = "Last-Event-ID", required = false) String lastEventId,
       HttpServletRequest http) {
     Caller caller = visible.caller(http);
-    long after = -1;
-    if (lastEventId != null && !lastEventId.isBlank()) {
-      try {
-        after = Long.parseLong(lastEventId.strip());
-      } catch (NumberFormatException e) {
-        throw new InvalidRequestException(
-            "Last-Event-ID", "Last-Event-ID must be the id of an event of this stream");
-      }
-    }
-    return events.open(visible.find(id, caller), caller, after);
+    return events.open(visible.find(id, caller), caller, lastEventId);
   }
 
   /**

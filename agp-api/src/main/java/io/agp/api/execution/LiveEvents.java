@@ -4,10 +4,12 @@ import io.agp.api.ApiProperties;
 import io.agp.api.auth.Caller;
 import io.agp.execution.Execution;
 import io.agp.execution.ExecutionRepository;
-import io.agp.execution.ExecutionStatus;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
-import java.time.Instant;
+import java.util.HexFormat;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -23,8 +25,8 @@ import org.springframework.web.servlet.mvc.method.annotation.SseEmitter;
  * Live event streams of executions ({@code text/event-stream}): the current state at once, then
  * each change of status or progress, then the final state, after which the stream ends. Each event
  * carries the execution as a get shows it, named {@code status} (the first, and each change of
- * status) or {@code progress}, with the execution's version as its id, so that a client that
- * reconnects with {@code Last-Event-ID} gets only what it has not seen. A comment every {@code
+ * status) or {@code progress}, with an id that names that state, so that a client that reconnects
+ * with {@code Last-Event-ID} is not sent again the state it has. A comment every {@code
  * agp.api.events-keep-alive} keeps proxies from closing a quiet stream and finds clients that left.
  */
 @Component
@@ -45,22 +47,41 @@ class LiveEvents implements SmartLifecycle {
     this.keepAliveEvery = properties.eventsKeepAlive();
   }
 
-  /** The version of an execution's state: the time of its last change, in microseconds. */
-  static long version(Execution execution) {
-    Instant updated = execution.updatedAt();
-    return updated.getEpochSecond() * 1_000_000 + updated.getNano() / 1_000;
+  /**
+   * The id of the event that shows this state of the execution: a digest of what an event can tell
+   * (status, attempt, progress, end), so that a client that comes back with it as {@code
+   * Last-Event-ID} is not sent the same state again. A digest rather than a time or a counter: two
+   * transactions may commit their changes in another order than they started.
+   */
+  static String eventId(Execution e) {
+    MessageDigest digest;
+    try {
+      digest = MessageDigest.getInstance("SHA-256");
+    } catch (NoSuchAlgorithmException ex) {
+      throw new IllegalStateException("every JVM has SHA-256", ex);
+    }
+    String state =
+        e.status()
+            + "|"
+            + e.attempt()
+            + "|"
+            + (e.progress() == null ? "" : e.progress().toString())
+            + "|"
+            + e.completedAt();
+    byte[] hash = digest.digest(state.getBytes(StandardCharsets.UTF_8));
+    return HexFormat.of().formatHex(hash, 0, 8);
   }
 
   /**
    * Opens a stream of the execution's events for the caller.
    *
-   * @param after the version the client has seen (its Last-Event-ID), or -1
+   * @param seen the id of the last event the client received (its Last-Event-ID), or null
    */
-  SseEmitter open(Execution start, Caller caller, long after) {
+  SseEmitter open(Execution start, Caller caller, String seen) {
     // No time limit: the stream ends with the execution, or when the client goes away (the
     // keep-alive finds out).
     SseEmitter emitter = new SseEmitter(0L);
-    Stream stream = new Stream(emitter, caller, after);
+    Stream stream = new Stream(emitter, caller, seen);
     if (start.status().isTerminal()) {
       stream.changed(start);
       emitter.complete();
@@ -117,15 +138,14 @@ class LiveEvents implements SmartLifecycle {
 
     private final SseEmitter emitter;
     private final Caller caller;
-    private long sentVersion;
-    private ExecutionStatus sentStatus;
+    private final String seen;
     private Execution sent;
     private boolean ended;
 
-    Stream(SseEmitter emitter, Caller caller, long after) {
+    Stream(SseEmitter emitter, Caller caller, String seen) {
       this.emitter = emitter;
       this.caller = caller;
-      this.sentVersion = after;
+      this.seen = seen;
     }
 
     @Override
@@ -133,18 +153,19 @@ class LiveEvents implements SmartLifecycle {
       if (ended) {
         return true;
       }
-      long version = version(now);
+      String id = eventId(now);
       boolean news =
-          version > sentVersion
-              && (sent == null
-                  || sent.status() != now.status()
-                  || !Objects.equals(sent.progress(), now.progress()));
+          sent == null
+              ? !id.equals(seen)
+              : sent.status() != now.status()
+                  || sent.attempt() != now.attempt()
+                  || !Objects.equals(sent.progress(), now.progress());
       if (news) {
-        String name = sentStatus == null || sentStatus != now.status() ? "status" : "progress";
+        String name = sent == null || sent.status() != now.status() ? "status" : "progress";
         try {
           emitter.send(
               SseEmitter.event()
-                  .id(Long.toString(version))
+                  .id(id)
                   .name(name)
                   .data(ExecutionView.of(now, caller), MediaType.APPLICATION_JSON));
         } catch (IOException | IllegalStateException e) {
@@ -153,9 +174,10 @@ class LiveEvents implements SmartLifecycle {
           emitter.completeWithError(e);
           return true;
         }
+      }
+      if (sent == null || news) {
+        // What the client has now: sent just now, or already seen before it came back.
         sent = now;
-        sentStatus = now.status();
-        sentVersion = version;
       }
       if (now.status().isTerminal()) {
         ended = true;

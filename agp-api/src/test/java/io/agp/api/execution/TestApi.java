@@ -62,6 +62,7 @@ final class TestApi {
                   "--agp.api.max-sql-size=64KB",
                   // Long: a test that a wait ends on a notification must not pass by the poll.
                   "--agp.api.wait-safety-poll=1h",
+                  "--agp.api.events-keep-alive=300ms",
                   "--agp.api.link-secrets=" + TestServerProperties.LINK_SECRET));
       // An extra setting replaces the default of the same name (Spring would join the two).
       for (String arg : extra) {
@@ -96,7 +97,8 @@ final class TestApi {
     jdbc()
         .sql(
             "update executions set status = 'RUNNING', attempt = attempt + 1, worker_id = 'test',"
-                + " picked_at = now(), lease_expires_at = now() + interval '1 minute' where id = :id")
+                + " picked_at = now(), updated_at = now(),"
+                + " lease_expires_at = now() + interval '1 minute' where id = :id")
         .param("id", id)
         .update();
     notifyChanged(id);
@@ -114,7 +116,12 @@ final class TestApi {
 
   /** Runs an execution to SUCCEEDED with these result bytes, stored as a worker stores them. */
   Execution succeed(long id, byte[] stored, String compression) throws Exception {
-    Lease lease = start(id);
+    return succeed(start(id), stored, compression);
+  }
+
+  /** Runs a claimed attempt to SUCCEEDED with these result bytes. */
+  Execution succeed(Lease lease, byte[] stored, String compression) throws Exception {
+    long id = lease.executionId();
     String key = "test/" + id + "-" + lease.attempt();
     ResultStore store = context.getBean(ResultStore.class);
     try (ResultUpload upload = store.upload(key)) {
