@@ -5,6 +5,8 @@ import io.agp.execution.Channels;
 import io.agp.execution.Execution;
 import io.agp.execution.ExecutionRepository;
 import io.agp.execution.NotificationListener;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -72,9 +74,13 @@ class ExecutionChanges implements SmartLifecycle, NotificationListener.Handler {
   ExecutionChanges(
       ExecutionRepository executions,
       ApiProperties properties,
-      NotificationListener.Target database) {
+      NotificationListener.Target database,
+      MeterRegistry meters) {
     this.executions = executions;
     this.properties = properties;
+    Gauge.builder("agp.api.watchers", count, AtomicInteger::get)
+        .description("Requests of this API instance waiting for an execution to change")
+        .register(meters);
     this.listener =
         new NotificationListener(database, APPLICATION_NAME, List.of(Channels.CHANGED), this);
   }

@@ -103,7 +103,7 @@ class ExecutionController {
       HttpServletRequest http) {
     Duration waitFor = waiter.check(wait);
     Caller caller = visible.caller(http);
-    Execution execution = waiter.untilChanged(visible.find(id, caller), waitFor);
+    Execution execution = waiter.readUntilChanged(id, () -> visible.find(id, caller), waitFor);
     // Readers mean something only where users are told apart by their tokens.
     return caller.admin() && properties.auth().mode() == ApiProperties.AuthMode.JWT
         ? ExecutionView.withReaders(execution, caller, executions.readers(id))

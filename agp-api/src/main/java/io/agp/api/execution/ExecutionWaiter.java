@@ -10,6 +10,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.BiPredicate;
+import java.util.function.Supplier;
 import org.springframework.stereotype.Component;
 
 /**
@@ -50,17 +51,59 @@ class ExecutionWaiter {
   }
 
   /**
-   * Waits until the execution's status or progress changes, or the time is up; returns its state
-   * then. An ended execution is returned at once.
+   * Reads an execution and, with a wait, waits until its status or progress changes or the time is
+   * up; returns its state then. An ended execution is returned at once. The watch starts before the
+   * read, so that the one read serves both: no change between them goes unnoticed.
+   *
+   * @param read reads the execution as the caller may see it (throws when they may not)
    */
-  Execution untilChanged(Execution start, Duration wait) {
-    return until(
-        start,
-        wait,
-        (first, now) ->
-            now.status().isTerminal()
-                || first.status() != now.status()
-                || !Objects.equals(first.progress(), now.progress()));
+  Execution readUntilChanged(long id, Supplier<Execution> read, Duration wait) {
+    if (wait.isZero()) {
+      return read.get();
+    }
+    CompletableFuture<Execution> changed = new CompletableFuture<>();
+    Execution[] start = {null};
+    ExecutionChanges.Watcher watcher =
+        now -> {
+          synchronized (start) {
+            if (start[0] == null) {
+              // Before the first read: that read will see this state or a newer one.
+              return false;
+            }
+            if (!hasChanged(start[0], now)) {
+              return false;
+            }
+          }
+          return changed.complete(now);
+        };
+    try (ExecutionChanges.Registration registration = changes.watch(id, watcher)) {
+      Execution first = read.get();
+      synchronized (start) {
+        start[0] = first;
+      }
+      if (first.status().isTerminal()) {
+        return first;
+      }
+      return changed.get(wait.toNanos(), TimeUnit.NANOSECONDS);
+    } catch (TimeoutException e) {
+      // Nothing changed since the read: its state is the answer.
+      synchronized (start) {
+        return start[0];
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      synchronized (start) {
+        return start[0];
+      }
+    } catch (ExecutionException e) {
+      throw new IllegalStateException("a watcher cannot fail a wait", e);
+    }
+  }
+
+  private static boolean hasChanged(Execution first, Execution now) {
+    return now.status().isTerminal()
+        || first.status() != now.status()
+        || !Objects.equals(first.progress(), now.progress());
   }
 
   private Execution until(Execution start, Duration wait, BiPredicate<Execution, Execution> done) {
