@@ -138,6 +138,8 @@ class ManyUsersAttackTest {
     for (Reply reply :
         List.of(
             bob.get("/v1/async/executions/" + ofAlice),
+            bob.get("/v1/async/executions/" + ofAlice + "?wait=5"),
+            bob.get("/v1/async/executions/" + ofAlice + "/events"),
             bob.get("/v1/async/executions/" + ofAlice + "/result"),
             bob.post("/v1/async/executions/" + ofAlice + "/result-link"),
             bob.post("/v1/async/executions/" + ofAlice + "/cancel"))) {
@@ -177,6 +179,9 @@ class ManyUsersAttackTest {
         .isEqualTo(aliceOnTier.get("/v1/async/executions/" + ofAlice + "/result").body());
     assertThat(carolOnTier.post("/v1/async/executions/" + ofAlice + "/result-link").status())
         .isEqualTo(200);
+    Reply events = carolOnTier.get("/v1/async/executions/" + ofAlice + "/events");
+    assertThat(events.status()).isEqualTo(200);
+    assertThat(events.text()).contains("SUCCEEDED").doesNotContain("alice");
     assertThat(carolOnTier.get("/v1/async/executions").json().get("executions"))
         .anySatisfy(e -> assertThat(e.get("id").asLong()).isEqualTo(ofAlice));
     // An admin sees who joined.
