@@ -1,3 +1,6 @@
+-- Ends an attempt SUCCEEDED with its stored result, fenced: only while the attempt still owns the
+-- row (same attempt, still RUNNING). Zero rows means it lost the execution (cancelled, requeued),
+-- and the worker deletes the object it stored. Parameters are wiped as the execution ends.
 update executions
 set status             = 'SUCCEEDED',
     completed_at       = now(),

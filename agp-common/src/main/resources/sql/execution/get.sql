@@ -1,1 +1,2 @@
+-- Any execution by id, for the apps' own work; a caller's read goes through get_visible.sql.
 select * from executions where id = :id

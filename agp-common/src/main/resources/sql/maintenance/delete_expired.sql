@@ -1,3 +1,5 @@
+-- Deletes EXPIRED rows past the history retention, oldest first, in a bounded batch; rows
+-- another bookkeeper holds are skipped.
 delete
 from executions
 where id in (select id

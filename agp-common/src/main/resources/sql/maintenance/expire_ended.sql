@@ -1,3 +1,5 @@
+-- FAILED and CANCELED executions past their retention become EXPIRED, oldest first, in a
+-- bounded batch; rows another bookkeeper holds are skipped.
 update executions
 set status = 'EXPIRED', updated_at = now()
 where id in (select id
