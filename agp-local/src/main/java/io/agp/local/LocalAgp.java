@@ -2,7 +2,7 @@ package io.agp.local;
 
 import io.agp.api.ApiApplication;
 import io.agp.bookkeeper.BookkeeperApplication;
-import io.agp.testkit.ClickHouseTestServer;
+import io.agp.embedded.ClickHouseServer;
 import io.agp.worker.WorkerApplication;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.io.IOException;
@@ -23,7 +23,7 @@ import org.springframework.context.ConfigurableApplicationContext;
  * AGP on one machine without Docker: an embedded PostgreSQL kept under the data folder, results in
  * a local folder, and the API, a worker and the bookkeeper in this JVM, each the same application
  * as in production. ClickHouse is the one given by {@code --clickhouse=URL}, or else a private
- * {@code clickhouse-server} started from the installed binary.
+ * {@code clickhouse-server} started from the installed binary, its data under the data folder too.
  *
  * <p>Options: {@code --clickhouse=http://host:8123}, {@code --port=8888}, {@code --host=127.0.0.1},
  * {@code --data=./agp-local-data}. Anything else is passed to the three apps as a Spring property,
@@ -36,6 +36,8 @@ import org.springframework.context.ConfigurableApplicationContext;
 public final class LocalAgp implements AutoCloseable {
 
   private final EmbeddedPostgres postgres;
+  // The private ClickHouse started for this run, or null when one was given.
+  private final ClickHouseServer ownClickHouse;
   private final List<ConfigurableApplicationContext> apps;
   private final URI clickhouse;
   private final Path data;
@@ -43,11 +45,13 @@ public final class LocalAgp implements AutoCloseable {
 
   private LocalAgp(
       EmbeddedPostgres postgres,
+      ClickHouseServer ownClickHouse,
       List<ConfigurableApplicationContext> apps,
       URI clickhouse,
       Path data,
       String host) {
     this.postgres = postgres;
+    this.ownClickHouse = ownClickHouse;
     this.apps = apps;
     this.clickhouse = clickhouse;
     this.data = data;
@@ -98,10 +102,12 @@ public final class LocalAgp implements AutoCloseable {
             .setDataDirectory(data.resolve("postgres"))
             .setCleanDataDirectory(false)
             .start();
-    URI clickhouse =
+    ClickHouseServer ownClickHouse =
         options.containsKey("clickhouse")
-            ? URI.create(options.get("clickhouse"))
-            : ClickHouseTestServer.shared().httpUrl();
+            ? null
+            : ClickHouseServer.launch(data.resolve("clickhouse"));
+    URI clickhouse =
+        ownClickHouse == null ? URI.create(options.get("clickhouse")) : ownClickHouse.httpUrl();
 
     List<String> common = new ArrayList<>();
     common.add("--spring.datasource.url=" + postgres.getJdbcUrl("postgres", "postgres"));
@@ -116,7 +122,7 @@ public final class LocalAgp implements AutoCloseable {
     common.addAll(passThrough);
 
     List<ConfigurableApplicationContext> apps = new ArrayList<>();
-    LocalAgp agp = new LocalAgp(postgres, apps, clickhouse, data, host);
+    LocalAgp agp = new LocalAgp(postgres, ownClickHouse, apps, clickhouse, data, host);
     try {
       apps.add(BookkeeperApplication.builder().run(with(common, "--server.port=0")));
       apps.add(WorkerApplication.builder().run(with(common, "--server.port=0")));
@@ -133,10 +139,13 @@ public final class LocalAgp implements AutoCloseable {
     return ((WebServerApplicationContext) apps.getLast()).getWebServer().getPort();
   }
 
-  /** Stops the apps, then PostgreSQL. */
+  /** Stops the apps, then ClickHouse (if started here) and PostgreSQL; their data stays. */
   @Override
   public void close() {
     apps.reversed().forEach(ConfigurableApplicationContext::close);
+    if (ownClickHouse != null) {
+      ownClickHouse.close();
+    }
     try {
       postgres.close();
     } catch (IOException e) {
