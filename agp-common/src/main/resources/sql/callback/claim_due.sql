@@ -1,0 +1,16 @@
+-- Claims up to :limit callbacks that are due, soonest first, for one attempt each: the attempt is
+-- counted, and the callback is due again :leaseMillis later, so that if its sender dies before it
+-- records the outcome, any bookkeeper tries again then. SKIP LOCKED lets several bookkeepers claim
+-- at once, each taking other callbacks; the state is checked again on the locked row.
+update executions
+set callback_attempts        = callback_attempts + 1,
+    callback_next_attempt_at = now() + :leaseMillis * interval '1 millisecond'
+where id in (select id
+             from executions
+             where callback_state = 'pending'
+               and callback_next_attempt_at <= now()
+             order by callback_next_attempt_at
+             limit :limit
+             for update skip locked)
+  and callback_state = 'pending'
+returning *
