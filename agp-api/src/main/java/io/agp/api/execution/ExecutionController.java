@@ -4,6 +4,7 @@ import io.agp.api.ApiProperties;
 import io.agp.api.auth.Caller;
 import io.agp.execution.Execution;
 import io.agp.execution.ExecutionRepository;
+import io.agp.view.ExecutionView;
 import jakarta.servlet.http.HttpServletRequest;
 import java.io.IOException;
 import java.net.URI;
@@ -106,8 +107,8 @@ class ExecutionController {
     Execution execution = waiter.untilChanged(visible.find(id, caller), waitFor);
     // Readers mean something only where users are told apart by their tokens.
     return caller.admin() && properties.auth().mode() == ApiProperties.AuthMode.JWT
-        ? ExecutionView.withReaders(execution, caller, executions.readers(id))
-        : ExecutionView.of(execution, caller);
+        ? ExecutionViews.withReaders(execution, caller, executions.readers(id))
+        : ExecutionViews.of(execution, caller);
   }
 
   /**
@@ -149,7 +150,7 @@ class ExecutionController {
     }
     return executions
         .cancel(id, caller.owner())
-        .map(canceled -> ExecutionView.of(canceled, caller))
+        .map(canceled -> ExecutionViews.of(canceled, caller))
         .orElseThrow(() -> new ExecutionNotInFlightException(visible.find(id, caller)));
   }
 
@@ -165,7 +166,7 @@ class ExecutionController {
       execution = outcome.execution();
     }
     ExecutionView view =
-        ExecutionView.of(withExecution(outcome, execution), clock.instant(), caller);
+        ExecutionViews.of(withExecution(outcome, execution), clock.instant(), caller);
     return outcome instanceof ExecutionCreator.Outcome.Created
         ? ResponseEntity.created(URI.create("/v1/async/executions/" + execution.id())).body(view)
         : ResponseEntity.ok(view);
