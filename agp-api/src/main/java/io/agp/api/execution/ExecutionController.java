@@ -66,13 +66,15 @@ class ExecutionController {
       @RequestParam(required = false) String format,
       @RequestParam(name = "max_age", required = false) Long maxAge,
       @RequestParam(required = false) Boolean replace,
+      @RequestParam(name = "callback_url", required = false) String callbackUrl,
       @RequestParam(required = false) Integer wait,
       HttpServletRequest http)
       throws IOException {
     Duration waitFor = waiter.check(wait);
     String sql = bodies.sql(http);
     return create(
-        new CreateExecutionRequest(sql, queryId, tier, format, null, maxAge, replace, null),
+        new CreateExecutionRequest(
+            sql, queryId, tier, format, null, maxAge, replace, null, callbackUrl),
         waitFor,
         http);
   }
