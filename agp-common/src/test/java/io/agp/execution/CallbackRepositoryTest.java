@@ -208,6 +208,17 @@ class CallbackRepositoryTest {
   }
 
   @Test
+  void aClaimTakesNoMoreThanItsLimitWhateverThePlannerBelieves() {
+    // A table the planner has no statistics for yet, as after a burst of ended executions.
+    for (int i = 0; i < 60; i++) {
+      executions.cancel(create(URL), null);
+    }
+
+    assertThat(callbacks.claimDue(7, LEASE)).hasSize(7);
+    assertThat(callbacks.claimDue(100, LEASE)).hasSize(53);
+  }
+
+  @Test
   void concurrentClaimsTakeEachDueCallbackOnce() throws Exception {
     List<Long> ended = new ArrayList<>();
     for (int i = 0; i < 60; i++) {
