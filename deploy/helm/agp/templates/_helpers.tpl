@@ -110,3 +110,9 @@ upgrades keeps every replica on the same keys and issued links valid.
 {{- with .Values.api.allowedOrigins }}{{ $_ := set $api "allowed-origins" . }}{{ end -}}
 {{- toYaml (mergeOverwrite (deepCopy .Values.api.config) $api) -}}
 {{- end -}}
+
+{{/* agp.callbacks.*: callbacks.config, overlaid with what the chart's own values set. Read by the API and the bookkeeper. */}}
+{{- define "agp.callbacksConfig" -}}
+{{- $callbacks := dict "enabled" .Values.callbacks.enabled "allowed-hosts" .Values.callbacks.allowedHosts -}}
+{{- toYaml (mergeOverwrite (deepCopy .Values.callbacks.config) $callbacks) -}}
+{{- end -}}

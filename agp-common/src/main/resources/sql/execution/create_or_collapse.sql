@@ -1,12 +1,15 @@
 -- A new PENDING execution, or, when one of the same tier, share key and query_id is in flight with
 -- the same hash, that one with its collapse counter raised; a caller who collapses onto another
 -- user's execution becomes one of its readers. Returns nothing when the in-flight one has another
--- hash.
+-- hash. Only the insert sets a callback URL: a create that collapses adds no callback of its own.
 with upserted as (
     insert into executions (query_id, query_hash, sql, format, tier, created_by, labels,
-                            parameters, priority, max_attempts, share_key, quota_key)
+                            parameters, priority, max_attempts, share_key, quota_key,
+                            callback_url, callback_state)
     values (:queryId, :queryHash, :sql, :format, :tier, :createdBy, cast(:labels as jsonb),
-            cast(:parameters as jsonb), :priority, :maxAttempts, :shareKey, :quotaKey)
+            cast(:parameters as jsonb), :priority, :maxAttempts, :shareKey, :quotaKey,
+            cast(:callbackUrl as text),
+            case when cast(:callbackUrl as text) is null then null else 'waiting' end)
     on conflict (tier, share_key, query_id) where status in ('PENDING', 'RUNNING')
     do update set collapsed_count = executions.collapsed_count + 1,
                   updated_at = now()

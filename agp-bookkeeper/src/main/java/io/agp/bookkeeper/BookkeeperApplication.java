@@ -7,8 +7,9 @@ import org.springframework.boot.context.properties.ConfigurationPropertiesScan;
 import org.springframework.context.annotation.Import;
 
 /**
- * Keeps the executions table honest: requeues executions of dead workers and expires old results.
- * It also owns the schema: like every app it runs the Flyway migrations at start.
+ * Keeps the executions table honest: requeues executions of dead workers and expires old results;
+ * sends the completion callbacks of ended executions. It also owns the schema: like every app it
+ * runs the Flyway migrations at start.
  */
 @SpringBootApplication
 @ConfigurationPropertiesScan

@@ -1,10 +1,16 @@
 package io.agp.bookkeeper;
 
+import io.agp.bookkeeper.callbacks.CallbackPoster;
+import io.agp.bookkeeper.callbacks.CallbackSender;
 import io.agp.bookkeeper.expiry.ExecutionExpirer;
 import io.agp.bookkeeper.orphans.OrphanSweeper;
 import io.agp.bookkeeper.queue.QueueMetrics;
 import io.agp.bookkeeper.rescue.DeadExecutionRequeuer;
 import io.agp.bookkeeper.secrets.ParameterWiper;
+import io.agp.callback.CallbackGuard;
+import io.agp.callback.CallbackProperties;
+import io.agp.execution.CallbackRepository;
+import io.agp.execution.ExecutionRepository;
 import io.agp.execution.MaintenanceRepository;
 import io.agp.results.ResultStore;
 import io.agp.tier.TierClickHouseClients;
@@ -14,6 +20,9 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import javax.net.ssl.SSLSocketFactory;
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.jdbc.core.simple.JdbcClient;
@@ -71,20 +80,46 @@ class BookkeeperConfiguration {
     return new QueueMetrics(maintenance, tiers, meters);
   }
 
+  @Bean(destroyMethod = "close")
+  CallbackPoster callbackPoster(CallbackProperties properties) {
+    return new CallbackPoster(
+        properties.connectTimeout(),
+        properties.readTimeout(),
+        (SSLSocketFactory) SSLSocketFactory.getDefault());
+  }
+
+  /** Only when callbacks are enabled: it needs their secret, and fails to start without it. */
+  @Bean
+  @ConditionalOnBooleanProperty("agp.callbacks.enabled")
+  CallbackSender callbackSender(
+      JdbcClient jdbc,
+      ExecutionRepository executions,
+      CallbackGuard guard,
+      CallbackPoster poster,
+      CallbackProperties properties,
+      Clock clock,
+      MeterRegistry meters) {
+    return new CallbackSender(
+        new CallbackRepository(jdbc, executions), guard, poster, properties, clock, meters);
+  }
+
   @Bean
   DutyScheduler dutyScheduler(
       BookkeeperProperties properties,
+      CallbackProperties callbackProperties,
       DeadExecutionRequeuer requeuer,
       ExecutionExpirer expirer,
       OrphanSweeper sweeper,
       ParameterWiper wiper,
-      QueueMetrics queueMetrics) {
+      QueueMetrics queueMetrics,
+      ObjectProvider<CallbackSender> callbackSender) {
     Map<Duty, Duration> duties = new LinkedHashMap<>();
     duties.put(requeuer, properties.rescue().interval());
     duties.put(expirer, properties.expiry().interval());
     duties.put(sweeper, properties.orphans().interval());
     duties.put(wiper, properties.secrets().interval());
     duties.put(queueMetrics, properties.queueMetrics().interval());
+    callbackSender.ifAvailable(sender -> duties.put(sender, callbackProperties.interval()));
     return new DutyScheduler(duties);
   }
 }

@@ -10,8 +10,9 @@ import org.slf4j.LoggerFactory;
 import org.springframework.context.SmartLifecycle;
 
 /**
- * Runs each duty on its own interval. A failing round is logged and the duty runs again at its next
- * interval: one error never stops the bookkeeper.
+ * Runs each duty on its own interval and thread, so that a slow round of one (an expiry of many
+ * objects, callbacks waiting on slow receivers) never delays another's. A failing round is logged
+ * and the duty runs again at its next interval: one error never stops the bookkeeper.
  */
 final class DutyScheduler implements SmartLifecycle {
 
@@ -28,7 +29,7 @@ final class DutyScheduler implements SmartLifecycle {
   public void start() {
     scheduler =
         Executors.newScheduledThreadPool(
-            2, Thread.ofPlatform().name("bookkeeper-", 0).daemon().factory());
+            duties.size(), Thread.ofPlatform().name("bookkeeper-", 0).daemon().factory());
     duties.forEach(
         (duty, interval) ->
             scheduler.scheduleWithFixedDelay(

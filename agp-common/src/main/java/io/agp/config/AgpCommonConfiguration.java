@@ -1,5 +1,7 @@
 package io.agp.config;
 
+import io.agp.callback.CallbackGuard;
+import io.agp.callback.CallbackProperties;
 import io.agp.execution.ExecutionRepository;
 import io.agp.execution.NotificationListener;
 import io.agp.results.ResultStore;
@@ -16,9 +18,16 @@ import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.transaction.PlatformTransactionManager;
 import org.springframework.transaction.support.TransactionTemplate;
 
-/** The beans every AGP app needs: the executions table, the tiers and the result store. */
+/**
+ * The beans every AGP app needs: the executions table, the tiers, the result store, and where
+ * completion callbacks may go (the API checks callback URLs at create, the bookkeeper sends them).
+ */
 @Configuration(proxyBeanMethods = false)
-@EnableConfigurationProperties({TiersProperties.class, ResultStoreProperties.class})
+@EnableConfigurationProperties({
+  TiersProperties.class,
+  ResultStoreProperties.class,
+  CallbackProperties.class
+})
 public class AgpCommonConfiguration {
 
   /** The clock of everything timed in Java; the database's clock times leases and expiry. */
@@ -45,6 +54,11 @@ public class AgpCommonConfiguration {
   @Bean
   Tiers tiers(TiersProperties properties) {
     return new Tiers(properties);
+  }
+
+  @Bean
+  CallbackGuard callbackGuard(CallbackProperties properties) {
+    return new CallbackGuard(properties.allowedHosts());
   }
 
   @Bean(destroyMethod = "close")

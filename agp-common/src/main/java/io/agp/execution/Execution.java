@@ -10,6 +10,7 @@ import java.util.Map;
  *
  * @param progress null until a worker has reported progress
  * @param result null until the execution succeeded
+ * @param callback null when its create named no callback URL
  */
 public record Execution(
     long id,
@@ -33,7 +34,8 @@ public record Execution(
     Instant leaseExpiresAt,
     Progress progress,
     ResultMetadata result,
-    String error) {
+    String error,
+    Callback callback) {
 
   /** The attempt a worker holds; every write it makes is fenced by it. */
   public Lease lease() {

@@ -104,6 +104,7 @@ public class ExecutionRepository {
               .param("maxAttempts", request.maxAttempts())
               .param("shareKey", request.shareKey())
               .param("quotaKey", request.quotaKey())
+              .param("callbackUrl", request.callbackUrl())
               .query(executionMapper)
               .optional();
       if (row.isPresent()) {
@@ -412,7 +413,25 @@ public class ExecutionRepository {
         instant(rs, "lease_expires_at"),
         progress,
         result,
-        rs.getString("error"));
+        rs.getString("error"),
+        mapCallback(rs));
+  }
+
+  private static Callback mapCallback(ResultSet rs) throws SQLException {
+    String url = rs.getString("callback_url");
+    if (url == null) {
+      return null;
+    }
+    int status = rs.getInt("callback_last_status");
+    Integer lastStatus = rs.wasNull() ? null : status;
+    return new Callback(
+        url,
+        Callback.State.valueOf(rs.getString("callback_state").toUpperCase(Locale.ROOT)),
+        rs.getInt("callback_attempts"),
+        lastStatus,
+        rs.getString("callback_last_error"),
+        instant(rs, "callback_next_attempt_at"),
+        instant(rs, "callback_delivered_at"));
   }
 
   private <T> T readJson(String text, TypeReference<T> type, T whenNull) {

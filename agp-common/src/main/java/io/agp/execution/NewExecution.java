@@ -9,6 +9,8 @@ import java.util.Objects;
  * @param shareKey who may collapse onto this execution while it is in flight: the creator's name,
  *     or empty for every user of the tier
  * @param quotaKey the ClickHouse quota key of the creator's token, or null to use their name
+ * @param callbackUrl where to POST the execution's JSON when it ends, or null; checked by the
+ *     caller
  */
 public record NewExecution(
     String queryId,
@@ -22,7 +24,38 @@ public record NewExecution(
     int priority,
     int maxAttempts,
     String shareKey,
-    String quotaKey) {
+    String quotaKey,
+    String callbackUrl) {
+
+  /** An execution without a callback. */
+  public NewExecution(
+      String queryId,
+      String queryHash,
+      String sql,
+      String format,
+      String tier,
+      String createdBy,
+      Map<String, String> labels,
+      Map<String, String> parameters,
+      int priority,
+      int maxAttempts,
+      String shareKey,
+      String quotaKey) {
+    this(
+        queryId,
+        queryHash,
+        sql,
+        format,
+        tier,
+        createdBy,
+        labels,
+        parameters,
+        priority,
+        maxAttempts,
+        shareKey,
+        quotaKey,
+        null);
+  }
 
   /** An execution shared by every user of its tier, with no quota key of its own. */
   public NewExecution(
@@ -48,6 +81,7 @@ public record NewExecution(
         priority,
         maxAttempts,
         "",
+        null,
         null);
   }
 

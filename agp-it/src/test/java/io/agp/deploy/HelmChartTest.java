@@ -148,6 +148,62 @@ class HelmChartTest {
   }
 
   @Test
+  void callbacksReachTheApiAndTheBookkeeperAndTheirSecretTheBookkeeperOnly() {
+    String secret = "callback-secret-of-at-least-32-bytes-0123";
+    List<Map<String, Object>> manifests =
+        render(
+            Map.of(
+                "callbacks.enabled",
+                true,
+                "callbacks.secret",
+                secret,
+                "callbacks.allowedHosts[0]",
+                "hooks.internal",
+                "callbacks.config.max-age",
+                "12h"));
+
+    assertThat(path(config(manifests), "agp", "callbacks"))
+        .isEqualTo(
+            Map.of("enabled", true, "allowed-hosts", List.of("hooks.internal"), "max-age", "12h"));
+    assertThat(stringData(manifests)).containsEntry("callback-secret", secret);
+    assertThat(configYaml(manifests)).doesNotContain(secret);
+    assertThat(
+            secretRef(
+                byName(kind(manifests, "Deployment"), "agp-agp-bookkeeper"),
+                "AGP_CALLBACKS_SECRET"))
+        .containsEntry("key", "callback-secret");
+    assertThat(envNames(byName(kind(manifests, "Deployment"), "agp-agp-api")))
+        .doesNotContain("AGP_CALLBACKS_SECRET");
+    assertThat(envNames(byName(kind(manifests, "Deployment"), "agp-agp-bookkeeper")))
+        .doesNotHaveDuplicates();
+  }
+
+  @Test
+  void callbacksAreOffByDefaultAndNeedALongEnoughSecretWhenOn() {
+    List<Map<String, Object>> manifests = render(Map.of());
+
+    assertThat(path(config(manifests), "agp", "callbacks", "enabled")).isEqualTo(false);
+    assertThat(envNames(byName(kind(manifests, "Deployment"), "agp-agp-bookkeeper")))
+        .doesNotContain("AGP_CALLBACKS_SECRET");
+    assertThat(renderFailure(Map.of("callbacks.enabled", true))).contains("callbacks.secret");
+    assertThat(
+            renderFailure(
+                Map.of(
+                    "callbacks.enabled",
+                    true,
+                    "callbacks.secret",
+                    "only-31-bytes-long-not-enough!!")))
+        .contains("at least 32 bytes");
+    assertThat(
+            renderFailure(
+                Map.of(
+                    "existingSecret", "ops-managed",
+                    "auth.jwtSecret", "",
+                    "callbacks.secret", "callback-secret-of-at-least-32-bytes-0123")))
+        .contains("in that Secret");
+  }
+
+  @Test
   void refusesAuthModeNoneUnlessMarkedInsecure() {
     assertThat(renderFailure(Map.of("auth.mode", "none")))
         .contains("trusts every caller as an admin", "auth.insecure=true");

@@ -31,7 +31,11 @@ import org.springframework.context.ConfigurableApplicationContext;
  *
  * <p>Without authentication every caller is trusted and an admin, so the local mode listens on the
  * loopback interface only unless {@code --host} says otherwise. Its signed-link secret is made once
- * and kept in the data folder, so that links survive a restart.
+ * and kept in the data folder, so that links survive a restart; so is the secret that signs
+ * completion callbacks, which are on (a receiver checks signatures with the file {@code
+ * callback-secret}). Callbacks go to https URLs of public hosts only, unless {@code
+ * --agp.callbacks.allowed-hosts=localhost} (for instance) lets them reach a receiver on this
+ * machine.
  */
 public final class LocalAgp implements AutoCloseable {
 
@@ -115,7 +119,9 @@ public final class LocalAgp implements AutoCloseable {
     common.add("--spring.datasource.password=");
     common.add("--agp.tiers.default.clickhouse.url=" + clickhouse);
     common.add("--agp.results.location=" + data.resolve("results").toUri());
-    common.add("--agp.api.link-secrets=" + linkSecret(data));
+    common.add("--agp.api.link-secrets=" + secret(data, "link-secret"));
+    common.add("--agp.callbacks.enabled=true");
+    common.add("--agp.callbacks.secret=" + secret(data, "callback-secret"));
     // Without authentication every caller is an admin: only this machine may call. The actuators
     // of the worker and the bookkeeper, on ports of their own, stay local too.
     common.add("--server.address=" + host);
@@ -153,15 +159,15 @@ public final class LocalAgp implements AutoCloseable {
     }
   }
 
-  /** The data folder's signed-link secret, made at the first start. */
-  private static String linkSecret(Path data) throws IOException {
-    Path file = data.resolve("link-secret");
+  /** A secret kept in the data folder under this name, made at the first start. */
+  private static String secret(Path data, String name) throws IOException {
+    Path file = data.resolve(name);
     if (!Files.exists(file)) {
       byte[] secret = new byte[32];
       new SecureRandom().nextBytes(secret);
       Path written =
           Files.writeString(
-              data.resolve("link-secret.new"),
+              data.resolve(name + ".new"),
               Base64.getUrlEncoder().withoutPadding().encodeToString(secret));
       Files.move(written, file, StandardCopyOption.ATOMIC_MOVE);
     }

@@ -24,7 +24,7 @@ import org.junit.jupiter.api.TestInstance;
 
 /**
  * The local mode runs without authentication, every caller an admin: it must answer this machine
- * only, and keep its signed-link secret across restarts.
+ * only, and keep its secrets (signed links, callbacks) across restarts.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class LocalAgpTest {
@@ -67,6 +67,14 @@ class LocalAgpTest {
     String secret = Files.readString(data.resolve("link-secret")).strip();
 
     assertThat(secret.length()).isGreaterThanOrEqualTo(43);
+  }
+
+  @Test
+  void signsCallbacksWithASecretOfTheDataFolder() throws Exception {
+    String secret = Files.readString(data.resolve("callback-secret")).strip();
+
+    assertThat(secret.length()).isGreaterThanOrEqualTo(43);
+    assertThat(secret).isNotEqualTo(Files.readString(data.resolve("link-secret")).strip());
   }
 
   private static Optional<InetAddress> externalAddress() throws SocketException {

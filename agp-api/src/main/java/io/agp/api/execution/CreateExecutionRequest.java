@@ -9,6 +9,8 @@ import java.util.Map;
  *     instead of running the query again
  * @param replace cancel an in-flight execution of the same query_id with other SQL instead of
  *     refusing with 409
+ * @param callbackUrl where to POST the execution's JSON when it ends; set only by the create that
+ *     makes the execution, not by one that collapses onto it or reuses it
  */
 record CreateExecutionRequest(
     String sql,
@@ -18,9 +20,11 @@ record CreateExecutionRequest(
     Map<String, String> parameters,
     Long maxAge,
     Boolean replace,
-    Map<String, String> labels) {
+    Map<String, String> labels,
+    String callbackUrl) {
 
   CreateExecutionRequest withQueryId(String id) {
-    return new CreateExecutionRequest(sql, id, tier, format, parameters, maxAge, replace, labels);
+    return new CreateExecutionRequest(
+        sql, id, tier, format, parameters, maxAge, replace, labels, callbackUrl);
   }
 }

@@ -4,6 +4,7 @@ import io.agp.api.ApiProperties;
 import io.agp.api.auth.Caller;
 import io.agp.execution.Execution;
 import io.agp.execution.ExecutionRepository;
+import io.agp.view.ExecutionView;
 import jakarta.servlet.http.HttpServletRequest;
 import java.io.IOException;
 import java.net.URI;
@@ -65,13 +66,15 @@ class ExecutionController {
       @RequestParam(required = false) String format,
       @RequestParam(name = "max_age", required = false) Long maxAge,
       @RequestParam(required = false) Boolean replace,
+      @RequestParam(name = "callback_url", required = false) String callbackUrl,
       @RequestParam(required = false) Integer wait,
       HttpServletRequest http)
       throws IOException {
     Duration waitFor = waiter.check(wait);
     String sql = bodies.sql(http);
     return create(
-        new CreateExecutionRequest(sql, queryId, tier, format, null, maxAge, replace, null),
+        new CreateExecutionRequest(
+            sql, queryId, tier, format, null, maxAge, replace, null, callbackUrl),
         waitFor,
         http);
   }
@@ -106,8 +109,8 @@ class ExecutionController {
     Execution execution = waiter.readUntilChanged(id, () -> visible.find(id, caller), waitFor);
     // Readers mean something only where users are told apart by their tokens.
     return caller.admin() && properties.auth().mode() == ApiProperties.AuthMode.JWT
-        ? ExecutionView.withReaders(execution, caller, executions.readers(id))
-        : ExecutionView.of(execution, caller);
+        ? ExecutionViews.withReaders(execution, caller, executions.readers(id))
+        : ExecutionViews.of(execution, caller);
   }
 
   /**
@@ -140,7 +143,7 @@ class ExecutionController {
     }
     return executions
         .cancel(id, caller.owner())
-        .map(canceled -> ExecutionView.of(canceled, caller))
+        .map(canceled -> ExecutionViews.of(canceled, caller))
         .orElseThrow(() -> new ExecutionNotInFlightException(visible.find(id, caller)));
   }
 
@@ -156,7 +159,7 @@ class ExecutionController {
       execution = outcome.execution();
     }
     ExecutionView view =
-        ExecutionView.of(withExecution(outcome, execution), clock.instant(), caller);
+        ExecutionViews.of(withExecution(outcome, execution), clock.instant(), caller);
     return outcome instanceof ExecutionCreator.Outcome.Created
         ? ResponseEntity.created(URI.create("/v1/async/executions/" + execution.id())).body(view)
         : ResponseEntity.ok(view);

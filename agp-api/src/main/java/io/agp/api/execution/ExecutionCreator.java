@@ -33,6 +33,9 @@ import org.springframework.transaction.support.TransactionTemplate;
  * (their own name with share-scope=user, every user of the tier with share-scope=tier). A caller
  * who joins another user's execution becomes one of its readers. Only the creator (or an admin) may
  * replace an in-flight execution; anyone else meets a 409 that does not name it.
+ *
+ * <p>A callback URL is checked whatever the outcome, but recorded only on an execution the request
+ * creates: a create that collapses or reuses adds no callback to an execution, and changes none.
  */
 @Component
 class ExecutionCreator {
@@ -59,6 +62,7 @@ class ExecutionCreator {
   private final TransactionTemplate transaction;
   private final MeterRegistry meters;
   private final QueryHash queryHash;
+  private final CallbackUrls callbackUrls;
 
   ExecutionCreator(
       ExecutionRepository executions,
@@ -67,7 +71,8 @@ class ExecutionCreator {
       ApiProperties properties,
       TransactionTemplate transaction,
       MeterRegistry meters,
-      QueryHash queryHash) {
+      QueryHash queryHash,
+      CallbackUrls callbackUrls) {
     this.executions = executions;
     this.queries = queries;
     this.tiers = tiers;
@@ -75,6 +80,7 @@ class ExecutionCreator {
     this.transaction = transaction;
     this.meters = meters;
     this.queryHash = queryHash;
+    this.callbackUrls = callbackUrls;
   }
 
   /** What a create did, for the response. */
@@ -160,6 +166,7 @@ class ExecutionCreator {
     requireStringValues("parameters", parameters);
     requireStringValues("labels", request.labels());
     checkLabels(request.labels());
+    String callbackUrl = callbackUrls.check(request.callbackUrl());
     String hash = queryHash.of(sql, format.name(), scoped(parameters, tierName));
     String queryId = request.queryId() == null ? hash : request.queryId().strip();
     if (queryId.isEmpty() || queryId.length() > 256) {
@@ -178,7 +185,8 @@ class ExecutionCreator {
             0,
             tier.maxAttempts(),
             properties.effectiveShareScope() == ApiProperties.ShareScope.USER ? caller.user() : "",
-            caller.quotaKey());
+            caller.quotaKey(),
+            callbackUrl);
     if (request.maxAge() != null && request.maxAge() > 0) {
       Optional<Execution> fresh =
           queries.findReusable(execution, Duration.ofSeconds(request.maxAge()));

@@ -6,6 +6,7 @@ import io.agp.execution.Execution;
 import io.agp.execution.ExecutionQueries;
 import io.agp.execution.ExecutionQueries.SearchOrder;
 import io.agp.execution.ExecutionStatus;
+import io.agp.view.ExecutionView;
 import jakarta.servlet.http.HttpServletRequest;
 import java.io.IOException;
 import java.time.Instant;
@@ -95,7 +96,7 @@ class ExecutionListController {
       if (!page.isEmpty() && bytes > MAX_PAGE_BYTES) {
         break;
       }
-      ExecutionView view = ExecutionView.listed(execution, caller);
+      ExecutionView view = ExecutionViews.listed(execution, caller);
       page.add(view);
       bytes += approximateBytes(view);
     }
@@ -155,7 +156,7 @@ class ExecutionListController {
           queries
               .search(item.queryId(), item.queryHash(), caller.viewer(), statuses, order, limit)
               .stream()
-              .map(execution -> ExecutionView.listed(execution, caller))
+              .map(execution -> ExecutionViews.listed(execution, caller))
               .toList());
     }
     return answers;
@@ -163,12 +164,18 @@ class ExecutionListController {
 
   /**
    * About how many bytes a listed execution takes in JSON: its texts, and a fixed share for the
-   * rest (ids, times, progress, result metadata).
+   * rest (ids, times, progress, result metadata, callback state).
    */
   private static long approximateBytes(ExecutionView view) {
     long bytes = 1024 + view.sql().length() + view.queryId().length();
     if (view.error() != null) {
       bytes += view.error().length();
+    }
+    if (view.callback() != null) {
+      bytes += view.callback().url().length();
+      if (view.callback().lastError() != null) {
+        bytes += view.callback().lastError().length();
+      }
     }
     for (Map.Entry<String, String> label : view.labels().entrySet()) {
       bytes += label.getKey().length() + label.getValue().length() + 8;

@@ -1,5 +1,6 @@
 package io.agp.api.execution;
 
+import io.agp.view.ExecutionView;
 import java.util.List;
 
 /**

@@ -167,7 +167,7 @@ class LiveEvents implements SmartLifecycle {
               SseEmitter.event()
                   .id(id)
                   .name(name)
-                  .data(ExecutionView.of(now, caller), MediaType.APPLICATION_JSON));
+                  .data(ExecutionViews.of(now, caller), MediaType.APPLICATION_JSON));
         } catch (IOException | IllegalStateException e) {
           // The client is gone: the emitter's error callback cleans up.
           ended = true;

@@ -1,7 +1,7 @@
-package io.agp.api.execution;
+package io.agp.view;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
-import io.agp.api.auth.Caller;
+import io.agp.execution.Callback;
 import io.agp.execution.Execution;
 import io.agp.execution.ExecutionStatus;
 import io.agp.execution.Progress;
@@ -9,16 +9,23 @@ import io.agp.execution.ResultMetadata;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import tools.jackson.databind.PropertyNamingStrategies;
+import tools.jackson.databind.annotation.JsonNaming;
 
 /**
- * An execution as the API shows it. Parameters are never shown. A caller who joined another user's
- * execution (collapse, reuse) sees it without its creator's name and labels, which are the
- * creator's; admins also see who joined it ({@code readers}, on a get). In lists the SQL is cut to
- * its first {@link #LISTED_SQL_BYTES} bytes ({@code sql_truncated}).
+ * An execution as users see it: in the API's answers and in the body of its completion callback,
+ * one shape (the {@code Execution} schema of {@code openapi/api.yaml}), written by {@link
+ * ExecutionJson}. Parameters are never shown. A {@link Viewer#READER} sees it without what is the
+ * creator's: their name, labels and callback. In lists the SQL is cut to its first {@link
+ * #LISTED_SQL_BYTES} bytes ({@code sql_truncated}).
+ *
+ * @param readers on an admin's get, the users who joined the execution
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
-record ExecutionView(
+@JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+public record ExecutionView(
     long id,
     String queryId,
     String queryHash,
@@ -39,6 +46,7 @@ record ExecutionView(
     ProgressView progress,
     ResultView result,
     String error,
+    CallbackView callback,
     Boolean collapsed,
     Boolean reused,
     Long resultAgeMs,
@@ -46,68 +54,28 @@ record ExecutionView(
     List<String> readers) {
 
   /** How much of its SQL a listed execution shows. */
-  static final int LISTED_SQL_BYTES = 4096;
+  public static final int LISTED_SQL_BYTES = 4096;
 
-  /** An execution as a get or cancel shows it to the caller, with its SQL whole. */
-  static ExecutionView of(Execution e, Caller caller) {
-    return of(e, caller, null, false);
+  /** Who looks at an execution. */
+  public enum Viewer {
+    /** Its creator, or an admin: everything but the parameters. */
+    CREATOR,
+    /** A user who joined it (collapse, reuse): not its creator's name, labels and callback. */
+    READER
   }
 
-  /** An execution as a get shows it to an admin: with the users who joined it. */
-  static ExecutionView withReaders(Execution e, Caller caller, List<String> readers) {
-    ExecutionView view = of(e, caller);
-    return new ExecutionView(
-        view.id,
-        view.queryId,
-        view.queryHash,
-        view.sql,
-        view.sqlTruncated,
-        view.tier,
-        view.format,
-        view.status,
-        view.createdAt,
-        view.createdBy,
-        view.updatedAt,
-        view.pickedAt,
-        view.completedAt,
-        view.attempt,
-        view.maxAttempts,
-        view.collapsedCount,
-        view.labels,
-        view.progress,
-        view.result,
-        view.error,
-        view.collapsed,
-        view.reused,
-        view.resultAgeMs,
-        view.replacedExecutionId,
-        List.copyOf(readers));
+  /** An execution as a get shows it, with its SQL whole; also the body of its callback. */
+  public static ExecutionView of(Execution e, Viewer viewer) {
+    return of(e, viewer, false);
   }
 
   /** An execution as a list or search shows it: its SQL cut to the first 4 KiB. */
-  static ExecutionView listed(Execution e, Caller caller) {
-    return of(e, caller, null, true);
+  public static ExecutionView listed(Execution e, Viewer viewer) {
+    return of(e, viewer, true);
   }
 
-  /** An execution as a create returns it: whether it collapsed, was reused or replaced another. */
-  static ExecutionView of(ExecutionCreator.Outcome outcome, Instant now, Caller caller) {
-    ExecutionView view =
-        of(
-            outcome.execution(),
-            caller,
-            outcome instanceof ExecutionCreator.Outcome.Collapsed,
-            false);
-    Execution e = outcome.execution();
-    return switch (outcome) {
-      case ExecutionCreator.Outcome.Reused reused ->
-          view.with(true, Math.max(0, now.toEpochMilli() - e.completedAt().toEpochMilli()), null);
-      case ExecutionCreator.Outcome.Created created ->
-          view.with(false, null, created.replaced() == null ? null : created.replaced().id());
-      case ExecutionCreator.Outcome.Collapsed collapsed -> view.with(false, null, null);
-    };
-  }
-
-  private ExecutionView with(Boolean reused, Long resultAgeMs, Long replacedExecutionId) {
+  /** The same, with the users who joined it (an admin's get). */
+  public ExecutionView withReaders(List<String> joined) {
     return new ExecutionView(
         id,
         queryId,
@@ -129,6 +97,42 @@ record ExecutionView(
         progress,
         result,
         error,
+        callback,
+        collapsed,
+        reused,
+        resultAgeMs,
+        replacedExecutionId,
+        List.copyOf(joined));
+  }
+
+  /**
+   * The same, as a create answers it: whether it collapsed onto the execution or reused it (and how
+   * old that result was), or which in-flight execution it replaced.
+   */
+  public ExecutionView asCreated(
+      boolean collapsed, boolean reused, Long resultAgeMs, Long replacedExecutionId) {
+    return new ExecutionView(
+        id,
+        queryId,
+        queryHash,
+        sql,
+        sqlTruncated,
+        tier,
+        format,
+        status,
+        createdAt,
+        createdBy,
+        updatedAt,
+        pickedAt,
+        completedAt,
+        attempt,
+        maxAttempts,
+        collapsedCount,
+        labels,
+        progress,
+        result,
+        error,
+        callback,
         collapsed,
         reused,
         resultAgeMs,
@@ -136,9 +140,8 @@ record ExecutionView(
         readers);
   }
 
-  private static ExecutionView of(Execution e, Caller caller, Boolean collapsed, boolean listed) {
-    // The creator's name and labels are theirs: a user who joined the execution does not see them.
-    boolean own = caller.owner() == null || caller.owner().equals(e.createdBy());
+  private static ExecutionView of(Execution e, Viewer viewer, boolean listed) {
+    boolean creator = viewer == Viewer.CREATOR;
     String sql = e.sql();
     Boolean truncated = null;
     if (listed) {
@@ -158,18 +161,19 @@ record ExecutionView(
         e.format(),
         e.status(),
         e.createdAt(),
-        own ? e.createdBy() : null,
+        creator ? e.createdBy() : null,
         e.updatedAt(),
         e.pickedAt(),
         e.completedAt(),
         e.attempt(),
         e.maxAttempts(),
         e.collapsedCount(),
-        own ? e.labels() : Map.of(),
+        creator ? e.labels() : Map.of(),
         e.progress() == null ? null : ProgressView.of(e.progress()),
         e.result() == null ? null : ResultView.of(e.result(), e.format()),
         e.error(),
-        collapsed,
+        creator && e.callback() != null ? CallbackView.of(e.callback()) : null,
+        null,
         null,
         null,
         null,
@@ -177,7 +181,7 @@ record ExecutionView(
   }
 
   /** The longest prefix of UTF-8 text that fits in {@code limit} bytes, cut between characters. */
-  static String prefix(byte[] utf8, int limit) {
+  public static String prefix(byte[] utf8, int limit) {
     int end = limit;
     // A continuation byte (10xxxxxx) belongs to the character before it.
     while (end > 0 && (utf8[end] & 0xC0) == 0x80) {
@@ -187,7 +191,8 @@ record ExecutionView(
   }
 
   @JsonInclude(JsonInclude.Include.NON_NULL)
-  record ProgressView(
+  @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+  public record ProgressView(
       long rows, long bytes, long totalRows, long elapsedMs, long memoryBytes, Double percent) {
 
     static ProgressView of(Progress p) {
@@ -198,7 +203,8 @@ record ExecutionView(
   }
 
   @JsonInclude(JsonInclude.Include.NON_NULL)
-  record ResultView(
+  @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+  public record ResultView(
       long rows,
       long bytes,
       List<ResultMetadata.Column> columns,
@@ -216,6 +222,32 @@ record ExecutionView(
           r.compression(),
           r.durationMillis(),
           r.expiresAt());
+    }
+  }
+
+  /**
+   * @param state {@code waiting}, {@code pending}, {@code delivered} or {@code failed}
+   */
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+  public record CallbackView(
+      String url,
+      String state,
+      int attempts,
+      Integer lastStatus,
+      String lastError,
+      Instant nextAttemptAt,
+      Instant deliveredAt) {
+
+    static CallbackView of(Callback c) {
+      return new CallbackView(
+          c.url(),
+          c.state().name().toLowerCase(Locale.ROOT),
+          c.attempts(),
+          c.lastStatus(),
+          c.lastError(),
+          c.nextAttemptAt(),
+          c.deliveredAt());
     }
   }
 }

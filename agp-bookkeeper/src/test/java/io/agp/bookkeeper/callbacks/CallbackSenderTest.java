@@ -1,0 +1,547 @@
+package io.agp.bookkeeper.callbacks;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+import io.agp.bookkeeper.callbacks.Receiver.Answer;
+import io.agp.callback.CallbackGuard;
+import io.agp.callback.CallbackProperties;
+import io.agp.execution.Callback;
+import io.agp.execution.CallbackRepository;
+import io.agp.execution.ExecutionRepository;
+import io.agp.execution.Lease;
+import io.agp.execution.NewExecution;
+import io.agp.execution.QueryHash;
+import io.agp.execution.ResultMetadata;
+import io.agp.execution.StoredResult;
+import io.agp.testkit.PostgresTestServer;
+import io.agp.view.ExecutionJson;
+import io.agp.view.ExecutionView;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.UnknownHostException;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
+import javax.net.ssl.SSLSocketFactory;
+import org.flywaydb.core.Flyway;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.springframework.jdbc.core.simple.JdbcClient;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+import tools.jackson.databind.node.ObjectNode;
+
+/**
+ * The callback sender against receivers it really calls: on 127.0.0.1 (allow-listed unless a test
+ * says otherwise), one that fails its first requests, one that hangs, one that redirects, one over
+ * TLS, and two senders on one outbox.
+ */
+class CallbackSenderTest {
+
+  private static final String SECRET = "a-callback-secret-of-at-least-32-bytes";
+  private static final QueryHash HASH =
+      new QueryHash("a key of the tests".getBytes(StandardCharsets.UTF_8));
+  private static final JsonMapper JSON = JsonMapper.builder().build();
+
+  private HikariDataSource dataSource;
+  private JdbcClient jdbc;
+  private ExecutionRepository executions;
+  private CallbackRepository callbacks;
+  private final List<AutoCloseable> closing = new ArrayList<>();
+
+  @BeforeEach
+  void migrate() {
+    PostgresTestServer postgres = PostgresTestServer.shared();
+    HikariConfig config = new HikariConfig();
+    config.setJdbcUrl(postgres.newDatabase());
+    config.setUsername(postgres.user());
+    config.setMaximumPoolSize(8);
+    dataSource = new HikariDataSource(config);
+    Flyway.configure().dataSource(dataSource).locations("classpath:db/migration").load().migrate();
+    jdbc = JdbcClient.create(dataSource);
+    executions = new ExecutionRepository(jdbc);
+    callbacks = new CallbackRepository(jdbc, executions);
+  }
+
+  @AfterEach
+  void close() throws Exception {
+    for (AutoCloseable c : closing.reversed()) {
+      c.close();
+    }
+    dataSource.close();
+  }
+
+  @Test
+  void deliversTheFinalExecutionSignedOnceTheReceiverRecovers() throws Exception {
+    Receiver receiver = receiver(n -> Answer.status(n <= 2 ? 503 : 204));
+    long id = ended(receiver.url("/agp/hook?token=t0k3n"));
+    CallbackSender sender = sender(properties(b -> b), allowLoopback());
+
+    assertThat(sender.runOnce()).isEqualTo(new CallbackSender.Report(1, 0, 1, 0));
+    Callback failing = callback(id);
+    assertThat(failing.state()).isEqualTo(Callback.State.PENDING);
+    assertThat(failing.lastStatus()).isEqualTo(503);
+    assertThat(failing.lastError()).isEqualTo("HTTP 503");
+    assertThat(sender.runOnce()).isEqualTo(new CallbackSender.Report(1, 0, 1, 0));
+    assertThat(sender.runOnce()).isEqualTo(new CallbackSender.Report(1, 1, 0, 0));
+    assertThat(sender.runOnce()).isEqualTo(new CallbackSender.Report(0, 0, 0, 0));
+
+    Callback delivered = callback(id);
+    assertThat(delivered.state()).isEqualTo(Callback.State.DELIVERED);
+    assertThat(delivered.attempts()).isEqualTo(3);
+    assertThat(delivered.lastStatus()).isEqualTo(204);
+    assertThat(delivered.lastError()).isNull();
+    assertThat(delivered.deliveredAt()).isNotNull();
+    assertThat(receiver.requests()).hasSize(3);
+    Receiver.Request last = receiver.requests().getLast();
+    assertThat(last.header("Content-Type")).isEqualTo("application/json");
+    assertThat(last.header("X-AGP-Execution-Id")).isEqualTo(Long.toString(id));
+    assertThat(last.header("X-AGP-Delivery")).isEqualTo(id + "-3");
+    assertThat(last.header("Host")).isEqualTo("127.0.0.1:" + receiver.port());
+    assertThat(receiver.requests())
+        .extracting(r -> r.header("X-AGP-Delivery"))
+        .containsExactly(id + "-1", id + "-2", id + "-3");
+    assertSigned(last);
+    JsonNode body = JSON.readTree(last.body());
+    assertThat(body.get("status").asString()).isEqualTo("SUCCEEDED");
+    assertThat(body.get("result").get("rows").asLong()).isEqualTo(3);
+    assertThat(body.get("created_by").asString()).isEqualTo("alice");
+    assertThat(body.get("labels").get("team").asString()).isEqualTo("ads");
+    assertThat(body.get("callback").get("attempts").asInt()).isEqualTo(3);
+    assertThat(body.get("callback").get("state").asString()).isEqualTo("pending");
+    // The execution as its creator's get shows it, the callback's progress aside.
+    JsonNode asShown =
+        JSON.readTree(
+            ExecutionJson.bytes(
+                ExecutionView.of(executions.get(id).orElseThrow(), ExecutionView.Viewer.CREATOR)));
+    ((ObjectNode) body).remove("callback");
+    ((ObjectNode) asShown).remove("callback");
+    assertThat(body).isEqualTo(asShown);
+  }
+
+  @Test
+  void aHangingReceiverTimesOutWithoutHoldingUpTheOthersAndIsTriedAgain() throws Exception {
+    CountDownLatch release = new CountDownLatch(1);
+    closing.add(release::countDown);
+    Receiver hanging = receiver(n -> n == 1 ? new Answer.Hang(release) : Answer.status(200));
+    Receiver quick = receiver(n -> Answer.status(200));
+    long slow = ended(hanging.url("/hook"));
+    long fast = ended(quick.url("/hook"));
+    CallbackSender sender =
+        sender(properties(b -> b.readTimeout(Duration.ofMillis(800))), allowLoopback());
+
+    long started = System.nanoTime();
+    CallbackSender.Report round = sender.runOnce();
+    Duration took = Duration.ofNanos(System.nanoTime() - started);
+
+    assertThat(round).isEqualTo(new CallbackSender.Report(2, 1, 1, 0));
+    assertThat(took).isLessThan(Duration.ofSeconds(5));
+    assertThat(callback(fast).state()).isEqualTo(Callback.State.DELIVERED);
+    Callback timedOut = callback(slow);
+    assertThat(timedOut.state()).isEqualTo(Callback.State.PENDING);
+    assertThat(timedOut.lastStatus()).isNull();
+    assertThat(timedOut.lastError()).startsWith("timed out").contains("read timeout");
+    release.countDown();
+    assertThat(sender.runOnce()).isEqualTo(new CallbackSender.Report(1, 1, 0, 0));
+    assertThat(callback(slow).attempts()).isEqualTo(2);
+    assertThat(hanging.requests()).hasSize(2);
+  }
+
+  @Test
+  void aRedirectIsNotFollowedAndFailsTheAttempt() throws Exception {
+    Receiver elsewhere = receiver(n -> Answer.status(200));
+    Receiver redirecting = receiver(n -> Answer.redirect(elsewhere.url("/elsewhere")));
+    long id = ended(redirecting.url("/hook"));
+    CallbackSender sender = sender(properties(b -> b), allowLoopback());
+
+    assertThat(sender.runOnce()).isEqualTo(new CallbackSender.Report(1, 0, 1, 0));
+
+    Callback redirected = callback(id);
+    assertThat(redirected.state()).isEqualTo(Callback.State.PENDING);
+    assertThat(redirected.lastStatus()).isEqualTo(302);
+    assertThat(redirected.lastError()).isEqualTo("HTTP 302: redirects are not followed");
+    assertThat(redirecting.requests()).hasSize(1);
+    assertThat(elsewhere.requests()).isEmpty();
+  }
+
+  @Test
+  void refusesAtSendWhatTheGuardNoLongerAllows() throws Exception {
+    Receiver receiver = receiver(n -> Answer.status(200));
+    long loopback = ended(receiver.url("/hook"));
+    long renamed = ended("https://hooks.example.com:" + receiver.port() + "/hook");
+    // Since the create: 127.0.0.1 left the allow-list, and the name now resolves to loopback.
+    CallbackGuard guard =
+        new CallbackGuard(
+            List.of(),
+            host -> {
+              if (!host.equals("hooks.example.com")) {
+                throw new UnknownHostException(host);
+              }
+              return new InetAddress[] {InetAddress.getLoopbackAddress()};
+            });
+    CallbackSender sender = sender(properties(b -> b.allowedHosts(List.of())), guard);
+
+    assertThat(sender.runOnce()).isEqualTo(new CallbackSender.Report(2, 0, 2, 0));
+
+    assertThat(receiver.requests()).isEmpty();
+    assertThat(callback(loopback).lastError()).startsWith("refused: ").contains("https");
+    assertThat(callback(renamed).lastError()).startsWith("refused: ").contains("loopback");
+    assertThat(callback(renamed).lastStatus()).isNull();
+  }
+
+  @Test
+  void givesUpOnceTheNextTryWouldComePastTheMaxAgeAfterOneAttemptAtLeast() throws Exception {
+    Receiver failing = receiver(n -> Answer.status(500));
+    long id = ended(failing.url("/hook"));
+    CallbackSender sender = sender(properties(b -> b.maxAge(Duration.ZERO)), allowLoopback());
+
+    assertThat(sender.runOnce()).isEqualTo(new CallbackSender.Report(1, 0, 0, 1));
+    assertThat(sender.runOnce()).isEqualTo(new CallbackSender.Report(0, 0, 0, 0));
+
+    Callback failed = callback(id);
+    assertThat(failed.state()).isEqualTo(Callback.State.FAILED);
+    assertThat(failed.attempts()).isEqualTo(1);
+    assertThat(failed.lastStatus()).isEqualTo(500);
+    assertThat(failed.nextAttemptAt()).isNull();
+    assertThat(failing.requests()).hasSize(1);
+  }
+
+  @Test
+  void keepsTryingUntilTheMaxAgeHasPassed() throws Exception {
+    Receiver failing = receiver(n -> Answer.status(503));
+    long id = ended(failing.url("/hook"));
+    CallbackSender sender =
+        sender(properties(b -> b.maxAge(Duration.ofMillis(300))), allowLoopback());
+
+    List<CallbackSender.Report> rounds = new ArrayList<>();
+    while (callback(id).state() == Callback.State.PENDING) {
+      rounds.add(sender.runOnce());
+    }
+
+    assertThat(callback(id).state()).isEqualTo(Callback.State.FAILED);
+    assertThat(callback(id).attempts()).isGreaterThan(1).isEqualTo(failing.requests().size());
+    assertThat(rounds.getLast().givenUp()).isEqualTo(1);
+  }
+
+  @Test
+  void twoBookkeepersDeliverEachCallbackOnce() throws Exception {
+    Receiver receiver =
+        receiver(
+            n -> {
+              sleep(Duration.ofMillis(10));
+              return Answer.status(200);
+            });
+    List<Long> ids = new ArrayList<>();
+    for (int i = 0; i < 60; i++) {
+      ids.add(ended(receiver.url("/hook")));
+    }
+    List<CallbackSender> senders =
+        List.of(
+            sender(properties(b -> b.batchSize(7)), allowLoopback()),
+            sender(properties(b -> b.batchSize(7)), allowLoopback()));
+
+    CountDownLatch start = new CountDownLatch(1);
+    List<Future<Integer>> delivered = new ArrayList<>();
+    try (ExecutorService bookkeepers = Executors.newFixedThreadPool(2)) {
+      for (CallbackSender sender : senders) {
+        delivered.add(
+            bookkeepers.submit(
+                () -> {
+                  start.await();
+                  int total = 0;
+                  CallbackSender.Report round;
+                  do {
+                    round = sender.runOnce();
+                    total += round.delivered();
+                  } while (round.attempts() > 0);
+                  return total;
+                }));
+      }
+      start.countDown();
+    }
+
+    assertThat(delivered.get(0).get() + delivered.get(1).get()).isEqualTo(ids.size());
+    assertThat(delivered.get(0).get()).isPositive();
+    assertThat(delivered.get(1).get()).isPositive();
+    Map<String, Long> perExecution =
+        receiver.requests().stream()
+            .collect(Collectors.groupingBy(r -> r.header("X-AGP-Delivery"), Collectors.counting()));
+    assertThat(perExecution.keySet())
+        .containsExactlyInAnyOrderElementsOf(ids.stream().map(id -> id + "-1").toList());
+    assertThat(perExecution.values()).containsOnly(1L);
+    for (long id : ids) {
+      assertThat(callback(id).state()).isEqualTo(Callback.State.DELIVERED);
+    }
+  }
+
+  @Test
+  void deliversOverHttpsToTheCheckedAddressNamingTheHostForTls() throws Exception {
+    TestCertificate certificate = TestCertificate.forHost("hooks.test");
+    Receiver receiver = Receiver.https(certificate.server(), n -> Answer.status(200));
+    closing.add(receiver);
+    // Neither name resolves on this machine: a connection by name could not be made at all.
+    Map<String, AtomicInteger> lookups =
+        Map.of("hooks.test", new AtomicInteger(), "other.test", new AtomicInteger());
+    CallbackGuard guard =
+        new CallbackGuard(
+            List.of("hooks.test", "other.test"),
+            host -> {
+              AtomicInteger count = lookups.get(host);
+              if (count == null) {
+                throw new UnknownHostException(host);
+              }
+              count.incrementAndGet();
+              return new InetAddress[] {InetAddress.getLoopbackAddress()};
+            });
+    long named = ended("https://hooks.test:" + receiver.port() + "/hook");
+    long misnamed = ended("https://other.test:" + receiver.port() + "/hook");
+    CallbackSender sender =
+        sender(properties(b -> b.allowedHosts(List.of())), guard, certificate.trustingClient());
+
+    assertThat(sender.runOnce()).isEqualTo(new CallbackSender.Report(2, 1, 1, 0));
+
+    assertThat(callback(named).state()).isEqualTo(Callback.State.DELIVERED);
+    assertThat(receiver.requests()).hasSize(1);
+    Receiver.Request request = receiver.requests().getFirst();
+    assertThat(request.header("Host")).isEqualTo("hooks.test:" + receiver.port());
+    assertThat(request.serverName()).isEqualTo("hooks.test");
+    assertSigned(request);
+    // The certificate names hooks.test only: checked against the URL's host, not the address.
+    assertThat(callback(misnamed).lastError()).startsWith("TLS: ");
+    assertThat(lookups.get("hooks.test")).hasValue(1);
+    assertThat(lookups.get("other.test")).hasValue(1);
+  }
+
+  @Test
+  void readsNoMoreThanTheStartOfAnAnswer() throws Exception {
+    ServerSocket garbage = new ServerSocket(0, 10, InetAddress.getLoopbackAddress());
+    closing.add(garbage);
+    Thread.ofVirtual()
+        .start(
+            () -> {
+              try (Socket socket = garbage.accept();
+                  OutputStream out = socket.getOutputStream()) {
+                byte[] noLineEnd = "x".repeat(64 * 1024).getBytes(StandardCharsets.US_ASCII);
+                for (int i = 0; i < 1024; i++) {
+                  out.write(noLineEnd);
+                }
+              } catch (IOException e) {
+                // the sender hung up after the first bytes: expected
+              }
+            });
+    long id = ended("http://127.0.0.1:" + garbage.getLocalPort() + "/hook");
+    CallbackSender sender = sender(properties(b -> b), allowLoopback());
+
+    assertThat(sender.runOnce()).isEqualTo(new CallbackSender.Report(1, 0, 1, 0));
+
+    assertThat(callback(id).lastError())
+        .isEqualTo(
+            "not an HTTP answer: no status line in its first "
+                + CallbackPoster.MAX_ANSWER_BYTES
+                + " bytes");
+  }
+
+  @Test
+  void theDelayDoublesAfterEachAttemptUpToTheCapLessSomeJitter() {
+    CallbackSender sender =
+        sender(
+            properties(b -> b.backoff(Duration.ofSeconds(5)).maxBackoff(Duration.ofHours(1))),
+            allowLoopback());
+
+    for (int i = 0; i < 50; i++) {
+      assertThat(sender.backoff(1)).isBetween(Duration.ofMillis(2500), Duration.ofSeconds(5));
+      assertThat(sender.backoff(2)).isBetween(Duration.ofSeconds(5), Duration.ofSeconds(10));
+      assertThat(sender.backoff(4)).isBetween(Duration.ofSeconds(20), Duration.ofSeconds(40));
+      assertThat(sender.backoff(40)).isBetween(Duration.ofMinutes(30), Duration.ofHours(1));
+    }
+  }
+
+  @Test
+  void refusesToSendWithoutASecretLongEnoughToSign() {
+    CallbackProperties weak =
+        new CallbackProperties(
+            true,
+            "too short",
+            List.of(),
+            Duration.ofDays(1),
+            Duration.ofSeconds(5),
+            Duration.ofHours(1),
+            Duration.ofSeconds(3),
+            Duration.ofSeconds(5),
+            50,
+            Duration.ofSeconds(1),
+            Duration.ofSeconds(30));
+
+    assertThatThrownBy(() -> sender(weak, allowLoopback()))
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("agp.callbacks.secret")
+        .hasMessageContaining("32 bytes");
+    assertThat(weak.toString()).doesNotContain("too short");
+  }
+
+  /** Checks X-AGP-Signature as a receiver would: HMAC-SHA256 of "t.body", a recent t. */
+  private static void assertSigned(Receiver.Request request) throws Exception {
+    Matcher signature =
+        Pattern.compile("t=(\\d+),v1=([0-9a-f]{64})").matcher(request.header("X-AGP-Signature"));
+    assertThat(signature.matches()).as(request.header("X-AGP-Signature")).isTrue();
+    long t = Long.parseLong(signature.group(1));
+    Mac mac = Mac.getInstance("HmacSHA256");
+    mac.init(new SecretKeySpec(SECRET.getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
+    mac.update((t + ".").getBytes(StandardCharsets.UTF_8));
+    assertThat(HexFormat.of().formatHex(mac.doFinal(request.body()))).isEqualTo(signature.group(2));
+    assertThat(Math.abs(Instant.now().getEpochSecond() - t)).isLessThan(60);
+  }
+
+  /** A SUCCEEDED execution of alice's, with this callback URL. */
+  private long ended(String callbackUrl) throws IOException {
+    String sql = "SELECT '" + UUID.randomUUID() + "'";
+    String hash = HASH.of(sql, "JSON", Map.of());
+    long id =
+        executions
+            .createOrCollapse(
+                new NewExecution(
+                    hash,
+                    hash,
+                    sql,
+                    "JSON",
+                    "default",
+                    "alice",
+                    Map.of("team", "ads"),
+                    Map.of("token", "never shown"),
+                    0,
+                    1,
+                    "alice",
+                    null,
+                    callbackUrl))
+            .execution()
+            .id();
+    Lease lease =
+        executions.claim("default", "worker", 1, Duration.ofMinutes(1)).getFirst().lease();
+    executions.complete(
+        lease,
+        new StoredResult(
+            "results/" + id, 3, 42, List.of(new ResultMetadata.Column("n", "UInt8")), null, 7),
+        Duration.ofHours(1));
+    return id;
+  }
+
+  private Callback callback(long id) {
+    return executions.get(id).orElseThrow().callback();
+  }
+
+  private Receiver receiver(java.util.function.IntFunction<Answer> answers) throws IOException {
+    Receiver receiver = Receiver.http(answers);
+    closing.add(receiver);
+    return receiver;
+  }
+
+  private static CallbackGuard allowLoopback() {
+    return new CallbackGuard(List.of("127.0.0.1"));
+  }
+
+  private CallbackSender sender(CallbackProperties properties, CallbackGuard guard) {
+    return sender(properties, guard, (SSLSocketFactory) SSLSocketFactory.getDefault());
+  }
+
+  private CallbackSender sender(
+      CallbackProperties properties, CallbackGuard guard, SSLSocketFactory tls) {
+    CallbackPoster poster =
+        new CallbackPoster(properties.connectTimeout(), properties.readTimeout(), tls);
+    closing.add(poster);
+    return new CallbackSender(
+        callbacks, guard, poster, properties, Clock.systemUTC(), new SimpleMeterRegistry());
+  }
+
+  /** Settings for tests: retries due at once, short timeouts; {@code change} adjusts them. */
+  private static CallbackProperties properties(Function<Settings, Settings> change) {
+    return change.apply(new Settings()).build();
+  }
+
+  private static void sleep(Duration duration) {
+    try {
+      Thread.sleep(duration);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  /** CallbackProperties to adjust, one setting at a time. */
+  private static final class Settings {
+    private List<String> allowedHosts = List.of("127.0.0.1");
+    private Duration maxAge = Duration.ofDays(1);
+    private Duration backoff = Duration.ZERO;
+    private Duration maxBackoff = Duration.ZERO;
+    private Duration readTimeout = Duration.ofSeconds(5);
+    private int batchSize = 50;
+
+    Settings allowedHosts(List<String> hosts) {
+      allowedHosts = hosts;
+      return this;
+    }
+
+    Settings maxAge(Duration age) {
+      maxAge = age;
+      return this;
+    }
+
+    Settings backoff(Duration delay) {
+      backoff = delay;
+      return this;
+    }
+
+    Settings maxBackoff(Duration delay) {
+      maxBackoff = delay;
+      return this;
+    }
+
+    Settings readTimeout(Duration timeout) {
+      readTimeout = timeout;
+      return this;
+    }
+
+    Settings batchSize(int size) {
+      batchSize = size;
+      return this;
+    }
+
+    CallbackProperties build() {
+      return new CallbackProperties(
+          true,
+          SECRET,
+          allowedHosts,
+          maxAge,
+          backoff,
+          maxBackoff,
+          Duration.ofSeconds(2),
+          readTimeout,
+          batchSize,
+          Duration.ofSeconds(1),
+          Duration.ofSeconds(30));
+    }
+  }
+}
