@@ -1,14 +1,22 @@
+-- Ends the attempt SUCCEEDED with its stored result, and ClickHouse's figures of the query when
+-- there are some.
 update executions
-set status             = 'SUCCEEDED',
-    completed_at       = now(),
-    updated_at         = now(),
-    lease_expires_at   = null,
-    parameters         = null,
-    result_key         = :key,
-    result_rows        = :rows,
-    result_bytes       = :bytes,
-    result_columns     = cast(:columns as jsonb),
-    result_compression = :compression,
-    result_duration_ms = :durationMillis,
-    expires_at         = now() + :ttlMillis * interval '1 millisecond'
+set status                  = 'SUCCEEDED',
+    completed_at            = now(),
+    updated_at              = now(),
+    lease_expires_at        = null,
+    parameters              = null,
+    result_key              = :key,
+    result_rows             = :rows,
+    result_bytes            = :bytes,
+    result_columns          = cast(:columns as jsonb),
+    result_compression      = :compression,
+    result_duration_ms      = :durationMillis,
+    expires_at              = now() + :ttlMillis * interval '1 millisecond',
+    stats_read_rows         = :statsReadRows,
+    stats_read_bytes        = :statsReadBytes,
+    stats_peak_memory_bytes = :statsPeakMemoryBytes,
+    stats_elapsed_ms        = :statsElapsedMillis,
+    stats_source            = :statsSource,
+    stats_await_query_log   = :awaitQueryLog
 where id = :id and attempt = :attempt and status = 'RUNNING'

@@ -10,6 +10,8 @@ import java.util.Map;
  *
  * @param progress null until a worker has reported progress
  * @param result null until the execution succeeded
+ * @param queryStats ClickHouse's figures of the query, once it ended (SUCCEEDED or FAILED); null
+ *     when its attempt sent no query or nothing is known of it
  */
 public record Execution(
     long id,
@@ -33,7 +35,8 @@ public record Execution(
     Instant leaseExpiresAt,
     Progress progress,
     ResultMetadata result,
-    String error) {
+    String error,
+    QueryStats queryStats) {
 
   /** The attempt a worker holds; every write it makes is fenced by it. */
   public Lease lease() {

@@ -207,7 +207,11 @@ class ExecutionRepositoryTest {
 
     assertThat(repository.cancel(id, null)).isPresent();
 
-    assertThat(repository.heartbeat(lease, LEASE, new Progress(1, 2, 3, 4, 5))).isFalse();
+    assertThat(repository.heartbeat(lease, LEASE)).isFalse();
+    assertThat(
+            repository.recordProgress(
+                List.of(new ProgressSample(lease, new Progress(1, 2, 3, 4, 5)))))
+        .isEmpty();
     assertThat(repository.complete(lease, result("k"), Duration.ofHours(1))).isFalse();
     assertThat(repository.fail(lease, "boom")).isFalse();
     assertThat(repository.requeue(lease, Duration.ZERO, "again")).isFalse();
@@ -226,10 +230,18 @@ class ExecutionRepositoryTest {
     Lease second = repository.claim("fence-requeue", "w2", 1, LEASE).getFirst().lease();
     assertThat(second.attempt()).isEqualTo(2);
 
-    assertThat(repository.heartbeat(first, LEASE, null)).isFalse();
+    assertThat(repository.heartbeat(first, LEASE)).isFalse();
+    assertThat(
+            repository.recordProgress(
+                List.of(new ProgressSample(first, new Progress(1, 2, 3, 4, 5)))))
+        .isEmpty();
     assertThat(repository.complete(first, result("stale"), Duration.ofHours(1))).isFalse();
     assertThat(repository.fail(first, "stale")).isFalse();
-    assertThat(repository.heartbeat(second, LEASE, new Progress(10, 20, 30, 40, 50))).isTrue();
+    assertThat(repository.heartbeat(second, LEASE)).isTrue();
+    assertThat(
+            repository.recordProgress(
+                List.of(new ProgressSample(second, new Progress(10, 20, 30, 40, 50)))))
+        .containsExactly(id);
     assertThat(repository.complete(second, result("fresh"), Duration.ofHours(1))).isTrue();
 
     Execution after = repository.get(id).orElseThrow();

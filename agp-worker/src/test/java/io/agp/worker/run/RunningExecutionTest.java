@@ -78,6 +78,7 @@ class RunningExecutionTest {
             now.plusSeconds(30),
             null,
             null,
+            null,
             null),
         Map.of());
   }
