@@ -20,6 +20,13 @@ create index executions_await_query_log_idx
     on executions (completed_at)
     where stats_await_query_log;
 
+-- typical_duration.sql: the last successful runs of a query hash in a tier and share key, newest
+-- first, with their durations read from the index alone.
+create index executions_duration_history_idx
+    on executions (query_hash, tier, share_key, completed_at desc)
+    include (result_duration_ms)
+    where result_duration_ms is not null;
+
 -- list.sql and search.sql map the new columns too (see V7). "or replace" keeps the columns the
 -- view has and only appends: it fails rather than drop a column another migration added.
 create or replace view execution_summaries as
