@@ -5,6 +5,7 @@ import io.agp.bookkeeper.orphans.OrphanSweeper;
 import io.agp.bookkeeper.queue.QueueMetrics;
 import io.agp.bookkeeper.rescue.DeadExecutionRequeuer;
 import io.agp.bookkeeper.secrets.ParameterWiper;
+import io.agp.bookkeeper.stats.QueryLogStatsReader;
 import io.agp.execution.MaintenanceRepository;
 import io.agp.results.ResultStore;
 import io.agp.tier.TierClickHouseClients;
@@ -72,19 +73,31 @@ class BookkeeperConfiguration {
   }
 
   @Bean
+  QueryLogStatsReader queryLogStatsReader(
+      MaintenanceRepository maintenance,
+      Tiers tiers,
+      TierClickHouseClients clickhouse,
+      BookkeeperProperties properties,
+      MeterRegistry meters) {
+    return new QueryLogStatsReader(maintenance, tiers, clickhouse, properties.queryLog(), meters);
+  }
+
+  @Bean
   DutyScheduler dutyScheduler(
       BookkeeperProperties properties,
       DeadExecutionRequeuer requeuer,
       ExecutionExpirer expirer,
       OrphanSweeper sweeper,
       ParameterWiper wiper,
-      QueueMetrics queueMetrics) {
+      QueueMetrics queueMetrics,
+      QueryLogStatsReader queryLogStats) {
     Map<Duty, Duration> duties = new LinkedHashMap<>();
     duties.put(requeuer, properties.rescue().interval());
     duties.put(expirer, properties.expiry().interval());
     duties.put(sweeper, properties.orphans().interval());
     duties.put(wiper, properties.secrets().interval());
     duties.put(queueMetrics, properties.queueMetrics().interval());
+    duties.put(queryLogStats, properties.queryLog().interval());
     return new DutyScheduler(duties);
   }
 }

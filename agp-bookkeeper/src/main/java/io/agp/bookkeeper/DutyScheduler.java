@@ -26,9 +26,11 @@ final class DutyScheduler implements SmartLifecycle {
 
   @Override
   public void start() {
+    // A thread per duty: a duty that waits on a slow ClickHouse (killing dead attempts' queries,
+    // reading the query log) never holds up the others.
     scheduler =
         Executors.newScheduledThreadPool(
-            2, Thread.ofPlatform().name("bookkeeper-", 0).daemon().factory());
+            duties.size(), Thread.ofPlatform().name("bookkeeper-", 0).daemon().factory());
     duties.forEach(
         (duty, interval) ->
             scheduler.scheduleWithFixedDelay(

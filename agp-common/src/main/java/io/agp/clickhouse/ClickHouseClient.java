@@ -15,6 +15,7 @@ import java.net.http.HttpResponse;
 import java.net.http.HttpTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.LinkedHashMap;
@@ -65,7 +66,8 @@ public final class ClickHouseClient implements AutoCloseable {
 
   // The type of a row is a number up to 19.x and an enum after: its text is one or the other.
   private static final String QUERY_LOG_SQL =
-      "SELECT query_id, read_rows, read_bytes, memory_usage, query_duration_ms"
+      "SELECT query_id, read_rows, read_bytes, memory_usage, query_duration_ms,"
+          + " toUInt32(query_start_time)"
           + " FROM system.query_log WHERE event_date >= yesterday() AND query_id IN (%s)"
           + " AND toString(type) IN ('2', '3', '4', 'QueryFinish', 'ExceptionBeforeStart',"
           + " 'ExceptionWhileProcessing') FORMAT TabSeparated";
@@ -178,7 +180,8 @@ public final class ClickHouseClient implements AutoCloseable {
                 Long.parseLong(row.get(1)),
                 Long.parseLong(row.get(2)),
                 Long.parseLong(row.get(3)),
-                Long.parseLong(row.get(4))));
+                Long.parseLong(row.get(4)),
+                Instant.ofEpochSecond(Long.parseLong(row.get(5)))));
       } catch (IndexOutOfBoundsException | NumberFormatException e) {
         throw new ClickHouseException("unexpected system.query_log row: " + row, 0, false, e);
       }
