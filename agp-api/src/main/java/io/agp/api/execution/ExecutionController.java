@@ -31,6 +31,7 @@ class ExecutionController {
   private final RequestBodies bodies;
   private final VisibleExecutions visible;
   private final LiveEvents events;
+  private final ExecutionOutlook outlook;
   private final ApiProperties properties;
   private final Clock clock;
 
@@ -41,6 +42,7 @@ class ExecutionController {
       RequestBodies bodies,
       VisibleExecutions visible,
       LiveEvents events,
+      ExecutionOutlook outlook,
       ApiProperties properties,
       Clock clock) {
     this.executions = executions;
@@ -49,6 +51,7 @@ class ExecutionController {
     this.bodies = bodies;
     this.visible = visible;
     this.events = events;
+    this.outlook = outlook;
     this.properties = properties;
     this.clock = clock;
   }
@@ -105,9 +108,11 @@ class ExecutionController {
     Caller caller = visible.caller(http);
     Execution execution = waiter.untilChanged(visible.find(id, caller), waitFor);
     // Readers mean something only where users are told apart by their tokens.
-    return caller.admin() && properties.auth().mode() == ApiProperties.AuthMode.JWT
-        ? ExecutionView.withReaders(execution, caller, executions.readers(id))
-        : ExecutionView.of(execution, caller);
+    ExecutionView view =
+        caller.admin() && properties.auth().mode() == ApiProperties.AuthMode.JWT
+            ? ExecutionView.withReaders(execution, caller, executions.readers(id))
+            : ExecutionView.of(execution, caller);
+    return view.with(outlook.of(execution));
   }
 
   /**

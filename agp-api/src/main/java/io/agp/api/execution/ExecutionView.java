@@ -5,6 +5,7 @@ import io.agp.api.auth.Caller;
 import io.agp.execution.Execution;
 import io.agp.execution.ExecutionStatus;
 import io.agp.execution.Progress;
+import io.agp.execution.QueryStats;
 import io.agp.execution.ResultMetadata;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
@@ -15,7 +16,9 @@ import java.util.Map;
  * An execution as the API shows it. Parameters are never shown. A caller who joined another user's
  * execution (collapse, reuse) sees it without its creator's name and labels, which are the
  * creator's; admins also see who joined it ({@code readers}, on a get). In lists the SQL is cut to
- * its first {@link #LISTED_SQL_BYTES} bytes ({@code sql_truncated}).
+ * its first {@link #LISTED_SQL_BYTES} bytes ({@code sql_truncated}). A get and an event also tell a
+ * PENDING execution's place in its queue and a RUNNING one's estimate ({@link ExecutionOutlook});
+ * lists leave them out.
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 record ExecutionView(
@@ -36,8 +39,11 @@ record ExecutionView(
     int maxAttempts,
     int collapsedCount,
     Map<String, String> labels,
+    Long queuePosition,
     ProgressView progress,
+    EstimateView estimate,
     ResultView result,
+    QueryStatsView queryStats,
     String error,
     Boolean collapsed,
     Boolean reused,
@@ -74,8 +80,11 @@ record ExecutionView(
         view.maxAttempts,
         view.collapsedCount,
         view.labels,
+        view.queuePosition,
         view.progress,
+        view.estimate,
         view.result,
+        view.queryStats,
         view.error,
         view.collapsed,
         view.reused,
@@ -126,8 +135,44 @@ record ExecutionView(
         maxAttempts,
         collapsedCount,
         labels,
+        queuePosition,
         progress,
+        estimate,
         result,
+        queryStats,
+        error,
+        collapsed,
+        reused,
+        resultAgeMs,
+        replacedExecutionId,
+        readers);
+  }
+
+  /** The view with what a waiting caller wants to know besides the row. */
+  ExecutionView with(ExecutionOutlook.Outlook outlook) {
+    return new ExecutionView(
+        id,
+        queryId,
+        queryHash,
+        sql,
+        sqlTruncated,
+        tier,
+        format,
+        status,
+        createdAt,
+        createdBy,
+        updatedAt,
+        pickedAt,
+        completedAt,
+        attempt,
+        maxAttempts,
+        collapsedCount,
+        labels,
+        outlook.queuePosition(),
+        progress,
+        outlook.estimate() == null ? null : EstimateView.of(outlook.estimate()),
+        result,
+        queryStats,
         error,
         collapsed,
         reused,
@@ -166,8 +211,11 @@ record ExecutionView(
         e.maxAttempts(),
         e.collapsedCount(),
         own ? e.labels() : Map.of(),
+        null,
         e.progress() == null ? null : ProgressView.of(e.progress()),
+        null,
         e.result() == null ? null : ResultView.of(e.result(), e.format()),
+        e.queryStats() == null ? null : QueryStatsView.of(e.queryStats()),
         e.error(),
         collapsed,
         null,
@@ -216,6 +264,30 @@ record ExecutionView(
           r.compression(),
           r.durationMillis(),
           r.expiresAt());
+    }
+  }
+
+  /** How long a running execution may still take, from the earlier runs of its query. */
+  record EstimateView(long remainingMs, long typicalDurationMs, int runs) {
+
+    static EstimateView of(ExecutionOutlook.Estimate estimate) {
+      return new EstimateView(
+          estimate.remainingMs(), estimate.typicalDurationMs(), estimate.runs());
+    }
+  }
+
+  /** ClickHouse's own figures of an ended query, and where they come from. */
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  record QueryStatsView(
+      long readRows, long readBytes, Long peakMemoryBytes, Long elapsedMs, String source) {
+
+    static QueryStatsView of(QueryStats stats) {
+      return new QueryStatsView(
+          stats.readRows(),
+          stats.readBytes(),
+          stats.peakMemoryBytes(),
+          stats.elapsedMillis(),
+          stats.source().label());
     }
   }
 }

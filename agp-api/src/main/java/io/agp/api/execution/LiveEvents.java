@@ -22,16 +22,18 @@ import org.springframework.web.servlet.mvc.method.annotation.SseEmitter;
 /**
  * Live event streams of executions ({@code text/event-stream}): the current state at once, then
  * each change of status or progress, then the final state, after which the stream ends. Each event
- * carries the execution as a get shows it, named {@code status} (the first, and each change of
- * status) or {@code progress}, with the execution's version as its id, so that a client that
- * reconnects with {@code Last-Event-ID} gets only what it has not seen. A comment every {@code
- * agp.api.events-keep-alive} keeps proxies from closing a quiet stream and finds clients that left.
+ * carries the execution as a get shows it (with its queue position or estimate as of the event),
+ * named {@code status} (the first, and each change of status) or {@code progress}, with the
+ * execution's version as its id, so that a client that reconnects with {@code Last-Event-ID} gets
+ * only what it has not seen. A comment every {@code agp.api.events-keep-alive} keeps proxies from
+ * closing a quiet stream and finds clients that left.
  */
 @Component
 class LiveEvents implements SmartLifecycle {
 
   private final ExecutionChanges changes;
   private final ExecutionRepository executions;
+  private final ExecutionOutlook outlook;
   private final Duration keepAliveEvery;
   private final Set<Stream> streams = ConcurrentHashMap.newKeySet();
   private final ScheduledExecutorService keepAlive =
@@ -39,9 +41,14 @@ class LiveEvents implements SmartLifecycle {
           Thread.ofPlatform().name("event-keep-alive").daemon().factory());
   private volatile boolean running;
 
-  LiveEvents(ExecutionChanges changes, ExecutionRepository executions, ApiProperties properties) {
+  LiveEvents(
+      ExecutionChanges changes,
+      ExecutionRepository executions,
+      ExecutionOutlook outlook,
+      ApiProperties properties) {
     this.changes = changes;
     this.executions = executions;
+    this.outlook = outlook;
     this.keepAliveEvery = properties.eventsKeepAlive();
   }
 
@@ -60,7 +67,7 @@ class LiveEvents implements SmartLifecycle {
     // No time limit: the stream ends with the execution, or when the client goes away (the
     // keep-alive finds out).
     SseEmitter emitter = new SseEmitter(0L);
-    Stream stream = new Stream(emitter, caller, after);
+    Stream stream = new Stream(emitter, caller, outlook, after);
     if (start.status().isTerminal()) {
       stream.changed(start);
       emitter.complete();
@@ -117,14 +124,16 @@ class LiveEvents implements SmartLifecycle {
 
     private final SseEmitter emitter;
     private final Caller caller;
+    private final ExecutionOutlook outlook;
     private long sentVersion;
     private ExecutionStatus sentStatus;
     private Execution sent;
     private boolean ended;
 
-    Stream(SseEmitter emitter, Caller caller, long after) {
+    Stream(SseEmitter emitter, Caller caller, ExecutionOutlook outlook, long after) {
       this.emitter = emitter;
       this.caller = caller;
+      this.outlook = outlook;
       this.sentVersion = after;
     }
 
@@ -146,7 +155,9 @@ class LiveEvents implements SmartLifecycle {
               SseEmitter.event()
                   .id(Long.toString(version))
                   .name(name)
-                  .data(ExecutionView.of(now, caller), MediaType.APPLICATION_JSON));
+                  .data(
+                      ExecutionView.of(now, caller).with(outlook.of(now)),
+                      MediaType.APPLICATION_JSON));
         } catch (IOException | IllegalStateException e) {
           // The client is gone: the emitter's error callback cleans up.
           ended = true;
