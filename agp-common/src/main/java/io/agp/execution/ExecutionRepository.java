@@ -40,7 +40,7 @@ public class ExecutionRepository {
   private static final String FIND_IN_FLIGHT = SqlFile.load("execution/find_in_flight");
   private static final String CLAIM = SqlFile.load("execution/claim");
   private static final String LOCK_TIER_CLAIMS = SqlFile.load("execution/lock_tier_claims");
-  private static final String HEARTBEAT = SqlFile.load("execution/heartbeat");
+  private static final String RENEW_LEASES = SqlFile.load("execution/renew_leases");
   private static final String RECORD_PROGRESS = SqlFile.load("execution/record_progress");
   private static final String COMPLETE = SqlFile.load("execution/complete");
   private static final String FAIL = SqlFile.load("execution/fail");
@@ -266,12 +266,26 @@ public class ExecutionRepository {
 
   /** Renews the lease; false when the attempt lost the row. */
   public boolean heartbeat(Lease lease, Duration leaseDuration) {
-    return jdbc.sql(HEARTBEAT)
-            .param("id", lease.executionId())
-            .param("attempt", lease.attempt())
+    return !renewLeases(List.of(lease), leaseDuration).isEmpty();
+  }
+
+  /**
+   * Renews the leases of several attempts in one statement.
+   *
+   * @return the ids of the executions whose lease was renewed; an attempt whose id is missing lost
+   *     its row (cancelled, requeued)
+   */
+  public Set<Long> renewLeases(Collection<Lease> leases, Duration leaseDuration) {
+    if (leases.isEmpty()) {
+      return Set.of();
+    }
+    return new HashSet<>(
+        jdbc.sql(RENEW_LEASES)
+            .param("ids", leases.stream().map(Lease::executionId).toArray(Long[]::new))
+            .param("attempts", leases.stream().map(Lease::attempt).toArray(Integer[]::new))
             .param("leaseMillis", leaseDuration.toMillis())
-            .update()
-        == 1;
+            .query(Long.class)
+            .list());
   }
 
   /**

@@ -254,6 +254,20 @@ class ExecutionRepositoryTest {
   }
 
   @Test
+  void oneStatementRenewsTheLeasesOfSeveralAttemptsAndTellsWhichWereLost() {
+    long kept = create("SELECT 'keep me'", "renew", 0);
+    long cancelled = create("SELECT 'cancel me too'", "renew", 0);
+    List<Lease> leases =
+        repository.claim("renew", "w", 2, LEASE).stream().map(ClaimedExecution::lease).toList();
+    Execution before = repository.get(kept).orElseThrow();
+    assertThat(repository.cancel(cancelled, null)).isPresent();
+
+    assertThat(repository.renewLeases(leases, Duration.ofHours(1))).containsExactly(kept);
+    assertThat(repository.get(kept).orElseThrow().leaseExpiresAt())
+        .isAfter(before.leaseExpiresAt().plus(Duration.ofMinutes(30)));
+  }
+
+  @Test
   void aRequeuedExecutionWaitsForItsBackoff() {
     create("SELECT 'later'", "backoff", 0);
     Lease lease = repository.claim("backoff", "w", 1, LEASE).getFirst().lease();

@@ -10,6 +10,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -270,16 +271,26 @@ public final class TierPool {
     }
   }
 
-  /** Renews the lease of every running attempt; a lost one is stopped. */
+  /** Renews the leases of all running attempts in one statement; a lost attempt is stopped. */
   private void heartbeat() {
-    for (RunningExecution run : running.values()) {
-      try {
-        if (!executions.heartbeat(run.lease(), tier.lease())) {
-          run.abandon(AttemptOutcome.LOST, "no longer owns the execution (cancelled or requeued)");
-        }
-      } catch (RuntimeException e) {
-        // The lease still runs; the next heartbeat tries again.
-        log.warn("heartbeat of execution {} failed", run.lease().executionId(), e);
+    List<RunningExecution> runs = List.copyOf(running.values());
+    if (runs.isEmpty()) {
+      return;
+    }
+    Set<Long> renewed;
+    try {
+      renewed =
+          executions.renewLeases(runs.stream().map(RunningExecution::lease).toList(), tier.lease());
+    } catch (RuntimeException e) {
+      // The leases still run; the next heartbeat tries again.
+      log.warn("renewing the leases of {} executions of tier {} failed", runs.size(), tierName, e);
+      return;
+    }
+    for (RunningExecution run : runs) {
+      // One that ended meanwhile has left the map: its row is no longer RUNNING, and it is done.
+      long id = run.lease().executionId();
+      if (!renewed.contains(id) && running.get(id) == run) {
+        run.abandon(AttemptOutcome.LOST, "no longer owns the execution (cancelled or requeued)");
       }
     }
   }
