@@ -17,6 +17,8 @@ with recursive target as (
     from executions t
     where t.id = :id
       and t.status = 'PENDING'),
+-- Computed once: every user's laterals below read its score, and inlined it would count the
+-- target's user's queue again for each of them (200 ms instead of 6 ms for the last of 5,501).
 own as materialized (
     select t.id, t.tier, t.priority, t.created_at,
            r.running + 1 + a.higher + a.older as score,
