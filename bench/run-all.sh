@@ -39,6 +39,10 @@ section "worker: streaming 1 M and 10 M CSV rows against curl (bench/worker/stre
 bench/worker/streaming.sh "$@" >/dev/null
 tee -a "$OUT" <agp-worker/target/bench-streaming.txt
 
+section "worker: following the progress of 10 and 95 running executions (bench/worker/progress-cost.sh)"
+bench/worker/progress-cost.sh "$@" >/dev/null
+tee -a "$OUT" <agp-worker/target/bench-progress-cost.txt
+
 section "load: 10,000 executions over two tiers (bench/load/run.sh)"
 bench/load/run.sh "$@" | tee -a "$OUT"
 

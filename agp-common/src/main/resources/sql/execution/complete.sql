@@ -1,17 +1,24 @@
--- Ends an attempt SUCCEEDED with its stored result, fenced: only while the attempt still owns the
--- row (same attempt, still RUNNING). Zero rows means it lost the execution (cancelled, requeued),
--- and the worker deletes the object it stored. Parameters are wiped as the execution ends.
+-- Ends an attempt SUCCEEDED with its stored result and ClickHouse's figures of the query (when
+-- there are some), fenced: only while the attempt still owns the row (same attempt, still
+-- RUNNING). Zero rows means it lost the execution (cancelled, requeued), and the worker deletes
+-- the object it stored. Parameters are wiped as the execution ends.
 update executions
-set status             = 'SUCCEEDED',
-    completed_at       = now(),
-    updated_at         = now(),
-    lease_expires_at   = null,
-    parameters         = null,
-    result_key         = :key,
-    result_rows        = :rows,
-    result_bytes       = :bytes,
-    result_columns     = cast(:columns as jsonb),
-    result_compression = :compression,
-    result_duration_ms = :durationMillis,
-    expires_at         = now() + :ttlMillis * interval '1 millisecond'
+set status                  = 'SUCCEEDED',
+    completed_at            = now(),
+    updated_at              = now(),
+    lease_expires_at        = null,
+    parameters              = null,
+    result_key              = :key,
+    result_rows             = :rows,
+    result_bytes            = :bytes,
+    result_columns          = cast(:columns as jsonb),
+    result_compression      = :compression,
+    result_duration_ms      = :durationMillis,
+    expires_at              = now() + :ttlMillis * interval '1 millisecond',
+    stats_read_rows         = :statsReadRows,
+    stats_read_bytes        = :statsReadBytes,
+    stats_peak_memory_bytes = :statsPeakMemoryBytes,
+    stats_elapsed_ms        = :statsElapsedMillis,
+    stats_source            = :statsSource,
+    stats_await_query_log   = :awaitQueryLog
 where id = :id and attempt = :attempt and status = 'RUNNING'

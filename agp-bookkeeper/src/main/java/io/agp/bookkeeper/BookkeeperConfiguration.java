@@ -7,6 +7,7 @@ import io.agp.bookkeeper.orphans.OrphanSweeper;
 import io.agp.bookkeeper.queue.QueueMetrics;
 import io.agp.bookkeeper.rescue.DeadExecutionRequeuer;
 import io.agp.bookkeeper.secrets.ParameterWiper;
+import io.agp.bookkeeper.stats.QueryLogStatsReader;
 import io.agp.callback.CallbackGuard;
 import io.agp.callback.CallbackProperties;
 import io.agp.execution.CallbackRepository;
@@ -104,6 +105,16 @@ class BookkeeperConfiguration {
   }
 
   @Bean
+  QueryLogStatsReader queryLogStatsReader(
+      MaintenanceRepository maintenance,
+      Tiers tiers,
+      TierClickHouseClients clickhouse,
+      BookkeeperProperties properties,
+      MeterRegistry meters) {
+    return new QueryLogStatsReader(maintenance, tiers, clickhouse, properties.queryLog(), meters);
+  }
+
+  @Bean
   DutyScheduler dutyScheduler(
       BookkeeperProperties properties,
       CallbackProperties callbackProperties,
@@ -112,6 +123,7 @@ class BookkeeperConfiguration {
       OrphanSweeper sweeper,
       ParameterWiper wiper,
       QueueMetrics queueMetrics,
+      QueryLogStatsReader queryLogStats,
       ObjectProvider<CallbackSender> callbackSender) {
     Map<Duty, Duration> duties = new LinkedHashMap<>();
     duties.put(requeuer, properties.rescue().interval());
@@ -119,6 +131,7 @@ class BookkeeperConfiguration {
     duties.put(sweeper, properties.orphans().interval());
     duties.put(wiper, properties.secrets().interval());
     duties.put(queueMetrics, properties.queueMetrics().interval());
+    duties.put(queryLogStats, properties.queryLog().interval());
     callbackSender.ifAvailable(sender -> duties.put(sender, callbackProperties.interval()));
     return new DutyScheduler(duties);
   }

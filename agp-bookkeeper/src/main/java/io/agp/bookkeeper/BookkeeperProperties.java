@@ -16,6 +16,7 @@ import org.springframework.validation.annotation.Validated;
  * @param orphans deleting stored objects no execution points to
  * @param secrets wiping parameters left on ended executions
  * @param queueMetrics refreshing the per-tier queue gauges
+ * @param queryLog completing the figures of ended queries from system.query_log
  */
 @Validated
 @ConfigurationProperties("agp.bookkeeper")
@@ -24,7 +25,8 @@ public record BookkeeperProperties(
     @DefaultValue @Valid Expiry expiry,
     @DefaultValue @Valid Orphans orphans,
     @DefaultValue @Valid Secrets secrets,
-    @DefaultValue @Valid QueueMetrics queueMetrics) {
+    @DefaultValue @Valid QueueMetrics queueMetrics,
+    @DefaultValue @Valid QueryLog queryLog) {
 
   /**
    * @param interval pause between two runs
@@ -67,4 +69,14 @@ public record BookkeeperProperties(
    * @param interval how often the gauges are refreshed
    */
   public record QueueMetrics(@DefaultValue("15s") @NotNull Duration interval) {}
+
+  /**
+   * @param interval pause between two runs
+   * @param batchSize executions looked up per run, oldest first
+   * @param giveUpAfter executions ended longer ago than this are no longer looked up
+   */
+  public record QueryLog(
+      @DefaultValue("10s") @NotNull Duration interval,
+      @DefaultValue("500") @Min(1) int batchSize,
+      @DefaultValue("5m") @NotNull Duration giveUpAfter) {}
 }

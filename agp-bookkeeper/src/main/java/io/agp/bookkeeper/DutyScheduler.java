@@ -27,6 +27,8 @@ final class DutyScheduler implements SmartLifecycle {
 
   @Override
   public void start() {
+    // A thread per duty: a duty that waits on a slow ClickHouse (killing dead attempts' queries,
+    // reading the query log) never holds up the others.
     scheduler =
         Executors.newScheduledThreadPool(
             duties.size(), Thread.ofPlatform().name("bookkeeper-", 0).daemon().factory());

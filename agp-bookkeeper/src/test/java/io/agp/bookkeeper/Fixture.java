@@ -35,7 +35,8 @@ import org.springframework.jdbc.core.simple.JdbcClient;
 
 /**
  * What the bookkeeper's duties work on, against the real servers: a migrated database of its own,
- * an S3 bucket of its own, and the tier {@code default} on the test ClickHouse.
+ * an S3 bucket of its own, and the tiers {@code default} and {@code logged} (which reads the query
+ * log) on the test ClickHouse.
  */
 final class Fixture implements AutoCloseable {
 
@@ -84,7 +85,11 @@ final class Fixture implements AutoCloseable {
                     new MapConfigurationPropertySource(
                         Map.of(
                             "agp.tiers.default.clickhouse.url",
-                            ClickHouseTestServer.shared().httpUrl().toString())))
+                            ClickHouseTestServer.shared().httpUrl().toString(),
+                            "agp.tiers.logged.clickhouse.url",
+                            ClickHouseTestServer.shared().httpUrl().toString(),
+                            "agp.tiers.logged.read-query-log",
+                            "true")))
                 .bind("agp", TiersProperties.class)
                 .get());
     clickhouse = new TierClickHouseClients(tiers);

@@ -15,7 +15,9 @@ import java.net.http.HttpResponse;
 import java.net.http.HttpTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -25,6 +27,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Pattern;
+import java.util.stream.Collectors;
 
 /**
  * Runs queries on one ClickHouse node over its HTTP interface, which every server version from
@@ -58,8 +61,16 @@ public final class ClickHouseClient implements AutoCloseable {
   private static final String EXCEPTION_IN_FORMAT = "http_write_exception_in_output_format";
 
   private static final String PROGRESS_SQL =
-      "SELECT read_rows, read_bytes, total_rows_approx, elapsed, memory_usage"
-          + " FROM system.processes WHERE query_id = %s FORMAT TabSeparated";
+      "SELECT query_id, read_rows, read_bytes, total_rows_approx, elapsed, memory_usage,"
+          + " peak_memory_usage FROM system.processes WHERE query_id IN (%s) FORMAT TabSeparated";
+
+  // The type of a row is a number up to 19.x and an enum after: its text is one or the other.
+  private static final String QUERY_LOG_SQL =
+      "SELECT query_id, read_rows, read_bytes, memory_usage, query_duration_ms,"
+          + " toUInt32(query_start_time)"
+          + " FROM system.query_log WHERE event_date >= yesterday() AND query_id IN (%s)"
+          + " AND toString(type) IN ('2', '3', '4', 'QueryFinish', 'ExceptionBeforeStart',"
+          + " 'ExceptionWhileProcessing') FORMAT TabSeparated";
   private static final String KILL_SQL = "KILL QUERY WHERE query_id = %s SYNC FORMAT TabSeparated";
   private static final String VERSION_SQL = "SELECT version() FORMAT TabSeparated";
   private static final String SETTINGS_SQL = "SELECT name FROM system.settings FORMAT TabSeparated";
@@ -120,23 +131,62 @@ public final class ClickHouseClient implements AutoCloseable {
 
   /** How far a running query has got, or empty when the node runs no query with that id. */
   public Optional<QueryProgress> progress(String queryId) {
-    List<List<String>> rows = rows(PROGRESS_SQL.formatted(quote(queryId)));
-    if (rows.isEmpty()) {
-      return Optional.empty();
+    return Optional.ofNullable(progress(List.of(queryId)).get(queryId));
+  }
+
+  /**
+   * How far each of these queries has got, in one query to the node: by query_id, for those the
+   * node runs now.
+   */
+  public Map<String, QueryProgress> progress(Collection<String> queryIds) {
+    if (queryIds.isEmpty()) {
+      return Map.of();
     }
-    List<String> row = rows.getFirst();
-    try {
-      double elapsedSeconds = Double.parseDouble(row.get(3));
-      return Optional.of(
-          new QueryProgress(
-              Long.parseLong(row.get(0)),
-              Long.parseLong(row.get(1)),
-              Long.parseLong(row.get(2)),
-              Duration.ofNanos(Math.round(elapsedSeconds * 1e9)),
-              Long.parseLong(row.get(4))));
-    } catch (IndexOutOfBoundsException | NumberFormatException e) {
-      throw new ClickHouseException("unexpected system.processes row: " + row, 0, false, e);
+    Map<String, QueryProgress> progress = new LinkedHashMap<>();
+    for (List<String> row : rows(PROGRESS_SQL.formatted(quoteAll(queryIds)))) {
+      try {
+        double elapsedSeconds = Double.parseDouble(row.get(4));
+        progress.put(
+            row.get(0),
+            new QueryProgress(
+                Long.parseLong(row.get(1)),
+                Long.parseLong(row.get(2)),
+                Long.parseLong(row.get(3)),
+                Duration.ofNanos(Math.round(elapsedSeconds * 1e9)),
+                Long.parseLong(row.get(5)),
+                Long.parseLong(row.get(6))));
+      } catch (IndexOutOfBoundsException | NumberFormatException e) {
+        throw new ClickHouseException("unexpected system.processes row: " + row, 0, false, e);
+      }
     }
+    return progress;
+  }
+
+  /**
+   * What {@code system.query_log} of this node says of these queries once they ended (finished or
+   * failed), by query_id: nothing for a query it has not logged, or not yet (the server writes its
+   * log every few seconds), or when the server logs no queries ({@code log_queries}).
+   */
+  public Map<String, LoggedQuery> queryLog(Collection<String> queryIds) {
+    if (queryIds.isEmpty()) {
+      return Map.of();
+    }
+    Map<String, LoggedQuery> logged = new LinkedHashMap<>();
+    for (List<String> row : rows(QUERY_LOG_SQL.formatted(quoteAll(queryIds)))) {
+      try {
+        logged.put(
+            row.get(0),
+            new LoggedQuery(
+                Long.parseLong(row.get(1)),
+                Long.parseLong(row.get(2)),
+                Long.parseLong(row.get(3)),
+                Long.parseLong(row.get(4)),
+                Instant.ofEpochSecond(Long.parseLong(row.get(5)))));
+      } catch (IndexOutOfBoundsException | NumberFormatException e) {
+        throw new ClickHouseException("unexpected system.query_log row: " + row, 0, false, e);
+      }
+    }
+    return logged;
   }
 
   /**
@@ -431,6 +481,10 @@ public final class ClickHouseClient implements AutoCloseable {
       throw new ClickHouseException(
           "reading the answer to an internal query failed: " + e, 0, true, e);
     }
+  }
+
+  private static String quoteAll(Collection<String> values) {
+    return values.stream().map(ClickHouseClient::quote).collect(Collectors.joining(", "));
   }
 
   /** A ClickHouse string literal; backslash and quote escaped, so any text stays one literal. */

@@ -39,6 +39,11 @@ public final class ClickHouseResponse implements AutoCloseable {
     return headers.firstValue(name);
   }
 
+  /** The summary the server sent with the head of its answer, if any (see {@link QuerySummary}). */
+  public Optional<QuerySummary> summary() {
+    return header(QuerySummary.HEADER).flatMap(QuerySummary::parse);
+  }
+
   @Override
   public void close() {
     try {

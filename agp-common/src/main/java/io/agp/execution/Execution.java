@@ -11,6 +11,8 @@ import java.util.Map;
  * @param progress null until a worker has reported progress
  * @param result null until the execution succeeded
  * @param callback null when its create named no callback URL
+ * @param queryStats ClickHouse's figures of the query, once it ended (SUCCEEDED or FAILED); null
+ *     when its attempt sent no query or nothing is known of it
  */
 public record Execution(
     long id,
@@ -35,7 +37,8 @@ public record Execution(
     Progress progress,
     ResultMetadata result,
     String error,
-    Callback callback) {
+    Callback callback,
+    QueryStats queryStats) {
 
   /** The attempt a worker holds; every write it makes is fenced by it. */
   public Lease lease() {

@@ -9,6 +9,7 @@ import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.Set;
 import java.util.stream.Collectors;
 import org.springframework.jdbc.core.RowMapper;
@@ -17,8 +18,9 @@ import tools.jackson.databind.json.JsonMapper;
 
 /**
  * Read queries over past and present executions: listing with filters and a keyset cursor,
- * searching by query_id, and finding a result fresh enough to reuse. One SQL file per method, under
- * {@code sql/execution/}.
+ * searching by query_id, finding a result fresh enough to reuse, and what a waiting caller wants to
+ * know (a PENDING execution's place in its queue, how long a query usually runs). One SQL file per
+ * method, under {@code sql/execution/}.
  *
  * <p>Lists and searches return at most the first {@link #LISTED_SQL_CHARS} characters of each SQL
  * text, so that a page of long statements stays small; {@link #findReusable} returns it whole.
@@ -31,6 +33,8 @@ public class ExecutionQueries {
   private static final String LIST = SqlFile.load("execution/list");
   private static final String FIND_REUSABLE = SqlFile.load("execution/find_reusable");
   private static final String SEARCH = SqlFile.load("execution/search");
+  private static final String QUEUE_POSITION = SqlFile.load("execution/queue_position");
+  private static final String TYPICAL_DURATION = SqlFile.load("execution/typical_duration");
 
   /** How a search orders the executions it finds; each maps to a fixed ORDER BY fragment. */
   public enum SearchOrder {
@@ -134,6 +138,33 @@ public class ExecutionQueries {
         .param("maxAgeMillis", maxAge.toMillis())
         .query(mapper)
         .optional();
+  }
+
+  /**
+   * The place of a PENDING execution in its tier's queue, 1 for the next the claim would take: the
+   * claim's own order (see claim.sql), as of now. Empty when the execution is not PENDING.
+   */
+  public OptionalLong queuePosition(long id) {
+    return jdbc.sql(QUEUE_POSITION)
+        .param("id", id)
+        .query((rs, n) -> rs.getLong("queue_position"))
+        .optional()
+        .map(OptionalLong::of)
+        .orElse(OptionalLong.empty());
+  }
+
+  /**
+   * How long the execution's query usually runs: the median duration of the last {@code runs}
+   * successful executions of the same query hash, tier and share key. Empty when fewer than {@code
+   * atLeast} succeeded.
+   */
+  public Optional<TypicalDuration> typicalDuration(long id, int runs, int atLeast) {
+    return jdbc.sql(TYPICAL_DURATION)
+        .param("id", id)
+        .param("runs", runs)
+        .query((rs, n) -> new TypicalDuration(rs.getLong("median_ms"), rs.getInt("runs")))
+        .optional()
+        .filter(typical -> typical.runs() >= atLeast && typical.runs() > 0);
   }
 
   private static String joined(Set<ExecutionStatus> statuses) {

@@ -7,10 +7,12 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.util.Collection;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import org.springframework.jdbc.core.RowMapper;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.transaction.support.TransactionOperations;
@@ -20,8 +22,9 @@ import tools.jackson.databind.json.JsonMapper;
 /**
  * The executions table. One SQL file per method, under {@code sql/execution/}. Every write a worker
  * makes after its claim is fenced by its {@link Lease} and returns whether it still owned the row.
- * Every change of status (and each progress report) is announced on {@link Channels#CHANGED} once
- * it has committed, and each new PENDING execution on {@link Channels#PENDING}.
+ * Every change of status (and each recorded progress sample) is announced on {@link
+ * Channels#CHANGED} once it has committed, and each new PENDING execution on {@link
+ * Channels#PENDING}.
  */
 public class ExecutionRepository {
 
@@ -37,7 +40,8 @@ public class ExecutionRepository {
   private static final String FIND_IN_FLIGHT = SqlFile.load("execution/find_in_flight");
   private static final String CLAIM = SqlFile.load("execution/claim");
   private static final String LOCK_TIER_CLAIMS = SqlFile.load("execution/lock_tier_claims");
-  private static final String HEARTBEAT = SqlFile.load("execution/heartbeat");
+  private static final String RENEW_LEASES = SqlFile.load("execution/renew_leases");
+  private static final String RECORD_PROGRESS = SqlFile.load("execution/record_progress");
   private static final String COMPLETE = SqlFile.load("execution/complete");
   private static final String FAIL = SqlFile.load("execution/fail");
   private static final String REQUEUE = SqlFile.load("execution/requeue");
@@ -261,30 +265,93 @@ public class ExecutionRepository {
     return claimed;
   }
 
-  /** Renews the lease (and records progress, if given); false when the attempt lost the row. */
-  public boolean heartbeat(Lease lease, Duration leaseDuration, Progress progress) {
-    boolean owned =
-        jdbc.sql(HEARTBEAT)
-                .param("id", lease.executionId())
-                .param("attempt", lease.attempt())
-                .param("leaseMillis", leaseDuration.toMillis())
-                .param("rows", progress == null ? null : progress.rows())
-                .param("bytes", progress == null ? null : progress.bytes())
-                .param("totalRows", progress == null ? null : progress.totalRows())
-                .param("elapsedMillis", progress == null ? null : progress.elapsedMillis())
-                .param("memoryBytes", progress == null ? null : progress.memoryBytes())
-                .update()
-            == 1;
-    if (owned && progress != null) {
-      notifier.changed(lease.executionId(), ExecutionStatus.RUNNING);
+  /** Renews the lease; false when the attempt lost the row. */
+  public boolean heartbeat(Lease lease, Duration leaseDuration) {
+    return !renewLeases(List.of(lease), leaseDuration).isEmpty();
+  }
+
+  /**
+   * Renews the leases of several attempts in one statement.
+   *
+   * @return the ids of the executions whose lease was renewed; an attempt whose id is missing lost
+   *     its row (cancelled, requeued)
+   */
+  public Set<Long> renewLeases(Collection<Lease> leases, Duration leaseDuration) {
+    if (leases.isEmpty()) {
+      return Set.of();
     }
-    return owned;
+    return new HashSet<>(
+        jdbc.sql(RENEW_LEASES)
+            .param("ids", leases.stream().map(Lease::executionId).toArray(Long[]::new))
+            .param("attempts", leases.stream().map(Lease::attempt).toArray(Integer[]::new))
+            .param("leaseMillis", leaseDuration.toMillis())
+            .query(Long.class)
+            .list());
+  }
+
+  /**
+   * Records the progress samples of several running attempts in one statement, and announces each
+   * execution it changed. A sample of an attempt that lost its row changes nothing; one whose row
+   * another transaction holds at that instant is skipped (the next sample comes soon).
+   *
+   * @return the ids of the executions whose progress was recorded
+   */
+  public Set<Long> recordProgress(Collection<ProgressSample> samples) {
+    if (samples.isEmpty()) {
+      return Set.of();
+    }
+    int n = samples.size();
+    Long[] ids = new Long[n];
+    Integer[] attempts = new Integer[n];
+    Long[] rows = new Long[n];
+    Long[] bytes = new Long[n];
+    Long[] totalRows = new Long[n];
+    Long[] elapsedMillis = new Long[n];
+    Long[] memoryBytes = new Long[n];
+    int i = 0;
+    for (ProgressSample sample : samples) {
+      Progress progress = sample.progress();
+      ids[i] = sample.lease().executionId();
+      attempts[i] = sample.lease().attempt();
+      rows[i] = progress.rows();
+      bytes[i] = progress.bytes();
+      totalRows[i] = progress.totalRows();
+      elapsedMillis[i] = progress.elapsedMillis();
+      memoryBytes[i] = progress.memoryBytes();
+      i++;
+    }
+    Set<Long> recorded =
+        new HashSet<>(
+            jdbc.sql(RECORD_PROGRESS)
+                .param("ids", ids)
+                .param("attempts", attempts)
+                .param("rows", rows)
+                .param("bytes", bytes)
+                .param("totalRows", totalRows)
+                .param("elapsedMillis", elapsedMillis)
+                .param("memoryBytes", memoryBytes)
+                .query(Long.class)
+                .list());
+    recorded.forEach(id -> notifier.changed(id, ExecutionStatus.RUNNING));
+    return recorded;
   }
 
   /** Marks the attempt SUCCEEDED; false when it no longer owned the row (nothing changed). */
   public boolean complete(Lease lease, StoredResult result, Duration ttl) {
+    return complete(lease, result, ttl, null, false);
+  }
+
+  /**
+   * Marks the attempt SUCCEEDED with ClickHouse's figures of its query; false when it no longer
+   * owned the row (nothing changed).
+   *
+   * @param stats null when nothing is known of the query
+   * @param awaitQueryLog whether the bookkeeper is to look the figures up in system.query_log
+   */
+  public boolean complete(
+      Lease lease, StoredResult result, Duration ttl, QueryStats stats, boolean awaitQueryLog) {
     boolean owned =
-        jdbc.sql(COMPLETE)
+        withStats(jdbc.sql(COMPLETE), stats, awaitQueryLog)
                 .param("id", lease.executionId())
                 .param("attempt", lease.attempt())
                 .param("key", result.key())
@@ -304,8 +371,19 @@ public class ExecutionRepository {
 
   /** Marks the attempt FAILED with a reason; false when it no longer owned the row. */
   public boolean fail(Lease lease, String error) {
+    return fail(lease, error, null, false);
+  }
+
+  /**
+   * Marks the attempt FAILED with a reason and ClickHouse's figures of its query; false when it no
+   * longer owned the row.
+   *
+   * @param stats null when no query ran or nothing is known of it
+   * @param awaitQueryLog whether the bookkeeper is to look the figures up in system.query_log
+   */
+  public boolean fail(Lease lease, String error, QueryStats stats, boolean awaitQueryLog) {
     boolean owned =
-        jdbc.sql(FAIL)
+        withStats(jdbc.sql(FAIL), stats, awaitQueryLog)
                 .param("id", lease.executionId())
                 .param("attempt", lease.attempt())
                 .param("error", error)
@@ -315,6 +393,17 @@ public class ExecutionRepository {
       notifier.changed(lease.executionId(), ExecutionStatus.FAILED);
     }
     return owned;
+  }
+
+  private static JdbcClient.StatementSpec withStats(
+      JdbcClient.StatementSpec statement, QueryStats stats, boolean awaitQueryLog) {
+    return statement
+        .param("statsReadRows", stats == null ? null : stats.readRows())
+        .param("statsReadBytes", stats == null ? null : stats.readBytes())
+        .param("statsPeakMemoryBytes", stats == null ? null : stats.peakMemoryBytes())
+        .param("statsElapsedMillis", stats == null ? null : stats.elapsedMillis())
+        .param("statsSource", stats == null ? null : stats.source().label())
+        .param("awaitQueryLog", awaitQueryLog);
   }
 
   /**
@@ -391,6 +480,17 @@ public class ExecutionRepository {
               rs.getLong("result_duration_ms"),
               instant(rs, "expires_at"));
     }
+    QueryStats stats = null;
+    String statsSource = rs.getString("stats_source");
+    if (statsSource != null) {
+      stats =
+          new QueryStats(
+              rs.getLong("stats_read_rows"),
+              rs.getLong("stats_read_bytes"),
+              rs.getObject("stats_peak_memory_bytes", Long.class),
+              rs.getObject("stats_elapsed_ms", Long.class),
+              QueryStats.Source.of(statsSource));
+    }
     return new Execution(
         rs.getLong("id"),
         rs.getString("query_id"),
@@ -414,7 +514,8 @@ public class ExecutionRepository {
         progress,
         result,
         rs.getString("error"),
-        mapCallback(rs));
+        mapCallback(rs),
+        stats);
   }
 
   private static Callback mapCallback(ResultSet rs) throws SQLException {

@@ -2,9 +2,12 @@ package io.agp.execution;
 
 import io.agp.jdbc.SqlFile;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.OffsetDateTime;
 import java.util.Collection;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import org.springframework.jdbc.core.simple.JdbcClient;
 
@@ -25,6 +28,12 @@ public class MaintenanceRepository {
       SqlFile.load("maintenance/find_live_result_keys");
   private static final String WIPE_PARAMETERS = SqlFile.load("maintenance/wipe_parameters");
   private static final String COUNT_IN_FLIGHT = SqlFile.load("maintenance/count_in_flight");
+  private static final String FIND_AWAITING_QUERY_LOG =
+      SqlFile.load("maintenance/find_awaiting_query_log");
+  private static final String RECORD_QUERY_LOG_STATS =
+      SqlFile.load("maintenance/record_query_log_stats");
+  private static final String STOP_AWAITING_QUERY_LOG =
+      SqlFile.load("maintenance/stop_awaiting_query_log");
 
   private final JdbcClient jdbc;
   private final Notifier notifier;
@@ -36,6 +45,20 @@ public class MaintenanceRepository {
 
   /** An attempt whose worker stopped renewing its lease, and what became of its execution. */
   public record DeadAttempt(long executionId, String tier, int attempt, ExecutionStatus status) {
+
+    public Lease lease() {
+      return new Lease(executionId, attempt);
+    }
+  }
+
+  /**
+   * An ended attempt whose query's figures are to be looked up in system.query_log.
+   *
+   * @param pickedAt when the attempt was claimed (null if unknown)
+   * @param completedAt when it ended (null if unknown)
+   */
+  public record AwaitingQueryLog(
+      long executionId, String tier, int attempt, Instant pickedAt, Instant completedAt) {
 
     public Lease lease() {
       return new Lease(executionId, attempt);
@@ -122,5 +145,74 @@ public class MaintenanceRepository {
                     rs.getLong("running"),
                     rs.getDouble("oldest_pending_seconds")))
         .list();
+  }
+
+  /** Up to {@code limit} ended executions awaiting their figures from system.query_log. */
+  public List<AwaitingQueryLog> findAwaitingQueryLog(int limit) {
+    return jdbc.sql(FIND_AWAITING_QUERY_LOG)
+        .param("limit", limit)
+        .query(
+            (rs, n) ->
+                new AwaitingQueryLog(
+                    rs.getLong("id"),
+                    rs.getString("tier"),
+                    rs.getInt("attempt"),
+                    instant(rs.getObject("picked_at", OffsetDateTime.class)),
+                    instant(rs.getObject("completed_at", OffsetDateTime.class))))
+        .list();
+  }
+
+  /**
+   * Records the figures system.query_log gave of these attempts' queries, on those still awaiting
+   * them.
+   *
+   * @return how many executions changed
+   */
+  public int recordQueryLogStats(Map<Lease, QueryStats> stats) {
+    if (stats.isEmpty()) {
+      return 0;
+    }
+    int n = stats.size();
+    Long[] ids = new Long[n];
+    Integer[] attempts = new Integer[n];
+    Long[] readRows = new Long[n];
+    Long[] readBytes = new Long[n];
+    Long[] peakMemoryBytes = new Long[n];
+    Long[] elapsedMillis = new Long[n];
+    int i = 0;
+    for (Map.Entry<Lease, QueryStats> entry : stats.entrySet()) {
+      ids[i] = entry.getKey().executionId();
+      attempts[i] = entry.getKey().attempt();
+      readRows[i] = entry.getValue().readRows();
+      readBytes[i] = entry.getValue().readBytes();
+      peakMemoryBytes[i] = entry.getValue().peakMemoryBytes();
+      elapsedMillis[i] = entry.getValue().elapsedMillis();
+      i++;
+    }
+    return jdbc.sql(RECORD_QUERY_LOG_STATS)
+        .param("ids", ids)
+        .param("attempts", attempts)
+        .param("readRows", readRows)
+        .param("readBytes", readBytes)
+        .param("peakMemoryBytes", peakMemoryBytes)
+        .param("elapsedMillis", elapsedMillis)
+        .update();
+  }
+
+  /**
+   * Stops looking up the figures of executions ended longer than {@code after} ago, and of {@code
+   * ids} at once.
+   *
+   * @return how many executions were given up on
+   */
+  public int stopAwaitingQueryLog(Duration after, Collection<Long> ids) {
+    return jdbc.sql(STOP_AWAITING_QUERY_LOG)
+        .param("afterMillis", after.toMillis())
+        .param("ids", ids.toArray(Long[]::new))
+        .update();
+  }
+
+  private static Instant instant(OffsetDateTime value) {
+    return value == null ? null : value.toInstant();
   }
 }

@@ -34,8 +34,8 @@ import org.springframework.util.unit.DataSize;
  * @param maxRunningPerUser executions of one user that may run at once in this tier, across all
  *     workers; 0 means no limit
  * @param resultCompression how stored results are compressed: none, gzip or zstd
- * @param heartbeatInterval how often a running execution's lease is renewed and its progress
- *     recorded; empty means a third of the lease
+ * @param heartbeatInterval how often a running execution's lease is renewed; empty means a third of
+ *     the lease
  * @param readOnly send {@code readonly=2} with each query, so that ClickHouse refuses writes and
  *     DDL (unless the settings name readonly themselves); false lets the tier's queries write
  * @param lockedSettings settings a query may not set itself in a SETTINGS clause; empty means every
@@ -43,6 +43,11 @@ import org.springframework.util.unit.DataSize;
  *     whatever this says. A name ending or starting with {@code *} is a pattern.
  * @param maxPendingPerUser PENDING and RUNNING executions one user may have in this tier at once; a
  *     create beyond is refused (429); 0 means no limit
+ * @param progressInterval how often a worker reads the progress of its running queries (one
+ *     system.processes query per node for all of them) and records what changed
+ * @param readQueryLog whether the bookkeeper completes the figures of ended queries from
+ *     system.query_log when ClickHouse's answer did not carry them (the server must log queries,
+ *     and the tier's user read system.query_log)
  */
 public record TierProperties(
     @DefaultValue @Valid ClickHouse clickhouse,
@@ -59,7 +64,9 @@ public record TierProperties(
     Duration heartbeatInterval,
     @DefaultValue("true") boolean readOnly,
     @DefaultValue List<String> lockedSettings,
-    @DefaultValue("0") @Min(0) int maxPendingPerUser) {
+    @DefaultValue("0") @Min(0) int maxPendingPerUser,
+    @DefaultValue("1s") @NotNull Duration progressInterval,
+    @DefaultValue("false") boolean readQueryLog) {
 
   /**
    * Settings no query may set itself, whatever the tier says: they carry the guarantees of the
@@ -123,6 +130,9 @@ public record TierProperties(
 
   private static final Duration MIN_HEARTBEAT = Duration.ofMillis(100);
 
+  /** The shortest progress interval: a round of the whole pool costs a query per node. */
+  private static final Duration MIN_PROGRESS_INTERVAL = Duration.ofMillis(100);
+
   /** The ClickHouse setting that bounds a query's run time, sent from max-run-time by default. */
   public static final String MAX_EXECUTION_TIME = "max_execution_time";
 
@@ -175,7 +185,14 @@ public record TierProperties(
         .toList();
   }
 
-  /** The interval of heartbeats and progress reports. */
+  /** The interval of progress rounds, at least 100 ms. */
+  public Duration effectiveProgressInterval() {
+    return progressInterval.compareTo(MIN_PROGRESS_INTERVAL) < 0
+        ? MIN_PROGRESS_INTERVAL
+        : progressInterval;
+  }
+
+  /** The interval of heartbeats (lease renewals). */
   public Duration effectiveHeartbeatInterval() {
     Duration interval = heartbeatInterval != null ? heartbeatInterval : lease.dividedBy(3);
     return interval.compareTo(MIN_HEARTBEAT) < 0 ? MIN_HEARTBEAT : interval;

@@ -5,6 +5,7 @@ import io.agp.execution.Callback;
 import io.agp.execution.Execution;
 import io.agp.execution.ExecutionStatus;
 import io.agp.execution.Progress;
+import io.agp.execution.QueryStats;
 import io.agp.execution.ResultMetadata;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
@@ -21,6 +22,9 @@ import tools.jackson.databind.annotation.JsonNaming;
  * creator's: their name, labels and callback. In lists the SQL is cut to its first {@link
  * #LISTED_SQL_BYTES} bytes ({@code sql_truncated}).
  *
+ * @param queuePosition on a get or event of a PENDING execution, its place in its tier's queue
+ * @param estimate on a get or event of a RUNNING execution, how long it may still take
+ * @param queryStats ClickHouse's own figures of the query, once it ended
  * @param readers on an admin's get, the users who joined the execution
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
@@ -43,8 +47,11 @@ public record ExecutionView(
     int maxAttempts,
     int collapsedCount,
     Map<String, String> labels,
+    Long queuePosition,
     ProgressView progress,
+    EstimateView estimate,
     ResultView result,
+    QueryStatsView queryStats,
     String error,
     CallbackView callback,
     Boolean collapsed,
@@ -94,8 +101,11 @@ public record ExecutionView(
         maxAttempts,
         collapsedCount,
         labels,
+        queuePosition,
         progress,
+        estimate,
         result,
+        queryStats,
         error,
         callback,
         collapsed,
@@ -103,6 +113,40 @@ public record ExecutionView(
         resultAgeMs,
         replacedExecutionId,
         List.copyOf(joined));
+  }
+
+  /** The same, with what a waiting caller wants to know besides the row (a get, an event). */
+  public ExecutionView withOutlook(Long position, EstimateView estimateOfRun) {
+    return new ExecutionView(
+        id,
+        queryId,
+        queryHash,
+        sql,
+        sqlTruncated,
+        tier,
+        format,
+        status,
+        createdAt,
+        createdBy,
+        updatedAt,
+        pickedAt,
+        completedAt,
+        attempt,
+        maxAttempts,
+        collapsedCount,
+        labels,
+        position,
+        progress,
+        estimateOfRun,
+        result,
+        queryStats,
+        error,
+        callback,
+        collapsed,
+        reused,
+        resultAgeMs,
+        replacedExecutionId,
+        readers);
   }
 
   /**
@@ -129,8 +173,11 @@ public record ExecutionView(
         maxAttempts,
         collapsedCount,
         labels,
+        queuePosition,
         progress,
+        estimate,
         result,
+        queryStats,
         error,
         callback,
         collapsed,
@@ -169,8 +216,11 @@ public record ExecutionView(
         e.maxAttempts(),
         e.collapsedCount(),
         creator ? e.labels() : Map.of(),
+        null,
         e.progress() == null ? null : ProgressView.of(e.progress()),
+        null,
         e.result() == null ? null : ResultView.of(e.result(), e.format()),
+        e.queryStats() == null ? null : QueryStatsView.of(e.queryStats()),
         e.error(),
         creator && e.callback() != null ? CallbackView.of(e.callback()) : null,
         null,
@@ -222,6 +272,26 @@ public record ExecutionView(
           r.compression(),
           r.durationMillis(),
           r.expiresAt());
+    }
+  }
+
+  /** How long a running execution may still take, from the earlier runs of its query. */
+  @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+  public record EstimateView(long remainingMs, long typicalDurationMs, int runs) {}
+
+  /** ClickHouse's own figures of an ended query, and where they come from. */
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+  public record QueryStatsView(
+      long readRows, long readBytes, Long peakMemoryBytes, Long elapsedMs, String source) {
+
+    static QueryStatsView of(QueryStats stats) {
+      return new QueryStatsView(
+          stats.readRows(),
+          stats.readBytes(),
+          stats.peakMemoryBytes(),
+          stats.elapsedMillis(),
+          stats.source().label());
     }
   }
 

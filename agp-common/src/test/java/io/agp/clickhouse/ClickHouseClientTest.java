@@ -13,10 +13,13 @@ import java.net.ServerSocket;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -257,6 +260,60 @@ class ClickHouseClientTest {
         .cause()
         .isInstanceOfSatisfying(
             ClickHouseException.class, e -> assertThat(e.code()).isEqualTo(394));
+  }
+
+  @Test
+  void reportsTheProgressOfSeveralQueriesInOneAnswer() {
+    String first = queryId();
+    String second = queryId();
+    // Threads of their own: the common pool may have room for one blocked query only.
+    ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor();
+    String sql = "SELECT count() FROM system.numbers";
+    CompletableFuture<ClickHouseResponse> one =
+        CompletableFuture.supplyAsync(() -> client.execute(first, sql, BOUNDED), threads);
+    CompletableFuture<ClickHouseResponse> two =
+        CompletableFuture.supplyAsync(() -> client.execute(second, sql, BOUNDED), threads);
+    try {
+      Map<String, QueryProgress> progress =
+          await()
+              .atMost(Duration.ofSeconds(10))
+              .until(
+                  () -> client.progress(List.of(first, second, queryId(), "it's")),
+                  found -> found.size() == 2);
+
+      assertThat(progress).containsOnlyKeys(first, second);
+      assertThat(progress.get(first).peakMemoryBytes())
+          .isGreaterThanOrEqualTo(progress.get(first).memoryBytes());
+    } finally {
+      client.kill(first);
+      client.kill(second);
+    }
+    assertThat(one).failsWithin(Duration.ofSeconds(10));
+    assertThat(two).failsWithin(Duration.ofSeconds(10));
+    threads.close();
+    assertThat(client.progress(List.of())).isEmpty();
+  }
+
+  @Test
+  void theQueryLogTellsTheFiguresOfAnEndedQueryOnceWritten() throws IOException {
+    String id = queryId();
+    try (ClickHouseResponse response =
+        client.execute(
+            id,
+            "SELECT count() FROM numbers(100000) FORMAT TabSeparated",
+            Map.of("log_queries", "1"))) {
+      assertThat(new String(response.body().readAllBytes(), StandardCharsets.UTF_8).strip())
+          .isEqualTo("100000");
+    }
+    server.query("SYSTEM FLUSH LOGS");
+
+    Map<String, LoggedQuery> logged = client.queryLog(List.of(id, queryId()));
+
+    assertThat(logged).containsOnlyKeys(id);
+    assertThat(logged.get(id).readRows()).isGreaterThanOrEqualTo(100_000);
+    assertThat(logged.get(id).readBytes()).isGreaterThanOrEqualTo(800_000);
+    assertThat(logged.get(id).peakMemoryBytes()).isPositive();
+    assertThat(logged.get(id).durationMillis()).isNotNegative();
   }
 
   @Test

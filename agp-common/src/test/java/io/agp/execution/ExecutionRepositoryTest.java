@@ -207,7 +207,11 @@ class ExecutionRepositoryTest {
 
     assertThat(repository.cancel(id, null)).isPresent();
 
-    assertThat(repository.heartbeat(lease, LEASE, new Progress(1, 2, 3, 4, 5))).isFalse();
+    assertThat(repository.heartbeat(lease, LEASE)).isFalse();
+    assertThat(
+            repository.recordProgress(
+                List.of(new ProgressSample(lease, new Progress(1, 2, 3, 4, 5)))))
+        .isEmpty();
     assertThat(repository.complete(lease, result("k"), Duration.ofHours(1))).isFalse();
     assertThat(repository.fail(lease, "boom")).isFalse();
     assertThat(repository.requeue(lease, Duration.ZERO, "again")).isFalse();
@@ -226,10 +230,18 @@ class ExecutionRepositoryTest {
     Lease second = repository.claim("fence-requeue", "w2", 1, LEASE).getFirst().lease();
     assertThat(second.attempt()).isEqualTo(2);
 
-    assertThat(repository.heartbeat(first, LEASE, null)).isFalse();
+    assertThat(repository.heartbeat(first, LEASE)).isFalse();
+    assertThat(
+            repository.recordProgress(
+                List.of(new ProgressSample(first, new Progress(1, 2, 3, 4, 5)))))
+        .isEmpty();
     assertThat(repository.complete(first, result("stale"), Duration.ofHours(1))).isFalse();
     assertThat(repository.fail(first, "stale")).isFalse();
-    assertThat(repository.heartbeat(second, LEASE, new Progress(10, 20, 30, 40, 50))).isTrue();
+    assertThat(repository.heartbeat(second, LEASE)).isTrue();
+    assertThat(
+            repository.recordProgress(
+                List.of(new ProgressSample(second, new Progress(10, 20, 30, 40, 50)))))
+        .containsExactly(id);
     assertThat(repository.complete(second, result("fresh"), Duration.ofHours(1))).isTrue();
 
     Execution after = repository.get(id).orElseThrow();
@@ -239,6 +251,20 @@ class ExecutionRepositoryTest {
     assertThat(after.result().key()).isEqualTo("fresh");
     assertThat(after.result().expiresAt()).isAfter(after.completedAt());
     assertThat(after.progress()).isEqualTo(new Progress(10, 20, 30, 40, 50));
+  }
+
+  @Test
+  void oneStatementRenewsTheLeasesOfSeveralAttemptsAndTellsWhichWereLost() {
+    long kept = create("SELECT 'keep me'", "renew", 0);
+    long cancelled = create("SELECT 'cancel me too'", "renew", 0);
+    List<Lease> leases =
+        repository.claim("renew", "w", 2, LEASE).stream().map(ClaimedExecution::lease).toList();
+    Execution before = repository.get(kept).orElseThrow();
+    assertThat(repository.cancel(cancelled, null)).isPresent();
+
+    assertThat(repository.renewLeases(leases, Duration.ofHours(1))).containsExactly(kept);
+    assertThat(repository.get(kept).orElseThrow().leaseExpiresAt())
+        .isAfter(before.leaseExpiresAt().plus(Duration.ofMinutes(30)));
   }
 
   @Test

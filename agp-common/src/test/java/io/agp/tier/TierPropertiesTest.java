@@ -94,7 +94,9 @@ class TierPropertiesTest {
         null,
         readOnly,
         lockedSettings,
-        0);
+        0,
+        Duration.ofSeconds(1),
+        false);
   }
 
   private static TierProperties tier(
@@ -115,6 +117,8 @@ class TierPropertiesTest {
         null,
         true,
         List.of(),
-        0);
+        0,
+        Duration.ofSeconds(1),
+        false);
   }
 }

@@ -57,6 +57,36 @@ class ApiWithWorkerTest {
   }
 
   @Test
+  void aQueryThatRanThreeTimesTellsHowLongItUsuallyRunsAndEachRunKeepsClickHousesFigures() {
+    // Two seconds: a row every half second.
+    String sql =
+        "SELECT '%s', count() FROM (SELECT number FROM numbers(4) WHERE sleepEachRow(0.5) = 0"
+                .formatted(UUID.randomUUID())
+            + " SETTINGS max_block_size = 1)";
+    for (int run = 0; run < 3; run++) {
+      JsonNode done = client.postSql("/v1/async/executions?wait=30", sql).json();
+      assertThat(done.get("status").asString()).isEqualTo("SUCCEEDED");
+      // ClickHouse 18.16 sends no summary: the last progress sample tells.
+      assertThat(done.get("query_stats").get("source").asString()).isEqualTo("progress");
+      assertThat(done.get("query_stats").get("read_rows").asLong()).isBetween(1L, 4L);
+    }
+
+    ApiClient.Reply fourth = client.postSql("/v1/async/executions", sql);
+    JsonNode running =
+        await()
+            .atMost(Duration.ofSeconds(30))
+            .pollInterval(Duration.ofMillis(50))
+            .until(() -> client.get(fourth.location()).json(), e -> e.has("estimate"));
+
+    assertThat(running.get("status").asString()).isEqualTo("RUNNING");
+    assertThat(running.get("estimate").get("runs").asInt()).isEqualTo(3);
+    assertThat(running.get("estimate").get("typical_duration_ms").asLong())
+        .isGreaterThanOrEqualTo(1_500);
+    assertThat(running.get("estimate").get("remaining_ms").asLong())
+        .isBetween(0L, running.get("estimate").get("typical_duration_ms").asLong());
+  }
+
+  @Test
   void cancelingARunningQueryEndsItCanceled() {
     ApiClient.Reply created =
         client.postSql("/v1/async/executions", "SELECT sleep(3), '" + UUID.randomUUID() + "'");

@@ -18,6 +18,9 @@ public final class PostgresTestServer {
 
   private static PostgresTestServer shared;
 
+  /** A system property naming libraries the server preloads, e.g. pg_stat_statements. */
+  public static final String PRELOAD_PROPERTY = "agp.test.postgres.preload";
+
   private final EmbeddedPostgres postgres;
   private final AtomicInteger databases = new AtomicInteger();
 
@@ -28,12 +31,17 @@ public final class PostgresTestServer {
   public static synchronized PostgresTestServer shared() {
     if (shared == null) {
       try {
-        EmbeddedPostgres postgres =
+        EmbeddedPostgres.Builder builder =
             EmbeddedPostgres.builder()
                 .setServerConfig("max_connections", "300")
                 .setServerConfig("fsync", "off")
-                .setServerConfig("synchronous_commit", "off")
-                .start();
+                .setServerConfig("synchronous_commit", "off");
+        // Benchmarks that count statements ask for pg_stat_statements this way.
+        String preload = System.getProperty(PRELOAD_PROPERTY, "");
+        if (!preload.isBlank()) {
+          builder.setServerConfig("shared_preload_libraries", preload);
+        }
+        EmbeddedPostgres postgres = builder.start();
         shared = new PostgresTestServer(postgres);
         Runtime.getRuntime().addShutdownHook(new Thread(shared::close, "postgres-test-stop"));
       } catch (IOException e) {

@@ -32,6 +32,7 @@ class ExecutionController {
   private final RequestBodies bodies;
   private final VisibleExecutions visible;
   private final LiveEvents events;
+  private final ExecutionOutlook outlook;
   private final ApiProperties properties;
   private final Clock clock;
 
@@ -42,6 +43,7 @@ class ExecutionController {
       RequestBodies bodies,
       VisibleExecutions visible,
       LiveEvents events,
+      ExecutionOutlook outlook,
       ApiProperties properties,
       Clock clock) {
     this.executions = executions;
@@ -50,6 +52,7 @@ class ExecutionController {
     this.bodies = bodies;
     this.visible = visible;
     this.events = events;
+    this.outlook = outlook;
     this.properties = properties;
     this.clock = clock;
   }
@@ -108,9 +111,11 @@ class ExecutionController {
     Caller caller = visible.caller(http);
     Execution execution = waiter.readUntilChanged(id, () -> visible.find(id, caller), waitFor);
     // Readers mean something only where users are told apart by their tokens.
-    return caller.admin() && properties.auth().mode() == ApiProperties.AuthMode.JWT
-        ? ExecutionViews.withReaders(execution, caller, executions.readers(id))
-        : ExecutionViews.of(execution, caller);
+    ExecutionView view =
+        caller.admin() && properties.auth().mode() == ApiProperties.AuthMode.JWT
+            ? ExecutionViews.withReaders(execution, caller, executions.readers(id))
+            : ExecutionViews.of(execution, caller);
+    return ExecutionViews.withOutlook(view, outlook.of(execution));
   }
 
   /**

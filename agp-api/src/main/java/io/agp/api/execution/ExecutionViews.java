@@ -46,6 +46,17 @@ final class ExecutionViews {
     };
   }
 
+  /** A view with what a waiting caller wants to know besides the row: see ExecutionOutlook. */
+  static ExecutionView withOutlook(ExecutionView view, ExecutionOutlook.Outlook outlook) {
+    ExecutionOutlook.Estimate estimate = outlook.estimate();
+    return view.withOutlook(
+        outlook.queuePosition(),
+        estimate == null
+            ? null
+            : new ExecutionView.EstimateView(
+                estimate.remainingMs(), estimate.typicalDurationMs(), estimate.runs()));
+  }
+
   private static Viewer viewer(Execution e, Caller caller) {
     boolean creator = caller.owner() == null || caller.owner().equals(e.createdBy());
     return creator ? Viewer.CREATOR : Viewer.READER;

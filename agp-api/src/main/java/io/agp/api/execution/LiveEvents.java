@@ -24,16 +24,18 @@ import org.springframework.web.servlet.mvc.method.annotation.SseEmitter;
 /**
  * Live event streams of executions ({@code text/event-stream}): the current state at once, then
  * each change of status or progress, then the final state, after which the stream ends. Each event
- * carries the execution as a get shows it, named {@code status} (the first, and each change of
- * status) or {@code progress}, with an id that names that state, so that a client that reconnects
- * with {@code Last-Event-ID} is not sent again the state it has. A comment every {@code
- * agp.api.events-keep-alive} keeps proxies from closing a quiet stream and finds clients that left.
+ * carries the execution as a get shows it (with its queue position or estimate as of the event),
+ * named {@code status} (the first, and each change of status) or {@code progress}, with an id that
+ * names that state, so that a client that reconnects with {@code Last-Event-ID} is not sent again
+ * the state it has. A comment every {@code agp.api.events-keep-alive} keeps proxies from closing a
+ * quiet stream and finds clients that left.
  */
 @Component
 class LiveEvents implements SmartLifecycle {
 
   private final ExecutionChanges changes;
   private final ExecutionRepository executions;
+  private final ExecutionOutlook outlook;
   private final Duration keepAliveEvery;
   private final Set<Stream> streams = ConcurrentHashMap.newKeySet();
   private final ScheduledExecutorService keepAlive =
@@ -41,9 +43,14 @@ class LiveEvents implements SmartLifecycle {
           Thread.ofPlatform().name("event-keep-alive").daemon().factory());
   private volatile boolean running;
 
-  LiveEvents(ExecutionChanges changes, ExecutionRepository executions, ApiProperties properties) {
+  LiveEvents(
+      ExecutionChanges changes,
+      ExecutionRepository executions,
+      ExecutionOutlook outlook,
+      ApiProperties properties) {
     this.changes = changes;
     this.executions = executions;
+    this.outlook = outlook;
     this.keepAliveEvery = properties.eventsKeepAlive();
   }
 
@@ -81,7 +88,7 @@ class LiveEvents implements SmartLifecycle {
     // No time limit: the stream ends with the execution, or when the client goes away (the
     // keep-alive finds out).
     SseEmitter emitter = new SseEmitter(0L);
-    Stream stream = new Stream(emitter, caller, seen);
+    Stream stream = new Stream(emitter, caller, outlook, seen);
     if (start.status().isTerminal()) {
       stream.changed(start);
       emitter.complete();
@@ -138,13 +145,15 @@ class LiveEvents implements SmartLifecycle {
 
     private final SseEmitter emitter;
     private final Caller caller;
+    private final ExecutionOutlook outlook;
     private final String seen;
     private Execution sent;
     private boolean ended;
 
-    Stream(SseEmitter emitter, Caller caller, String seen) {
+    Stream(SseEmitter emitter, Caller caller, ExecutionOutlook outlook, String seen) {
       this.emitter = emitter;
       this.caller = caller;
+      this.outlook = outlook;
       this.seen = seen;
     }
 
@@ -167,7 +176,9 @@ class LiveEvents implements SmartLifecycle {
               SseEmitter.event()
                   .id(id)
                   .name(name)
-                  .data(ExecutionViews.of(now, caller), MediaType.APPLICATION_JSON));
+                  .data(
+                      ExecutionViews.withOutlook(ExecutionViews.of(now, caller), outlook.of(now)),
+                      MediaType.APPLICATION_JSON));
         } catch (IOException | IllegalStateException e) {
           // The client is gone: the emitter's error callback cleans up.
           ended = true;

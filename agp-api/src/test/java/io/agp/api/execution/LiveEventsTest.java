@@ -6,8 +6,10 @@ import static org.awaitility.Awaitility.await;
 import io.agp.api.execution.EventStream.Event;
 import io.agp.execution.Lease;
 import io.agp.execution.Progress;
+import io.agp.execution.ProgressSample;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.List;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
 
@@ -54,7 +56,8 @@ class LiveEventsTest {
       assertThat(running.json().get("status").asString()).isEqualTo("RUNNING");
       assertThat(running.id()).isNotEqualTo(first.id());
 
-      api.repository().heartbeat(lease, Duration.ofMinutes(1), new Progress(5, 50, 20, 100, 1));
+      api.repository()
+          .recordProgress(List.of(new ProgressSample(lease, new Progress(5, 50, 20, 100, 1))));
       Event progress = stream.next(SOON);
       assertThat(progress.name()).isEqualTo("progress");
       assertThat(progress.json().get("progress").get("percent").asDouble()).isEqualTo(25.0);
@@ -80,7 +83,8 @@ class LiveEventsTest {
 
     try (EventStream again = open(id, "Last-Event-ID", seen)) {
       assertThat(again.nextOrNone(Duration.ofMillis(500))).isNull();
-      api.repository().heartbeat(lease, Duration.ofMinutes(1), new Progress(7, 70, 0, 100, 1));
+      api.repository()
+          .recordProgress(List.of(new ProgressSample(lease, new Progress(7, 70, 0, 100, 1))));
       Event next = again.next(SOON);
       assertThat(next.json().get("progress").get("rows").asLong()).isEqualTo(7);
     }

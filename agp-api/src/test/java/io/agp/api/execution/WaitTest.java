@@ -6,8 +6,10 @@ import static org.awaitility.Awaitility.await;
 import io.agp.api.execution.ContractClient.Reply;
 import io.agp.execution.Lease;
 import io.agp.execution.Progress;
+import io.agp.execution.ProgressSample;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -56,7 +58,7 @@ class WaitTest {
     CompletableFuture<Reply> waiting = waitFor(id);
 
     api.repository()
-        .heartbeat(lease, Duration.ofMinutes(1), new Progress(50, 500, 200, 1000, 4096));
+        .recordProgress(List.of(new ProgressSample(lease, new Progress(50, 500, 200, 1000, 4096))));
 
     Reply reply = waiting.get(10, TimeUnit.SECONDS);
     assertThat(reply.json().get("status").asString()).isEqualTo("RUNNING");

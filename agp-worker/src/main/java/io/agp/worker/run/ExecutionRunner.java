@@ -7,6 +7,7 @@ import io.agp.clickhouse.ClickHouseUnreachableException;
 import io.agp.execution.Execution;
 import io.agp.execution.ExecutionRepository;
 import io.agp.execution.Lease;
+import io.agp.execution.QueryStats;
 import io.agp.execution.ResultFormat;
 import io.agp.execution.ResultMetadata.Column;
 import io.agp.execution.StoredResult;
@@ -70,7 +71,7 @@ final class ExecutionRunner {
       try (ResultUpload upload = results.upload(key);
           Sent sent = send(run, clickhouse, format)) {
         if (sent == null) {
-          return run.overrun() != null ? failOverrun(run) : run.lostOutcome();
+          return run.overrun() != null ? failOverrun(run, tier) : run.lostOutcome();
         }
         ClickHouseResponse response = sent.response();
         run.attach(response);
@@ -84,7 +85,7 @@ final class ExecutionRunner {
         }
         if (run.overrun() != null) {
           // The stream ended as the time ran out: the limit holds all the same.
-          return failOverrun(run);
+          return failOverrun(run, tier);
         }
         try {
           upload.commit();
@@ -100,7 +101,9 @@ final class ExecutionRunner {
                 columns,
                 compression.recordedName(),
                 duration);
-        if (!executions.complete(lease, stored, tier.resultTtl())) {
+        QueryStats stats = QueryFigures.ofAnswer(run, response.summary(), inspector.bytes());
+        if (!executions.complete(
+            lease, stored, tier.resultTtl(), stats, awaitsQueryLog(run, tier, stats))) {
           // Lost between the end of the stream and now: the object must not outlive the attempt.
           deleteQuietly(key);
           log.info("attempt {} lost before its completion", lease.attempt());
@@ -110,65 +113,65 @@ final class ExecutionRunner {
         return AttemptOutcome.SUCCEEDED;
       }
     } catch (ClickHouseException e) {
-      return afterQueryFailure(run, e, inspector.bytes() == 0);
+      return afterQueryFailure(run, tier, e, inspector.bytes() == 0);
     } catch (ClickHouseStreamBroken e) {
-      return afterStreamBroken(run, e, inspector.bytes() == 0);
+      return afterStreamBroken(run, tier, e, inspector.bytes() == 0);
     } catch (StoreFailure e) {
-      return afterFailure(run, "storing the result failed: " + describe(e.getCause()), e);
+      return afterFailure(run, tier, "storing the result failed: " + describe(e.getCause()), e);
     } catch (UnsupportedQueryException e) {
       // Refused before it was sent: there is no query to kill.
       if (run.overrun() != null) {
-        return failOverrun(run);
+        return failOverrun(run, tier);
       }
-      executions.fail(run.lease(), e.getMessage());
+      fail(run, tier, e.getMessage());
       return AttemptOutcome.FAILED;
     } catch (ResultTooLargeException e) {
-      return afterFailure(run, e.getMessage(), null);
+      return afterFailure(run, tier, e.getMessage(), null);
     } catch (IOException | RuntimeException e) {
-      return afterFailure(run, "execution failed: " + describe(e), e);
+      return afterFailure(run, tier, "execution failed: " + describe(e), e);
     }
   }
 
   private AttemptOutcome afterQueryFailure(
-      RunningExecution run, ClickHouseException e, boolean nothingRead) {
+      RunningExecution run, TierProperties tier, ClickHouseException e, boolean nothingRead) {
     if (run.isLost()) {
       return run.lostOutcome();
     }
     if (run.overrun() != null) {
-      return failOverrun(run);
+      return failOverrun(run, tier);
     }
     if (e.isTransient() && nothingRead) {
       if (ClickHouseClient.isReadTimeout(e)) {
         // Silent, not refused: the query may run on there.
         run.killQueryInBackground();
       }
-      return requeueOrFail(run, e.getMessage());
+      return requeueOrFail(run, tier, e.getMessage());
     }
     if (!nothingRead) {
       // Failed in the middle of the rows: make sure the query is not left running.
       killQuery(run, e);
     }
-    executions.fail(run.lease(), e.getMessage());
+    fail(run, tier, e.getMessage());
     return AttemptOutcome.FAILED;
   }
 
   private AttemptOutcome afterStreamBroken(
-      RunningExecution run, ClickHouseStreamBroken e, boolean nothingRead) {
+      RunningExecution run, TierProperties tier, ClickHouseStreamBroken e, boolean nothingRead) {
     if (run.isLost()) {
       return run.lostOutcome();
     }
     if (run.overrun() != null) {
-      return failOverrun(run);
+      return failOverrun(run, tier);
     }
     if (nothingRead) {
       // Cut before the first byte (a server restarting): nothing was stored, try again later.
       if (ClickHouseClient.isReadTimeout(e)) {
         run.killQueryInBackground();
       }
-      return requeueOrFail(run, e.getMessage());
+      return requeueOrFail(run, tier, e.getMessage());
     }
     killQuery(run, e);
-    executions.fail(run.lease(), e.getMessage());
+    fail(run, tier, e.getMessage());
     return AttemptOutcome.FAILED;
   }
 
@@ -185,18 +188,19 @@ final class ExecutionRunner {
     }
   }
 
-  private AttemptOutcome afterFailure(RunningExecution run, String error, Throwable cause) {
+  private AttemptOutcome afterFailure(
+      RunningExecution run, TierProperties tier, String error, Throwable cause) {
     if (run.isLost()) {
       return run.lostOutcome();
     }
     if (run.overrun() != null) {
-      return failOverrun(run);
+      return failOverrun(run, tier);
     }
     if (cause != null) {
       log.warn("attempt {} failed", run.lease().attempt(), cause);
     }
     run.killQuery();
-    executions.fail(run.lease(), error);
+    fail(run, tier, error);
     return AttemptOutcome.FAILED;
   }
 
@@ -204,14 +208,31 @@ final class ExecutionRunner {
    * Fails an attempt the worker stopped itself for running too long; its query was killed when it
    * was stopped. Whatever broke afterwards (the stream, the query) is the effect, not the cause.
    */
-  private AttemptOutcome failOverrun(RunningExecution run) {
-    return executions.fail(run.lease(), run.overrun()) ? AttemptOutcome.FAILED : run.lostOutcome();
+  private AttemptOutcome failOverrun(RunningExecution run, TierProperties tier) {
+    return fail(run, tier, run.overrun()) ? AttemptOutcome.FAILED : run.lostOutcome();
   }
 
-  private AttemptOutcome requeueOrFail(RunningExecution run, String reason) {
+  /** Fails the attempt with the figures of its last progress reading, if any. */
+  private boolean fail(RunningExecution run, TierProperties tier, String error) {
+    QueryStats stats = QueryFigures.ofProgress(run);
+    return executions.fail(run.lease(), error, stats, awaitsQueryLog(run, tier, stats));
+  }
+
+  /**
+   * Whether the bookkeeper is to look the query's figures up in system.query_log: where the tier
+   * reads it, a query was sent, and the figures at hand are not the server's final ones.
+   */
+  private static boolean awaitsQueryLog(
+      RunningExecution run, TierProperties tier, QueryStats stats) {
+    return tier.readQueryLog()
+        && run.node().isPresent()
+        && (stats == null || stats.source() != QueryStats.Source.SUMMARY);
+  }
+
+  private AttemptOutcome requeueOrFail(RunningExecution run, TierProperties tier, String reason) {
     Execution execution = run.claimed().execution();
     if (execution.attempt() >= execution.maxAttempts()) {
-      executions.fail(run.lease(), reason);
+      fail(run, tier, reason);
       return AttemptOutcome.FAILED;
     }
     Duration delay = backoff(execution.attempt());

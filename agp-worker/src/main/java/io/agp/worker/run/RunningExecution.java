@@ -2,12 +2,14 @@ package io.agp.worker.run;
 
 import io.agp.clickhouse.ClickHouseClient;
 import io.agp.clickhouse.ClickHouseResponse;
+import io.agp.clickhouse.QueryProgress;
 import io.agp.execution.ClaimedExecution;
 import io.agp.execution.Lease;
 import io.agp.execution.Progress;
 import java.time.Duration;
 import java.util.Optional;
-import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.OptionalLong;
+import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -33,8 +35,10 @@ final class RunningExecution {
   private volatile String overrun;
   private volatile AttemptOutcome lostAs = AttemptOutcome.LOST;
   private volatile ClickHouseResponse response;
+  // The latest progress read from ClickHouse, and the latest recorded on the execution's row.
   private volatile Progress progress;
-  private final AtomicBoolean progressLookup = new AtomicBoolean();
+  private volatile Progress recorded;
+  private final AtomicLong peakMemoryBytes = new AtomicLong(-1);
 
   RunningExecution(ClaimedExecution claimed) {
     this.claimed = claimed;
@@ -79,17 +83,39 @@ final class RunningExecution {
     return progress;
   }
 
-  void progress(Progress latest) {
-    this.progress = latest;
+  /**
+   * A new reading of the query's progress.
+   *
+   * @return whether it differs from the progress recorded last in figures other than the elapsed
+   *     time (a query that reads nothing new is not worth a write every second)
+   */
+  boolean sampled(QueryProgress reading) {
+    Progress latest =
+        new Progress(
+            reading.readRows(),
+            reading.readBytes(),
+            reading.totalRowsApprox(),
+            reading.elapsed().toMillis(),
+            reading.memoryBytes());
+    progress = latest;
+    peakMemoryBytes.accumulateAndGet(reading.peakMemoryBytes(), Math::max);
+    Progress before = recorded;
+    return before == null
+        || before.rows() != latest.rows()
+        || before.bytes() != latest.bytes()
+        || before.totalRows() != latest.totalRows()
+        || before.memoryBytes() != latest.memoryBytes();
   }
 
-  /** Claims the one progress lookup an attempt may have under way; false if one already is. */
-  boolean startProgressLookup() {
-    return progressLookup.compareAndSet(false, true);
+  /** The progress is on the execution's row now. */
+  void recorded(Progress written) {
+    recorded = written;
   }
 
-  void progressLookupEnded() {
-    progressLookup.set(false);
+  /** The most memory the query used in any reading so far; empty before the first. */
+  OptionalLong peakMemoryBytes() {
+    long peak = peakMemoryBytes.get();
+    return peak < 0 ? OptionalLong.empty() : OptionalLong.of(peak);
   }
 
   boolean isLost() {

@@ -1,11 +1,8 @@
 package io.agp.worker.run;
 
-import io.agp.clickhouse.ClickHouseClient;
-import io.agp.clickhouse.QueryProgress;
 import io.agp.execution.ClaimedExecution;
 import io.agp.execution.ExecutionRepository;
 import io.agp.execution.ExecutionStatus;
-import io.agp.execution.Progress;
 import io.agp.tier.TierProperties;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Clock;
@@ -13,7 +10,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -29,7 +26,9 @@ import org.slf4j.MDC;
 
 /**
  * The executions of one tier on this worker: a claim loop that takes up to the free slots, a
- * virtual thread per running attempt, and heartbeats that renew the leases and record progress.
+ * virtual thread per running attempt, heartbeats that renew the leases, and a {@link
+ * ProgressSampler} that records how far the queries got. The two run on threads of their own, each
+ * on its interval: the renewals never wait on ClickHouse.
  */
 public final class TierPool {
 
@@ -53,6 +52,8 @@ public final class TierPool {
   private final Condition wake = lock.newCondition();
   private final ExecutorService attempts = Executors.newVirtualThreadPerTaskExecutor();
   private final ScheduledExecutorService heartbeats;
+  private final ScheduledExecutorService progressRounds;
+  private final ProgressSampler sampler;
   private boolean wakeRequested;
   private volatile boolean claiming;
   private Thread loop;
@@ -73,6 +74,10 @@ public final class TierPool {
     this.heartbeats =
         Executors.newSingleThreadScheduledExecutor(
             Thread.ofPlatform().name("heartbeat-" + tierName).daemon().factory());
+    this.progressRounds =
+        Executors.newSingleThreadScheduledExecutor(
+            Thread.ofPlatform().name("progress-" + tierName).daemon().factory());
+    this.sampler = new ProgressSampler(tierName, executions, running::values);
   }
 
   /** What the pools of one worker share. */
@@ -93,6 +98,9 @@ public final class TierPool {
     loop = Thread.ofPlatform().name("claim-" + tierName).start(this::claimLoop);
     long every = tier.effectiveHeartbeatInterval().toMillis();
     heartbeats.scheduleWithFixedDelay(this::heartbeat, every, every, TimeUnit.MILLISECONDS);
+    long sampleEvery = tier.effectiveProgressInterval().toMillis();
+    progressRounds.scheduleWithFixedDelay(
+        this::sampleProgress, sampleEvery, sampleEvery, TimeUnit.MILLISECONDS);
   }
 
   /** Asks the claim loop to look for work now (a notification, or a slot became free). */
@@ -164,6 +172,8 @@ public final class TierPool {
   }
 
   void close() {
+    progressRounds.shutdownNow();
+    sampler.close();
     attempts.shutdown();
     try {
       attempts.awaitTermination(10, TimeUnit.SECONDS);
@@ -261,61 +271,36 @@ public final class TierPool {
     }
   }
 
-  /**
-   * Renews the lease of every running attempt, with the latest progress read so far. The progress
-   * is read from ClickHouse on a thread of its own: a ClickHouse that answers slowly (overloaded,
-   * frozen) must not hold up the lease renewals, or a healthy worker would lose its executions.
-   */
+  /** Renews the leases of all running attempts in one statement; a lost attempt is stopped. */
   private void heartbeat() {
-    for (RunningExecution run : running.values()) {
-      refreshProgress(run);
-      try {
-        if (!executions.heartbeat(run.lease(), tier.lease(), run.progress())) {
-          run.abandon(AttemptOutcome.LOST, "no longer owns the execution (cancelled or requeued)");
-        }
-      } catch (RuntimeException e) {
-        // The lease still runs; the next heartbeat tries again.
-        log.warn("heartbeat of execution {} failed", run.lease().executionId(), e);
+    List<RunningExecution> runs = List.copyOf(running.values());
+    if (runs.isEmpty()) {
+      return;
+    }
+    Set<Long> renewed;
+    try {
+      renewed =
+          executions.renewLeases(runs.stream().map(RunningExecution::lease).toList(), tier.lease());
+    } catch (RuntimeException e) {
+      // The leases still run; the next heartbeat tries again.
+      log.warn("renewing the leases of {} executions of tier {} failed", runs.size(), tierName, e);
+      return;
+    }
+    for (RunningExecution run : runs) {
+      // One that ended meanwhile has left the map: its row is no longer RUNNING, and it is done.
+      long id = run.lease().executionId();
+      if (!renewed.contains(id) && running.get(id) == run) {
+        run.abandon(AttemptOutcome.LOST, "no longer owns the execution (cancelled or requeued)");
       }
     }
   }
 
-  /** Starts reading the attempt's progress, unless a reading is still under way. */
-  private void refreshProgress(RunningExecution run) {
-    if (!run.startProgressLookup()) {
-      return;
-    }
-    Thread.ofVirtual()
-        .name("progress-" + run.lease().clickHouseQueryId())
-        .start(
-            () -> {
-              try {
-                progress(run).ifPresent(run::progress);
-              } finally {
-                run.progressLookupEnded();
-              }
-            });
-  }
-
-  private Optional<Progress> progress(RunningExecution run) {
-    Optional<ClickHouseClient> node = run.node();
-    if (node.isEmpty()) {
-      return Optional.empty();
-    }
+  private void sampleProgress() {
     try {
-      Optional<QueryProgress> progress = node.get().progress(run.lease().clickHouseQueryId());
-      return progress.map(
-          p ->
-              new Progress(
-                  p.readRows(),
-                  p.readBytes(),
-                  p.totalRowsApprox(),
-                  p.elapsed().toMillis(),
-                  p.memoryBytes()));
+      sampler.sample();
     } catch (RuntimeException e) {
-      // The heartbeat matters more than the progress: renew the lease without it.
-      log.warn("no progress for execution {}: {}", run.lease().executionId(), e.toString());
-      return Optional.empty();
+      // A scheduled task that throws is never run again.
+      log.warn("sampling the progress of tier {} failed", tierName, e);
     }
   }
 

@@ -48,7 +48,7 @@ class CancelAndLostLeaseTest {
   void cancellingARunningExecutionStopsItsClickHouseQueryWithinTwoSeconds() throws IOException {
     long id = stack.create(ENDLESS_COUNT, "JSON", "default");
     await().atMost(Duration.ofSeconds(10)).until(() -> WorkerStack.clickHouseRuns(id));
-    // The heartbeat records how far the query got.
+    // The progress sampler records how far the query got.
     Execution running =
         await()
             .atMost(Duration.ofSeconds(10))

@@ -152,7 +152,9 @@ class MultipleEndpointsTest {
         null,
         true,
         List.of(),
-        0);
+        0,
+        Duration.ofSeconds(1),
+        false);
   }
 
   private static int closedPort() throws IOException {

@@ -79,6 +79,7 @@ class RunningExecutionTest {
             null,
             null,
             null,
+            null,
             null),
         Map.of());
   }

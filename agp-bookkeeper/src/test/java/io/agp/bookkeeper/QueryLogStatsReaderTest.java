@@ -1,0 +1,137 @@
+package io.agp.bookkeeper;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.agp.bookkeeper.stats.QueryLogStatsReader;
+import io.agp.clickhouse.ClickHouseClient;
+import io.agp.clickhouse.ClickHouseResponse;
+import io.agp.execution.Execution;
+import io.agp.execution.Lease;
+import io.agp.execution.QueryStats;
+import io.agp.testkit.ClickHouseTestServer;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.ThreadLocalRandom;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+class QueryLogStatsReaderTest {
+
+  private final Fixture fixture = new Fixture();
+  private final SimpleMeterRegistry meters = new SimpleMeterRegistry();
+  private final QueryLogStatsReader reader =
+      new QueryLogStatsReader(
+          fixture.maintenance,
+          fixture.tiers,
+          fixture.clickhouse,
+          new BookkeeperProperties.QueryLog(Duration.ofSeconds(10), 100, Duration.ofMinutes(5)),
+          meters);
+
+  @AfterEach
+  void close() {
+    fixture.close();
+  }
+
+  @Test
+  void completesTheFiguresOfAnEndedQueryOnceClickHouseHasLoggedIt() throws IOException {
+    long id = ended("logged", Duration.ZERO);
+    run(new Lease(id, 1), "SELECT count() FROM numbers(250000)");
+
+    // Not in the log yet: ClickHouse writes it every 7.5 s by default.
+    assertThat(reader.runOnce()).isEqualTo(new QueryLogStatsReader.Report(0, 0, 1));
+    ClickHouseTestServer.shared().query("SYSTEM FLUSH LOGS");
+    QueryLogStatsReader.Report report = reader.runOnce();
+
+    assertThat(report).isEqualTo(new QueryLogStatsReader.Report(1, 0, 0));
+    QueryStats stats = fixture.executions.get(id).map(Execution::queryStats).orElseThrow();
+    assertThat(stats.source()).isEqualTo(QueryStats.Source.QUERY_LOG);
+    assertThat(stats.readRows()).isGreaterThanOrEqualTo(250_000);
+    assertThat(stats.readBytes()).isGreaterThanOrEqualTo(2_000_000);
+    assertThat(stats.peakMemoryBytes()).isPositive();
+    assertThat(stats.elapsedMillis()).isNotNull();
+    assertThat(awaiting(id)).isFalse();
+    assertThat(meters.counter("agp.bookkeeper.stats.from.query.log").count()).isEqualTo(1);
+    assertThat(reader.runOnce()).isEqualTo(new QueryLogStatsReader.Report(0, 0, 0));
+  }
+
+  @Test
+  void aLoggedQueryOfTheSameIdThatRanAtAnotherTimeIsNotTaken() throws IOException {
+    // The attempt ended three minutes ago; a query of its id ran now (another AGP database).
+    long id = ended("logged", Duration.ofMinutes(3));
+    run(new Lease(id, 1), "SELECT 1");
+    ClickHouseTestServer.shared().query("SYSTEM FLUSH LOGS");
+
+    assertThat(reader.runOnce()).isEqualTo(new QueryLogStatsReader.Report(0, 0, 1));
+    assertThat(fixture.executions.get(id).orElseThrow().queryStats().source())
+        .isEqualTo(QueryStats.Source.PROGRESS);
+  }
+
+  @Test
+  void givesUpOnAQueryTheLogNeverTold() {
+    long recent = ended("logged", Duration.ZERO);
+    long old = ended("logged", Duration.ofMinutes(6));
+
+    assertThat(reader.runOnce()).isEqualTo(new QueryLogStatsReader.Report(0, 1, 2));
+
+    assertThat(awaiting(old)).isFalse();
+    assertThat(awaiting(recent)).isTrue();
+    assertThat(fixture.executions.get(old).orElseThrow().queryStats().source())
+        .isEqualTo(QueryStats.Source.PROGRESS);
+  }
+
+  @Test
+  void aTierThatDoesNotReadTheQueryLogIsNotAsked() {
+    long id = ended("default", Duration.ZERO);
+
+    assertThat(reader.runOnce()).isEqualTo(new QueryLogStatsReader.Report(0, 1, 0));
+    assertThat(awaiting(id)).isFalse();
+  }
+
+  /**
+   * A SUCCEEDED execution of attempt 1 with the figures of a progress sample, awaiting those of the
+   * query log, that ended {@code ago}. Its id is drawn at random: the test ClickHouse has logged
+   * the queries of other test databases, whose ids start at 1 as well.
+   */
+  private long ended(String tier, Duration ago) {
+    return fixture
+        .jdbc
+        .sql(
+            """
+            insert into executions (id, query_id, query_hash, sql, tier, created_by, status,
+                                    attempt, picked_at, completed_at, stats_read_rows,
+                                    stats_read_bytes, stats_elapsed_ms, stats_source,
+                                    stats_await_query_log)
+            overriding system value
+            values (:id, gen_random_uuid()::text, 'h', 'SELECT 1', :tier, 'tester', 'SUCCEEDED',
+                    1, now() - :agoMillis * interval '1 millisecond' - interval '1 second',
+                    now() - :agoMillis * interval '1 millisecond', 1, 8, 5, 'progress', true)
+            returning id
+            """)
+        .param("id", ThreadLocalRandom.current().nextLong(1L << 40, 1L << 50))
+        .param("tier", tier)
+        .param("agoMillis", ago.toMillis())
+        .query(Long.class)
+        .single();
+  }
+
+  /** Runs the attempt's query on ClickHouse as its worker did, logged. */
+  private void run(Lease lease, String sql) throws IOException {
+    ClickHouseClient node = fixture.clickhouse.find("logged").orElseThrow().getFirst();
+    try (ClickHouseResponse response =
+        node.execute(
+            lease.clickHouseQueryId(), sql + " FORMAT TabSeparated", Map.of("log_queries", "1"))) {
+      response.body().readAllBytes();
+    }
+  }
+
+  private boolean awaiting(long id) {
+    return fixture
+        .jdbc
+        .sql("select stats_await_query_log from executions where id = :id")
+        .param("id", id)
+        .query(Boolean.class)
+        .single();
+  }
+}
