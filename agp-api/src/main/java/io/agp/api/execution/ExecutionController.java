@@ -64,7 +64,7 @@ class ExecutionController {
       consumes = MediaType.TEXT_PLAIN_VALUE,
       produces = MediaType.APPLICATION_JSON_VALUE)
   ResponseEntity<ExecutionView> createFromText(
-      @RequestParam(name = "query-id", required = false) String queryId,
+      @RequestParam(name = "query_id", required = false) String queryId,
       @RequestParam(required = false) String tier,
       @RequestParam(required = false) String format,
       @RequestParam(name = "max_age", required = false) Long maxAge,
@@ -87,7 +87,7 @@ class ExecutionController {
       consumes = MediaType.APPLICATION_JSON_VALUE,
       produces = MediaType.APPLICATION_JSON_VALUE)
   ResponseEntity<ExecutionView> createFromJson(
-      @RequestParam(name = "query-id", required = false) String queryId,
+      @RequestParam(name = "query_id", required = false) String queryId,
       @RequestParam(required = false) Integer wait,
       HttpServletRequest http)
       throws IOException {

@@ -289,7 +289,7 @@ class BadInputFuzzTest {
     Gen<String> query =
         queryString(
             Map.of(
-                "query-id", Gen.of("q1", "fuzz-query"),
+                "query_id", Gen.of("q1", "fuzz-query"),
                 "tier", Gen.of("default", "gold"),
                 "format", Gen.of("JSON", "CSV", "TSVWithNamesAndTypes"),
                 "max_age", Gen.of("0", "600"),
@@ -332,7 +332,7 @@ class BadInputFuzzTest {
             weighted(2, withExtra.map(BadInputFuzzTest::bytes)),
             weighted(2, anyJson(3).map(BadInputFuzzTest::bytes)),
             weighted(3, brokenJson()));
-    Gen<String> query = queryString(Map.of("query-id", Gen.of("fuzz-q"), "wait", Gen.just("0")));
+    Gen<String> query = queryString(Map.of("query_id", Gen.of("fuzz-q"), "wait", Gen.just("0")));
     Gen<List<Map.Entry<String, String>>> headers = headers("application/json");
     return random ->
         new Req("POST", EXECUTIONS + query.next(random), headers.next(random), body.next(random));

@@ -277,7 +277,7 @@ class BadInputTest {
       assertThat(reply.json().get("detail").asString()).as("in %s", wide).contains("NUL");
     }
     assertProblem(
-        client.postSql("/v1/async/executions?query-id=a%00b", "SELECT 1"), 400, "query-id");
+        client.postSql("/v1/async/executions?query_id=a%00b", "SELECT 1"), 400, "query_id");
   }
 
   @Test

@@ -53,7 +53,7 @@ class CreateExecutionTest {
   void queryIdComesFromTheQueryParameterWhenTheBodyHasNone() {
     String queryId = "param-" + unique();
     Reply reply =
-        client.postJson("/v1/async/executions?query-id=" + queryId, "{\"sql\": \"SELECT 2\"}");
+        client.postJson("/v1/async/executions?query_id=" + queryId, "{\"sql\": \"SELECT 2\"}");
 
     assertThat(reply.status()).isEqualTo(201);
     assertThat(reply.json().get("query_id").asString()).isEqualTo(queryId);
