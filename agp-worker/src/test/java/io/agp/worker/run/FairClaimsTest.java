@@ -9,6 +9,7 @@ import io.agp.testkit.ClickHouseTestServer;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -76,6 +77,9 @@ class FairClaimsTest {
         .until(() -> claimedOfBob(tier), n -> n > 0);
 
     long carols = stack.create("SELECT 'carol'", "JSON", tier, "carol", Map.of(), 3);
+    // From when claims can see carol's execution: its commit, not its created_at (the start of
+    // the inserting transaction; a claim in between cannot see it yet).
+    Instant visible = stack.jdbc().sql("select clock_timestamp()").query(Instant.class).single();
     Execution carol = stack.awaitEnd(carols, Duration.ofMillis(5));
     long bobsLeft = cancelPending(tier);
 
@@ -89,13 +93,14 @@ class FairClaimsTest {
                     from executions bob, executions carol
                     where carol.id = :carol
                       and bob.tier = :tier and bob.created_by = 'bob'
-                      and bob.picked_at > carol.created_at and bob.picked_at < carol.picked_at
+                      and bob.picked_at > :visible and bob.picked_at < carol.picked_at
                     """)
                 .param("tier", tier)
                 .param("carol", carols)
+                .param("visible", java.sql.Timestamp.from(visible))
                 .query(Long.class)
                 .single())
-        .as("bob's executions claimed after carol's was created and before it was claimed")
+        .as("bob's executions claimed after carol's could be seen and before it was claimed")
         .isLessThanOrEqualTo(1);
     assertThat(bobsLeft).as("bob's backlog still waiting").isGreaterThan(BACKLOG / 2);
   }
