@@ -7,6 +7,7 @@ import jakarta.servlet.ServletOutputStream;
 import jakarta.servlet.WriteListener;
 import java.io.IOException;
 import java.io.InputStream;
+import java.time.Clock;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -15,8 +16,9 @@ import org.slf4j.LoggerFactory;
  * One result on its way to a client, written without blocking (the servlet API's {@link
  * WriteListener}): a slice is handed to the server only when it says the connection can take more,
  * and the server calls back when it can. No thread waits on a slow client and no write is ever
- * stuck in the server. A download has no time limit of its own: it goes on for as long as the
- * client reads.
+ * stuck in the server, so a download that stopped moving can be ended from another thread ({@link
+ * #cut}) at once and safely. A download has no time limit of its own; {@link DownloadWatchdog} cuts
+ * it once it has sent nothing for the idle timeout.
  */
 final class Download implements WriteListener, AsyncListener {
 
@@ -24,7 +26,11 @@ final class Download implements WriteListener, AsyncListener {
 
   private static final int BUFFER = 64 * 1024;
 
-  /** Bytes handed to the server per write: it holds at most a slice for a client that waits. */
+  /**
+   * Bytes handed to the server per write: progress is seen per slice, so that a slow client taking
+   * a buffer little by little is seen moving, and the server holds at most a slice for a client
+   * that takes nothing.
+   */
   private static final int SLICE = 8 * 1024;
 
   /** What the client gets of the stored object. */
@@ -40,36 +46,61 @@ final class Download implements WriteListener, AsyncListener {
   private enum State {
     RUNNING,
     DONE,
-    FAILED
+    FAILED,
+    CUT
   }
 
   private final long executionId;
   private final InputStream stored;
   private final Body body;
   private final ConnectionDrops.Drop drop;
+  private final Clock clock;
   private final AtomicBoolean storedClosed = new AtomicBoolean();
   private final AtomicBoolean released = new AtomicBoolean();
   private final byte[] buffer = new byte[BUFFER];
-  private long sent;
+  private volatile long lastProgressMillis;
+  private volatile long sent;
   private State state = State.RUNNING;
 
   // Set by start; used by the server's callbacks, which it never runs two at a time.
   private AsyncContext async;
   private ServletOutputStream out;
+  private Runnable onRelease;
   private InputStream bytes;
   private int position;
   private int limit;
 
-  Download(long executionId, InputStream stored, Body body, ConnectionDrops.Drop drop) {
+  Download(
+      long executionId, InputStream stored, Body body, ConnectionDrops.Drop drop, Clock clock) {
     this.executionId = executionId;
     this.stored = stored;
     this.body = body;
     this.drop = drop;
+    this.clock = clock;
+    this.lastProgressMillis = clock.millis();
   }
 
-  /** Starts writing into the asynchronous request's response, whose status and headers are set. */
-  void start(AsyncContext async) throws IOException {
+  long executionId() {
+    return executionId;
+  }
+
+  /** When bytes last went out (or the download started), in the clock's milliseconds. */
+  long lastProgressMillis() {
+    return lastProgressMillis;
+  }
+
+  long sent() {
+    return sent;
+  }
+
+  /**
+   * Starts writing into the asynchronous request's response, whose status and headers are set.
+   *
+   * @param onRelease run once the download has ended, whichever way
+   */
+  void start(AsyncContext async, Runnable onRelease) throws IOException {
     this.async = async;
+    this.onRelease = onRelease;
     try {
       async.addListener(this);
       out = async.getResponse().getOutputStream();
@@ -102,6 +133,7 @@ final class Download implements WriteListener, AsyncListener {
         out.write(buffer, position, slice);
         position += slice;
         sent += slice;
+        lastProgressMillis = clock.millis();
       }
     } catch (StoreFailure e) {
       failed(e.getCause());
@@ -173,6 +205,26 @@ final class Download implements WriteListener, AsyncListener {
     completeQuietly();
   }
 
+  /**
+   * Cuts a download that stopped moving: closes the stored object, which releases its S3 connection
+   * or file at once, and drops the client's connection. Safe from any thread: the download is never
+   * inside a write that waits for the client.
+   *
+   * @return false if the download had ended already
+   */
+  synchronized boolean cut(String reason) {
+    if (state != State.RUNNING) {
+      return false;
+    }
+    state = State.CUT;
+    closeStored();
+    // Under the lock: the server reuses its response objects once the request has ended, which
+    // no callback (each of them takes the lock to end the download) can let happen meanwhile. The
+    // server's error callback, which the drop brings, completes the request.
+    drop.now(new IOException(reason));
+    return true;
+  }
+
   /** Moves from RUNNING to an end and releases what the download holds; false if ended already. */
   private boolean end(State end) {
     boolean first;
@@ -199,6 +251,9 @@ final class Download implements WriteListener, AsyncListener {
       }
     }
     closeStored();
+    if (onRelease != null) {
+      onRelease.run();
+    }
   }
 
   private void closeStored() {

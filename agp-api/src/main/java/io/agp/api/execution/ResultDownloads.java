@@ -11,6 +11,7 @@ import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.io.InputStream;
+import java.time.Clock;
 import java.util.List;
 import java.util.Locale;
 import org.springframework.http.ContentDisposition;
@@ -27,7 +28,8 @@ import org.springframework.stereotype.Component;
  *
  * <p>The bytes go out in an asynchronous request of our own, without the time limit of Spring's
  * ({@code spring.mvc.async.request-timeout}, which cut any download slower than it): a large result
- * read by a slow client takes as long as it takes.
+ * read by a slow client takes as long as it takes. What ends a download that stopped moving is
+ * {@link DownloadWatchdog}.
  */
 @Component
 class ResultDownloads {
@@ -36,9 +38,13 @@ class ResultDownloads {
   private static final long NO_TIME_LIMIT = 0;
 
   private final ResultStore results;
+  private final DownloadWatchdog watchdog;
+  private final Clock clock;
 
-  ResultDownloads(ResultStore results) {
+  ResultDownloads(ResultStore results, DownloadWatchdog watchdog, Clock clock) {
     this.results = results;
+    this.watchdog = watchdog;
+    this.clock = clock;
   }
 
   /**
@@ -140,7 +146,10 @@ class ResultDownloads {
     async.setTimeout(NO_TIME_LIMIT);
     response.setStatus(status.value());
     headers.forEach((name, values) -> values.forEach(value -> response.addHeader(name, value)));
-    new Download(execution.id(), stored, body, ConnectionDrops.of(request)).start(async);
+    Download download =
+        new Download(execution.id(), stored, body, ConnectionDrops.of(request), clock);
+    watchdog.watch(download);
+    download.start(async, () -> watchdog.forget(download));
   }
 
   /** One range, or none when the header is absent, malformed or asks for several (RFC 9110). */
