@@ -28,6 +28,8 @@ import org.springframework.validation.annotation.Validated;
  *     a wait is refused with 429
  * @param eventsKeepAlive how often a quiet event stream gets a comment, so that proxies keep it
  *     open and a client that left is noticed
+ * @param downloadIdleTimeout a result download that sends nothing for this long is cut: its
+ *     connection is dropped and its stored object closed. One that keeps sending has no time limit.
  * @param linkSecrets the HMAC keys of signed result links, at least 32 bytes each: the first signs,
  *     every one verifies (so that a key can be rotated without breaking the links out there)
  * @param linkTtl how long a signed result link stays valid
@@ -51,6 +53,7 @@ public record ApiProperties(
     @DefaultValue("5s") @NotNull Duration waitSafetyPoll,
     @DefaultValue("10000") @Min(1) int maxWatchers,
     @DefaultValue("15s") @NotNull Duration eventsKeepAlive,
+    @DefaultValue("60s") @NotNull Duration downloadIdleTimeout,
     @DefaultValue List<String> linkSecrets,
     @DefaultValue("1h") @NotNull Duration linkTtl,
     @DefaultValue("") String queryHashSecret,

@@ -70,7 +70,7 @@ class SecurityConfiguration {
     http.authorizeHttpRequests(
             requests -> {
               requests
-                  // A streamed download finishes on an async dispatch of an already checked
+                  // A live event stream finishes on an async dispatch of an already checked
                   // request.
                   .dispatcherTypeMatchers(DispatcherType.ASYNC, DispatcherType.ERROR)
                   .permitAll()

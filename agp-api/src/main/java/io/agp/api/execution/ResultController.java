@@ -4,15 +4,14 @@ import io.agp.execution.Execution;
 import io.agp.execution.ExecutionRepository;
 import io.agp.execution.ExecutionStatus;
 import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
-import org.springframework.http.ResponseEntity;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestMapping;
 import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
-import org.springframework.web.servlet.mvc.method.annotation.StreamingResponseBody;
 import org.springframework.web.servlet.support.ServletUriComponentsBuilder;
 
 /** A result: its download, and signed links that download it without credentials. */
@@ -37,9 +36,9 @@ class ResultController {
   }
 
   @GetMapping("/executions/{id}/result")
-  ResponseEntity<StreamingResponseBody> result(@PathVariable long id, HttpServletRequest http)
+  void result(@PathVariable long id, HttpServletRequest http, HttpServletResponse response)
       throws IOException {
-    return downloads.serve(visible.find(id, visible.caller(http)), http);
+    downloads.serve(visible.find(id, visible.caller(http)), http, response);
   }
 
   @PostMapping("/executions/{id}/result-link")
@@ -60,14 +59,15 @@ class ResultController {
   }
 
   @GetMapping("/links/{id}")
-  ResponseEntity<StreamingResponseBody> signedResult(
+  void signedResult(
       @PathVariable long id,
       @RequestParam(required = false) Long expires,
       @RequestParam(required = false) String signature,
-      HttpServletRequest http)
+      HttpServletRequest http,
+      HttpServletResponse response)
       throws IOException {
     links.check(id, expires, signature);
-    return downloads.serve(
-        executions.get(id).orElseThrow(() -> new ExecutionNotFoundException(id)), http);
+    downloads.serve(
+        executions.get(id).orElseThrow(() -> new ExecutionNotFoundException(id)), http, response);
   }
 }

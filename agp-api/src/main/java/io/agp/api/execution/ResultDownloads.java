@@ -6,10 +6,12 @@ import io.agp.execution.ResultFormat;
 import io.agp.execution.ResultMetadata;
 import io.agp.results.ResultStore;
 import io.agp.tier.ResultCompression;
+import jakarta.servlet.AsyncContext;
 import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
+import java.time.Clock;
 import java.util.List;
 import java.util.Locale;
 import org.springframework.http.ContentDisposition;
@@ -17,27 +19,40 @@ import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpRange;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
-import org.springframework.http.ResponseEntity;
 import org.springframework.stereotype.Component;
-import org.springframework.web.servlet.mvc.method.annotation.StreamingResponseBody;
 
 /**
  * Streams a stored result: with its format's content type and a file name; a stored encoding is
  * passed through when the client accepts it and decoded on the fly otherwise; a single byte range
  * is served when the bytes go out as stored, so that a broken download can resume.
+ *
+ * <p>The bytes go out in an asynchronous request of our own, without the time limit of Spring's
+ * ({@code spring.mvc.async.request-timeout}, which cut any download slower than it): a large result
+ * read by a slow client takes as long as it takes. What ends a download that stopped moving is
+ * {@link DownloadWatchdog}.
  */
 @Component
 class ResultDownloads {
 
-  private static final int BUFFER = 64 * 1024;
+  /** A servlet timeout of 0 is none. */
+  private static final long NO_TIME_LIMIT = 0;
 
   private final ResultStore results;
+  private final DownloadWatchdog watchdog;
+  private final Clock clock;
 
-  ResultDownloads(ResultStore results) {
+  ResultDownloads(ResultStore results, DownloadWatchdog watchdog, Clock clock) {
     this.results = results;
+    this.watchdog = watchdog;
+    this.clock = clock;
   }
 
-  ResponseEntity<StreamingResponseBody> serve(Execution execution, HttpServletRequest request)
+  /**
+   * Checks that the result can be served, sets the response's status and headers and starts sending
+   * the bytes, which goes on after the request's thread has returned. Refusals (404, 406, 410, 416)
+   * are thrown before anything is sent.
+   */
+  void serve(Execution execution, HttpServletRequest request, HttpServletResponse response)
       throws IOException {
     if (execution.status() != ExecutionStatus.SUCCEEDED || execution.result() == null) {
       throw new ResultNotAvailableException(execution);
@@ -66,7 +81,8 @@ class ResultDownloads {
     if (!passThrough) {
       // Recoded bytes have another length and no stable offsets: no Content-Length, no ranges.
       InputStream encoded = results.open(result.key());
-      return ResponseEntity.ok().headers(headers).body(out -> copyDecoded(encoded, encoding, out));
+      send(execution, request, response, HttpStatus.OK, headers, encoded, decoded(encoding));
+      return;
     }
     if (compression != null) {
       headers.set(HttpHeaders.CONTENT_ENCODING, compression);
@@ -93,13 +109,47 @@ class ResultDownloads {
       InputStream stored = results.open(result.key(), start);
       headers.setContentLength(length);
       headers.set(HttpHeaders.CONTENT_RANGE, "bytes " + start + "-" + end + "/" + size);
-      return ResponseEntity.status(HttpStatus.PARTIAL_CONTENT)
-          .headers(headers)
-          .body(out -> copy(stored, out, length));
+      send(
+          execution,
+          request,
+          response,
+          HttpStatus.PARTIAL_CONTENT,
+          headers,
+          stored,
+          Download.exactly(length));
+      return;
     }
     InputStream stored = results.open(result.key());
     headers.setContentLength(size);
-    return ResponseEntity.ok().headers(headers).body(out -> copy(stored, out, size));
+    send(execution, request, response, HttpStatus.OK, headers, stored, Download.exactly(size));
+  }
+
+  private void send(
+      Execution execution,
+      HttpServletRequest request,
+      HttpServletResponse response,
+      HttpStatus status,
+      HttpHeaders headers,
+      InputStream stored,
+      Download.Body body)
+      throws IOException {
+    AsyncContext async;
+    try {
+      // The request's own objects, not Spring's wrappers of them: the download outlives the
+      // handler, and writes without blocking, which Spring's asynchronous requests do not do.
+      async = request.startAsync();
+    } catch (IllegalStateException e) {
+      // Nothing went out: the refusal is still a clean error.
+      stored.close();
+      throw e;
+    }
+    async.setTimeout(NO_TIME_LIMIT);
+    response.setStatus(status.value());
+    headers.forEach((name, values) -> values.forEach(value -> response.addHeader(name, value)));
+    Download download =
+        new Download(execution.id(), stored, body, ConnectionDrops.of(request), clock);
+    watchdog.watch(download);
+    download.start(async, () -> watchdog.forget(download));
   }
 
   /** One range, or none when the header is absent, malformed or asks for several (RFC 9110). */
@@ -145,25 +195,18 @@ class ResultDownloads {
     return star;
   }
 
-  private static void copy(InputStream stored, OutputStream out, long length) throws IOException {
-    try (stored) {
-      byte[] buffer = new byte[BUFFER];
-      long left = length;
-      while (left > 0) {
-        int n = stored.read(buffer, 0, (int) Math.min(buffer.length, left));
-        if (n < 0) {
-          throw new IOException("the stored result ended " + left + " bytes early");
-        }
-        out.write(buffer, 0, n);
-        left -= n;
+  /** Decodes the stored bytes on the way; closing the decoder closes the stored object. */
+  private static Download.Body decoded(ResultCompression compression) {
+    return new Download.Body() {
+      @Override
+      public InputStream open(InputStream stored) throws IOException {
+        return compression.decoding(stored);
       }
-    }
-  }
 
-  private static void copyDecoded(
-      InputStream encoded, ResultCompression compression, OutputStream out) throws IOException {
-    try (InputStream decoded = compression.decoding(encoded)) {
-      decoded.transferTo(out);
-    }
+      @Override
+      public long length() {
+        return -1;
+      }
+    };
   }
 }

@@ -6,6 +6,7 @@ import io.agp.api.execution.ContractClient.Reply;
 import java.io.ByteArrayOutputStream;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.UUID;
 import java.util.zip.GZIPOutputStream;
 import org.junit.jupiter.api.Test;
@@ -101,6 +102,30 @@ class ResultDownloadTest {
     assertThat(decoded.status()).isEqualTo(200);
     assertThat(decoded.header("Content-Encoding")).isNull();
     assertThat(decoded.body()).isEqualTo(CSV);
+  }
+
+  /**
+   * The response promised the recorded length; a stored object that ends before it (as a store that
+   * fails mid-way does) closes the connection, so that the client sees the body end short instead
+   * of waiting for the rest.
+   */
+  @Test
+  void aStoredResultThatEndsEarlyEndsTheConnectionShort() throws Exception {
+    long id = create("CSVWithNames");
+    byte[] stored = new byte[1024 * 1024];
+    api.succeed(id, stored, null);
+    api.jdbc()
+        .sql("update executions set result_bytes = :bytes where id = :id")
+        .param("bytes", stored.length + 1000)
+        .param("id", id)
+        .update();
+
+    try (RawDownload download =
+        RawDownload.open(api.url("/v1/async/executions/" + id + "/result"))) {
+      assertThat(download.status()).isEqualTo(200);
+      assertThat(download.contentLength()).isEqualTo(stored.length + 1000);
+      assertThat(download.drain(Duration.ofSeconds(10))).isLessThan(stored.length + 1000);
+    }
   }
 
   @Test
