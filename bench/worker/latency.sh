@@ -1,5 +1,5 @@
 #!/bin/sh
-# Pickup latency, end-to-end SELECT 1 and throughput through the API and one worker.
+# Claim latency, end-to-end SELECT 1 and throughput through the API and one worker.
 # Figures: stdout and agp-it/target/bench-latency.txt.
 set -e
 cd "$(dirname "$0")/../.."

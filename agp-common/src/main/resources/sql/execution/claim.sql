@@ -96,6 +96,6 @@ set status           = 'RUNNING',
     updated_at       = now(),
     lease_expires_at = now() + :leaseMillis * interval '1 millisecond',
     progress_rows = null, progress_bytes = null, progress_total_rows = null,
-    progress_elapsed_ms = null, progress_memory_bytes = null
+    progress_elapsed_ms = null, progress_memory_bytes = null, progress_peak_memory_bytes = null
 where id in (select id from claimable)
 returning *

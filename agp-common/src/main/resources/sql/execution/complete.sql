@@ -1,6 +1,6 @@
 -- Ends an attempt SUCCEEDED with its stored result and ClickHouse's figures of the query (when
 -- there are some), fenced: only while the attempt still owns the row (same attempt, still
--- RUNNING). Zero rows means it lost the execution (cancelled, requeued), and the worker deletes
+-- RUNNING). Zero rows means it lost the execution (canceled, requeued), and the worker deletes
 -- the object it stored. Parameters are wiped as the execution ends.
 update executions
 set status                  = 'SUCCEEDED',

@@ -4,11 +4,14 @@
 -- and the next round brings a new one. The rows are locked in id order, so that two such batches
 -- cannot wait on each other. Returns the ids it changed.
 with owned as (
-    select e.id, s.attempt, s.rows, s.bytes, s.total_rows, s.elapsed_ms, s.memory_bytes
+    select e.id, s.attempt, s.rows, s.bytes, s.total_rows, s.elapsed_ms, s.memory_bytes,
+           s.peak_memory_bytes
     from unnest(cast(:ids as bigint[]), cast(:attempts as integer[]), cast(:rows as bigint[]),
                 cast(:bytes as bigint[]), cast(:totalRows as bigint[]),
-                cast(:elapsedMillis as bigint[]), cast(:memoryBytes as bigint[]))
-             as s (id, attempt, rows, bytes, total_rows, elapsed_ms, memory_bytes)
+                cast(:elapsedMillis as bigint[]), cast(:memoryBytes as bigint[]),
+                cast(:peakMemoryBytes as bigint[]))
+             as s (id, attempt, rows, bytes, total_rows, elapsed_ms, memory_bytes,
+                   peak_memory_bytes)
     join executions e on e.id = s.id
     where e.attempt = s.attempt
       and e.status = 'RUNNING'
@@ -20,7 +23,8 @@ set updated_at            = now(),
     progress_bytes        = o.bytes,
     progress_total_rows   = o.total_rows,
     progress_elapsed_ms   = o.elapsed_ms,
-    progress_memory_bytes = o.memory_bytes
+    progress_memory_bytes = o.memory_bytes,
+    progress_peak_memory_bytes = o.peak_memory_bytes
 from owned o
 where e.id = o.id
   and e.attempt = o.attempt

@@ -6,7 +6,7 @@ import io.agp.bookkeeper.expiry.ExecutionExpirer;
 import io.agp.bookkeeper.orphans.OrphanSweeper;
 import io.agp.bookkeeper.rescue.DeadExecutionRequeuer;
 import io.agp.bookkeeper.secrets.ParameterWiper;
-import io.agp.execution.Lease;
+import io.agp.execution.AttemptId;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Clock;
 import java.time.Duration;
@@ -63,12 +63,13 @@ class ConcurrentBookkeepersTest {
   private static void seed(Fixture fixture) throws Exception {
     for (int i = 0; i < 30; i++) {
       fixture.create("SELECT " + i, Map.of("secret", "s" + i), 2);
-      Lease lease = fixture.claim(i % 3 == 0 ? Duration.ofMillis(1) : Duration.ofMinutes(5));
+      AttemptId attemptId =
+          fixture.claim(i % 3 == 0 ? Duration.ofMillis(1) : Duration.ofMinutes(5));
       switch (i % 6) {
-        case 1 -> fixture.succeed(lease, Duration.ofMillis(1));
-        case 2 -> fixture.succeed(lease, Duration.ofHours(1));
-        case 4 -> fixture.executions.fail(lease, "boom");
-        case 5 -> fixture.executions.cancel(lease.executionId(), null);
+        case 1 -> fixture.succeed(attemptId, Duration.ofMillis(1));
+        case 2 -> fixture.succeed(attemptId, Duration.ofHours(1));
+        case 4 -> fixture.executions.fail(attemptId, "boom");
+        case 5 -> fixture.executions.cancel(attemptId.executionId(), null);
         default -> {}
       }
     }

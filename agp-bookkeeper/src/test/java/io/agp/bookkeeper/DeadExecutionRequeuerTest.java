@@ -6,9 +6,9 @@ import static org.awaitility.Awaitility.await;
 import io.agp.bookkeeper.rescue.DeadExecutionRequeuer;
 import io.agp.clickhouse.ClickHouseClient;
 import io.agp.clickhouse.ClickHouseResponse;
+import io.agp.execution.AttemptId;
 import io.agp.execution.Execution;
 import io.agp.execution.ExecutionStatus;
-import io.agp.execution.Lease;
 import io.agp.execution.StoredResult;
 import io.agp.testkit.ClickHouseTestServer;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -52,8 +52,8 @@ class DeadExecutionRequeuerTest {
     assertThat(requeued.status()).isEqualTo(ExecutionStatus.PENDING);
     assertThat(requeued.workerId()).isNull();
     assertThat(requeued.error()).contains("attempt 1").contains("doomed-worker");
-    Lease second = fixture.claim(Duration.ofMinutes(1));
-    assertThat(second).isEqualTo(new Lease(id, 2));
+    AttemptId second = fixture.claim(Duration.ofMinutes(1));
+    assertThat(second).isEqualTo(new AttemptId(id, 2));
     assertThat(meters.counter("agp.bookkeeper.requeued").count()).isEqualTo(1);
   }
 
@@ -99,11 +99,11 @@ class DeadExecutionRequeuerTest {
   @Test
   void neverOverwritesAWorkerThatCompletedFirst() {
     long id = fixture.create("SELECT 3", Map.of(), 3);
-    Lease lease = fixture.claim(EXPIRED_LEASE);
+    AttemptId attemptId = fixture.claim(EXPIRED_LEASE);
     fixture.awaitLeasesPast();
     assertThat(
             fixture.executions.complete(
-                lease, new StoredResult("k", 1, 1, List.of(), null, 1), Duration.ofHours(1)))
+                attemptId, new StoredResult("k", 1, 1, List.of(), null, 1), Duration.ofHours(1)))
         .isTrue();
 
     assertThat(requeuer.runOnce().requeued()).isZero();
@@ -124,7 +124,7 @@ class DeadExecutionRequeuerTest {
   @Test
   void killsTheClickHouseQueryOfTheDeadAttempt() throws Exception {
     long id = fixture.create("SELECT count() FROM system.numbers", Map.of(), 3);
-    Lease lease = fixture.claim(EXPIRED_LEASE);
+    AttemptId attemptId = fixture.claim(EXPIRED_LEASE);
     ClickHouseClient clickhouse = fixture.clickhouse.find("default").orElseThrow().getFirst();
     // The dead worker's query, still running on ClickHouse under the attempt's query_id.
     try (ExecutorService background = Executors.newVirtualThreadPerTaskExecutor()) {
@@ -132,7 +132,7 @@ class DeadExecutionRequeuerTest {
           () -> {
             try (ClickHouseResponse response =
                     clickhouse.execute(
-                        lease.clickHouseQueryId(),
+                        attemptId.clickHouseQueryId(),
                         "SELECT count() FROM system.numbers",
                         Map.of("max_execution_time", "60"));
                 InputStream body = response.body()) {
@@ -140,7 +140,7 @@ class DeadExecutionRequeuerTest {
             }
             return null;
           });
-      await().until(() -> clickhouse.progress(lease.clickHouseQueryId()).isPresent());
+      await().until(() -> clickhouse.progress(attemptId.clickHouseQueryId()).isPresent());
       fixture.awaitLeasesPast();
 
       DeadExecutionRequeuer.Report report = requeuer.runOnce();
@@ -150,7 +150,7 @@ class DeadExecutionRequeuerTest {
               ClickHouseTestServer.shared()
                   .query(
                       "SELECT count() FROM system.processes WHERE query_id = '"
-                          + lease.clickHouseQueryId()
+                          + attemptId.clickHouseQueryId()
                           + "'")
                   .strip())
           .isEqualTo("0");

@@ -3,7 +3,7 @@ package io.agp.bookkeeper;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.agp.bookkeeper.expiry.ExecutionExpirer;
-import io.agp.execution.Lease;
+import io.agp.execution.AttemptId;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Clock;
 import java.time.Duration;
@@ -60,8 +60,8 @@ class ExecutionExpirerTest {
   @Test
   void expiresFailedAndCanceledExecutionsAfterTheirRetention() {
     long failed = fixture.create("SELECT 4", Map.of(), 3);
-    Lease lease = fixture.claim(Duration.ofMinutes(1));
-    fixture.executions.fail(lease, "boom");
+    AttemptId attemptId = fixture.claim(Duration.ofMinutes(1));
+    fixture.executions.fail(attemptId, "boom");
     long canceled = fixture.create("SELECT 5", Map.of(), 3);
     fixture.executions.cancel(canceled, null);
 

@@ -2,8 +2,8 @@ package io.agp.bookkeeper;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
+import io.agp.execution.AttemptId;
 import io.agp.execution.ExecutionRepository;
-import io.agp.execution.Lease;
 import io.agp.execution.MaintenanceRepository;
 import io.agp.execution.NewExecution;
 import io.agp.execution.QueryHash;
@@ -116,15 +116,15 @@ final class Fixture implements AutoCloseable {
   }
 
   /** Claims the execution (the oldest PENDING of tier default) with the given lease. */
-  Lease claim(Duration lease) {
-    return executions.claim("default", "doomed-worker", 1, lease).getFirst().lease();
+  AttemptId claim(Duration lease) {
+    return executions.claim("default", "doomed-worker", 1, lease).getFirst().attemptId();
   }
 
   /** Stores an object and completes the attempt with it, valid for {@code ttl}. */
-  String succeed(Lease lease, Duration ttl) throws IOException {
-    String key = StoredResult.keyFor(lease, ResultFormat.JSON, ResultCompression.NONE);
+  String succeed(AttemptId attemptId, Duration ttl) throws IOException {
+    String key = StoredResult.keyFor(attemptId, ResultFormat.JSON, ResultCompression.NONE);
     store(key);
-    executions.complete(lease, new StoredResult(key, 1, 2, List.of(), null, 3), ttl);
+    executions.complete(attemptId, new StoredResult(key, 1, 2, List.of(), null, 3), ttl);
     return key;
   }
 

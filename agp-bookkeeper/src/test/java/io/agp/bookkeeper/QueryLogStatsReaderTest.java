@@ -5,8 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.agp.bookkeeper.stats.QueryLogStatsReader;
 import io.agp.clickhouse.ClickHouseClient;
 import io.agp.clickhouse.ClickHouseResponse;
+import io.agp.execution.AttemptId;
 import io.agp.execution.Execution;
-import io.agp.execution.Lease;
 import io.agp.execution.QueryStats;
 import io.agp.testkit.ClickHouseTestServer;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -37,7 +37,7 @@ class QueryLogStatsReaderTest {
   @Test
   void completesTheFiguresOfAnEndedQueryOnceClickHouseHasLoggedIt() throws IOException {
     long id = ended("logged", Duration.ZERO);
-    run(new Lease(id, 1), "SELECT count() FROM numbers(250000)");
+    run(new AttemptId(id, 1), "SELECT count() FROM numbers(250000)");
 
     // Not in the log yet: ClickHouse writes it every 7.5 s by default.
     assertThat(reader.runOnce()).isEqualTo(new QueryLogStatsReader.Report(0, 0, 1));
@@ -60,7 +60,7 @@ class QueryLogStatsReaderTest {
   void aLoggedQueryOfTheSameIdThatRanAtAnotherTimeIsNotTaken() throws IOException {
     // The attempt ended three minutes ago; a query of its id ran now (another AGP database).
     long id = ended("logged", Duration.ofMinutes(3));
-    run(new Lease(id, 1), "SELECT 1");
+    run(new AttemptId(id, 1), "SELECT 1");
     ClickHouseTestServer.shared().query("SYSTEM FLUSH LOGS");
 
     assertThat(reader.runOnce()).isEqualTo(new QueryLogStatsReader.Report(0, 0, 1));
@@ -117,11 +117,13 @@ class QueryLogStatsReaderTest {
   }
 
   /** Runs the attempt's query on ClickHouse as its worker did, logged. */
-  private void run(Lease lease, String sql) throws IOException {
+  private void run(AttemptId attemptId, String sql) throws IOException {
     ClickHouseClient node = fixture.clickhouse.find("logged").orElseThrow().getFirst();
     try (ClickHouseResponse response =
         node.execute(
-            lease.clickHouseQueryId(), sql + " FORMAT TabSeparated", Map.of("log_queries", "1"))) {
+            attemptId.clickHouseQueryId(),
+            sql + " FORMAT TabSeparated",
+            Map.of("log_queries", "1"))) {
       response.body().readAllBytes();
     }
   }

@@ -1,5 +1,7 @@
 package io.agp.clickhouse;
 
+import io.agp.execution.Progress;
+import io.agp.execution.ResultMetadata;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
@@ -130,7 +132,7 @@ public final class ClickHouseClient implements AutoCloseable {
   }
 
   /** How far a running query has got, or empty when the node runs no query with that id. */
-  public Optional<QueryProgress> progress(String queryId) {
+  public Optional<Progress> progress(String queryId) {
     return Optional.ofNullable(progress(List.of(queryId)).get(queryId));
   }
 
@@ -138,21 +140,21 @@ public final class ClickHouseClient implements AutoCloseable {
    * How far each of these queries has got, in one query to the node: by query_id, for those the
    * node runs now.
    */
-  public Map<String, QueryProgress> progress(Collection<String> queryIds) {
+  public Map<String, Progress> progress(Collection<String> queryIds) {
     if (queryIds.isEmpty()) {
       return Map.of();
     }
-    Map<String, QueryProgress> progress = new LinkedHashMap<>();
+    Map<String, Progress> progress = new LinkedHashMap<>();
     for (List<String> row : rows(PROGRESS_SQL.formatted(quoteAll(queryIds)))) {
       try {
         double elapsedSeconds = Double.parseDouble(row.get(4));
         progress.put(
             row.get(0),
-            new QueryProgress(
+            new Progress(
                 Long.parseLong(row.get(1)),
                 Long.parseLong(row.get(2)),
                 Long.parseLong(row.get(3)),
-                Duration.ofNanos(Math.round(elapsedSeconds * 1e9)),
+                Math.round(elapsedSeconds * 1000),
                 Long.parseLong(row.get(5)),
                 Long.parseLong(row.get(6))));
       } catch (IndexOutOfBoundsException | NumberFormatException e) {
@@ -216,14 +218,14 @@ public final class ClickHouseClient implements AutoCloseable {
    * @param sql the query, without a {@code FORMAT} clause
    * @param settings as for {@link #execute}: parameters and settings the query needs
    */
-  public List<ColumnType> describe(String sql, Map<String, String> settings) {
+  public List<ResultMetadata.Column> describe(String sql, Map<String, String> settings) {
     Map<String, String> effective = new LinkedHashMap<>(settings);
     String quotaKey = effective.remove(QUOTA_KEY);
     String describe = "DESCRIBE TABLE (" + sql + "\n) FORMAT TabSeparated";
-    List<ColumnType> columns = new ArrayList<>();
+    List<ResultMetadata.Column> columns = new ArrayList<>();
     for (List<String> row : rows(describe, effective, quotaKey)) {
       if (row.size() >= 2) {
-        columns.add(new ColumnType(row.get(0), row.get(1)));
+        columns.add(new ResultMetadata.Column(row.get(0), row.get(1)));
       }
     }
     return columns;

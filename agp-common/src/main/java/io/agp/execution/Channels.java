@@ -9,7 +9,7 @@ public final class Channels {
   public static final String PENDING = "agp_execution_pending";
 
   /**
-   * A RUNNING execution was cancelled (sent by a trigger of the executions table). Payload: its id.
+   * A RUNNING execution was canceled (sent by a trigger of the executions table). Payload: its id.
    * The workers listen, to stop its query at once.
    */
   public static final String CANCELED = "agp_execution_canceled";

@@ -23,8 +23,8 @@ public record ClaimedExecution(
     return quotaKey != null ? quotaKey : execution.createdBy();
   }
 
-  public Lease lease() {
-    return execution.lease();
+  public AttemptId attemptId() {
+    return execution.attemptId();
   }
 
   @Override

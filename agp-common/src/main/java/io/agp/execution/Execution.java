@@ -41,7 +41,7 @@ public record Execution(
     QueryStats queryStats) {
 
   /** The attempt a worker holds; every write it makes is fenced by it. */
-  public Lease lease() {
-    return new Lease(id, attempt);
+  public AttemptId attemptId() {
+    return new AttemptId(id, attempt);
   }
 }

@@ -21,8 +21,8 @@ import tools.jackson.databind.json.JsonMapper;
 
 /**
  * The executions table. One SQL file per method, under {@code sql/execution/}. Every write a worker
- * makes after its claim is fenced by its {@link Lease} and returns whether it still owned the row.
- * Every change of status (and each recorded progress sample) is announced on {@link
+ * makes after its claim is fenced by its {@link AttemptId} and returns whether it still owned the
+ * row. Every change of status (and each recorded progress sample) is announced on {@link
  * Channels#CHANGED} once it has committed, and each new PENDING execution on {@link
  * Channels#PENDING}.
  */
@@ -266,24 +266,24 @@ public class ExecutionRepository {
   }
 
   /** Renews the lease; false when the attempt lost the row. */
-  public boolean heartbeat(Lease lease, Duration leaseDuration) {
-    return !renewLeases(List.of(lease), leaseDuration).isEmpty();
+  public boolean heartbeat(AttemptId attemptId, Duration leaseDuration) {
+    return !renewLeases(List.of(attemptId), leaseDuration).isEmpty();
   }
 
   /**
    * Renews the leases of several attempts in one statement.
    *
    * @return the ids of the executions whose lease was renewed; an attempt whose id is missing lost
-   *     its row (cancelled, requeued)
+   *     its row (canceled, requeued)
    */
-  public Set<Long> renewLeases(Collection<Lease> leases, Duration leaseDuration) {
-    if (leases.isEmpty()) {
+  public Set<Long> renewLeases(Collection<AttemptId> attempts, Duration leaseDuration) {
+    if (attempts.isEmpty()) {
       return Set.of();
     }
     return new HashSet<>(
         jdbc.sql(RENEW_LEASES)
-            .param("ids", leases.stream().map(Lease::executionId).toArray(Long[]::new))
-            .param("attempts", leases.stream().map(Lease::attempt).toArray(Integer[]::new))
+            .param("ids", attempts.stream().map(AttemptId::executionId).toArray(Long[]::new))
+            .param("attempts", attempts.stream().map(AttemptId::attempt).toArray(Integer[]::new))
             .param("leaseMillis", leaseDuration.toMillis())
             .query(Long.class)
             .list());
@@ -308,16 +308,18 @@ public class ExecutionRepository {
     Long[] totalRows = new Long[n];
     Long[] elapsedMillis = new Long[n];
     Long[] memoryBytes = new Long[n];
+    Long[] peakMemoryBytes = new Long[n];
     int i = 0;
     for (ProgressSample sample : samples) {
       Progress progress = sample.progress();
-      ids[i] = sample.lease().executionId();
-      attempts[i] = sample.lease().attempt();
+      ids[i] = sample.attemptId().executionId();
+      attempts[i] = sample.attemptId().attempt();
       rows[i] = progress.rows();
       bytes[i] = progress.bytes();
       totalRows[i] = progress.totalRows();
       elapsedMillis[i] = progress.elapsedMillis();
       memoryBytes[i] = progress.memoryBytes();
+      peakMemoryBytes[i] = progress.peakMemoryBytes();
       i++;
     }
     Set<Long> recorded =
@@ -330,6 +332,7 @@ public class ExecutionRepository {
                 .param("totalRows", totalRows)
                 .param("elapsedMillis", elapsedMillis)
                 .param("memoryBytes", memoryBytes)
+                .param("peakMemoryBytes", peakMemoryBytes)
                 .query(Long.class)
                 .list());
     recorded.forEach(id -> notifier.changed(id, ExecutionStatus.RUNNING));
@@ -337,8 +340,8 @@ public class ExecutionRepository {
   }
 
   /** Marks the attempt SUCCEEDED; false when it no longer owned the row (nothing changed). */
-  public boolean complete(Lease lease, StoredResult result, Duration ttl) {
-    return complete(lease, result, ttl, null, false);
+  public boolean complete(AttemptId attemptId, StoredResult result, Duration ttl) {
+    return complete(attemptId, result, ttl, null, false);
   }
 
   /**
@@ -349,11 +352,15 @@ public class ExecutionRepository {
    * @param awaitQueryLog whether the bookkeeper is to look the figures up in system.query_log
    */
   public boolean complete(
-      Lease lease, StoredResult result, Duration ttl, QueryStats stats, boolean awaitQueryLog) {
+      AttemptId attemptId,
+      StoredResult result,
+      Duration ttl,
+      QueryStats stats,
+      boolean awaitQueryLog) {
     boolean owned =
         withStats(jdbc.sql(COMPLETE), stats, awaitQueryLog)
-                .param("id", lease.executionId())
-                .param("attempt", lease.attempt())
+                .param("id", attemptId.executionId())
+                .param("attempt", attemptId.attempt())
                 .param("key", result.key())
                 .param("rows", result.rows())
                 .param("bytes", result.bytes())
@@ -364,14 +371,14 @@ public class ExecutionRepository {
                 .update()
             == 1;
     if (owned) {
-      notifier.changed(lease.executionId(), ExecutionStatus.SUCCEEDED);
+      notifier.changed(attemptId.executionId(), ExecutionStatus.SUCCEEDED);
     }
     return owned;
   }
 
   /** Marks the attempt FAILED with a reason; false when it no longer owned the row. */
-  public boolean fail(Lease lease, String error) {
-    return fail(lease, error, null, false);
+  public boolean fail(AttemptId attemptId, String error) {
+    return fail(attemptId, error, null, false);
   }
 
   /**
@@ -381,16 +388,16 @@ public class ExecutionRepository {
    * @param stats null when no query ran or nothing is known of it
    * @param awaitQueryLog whether the bookkeeper is to look the figures up in system.query_log
    */
-  public boolean fail(Lease lease, String error, QueryStats stats, boolean awaitQueryLog) {
+  public boolean fail(AttemptId attemptId, String error, QueryStats stats, boolean awaitQueryLog) {
     boolean owned =
         withStats(jdbc.sql(FAIL), stats, awaitQueryLog)
-                .param("id", lease.executionId())
-                .param("attempt", lease.attempt())
+                .param("id", attemptId.executionId())
+                .param("attempt", attemptId.attempt())
                 .param("error", error)
                 .update()
             == 1;
     if (owned) {
-      notifier.changed(lease.executionId(), ExecutionStatus.FAILED);
+      notifier.changed(attemptId.executionId(), ExecutionStatus.FAILED);
     }
     return owned;
   }
@@ -409,17 +416,17 @@ public class ExecutionRepository {
   /**
    * Puts the attempt back to PENDING, claimable after {@code delay}; false when it lost the row.
    */
-  public boolean requeue(Lease lease, Duration delay, String reason) {
+  public boolean requeue(AttemptId attemptId, Duration delay, String reason) {
     boolean owned =
         jdbc.sql(REQUEUE)
-                .param("id", lease.executionId())
-                .param("attempt", lease.attempt())
+                .param("id", attemptId.executionId())
+                .param("attempt", attemptId.attempt())
                 .param("delayMillis", delay.toMillis())
                 .param("error", reason)
                 .update()
             == 1;
     if (owned) {
-      notifier.changed(lease.executionId(), ExecutionStatus.PENDING);
+      notifier.changed(attemptId.executionId(), ExecutionStatus.PENDING);
     }
     return owned;
   }
@@ -465,7 +472,8 @@ public class ExecutionRepository {
               rs.getLong("progress_bytes"),
               rs.getLong("progress_total_rows"),
               rs.getLong("progress_elapsed_ms"),
-              rs.getLong("progress_memory_bytes"));
+              rs.getLong("progress_memory_bytes"),
+              rs.getLong("progress_peak_memory_bytes"));
     }
     ResultMetadata result = null;
     String resultKey = rs.getString("result_key");

@@ -46,8 +46,8 @@ public class MaintenanceRepository {
   /** An attempt whose worker stopped renewing its lease, and what became of its execution. */
   public record DeadAttempt(long executionId, String tier, int attempt, ExecutionStatus status) {
 
-    public Lease lease() {
-      return new Lease(executionId, attempt);
+    public AttemptId attemptId() {
+      return new AttemptId(executionId, attempt);
     }
   }
 
@@ -60,8 +60,8 @@ public class MaintenanceRepository {
   public record AwaitingQueryLog(
       long executionId, String tier, int attempt, Instant pickedAt, Instant completedAt) {
 
-    public Lease lease() {
-      return new Lease(executionId, attempt);
+    public AttemptId attemptId() {
+      return new AttemptId(executionId, attempt);
     }
   }
 
@@ -168,7 +168,7 @@ public class MaintenanceRepository {
    *
    * @return how many executions changed
    */
-  public int recordQueryLogStats(Map<Lease, QueryStats> stats) {
+  public int recordQueryLogStats(Map<AttemptId, QueryStats> stats) {
     if (stats.isEmpty()) {
       return 0;
     }
@@ -180,7 +180,7 @@ public class MaintenanceRepository {
     Long[] peakMemoryBytes = new Long[n];
     Long[] elapsedMillis = new Long[n];
     int i = 0;
-    for (Map.Entry<Lease, QueryStats> entry : stats.entrySet()) {
+    for (Map.Entry<AttemptId, QueryStats> entry : stats.entrySet()) {
       ids[i] = entry.getKey().executionId();
       attempts[i] = entry.getKey().attempt();
       readRows[i] = entry.getValue().readRows();

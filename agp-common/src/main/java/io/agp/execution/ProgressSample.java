@@ -1,4 +1,4 @@
 package io.agp.execution;
 
 /** One reading of a running attempt's progress, recorded only while the attempt owns its row. */
-public record ProgressSample(Lease lease, Progress progress) {}
+public record ProgressSample(AttemptId attemptId, Progress progress) {}

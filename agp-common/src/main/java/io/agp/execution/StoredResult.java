@@ -20,11 +20,12 @@ public record StoredResult(
   }
 
   /** The key of one attempt's result, e.g. {@code results/42-1.csv.gz}. */
-  public static String keyFor(Lease lease, ResultFormat format, ResultCompression compression) {
+  public static String keyFor(
+      AttemptId attemptId, ResultFormat format, ResultCompression compression) {
     return KEY_PREFIX
-        + lease.executionId()
+        + attemptId.executionId()
         + "-"
-        + lease.attempt()
+        + attemptId.attempt()
         + "."
         + format.extension()
         + compression.suffix();

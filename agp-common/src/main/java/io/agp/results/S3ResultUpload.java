@@ -129,7 +129,7 @@ final class S3ResultUpload implements ResultUpload {
     state = State.ABORTED;
     buffer = null;
     spare = null;
-    // An interrupted caller (a cancelled execution) is the usual reason to abort, but the SDK
+    // An interrupted caller (a canceled execution) is the usual reason to abort, but the SDK
     // refuses to start a request on an interrupted thread: clean up first, re-interrupt after.
     boolean interrupted = Thread.interrupted();
     try {

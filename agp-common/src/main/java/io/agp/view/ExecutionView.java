@@ -243,12 +243,24 @@ public record ExecutionView(
   @JsonInclude(JsonInclude.Include.NON_NULL)
   @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
   public record ProgressView(
-      long rows, long bytes, long totalRows, long elapsedMs, long memoryBytes, Double percent) {
+      long rows,
+      long bytes,
+      long totalRows,
+      long elapsedMs,
+      long memoryBytes,
+      long peakMemoryBytes,
+      Double percent) {
 
     static ProgressView of(Progress p) {
       Double percent = p.totalRows() > 0 ? Math.min(100.0, 100.0 * p.rows() / p.totalRows()) : null;
       return new ProgressView(
-          p.rows(), p.bytes(), p.totalRows(), p.elapsedMillis(), p.memoryBytes(), percent);
+          p.rows(),
+          p.bytes(),
+          p.totalRows(),
+          p.elapsedMillis(),
+          p.memoryBytes(),
+          p.peakMemoryBytes(),
+          percent);
     }
   }
 

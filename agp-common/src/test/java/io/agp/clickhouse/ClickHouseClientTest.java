@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import io.agp.execution.Progress;
 import io.agp.testkit.ClickHouseTestServer;
 import java.io.IOException;
 import java.io.InputStream;
@@ -243,14 +244,14 @@ class ClickHouseClientTest {
         runAsync(id, "SELECT count() FROM system.numbers");
     try {
       await().atMost(Duration.ofSeconds(10)).until(() -> client.progress(id).isPresent());
-      long first = client.progress(id).orElseThrow().readRows();
+      long first = client.progress(id).orElseThrow().rows();
 
       await()
           .atMost(Duration.ofSeconds(10))
-          .until(() -> client.progress(id).map(p -> p.readRows() > first).orElse(false));
-      QueryProgress later = client.progress(id).orElseThrow();
-      assertThat(later.readBytes()).isPositive();
-      assertThat(later.elapsed()).isPositive();
+          .until(() -> client.progress(id).map(p -> p.rows() > first).orElse(false));
+      Progress later = client.progress(id).orElseThrow();
+      assertThat(later.bytes()).isPositive();
+      assertThat(later.elapsedMillis()).isPositive();
       assertThat(later.memoryBytes()).isNotNegative();
     } finally {
       client.kill(id);
@@ -274,7 +275,7 @@ class ClickHouseClientTest {
     CompletableFuture<ClickHouseResponse> two =
         CompletableFuture.supplyAsync(() -> client.execute(second, sql, BOUNDED), threads);
     try {
-      Map<String, QueryProgress> progress =
+      Map<String, Progress> progress =
           await()
               .atMost(Duration.ofSeconds(10))
               .until(

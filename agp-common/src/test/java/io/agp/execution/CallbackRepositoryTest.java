@@ -260,8 +260,8 @@ class CallbackRepositoryTest {
   }
 
   /** Claims the oldest PENDING execution of tier default. */
-  private Lease claim() {
-    return executions.claim("default", "w", 1, LEASE).getFirst().lease();
+  private AttemptId claim() {
+    return executions.claim("default", "w", 1, LEASE).getFirst().attemptId();
   }
 
   /** A request whose query_id is its hash, shared by every user of the tier. */

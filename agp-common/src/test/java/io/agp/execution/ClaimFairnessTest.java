@@ -121,7 +121,7 @@ class ClaimFairnessTest {
     // Each claim follows the end of the previous execution: no user is RUNNING at any claim.
     List<String> users = new ArrayList<>();
     for (int i = 0; i < 3; i++) {
-      repository.fail(running.lease(), "done");
+      repository.fail(running.attemptId(), "done");
       running = repository.claim(tier, "w", 1, LEASE).getFirst();
       users.add(running.execution().createdBy());
     }
@@ -177,7 +177,7 @@ class ClaimFairnessTest {
     assertThat(batch).extracting(c -> c.execution().id()).contains(modest);
     assertThat(repository.claim(tier, "w", 10, LEASE, 3)).isEmpty();
 
-    repository.fail(batch.getFirst().lease(), "done");
+    repository.fail(batch.getFirst().attemptId(), "done");
 
     assertThat(repository.claim(tier, "w", 10, LEASE, 3))
         .singleElement()
@@ -192,7 +192,7 @@ class ClaimFairnessTest {
     create(tier, "bob");
     long bobsSecond = create(tier, "bob");
     long carols = create(tier, "carol");
-    repository.requeue(claimOne(tier).lease(), Duration.ofHours(1), "transient");
+    repository.requeue(claimOne(tier).attemptId(), Duration.ofHours(1), "transient");
 
     // Carol first: bob had the last turn.
     assertThat(claimOne(tier).id()).isEqualTo(carols);

@@ -59,7 +59,7 @@ class ClaimLimitsAndAttemptErrorsTest {
     ClaimedExecution running = repository.claim(tier, "w", 10, LEASE, 1).getFirst();
     assertThat(repository.claim(tier, "w", 10, LEASE, 1)).isEmpty();
 
-    repository.fail(running.lease(), "done");
+    repository.fail(running.attemptId(), "done");
 
     assertThat(repository.claim(tier, "w", 10, LEASE, 1)).hasSize(1);
   }
@@ -109,11 +109,11 @@ class ClaimLimitsAndAttemptErrorsTest {
     String tier = "attempts";
     long id = create(tier, "dave");
     repository.requeue(
-        repository.claim(tier, "w", 1, LEASE).getFirst().lease(), Duration.ZERO, "refused");
+        repository.claim(tier, "w", 1, LEASE).getFirst().attemptId(), Duration.ZERO, "refused");
     repository.requeue(
-        repository.claim(tier, "w", 1, LEASE).getFirst().lease(), Duration.ZERO, "503");
+        repository.claim(tier, "w", 1, LEASE).getFirst().attemptId(), Duration.ZERO, "503");
 
-    repository.fail(repository.claim(tier, "w", 1, LEASE).getFirst().lease(), "refused again");
+    repository.fail(repository.claim(tier, "w", 1, LEASE).getFirst().attemptId(), "refused again");
 
     Execution failed = repository.get(id).orElseThrow();
     assertThat(failed.status()).isEqualTo(ExecutionStatus.FAILED);
@@ -128,7 +128,8 @@ class ClaimLimitsAndAttemptErrorsTest {
     String tier = "attempts-once";
     long id = create(tier, "erin");
 
-    repository.fail(repository.claim(tier, "w", 1, LEASE).getFirst().lease(), "Code: 62. Syntax");
+    repository.fail(
+        repository.claim(tier, "w", 1, LEASE).getFirst().attemptId(), "Code: 62. Syntax");
 
     assertThat(repository.get(id).orElseThrow().error()).isEqualTo("Code: 62. Syntax");
     assertThat(attemptErrors(id)).isEqualTo("[\"attempt 1: Code: 62. Syntax\"]");

@@ -201,20 +201,20 @@ class ExecutionRepositoryTest {
   }
 
   @Test
-  void writesOfAWorkerWhoseExecutionWasCancelledChangeNothing() {
+  void writesOfAWorkerWhoseExecutionWasCanceledChangeNothing() {
     long id = create("SELECT 'cancel me'", "fence-cancel", 0);
-    Lease lease = repository.claim("fence-cancel", "w", 1, LEASE).getFirst().lease();
+    AttemptId attemptId = repository.claim("fence-cancel", "w", 1, LEASE).getFirst().attemptId();
 
     assertThat(repository.cancel(id, null)).isPresent();
 
-    assertThat(repository.heartbeat(lease, LEASE)).isFalse();
+    assertThat(repository.heartbeat(attemptId, LEASE)).isFalse();
     assertThat(
             repository.recordProgress(
-                List.of(new ProgressSample(lease, new Progress(1, 2, 3, 4, 5)))))
+                List.of(new ProgressSample(attemptId, new Progress(1, 2, 3, 4, 5, 5)))))
         .isEmpty();
-    assertThat(repository.complete(lease, result("k"), Duration.ofHours(1))).isFalse();
-    assertThat(repository.fail(lease, "boom")).isFalse();
-    assertThat(repository.requeue(lease, Duration.ZERO, "again")).isFalse();
+    assertThat(repository.complete(attemptId, result("k"), Duration.ofHours(1))).isFalse();
+    assertThat(repository.fail(attemptId, "boom")).isFalse();
+    assertThat(repository.requeue(attemptId, Duration.ZERO, "again")).isFalse();
     Execution after = repository.get(id).orElseThrow();
     assertThat(after.status()).isEqualTo(ExecutionStatus.CANCELED);
     assertThat(after.result()).isNull();
@@ -225,22 +225,22 @@ class ExecutionRepositoryTest {
   @Test
   void writesOfAnEarlierAttemptChangeNothingOnceTheExecutionWasClaimedAgain() {
     long id = create("SELECT 'requeue me'", "fence-requeue", 0);
-    Lease first = repository.claim("fence-requeue", "w1", 1, LEASE).getFirst().lease();
+    AttemptId first = repository.claim("fence-requeue", "w1", 1, LEASE).getFirst().attemptId();
     assertThat(repository.requeue(first, Duration.ZERO, "worker lost")).isTrue();
-    Lease second = repository.claim("fence-requeue", "w2", 1, LEASE).getFirst().lease();
+    AttemptId second = repository.claim("fence-requeue", "w2", 1, LEASE).getFirst().attemptId();
     assertThat(second.attempt()).isEqualTo(2);
 
     assertThat(repository.heartbeat(first, LEASE)).isFalse();
     assertThat(
             repository.recordProgress(
-                List.of(new ProgressSample(first, new Progress(1, 2, 3, 4, 5)))))
+                List.of(new ProgressSample(first, new Progress(1, 2, 3, 4, 5, 5)))))
         .isEmpty();
     assertThat(repository.complete(first, result("stale"), Duration.ofHours(1))).isFalse();
     assertThat(repository.fail(first, "stale")).isFalse();
     assertThat(repository.heartbeat(second, LEASE)).isTrue();
     assertThat(
             repository.recordProgress(
-                List.of(new ProgressSample(second, new Progress(10, 20, 30, 40, 50)))))
+                List.of(new ProgressSample(second, new Progress(10, 20, 30, 40, 50, 50)))))
         .containsExactly(id);
     assertThat(repository.complete(second, result("fresh"), Duration.ofHours(1))).isTrue();
 
@@ -250,17 +250,17 @@ class ExecutionRepositoryTest {
     assertThat(after.workerId()).isEqualTo("w2");
     assertThat(after.result().key()).isEqualTo("fresh");
     assertThat(after.result().expiresAt()).isAfter(after.completedAt());
-    assertThat(after.progress()).isEqualTo(new Progress(10, 20, 30, 40, 50));
+    assertThat(after.progress()).isEqualTo(new Progress(10, 20, 30, 40, 50, 50));
   }
 
   @Test
   void oneStatementRenewsTheLeasesOfSeveralAttemptsAndTellsWhichWereLost() {
     long kept = create("SELECT 'keep me'", "renew", 0);
-    long cancelled = create("SELECT 'cancel me too'", "renew", 0);
-    List<Lease> leases =
-        repository.claim("renew", "w", 2, LEASE).stream().map(ClaimedExecution::lease).toList();
+    long canceled = create("SELECT 'cancel me too'", "renew", 0);
+    List<AttemptId> leases =
+        repository.claim("renew", "w", 2, LEASE).stream().map(ClaimedExecution::attemptId).toList();
     Execution before = repository.get(kept).orElseThrow();
-    assertThat(repository.cancel(cancelled, null)).isPresent();
+    assertThat(repository.cancel(canceled, null)).isPresent();
 
     assertThat(repository.renewLeases(leases, Duration.ofHours(1))).containsExactly(kept);
     assertThat(repository.get(kept).orElseThrow().leaseExpiresAt())
@@ -270,9 +270,9 @@ class ExecutionRepositoryTest {
   @Test
   void aRequeuedExecutionWaitsForItsBackoff() {
     create("SELECT 'later'", "backoff", 0);
-    Lease lease = repository.claim("backoff", "w", 1, LEASE).getFirst().lease();
+    AttemptId attemptId = repository.claim("backoff", "w", 1, LEASE).getFirst().attemptId();
 
-    repository.requeue(lease, Duration.ofHours(1), "transient");
+    repository.requeue(attemptId, Duration.ofHours(1), "transient");
 
     assertThat(repository.claim("backoff", "w", 1, LEASE)).isEmpty();
   }
@@ -283,9 +283,9 @@ class ExecutionRepositoryTest {
         new NewExecution(
             "wipe", "h", "SELECT 1", "JSON", "wipe", "bob", Map.of(), Map.of("p", "v"), 0, 3);
     long id = repository.createOrCollapse(request).execution().id();
-    Lease lease = repository.claim("wipe", "w", 1, LEASE).getFirst().lease();
+    AttemptId attemptId = repository.claim("wipe", "w", 1, LEASE).getFirst().attemptId();
 
-    repository.fail(lease, "syntax error");
+    repository.fail(attemptId, "syntax error");
 
     assertThat(
             db.jdbc()

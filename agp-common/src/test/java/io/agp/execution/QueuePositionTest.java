@@ -54,7 +54,7 @@ class QueuePositionTest {
     create(tier, "carol", 5);
     create(tier, "dave");
     create(tier, "erin");
-    repository.requeue(claimOne(tier).lease(), Duration.ofHours(1), "transient");
+    repository.requeue(claimOne(tier).attemptId(), Duration.ofHours(1), "transient");
     create(tier, "erin");
     create(tier, "dave");
     create(tier, "carol");

@@ -74,11 +74,12 @@ class TypicalDurationTest {
   }
 
   private static void succeed(String hash, String shareKey, long durationMillis) {
-    Lease lease = claim(create(hash, shareKey));
+    AttemptId attemptId = claim(create(hash, shareKey));
     assertThat(
             repository.complete(
-                lease,
-                new StoredResult("k-" + lease.executionId(), 1, 1, List.of(), null, durationMillis),
+                attemptId,
+                new StoredResult(
+                    "k-" + attemptId.executionId(), 1, 1, List.of(), null, durationMillis),
                 Duration.ofHours(1)))
         .isTrue();
   }
@@ -93,11 +94,11 @@ class TypicalDurationTest {
     return id;
   }
 
-  private static Lease claim(long id) {
+  private static AttemptId claim(long id) {
     Execution execution = repository.get(id).orElseThrow();
     List<ClaimedExecution> claimed = repository.claim(execution.tier(), "w", 1, LEASE);
     assertThat(claimed).singleElement().extracting(c -> c.execution().id()).isEqualTo(id);
-    return claimed.getFirst().lease();
+    return claimed.getFirst().attemptId();
   }
 
   /** A new execution of the query, in a tier of its own so that each claim takes it. */

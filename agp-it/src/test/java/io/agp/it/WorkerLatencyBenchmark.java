@@ -17,16 +17,17 @@ import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 import org.springframework.jdbc.core.simple.JdbcClient;
 
 /**
- * Pickup latency, end-to-end latency of {@code SELECT 1} and throughput of trivial executions,
- * through the API and one worker against the real servers. Run with {@code bench/worker/latency.sh}
- * (it sets {@code -Dagp.bench=true}); figures go to stdout and {@code target/bench-latency.txt}.
+ * Claim latency (PENDING to RUNNING), end-to-end latency of {@code SELECT 1} and throughput of
+ * trivial executions, through the API and one worker against the real servers. Run with {@code
+ * bench/worker/latency.sh} (it sets {@code -Dagp.bench=true}); figures go to stdout and {@code
+ * target/bench-latency.txt}.
  */
 @EnabledIfSystemProperty(named = "agp.bench", matches = "true")
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class WorkerLatencyBenchmark {
 
   private static final int WARM_UP = 50;
-  private static final int PICKUPS = 500;
+  private static final int CLAIMS = 500;
   private static final int END_TO_END = 300;
   private static final int THROUGHPUT = 5000;
 
@@ -42,7 +43,7 @@ class WorkerLatencyBenchmark {
             Map.of(
                 "agp.results.location",
                 Files.createTempDirectory("agp-bench").toUri().toString(),
-                // Only notifications can explain a fast pickup.
+                // Only notifications can explain a fast claim.
                 "agp.worker.poll-interval",
                 "30s",
                 "agp.tiers.default.concurrency",
@@ -61,14 +62,14 @@ class WorkerLatencyBenchmark {
   }
 
   @Test
-  void pickupLatencyWithNotifications() {
+  void claimLatencyWithNotifications() {
     for (int i = 0; i < WARM_UP; i++) {
       client.postSql("/v1/async/executions", "SELECT 1 AS warm" + i);
     }
     awaitAllDone();
     long firstId = maxId() + 1;
-    for (int i = 0; i < PICKUPS; i++) {
-      client.postSql("/v1/async/executions", "SELECT 1 AS pickup" + i);
+    for (int i = 0; i < CLAIMS; i++) {
+      client.postSql("/v1/async/executions", "SELECT 1 AS claimed" + i);
       pause(Duration.ofMillis(5));
     }
     awaitAllDone();
@@ -80,7 +81,7 @@ class WorkerLatencyBenchmark {
             .query(Double.class)
             .list();
     report.add(
-        "pickup latency PENDING -> RUNNING over %d executions: p50 %.1f ms, p99 %.1f ms, max %.1f ms"
+        "claim latency PENDING -> RUNNING over %d executions: p50 %.1f ms, p99 %.1f ms, max %.1f ms"
             .formatted(millis.size(), pct(millis, 50), pct(millis, 99), millis.getLast()));
   }
 

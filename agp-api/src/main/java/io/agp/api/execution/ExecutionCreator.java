@@ -213,7 +213,7 @@ class ExecutionCreator {
 
   /**
    * A create that replaces, or counts against the tier's cap on a user's executions in flight, in
-   * one transaction. The replaced execution is cancelled before the count, so a replace at the cap
+   * one transaction. The replaced execution is canceled before the count, so a replace at the cap
    * takes the place of the execution it replaces; a create that collapses adds nothing in flight
    * and passes the cap.
    */

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.agp.api.execution.EventStream.Event;
-import io.agp.execution.Lease;
+import io.agp.execution.AttemptId;
 import io.agp.execution.Progress;
 import io.agp.execution.ProgressSample;
 import java.nio.charset.StandardCharsets;
@@ -50,19 +50,20 @@ class LiveEventsTest {
       assertThat(first.json().get("status").asString()).isEqualTo("PENDING");
       assertThat(first.json().get("id").asLong()).isEqualTo(id);
 
-      Lease lease = api.start(id);
+      AttemptId attemptId = api.start(id);
       Event running = stream.next(SOON);
       assertThat(running.name()).isEqualTo("status");
       assertThat(running.json().get("status").asString()).isEqualTo("RUNNING");
       assertThat(running.id()).isNotEqualTo(first.id());
 
       api.repository()
-          .recordProgress(List.of(new ProgressSample(lease, new Progress(5, 50, 20, 100, 1))));
+          .recordProgress(
+              List.of(new ProgressSample(attemptId, new Progress(5, 50, 20, 100, 1, 1))));
       Event progress = stream.next(SOON);
       assertThat(progress.name()).isEqualTo("progress");
       assertThat(progress.json().get("progress").get("percent").asDouble()).isEqualTo(25.0);
 
-      api.succeed(lease, "{}".getBytes(StandardCharsets.UTF_8), null);
+      api.succeed(attemptId, "{}".getBytes(StandardCharsets.UTF_8), null);
       Event done = stream.next(SOON);
       assertThat(done.name()).isEqualTo("status");
       assertThat(done.json().get("status").asString()).isEqualTo("SUCCEEDED");
@@ -73,7 +74,7 @@ class LiveEventsTest {
   @Test
   void aClientThatComesBackWithLastEventIdGetsOnlyWhatItHasNotSeen() throws Exception {
     long id = create();
-    Lease lease = api.start(id);
+    AttemptId attemptId = api.start(id);
     String seen;
     try (EventStream stream = open(id)) {
       Event running = stream.next(SOON);
@@ -84,7 +85,8 @@ class LiveEventsTest {
     try (EventStream again = open(id, "Last-Event-ID", seen)) {
       assertThat(again.nextOrNone(Duration.ofMillis(500))).isNull();
       api.repository()
-          .recordProgress(List.of(new ProgressSample(lease, new Progress(7, 70, 0, 100, 1))));
+          .recordProgress(
+              List.of(new ProgressSample(attemptId, new Progress(7, 70, 0, 100, 1, 1))));
       Event next = again.next(SOON);
       assertThat(next.json().get("progress").get("rows").asLong()).isEqualTo(7);
     }

@@ -1,9 +1,9 @@
 package io.agp.api.execution;
 
 import io.agp.api.ApiApplication;
+import io.agp.execution.AttemptId;
 import io.agp.execution.Execution;
 import io.agp.execution.ExecutionRepository;
-import io.agp.execution.Lease;
 import io.agp.execution.ResultMetadata;
 import io.agp.execution.StoredResult;
 import io.agp.results.ResultStore;
@@ -93,7 +93,7 @@ final class TestApi {
    * Claims one execution by id, as a worker's claim would (with its notification), and returns its
    * lease.
    */
-  Lease start(long id) {
+  AttemptId start(long id) {
     jdbc()
         .sql(
             "update executions set status = 'RUNNING', attempt = attempt + 1, worker_id = 'test',"
@@ -102,7 +102,7 @@ final class TestApi {
         .param("id", id)
         .update();
     notifyChanged(id);
-    return repository().get(id).orElseThrow().lease();
+    return repository().get(id).orElseThrow().attemptId();
   }
 
   /** Announces a change of the execution, as the apps do after each change they make. */
@@ -120,9 +120,9 @@ final class TestApi {
   }
 
   /** Runs a claimed attempt to SUCCEEDED with these result bytes. */
-  Execution succeed(Lease lease, byte[] stored, String compression) throws Exception {
-    long id = lease.executionId();
-    String key = "test/" + id + "-" + lease.attempt();
+  Execution succeed(AttemptId attemptId, byte[] stored, String compression) throws Exception {
+    long id = attemptId.executionId();
+    String key = "test/" + id + "-" + attemptId.attempt();
     ResultStore store = context.getBean(ResultStore.class);
     try (ResultUpload upload = store.upload(key)) {
       try (OutputStream out = upload.stream()) {
@@ -132,7 +132,7 @@ final class TestApi {
     }
     repository()
         .complete(
-            lease,
+            attemptId,
             new StoredResult(
                 key,
                 2,

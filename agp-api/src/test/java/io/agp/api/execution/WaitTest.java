@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.agp.api.execution.ContractClient.Reply;
-import io.agp.execution.Lease;
+import io.agp.execution.AttemptId;
 import io.agp.execution.Progress;
 import io.agp.execution.ProgressSample;
 import java.nio.charset.StandardCharsets;
@@ -54,11 +54,12 @@ class WaitTest {
   @Test
   void getWithWaitAnswersWhenTheProgressChanges() throws Exception {
     long id = create();
-    Lease lease = api.start(id);
+    AttemptId attemptId = api.start(id);
     CompletableFuture<Reply> waiting = waitFor(id);
 
     api.repository()
-        .recordProgress(List.of(new ProgressSample(lease, new Progress(50, 500, 200, 1000, 4096))));
+        .recordProgress(
+            List.of(new ProgressSample(attemptId, new Progress(50, 500, 200, 1000, 4096, 4096))));
 
     Reply reply = waiting.get(10, TimeUnit.SECONDS);
     assertThat(reply.json().get("status").asString()).isEqualTo("RUNNING");

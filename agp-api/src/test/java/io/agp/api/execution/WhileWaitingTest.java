@@ -3,9 +3,9 @@ package io.agp.api.execution;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.agp.api.execution.ContractClient.Reply;
+import io.agp.execution.AttemptId;
 import io.agp.execution.Execution;
 import io.agp.execution.ExecutionStatus;
-import io.agp.execution.Lease;
 import io.agp.execution.QueryStats;
 import io.agp.execution.StoredResult;
 import java.net.http.HttpClient;
@@ -125,10 +125,10 @@ class WhileWaitingTest {
   @Test
   void anEndedExecutionShowsClickHousesFiguresOfItsQuery() {
     long id = create("default", "tester", "SELECT 'figures " + UUID.randomUUID() + "'");
-    Lease lease = api.start(id);
+    AttemptId attemptId = api.start(id);
     api.repository()
         .complete(
-            lease,
+            attemptId,
             new StoredResult("k-" + id, 1, 10, List.of(), null, 50),
             Duration.ofHours(1),
             new QueryStats(1_000, 8_000, null, 42L, QueryStats.Source.SUMMARY),
@@ -165,10 +165,11 @@ class WhileWaitingTest {
 
   private void succeed(long id, long durationMillis) {
     Execution execution = api.repository().get(id).orElseThrow();
-    Lease lease = execution.status() == ExecutionStatus.RUNNING ? execution.lease() : api.start(id);
+    AttemptId attemptId =
+        execution.status() == ExecutionStatus.RUNNING ? execution.attemptId() : api.start(id);
     api.repository()
         .complete(
-            lease,
+            attemptId,
             new StoredResult("k-" + id, 1, 10, List.of(), null, durationMillis),
             Duration.ofHours(1));
   }

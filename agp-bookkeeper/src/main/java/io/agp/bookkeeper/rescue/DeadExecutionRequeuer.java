@@ -79,7 +79,7 @@ public final class DeadExecutionRequeuer implements Duty {
   }
 
   private boolean kill(DeadAttempt dead) {
-    String queryId = dead.lease().clickHouseQueryId();
+    String queryId = dead.attemptId().clickHouseQueryId();
     Optional<List<ClickHouseClient>> nodes = clickhouse.find(dead.tier());
     if (nodes.isEmpty()) {
       log.warn("tier {} is not configured: cannot kill query {}", dead.tier(), queryId);

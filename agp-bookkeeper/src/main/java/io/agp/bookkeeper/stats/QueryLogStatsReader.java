@@ -4,7 +4,7 @@ import io.agp.bookkeeper.BookkeeperProperties;
 import io.agp.bookkeeper.Duty;
 import io.agp.clickhouse.ClickHouseClient;
 import io.agp.clickhouse.LoggedQuery;
-import io.agp.execution.Lease;
+import io.agp.execution.AttemptId;
 import io.agp.execution.MaintenanceRepository;
 import io.agp.execution.MaintenanceRepository.AwaitingQueryLog;
 import io.agp.execution.QueryStats;
@@ -77,7 +77,7 @@ public final class QueryLogStatsReader implements Duty {
     List<AwaitingQueryLog> awaiting = maintenance.findAwaitingQueryLog(properties.batchSize());
     Map<String, List<AwaitingQueryLog>> byTier = new LinkedHashMap<>();
     awaiting.forEach(a -> byTier.computeIfAbsent(a.tier(), t -> new ArrayList<>()).add(a));
-    Map<Lease, QueryStats> stats = new HashMap<>();
+    Map<AttemptId, QueryStats> stats = new HashMap<>();
     List<Long> notRead = new ArrayList<>();
     byTier.forEach(
         (tier, executions) -> {
@@ -98,11 +98,11 @@ public final class QueryLogStatsReader implements Duty {
     return new Report(recorded, gaveUp, awaiting.size() - stats.size() - notRead.size());
   }
 
-  private static Map<Lease, QueryStats> lookUp(
+  private static Map<AttemptId, QueryStats> lookUp(
       String tier, List<ClickHouseClient> nodes, List<AwaitingQueryLog> executions) {
     Map<String, AwaitingQueryLog> byQueryId = new LinkedHashMap<>();
-    executions.forEach(a -> byQueryId.put(a.lease().clickHouseQueryId(), a));
-    Map<Lease, QueryStats> stats = new HashMap<>();
+    executions.forEach(a -> byQueryId.put(a.attemptId().clickHouseQueryId(), a));
+    Map<AttemptId, QueryStats> stats = new HashMap<>();
     for (ClickHouseClient node : nodes) {
       try {
         node.queryLog(byQueryId.keySet())
@@ -110,7 +110,7 @@ public final class QueryLogStatsReader implements Duty {
                 (queryId, logged) -> {
                   AwaitingQueryLog awaited = byQueryId.get(queryId);
                   if (awaited != null && ranDuring(logged, awaited)) {
-                    stats.put(awaited.lease(), of(logged));
+                    stats.put(awaited.attemptId(), of(logged));
                   }
                 });
       } catch (RuntimeException e) {

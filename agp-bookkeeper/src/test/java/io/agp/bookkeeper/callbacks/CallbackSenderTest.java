@@ -8,10 +8,10 @@ import com.zaxxer.hikari.HikariDataSource;
 import io.agp.bookkeeper.callbacks.Receiver.Answer;
 import io.agp.callback.CallbackGuard;
 import io.agp.callback.CallbackProperties;
+import io.agp.execution.AttemptId;
 import io.agp.execution.Callback;
 import io.agp.execution.CallbackRepository;
 import io.agp.execution.ExecutionRepository;
-import io.agp.execution.Lease;
 import io.agp.execution.NewExecution;
 import io.agp.execution.QueryHash;
 import io.agp.execution.ResultMetadata;
@@ -440,10 +440,10 @@ class CallbackSenderTest {
                     callbackUrl))
             .execution()
             .id();
-    Lease lease =
-        executions.claim("default", "worker", 1, Duration.ofMinutes(1)).getFirst().lease();
+    AttemptId attemptId =
+        executions.claim("default", "worker", 1, Duration.ofMinutes(1)).getFirst().attemptId();
     executions.complete(
-        lease,
+        attemptId,
         new StoredResult(
             "results/" + id, 3, 42, List.of(new ResultMetadata.Column("n", "UInt8")), null, 7),
         Duration.ofHours(1));

@@ -8,8 +8,8 @@ enum AttemptOutcome {
   FAILED,
   /** Given back to PENDING: a transient failure, or the worker shutting down. */
   REQUEUED,
-  /** Cancelled while it ran. */
-  CANCELLED,
+  /** Canceled while it ran. */
+  CANCELED,
   /** Taken away while it ran (requeued by the bookkeeper, claimed again): it wrote nothing. */
   LOST;
 

@@ -11,7 +11,7 @@ import org.slf4j.LoggerFactory;
 import org.springframework.context.SmartLifecycle;
 
 /**
- * The worker's notifications: a new PENDING execution wakes its tier's pool, a cancelled one is
+ * The worker's notifications: a new PENDING execution wakes its tier's pool, a canceled one is
  * stopped at once. Polling stays on regardless, so a lost notification (a dropped connection, a
  * transaction-mode pooler) only costs a poll interval.
  */
@@ -72,7 +72,7 @@ public final class ExecutionNotifications implements SmartLifecycle, Notificatio
       }
       case Channels.CANCELED -> {
         long id = Long.parseLong(payload);
-        pools.values().forEach(pool -> pool.cancelled(id));
+        pools.values().forEach(pool -> pool.canceled(id));
       }
       default -> log.debug("ignored notification {}", channel);
     }

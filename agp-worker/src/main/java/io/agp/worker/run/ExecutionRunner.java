@@ -4,9 +4,9 @@ import io.agp.clickhouse.ClickHouseClient;
 import io.agp.clickhouse.ClickHouseException;
 import io.agp.clickhouse.ClickHouseResponse;
 import io.agp.clickhouse.ClickHouseUnreachableException;
+import io.agp.execution.AttemptId;
 import io.agp.execution.Execution;
 import io.agp.execution.ExecutionRepository;
-import io.agp.execution.Lease;
 import io.agp.execution.QueryStats;
 import io.agp.execution.ResultFormat;
 import io.agp.execution.ResultMetadata.Column;
@@ -61,10 +61,10 @@ final class ExecutionRunner {
   AttemptOutcome run(
       RunningExecution run, TierProperties tier, TierClickHouse clickhouse, TierMetrics metrics) {
     Execution execution = run.claimed().execution();
-    Lease lease = run.lease();
+    AttemptId attemptId = run.attemptId();
     ResultFormat format = ResultFormat.find(execution.format()).orElse(ResultFormat.DEFAULT);
     ResultCompression compression = tier.resultCompression();
-    String key = StoredResult.keyFor(lease, format, compression);
+    String key = StoredResult.keyFor(attemptId, format, compression);
     Instant started = clock.instant();
     ResultInspector inspector = new ResultInspector(format);
     try {
@@ -103,10 +103,10 @@ final class ExecutionRunner {
                 duration);
         QueryStats stats = QueryFigures.ofAnswer(run, response.summary(), inspector.bytes());
         if (!executions.complete(
-            lease, stored, tier.resultTtl(), stats, awaitsQueryLog(run, tier, stats))) {
+            attemptId, stored, tier.resultTtl(), stats, awaitsQueryLog(run, tier, stats))) {
           // Lost between the end of the stream and now: the object must not outlive the attempt.
           deleteQuietly(key);
-          log.info("attempt {} lost before its completion", lease.attempt());
+          log.info("attempt {} lost before its completion", attemptId.attempt());
           return run.lostOutcome();
         }
         metrics.stored(upload.bytesWritten());
@@ -197,7 +197,7 @@ final class ExecutionRunner {
       return failOverrun(run, tier);
     }
     if (cause != null) {
-      log.warn("attempt {} failed", run.lease().attempt(), cause);
+      log.warn("attempt {} failed", run.attemptId().attempt(), cause);
     }
     run.killQuery();
     fail(run, tier, error);
@@ -215,7 +215,7 @@ final class ExecutionRunner {
   /** Fails the attempt with the figures of its last progress reading, if any. */
   private boolean fail(RunningExecution run, TierProperties tier, String error) {
     QueryStats stats = QueryFigures.ofProgress(run);
-    return executions.fail(run.lease(), error, stats, awaitsQueryLog(run, tier, stats));
+    return executions.fail(run.attemptId(), error, stats, awaitsQueryLog(run, tier, stats));
   }
 
   /**
@@ -236,7 +236,7 @@ final class ExecutionRunner {
       return AttemptOutcome.FAILED;
     }
     Duration delay = backoff(execution.attempt());
-    if (!executions.requeue(run.lease(), delay, reason)) {
+    if (!executions.requeue(run.attemptId(), delay, reason)) {
       return run.lostOutcome();
     }
     log.info("requeued after a transient failure, again in {}: {}", delay, reason);
@@ -276,7 +276,7 @@ final class ExecutionRunner {
         try {
           response =
               node.execute(
-                  run.lease().clickHouseQueryId(),
+                  run.attemptId().clickHouseQueryId(),
                   execution.sql() + "\nFORMAT " + format.name(),
                   settings);
         } finally {
@@ -306,9 +306,7 @@ final class ExecutionRunner {
     }
     try {
       List<Column> described =
-          sent.node().describe(run.claimed().execution().sql(), sent.settings()).stream()
-              .map(c -> new Column(c.name(), c.type()))
-              .toList();
+          sent.node().describe(run.claimed().execution().sql(), sent.settings());
       return described.isEmpty() ? carried : described;
     } catch (RuntimeException e) {
       log.warn("could not describe the result's columns; keeping {}: {}", carried, e.toString());

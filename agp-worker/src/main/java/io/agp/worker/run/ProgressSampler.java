@@ -1,8 +1,8 @@
 package io.agp.worker.run;
 
 import io.agp.clickhouse.ClickHouseClient;
-import io.agp.clickhouse.QueryProgress;
 import io.agp.execution.ExecutionRepository;
+import io.agp.execution.Progress;
 import io.agp.execution.ProgressSample;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -84,8 +84,8 @@ final class ProgressSampler {
   /** One node's part of a round, on the calling thread. */
   void sample(ClickHouseClient node, List<RunningExecution> runs) {
     Map<String, RunningExecution> byQueryId = new LinkedHashMap<>();
-    runs.forEach(run -> byQueryId.put(run.lease().clickHouseQueryId(), run));
-    Map<String, QueryProgress> readings;
+    runs.forEach(run -> byQueryId.put(run.attemptId().clickHouseQueryId(), run));
+    Map<String, Progress> readings;
     try {
       readings = node.progress(byQueryId.keySet());
       failing.remove(node);
@@ -99,8 +99,8 @@ final class ProgressSampler {
         (queryId, reading) -> {
           RunningExecution run = byQueryId.get(queryId);
           if (run != null && run.sampled(reading) && !run.isLost()) {
-            long id = run.lease().executionId();
-            changed.put(id, new ProgressSample(run.lease(), run.progress()));
+            long id = run.attemptId().executionId();
+            changed.put(id, new ProgressSample(run.attemptId(), run.progress()));
             sampled.put(id, run);
           }
         });

@@ -4,7 +4,6 @@ import io.agp.clickhouse.QuerySummary;
 import io.agp.execution.Progress;
 import io.agp.execution.QueryStats;
 import java.util.Optional;
-import java.util.OptionalLong;
 
 /**
  * ClickHouse's own figures of an attempt's query once it ended, from the best source the worker
@@ -27,12 +26,14 @@ final class QueryFigures {
     Progress last = run.progress();
     if (summary.isPresent() && isFinal(summary.get(), answerBytes, last)) {
       QuerySummary s = summary.get();
-      OptionalLong peak =
-          s.peakMemoryBytes().isPresent() ? s.peakMemoryBytes() : run.peakMemoryBytes();
+      Long peak =
+          s.peakMemoryBytes().isPresent()
+              ? Long.valueOf(s.peakMemoryBytes().getAsLong())
+              : last == null ? null : last.peakMemoryBytes();
       return new QueryStats(
           s.readRows(),
           s.readBytes(),
-          peak.isPresent() ? peak.getAsLong() : null,
+          peak,
           s.elapsedNanos().isPresent() ? s.elapsedNanos().getAsLong() / 1_000_000 : null,
           QueryStats.Source.SUMMARY);
     }
@@ -45,11 +46,10 @@ final class QueryFigures {
     if (last == null) {
       return null;
     }
-    OptionalLong peak = run.peakMemoryBytes();
     return new QueryStats(
         last.rows(),
         last.bytes(),
-        peak.isPresent() ? peak.getAsLong() : null,
+        last.peakMemoryBytes(),
         last.elapsedMillis(),
         QueryStats.Source.PROGRESS);
   }

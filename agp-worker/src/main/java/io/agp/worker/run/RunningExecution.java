@@ -2,19 +2,17 @@ package io.agp.worker.run;
 
 import io.agp.clickhouse.ClickHouseClient;
 import io.agp.clickhouse.ClickHouseResponse;
-import io.agp.clickhouse.QueryProgress;
+import io.agp.execution.AttemptId;
 import io.agp.execution.ClaimedExecution;
-import io.agp.execution.Lease;
 import io.agp.execution.Progress;
 import java.time.Duration;
 import java.util.Optional;
-import java.util.OptionalLong;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One attempt running on this worker. When the attempt is lost (cancelled, requeued by the
+ * One attempt running on this worker. When the attempt is lost (canceled, requeued by the
  * bookkeeper), {@link #abandon} closes its stream and kills the ClickHouse query, which makes the
  * runner abort the upload and write nothing more.
  */
@@ -74,8 +72,8 @@ final class RunningExecution {
     return claimed;
   }
 
-  Lease lease() {
-    return claimed.lease();
+  AttemptId attemptId() {
+    return claimed.attemptId();
   }
 
   /** The latest progress read from ClickHouse, or null before the first reading. */
@@ -89,16 +87,18 @@ final class RunningExecution {
    * @return whether it differs from the progress recorded last in figures other than the elapsed
    *     time (a query that reads nothing new is not worth a write every second)
    */
-  boolean sampled(QueryProgress reading) {
+  boolean sampled(Progress reading) {
+    long peak = peakMemoryBytes.accumulateAndGet(reading.peakMemoryBytes(), Math::max);
+    // The peak of every reading so far: a later one may have been taken after a drop.
     Progress latest =
         new Progress(
-            reading.readRows(),
-            reading.readBytes(),
-            reading.totalRowsApprox(),
-            reading.elapsed().toMillis(),
-            reading.memoryBytes());
+            reading.rows(),
+            reading.bytes(),
+            reading.totalRows(),
+            reading.elapsedMillis(),
+            reading.memoryBytes(),
+            peak);
     progress = latest;
-    peakMemoryBytes.accumulateAndGet(reading.peakMemoryBytes(), Math::max);
     Progress before = recorded;
     return before == null
         || before.rows() != latest.rows()
@@ -112,17 +112,11 @@ final class RunningExecution {
     recorded = written;
   }
 
-  /** The most memory the query used in any reading so far; empty before the first. */
-  OptionalLong peakMemoryBytes() {
-    long peak = peakMemoryBytes.get();
-    return peak < 0 ? OptionalLong.empty() : OptionalLong.of(peak);
-  }
-
   boolean isLost() {
     return lost;
   }
 
-  /** Why the attempt was abandoned: cancelled, requeued at shutdown, or lost. */
+  /** Why the attempt was abandoned: canceled, requeued at shutdown, or lost. */
   AttemptOutcome lostOutcome() {
     return lostAs;
   }
@@ -141,7 +135,7 @@ final class RunningExecution {
    * Stops the attempt: it no longer owns its execution. Safe to call more than once and from any
    * thread.
    *
-   * @param outcome what the attempt counts as: {@link AttemptOutcome#CANCELLED}, {@link
+   * @param outcome what the attempt counts as: {@link AttemptOutcome#CANCELED}, {@link
    *     AttemptOutcome#REQUEUED} or {@link AttemptOutcome#LOST}
    */
   void abandon(AttemptOutcome outcome, String reason) {
@@ -153,7 +147,10 @@ final class RunningExecution {
       lost = true;
     }
     log.info(
-        "execution {} attempt {} abandoned: {}", lease().executionId(), lease().attempt(), reason);
+        "execution {} attempt {} abandoned: {}",
+        attemptId().executionId(),
+        attemptId().attempt(),
+        reason);
     ClickHouseResponse current = response;
     if (current != null) {
       closeStream(current);
@@ -162,7 +159,9 @@ final class RunningExecution {
       // The query may be on its way, and a kill that reaches ClickHouse before the query finds
       // nothing: closing the connection does not stop a query that writes nothing until its end.
       // Kill again until one lands or the send ends (attach then kills it).
-      Thread.ofVirtual().name("kill-" + lease().clickHouseQueryId()).start(this::killWhileSending);
+      Thread.ofVirtual()
+          .name("kill-" + attemptId().clickHouseQueryId())
+          .start(this::killWhileSending);
     } else {
       killQuery();
     }
@@ -181,12 +180,17 @@ final class RunningExecution {
       overrun = reason;
     }
     log.info(
-        "execution {} attempt {} stopped: {}", lease().executionId(), lease().attempt(), reason);
+        "execution {} attempt {} stopped: {}",
+        attemptId().executionId(),
+        attemptId().attempt(),
+        reason);
     ClickHouseResponse current = response;
     if (current != null) {
       closeStream(current);
     }
-    Thread.ofVirtual().name("kill-" + lease().clickHouseQueryId()).start(this::killWhileSending);
+    Thread.ofVirtual()
+        .name("kill-" + attemptId().clickHouseQueryId())
+        .start(this::killWhileSending);
   }
 
   /** Why the worker stopped the attempt itself, or null when it did not. */
@@ -196,7 +200,7 @@ final class RunningExecution {
 
   /** Kills the query on a thread of its own: for a node that may not answer the kill either. */
   void killQueryInBackground() {
-    Thread.ofVirtual().name("kill-" + lease().clickHouseQueryId()).start(this::killQuery);
+    Thread.ofVirtual().name("kill-" + attemptId().clickHouseQueryId()).start(this::killQuery);
   }
 
   private void killWhileSending() {
@@ -225,9 +229,10 @@ final class RunningExecution {
       return false;
     }
     try {
-      return current.kill(lease().clickHouseQueryId());
+      return current.kill(attemptId().clickHouseQueryId());
     } catch (RuntimeException e) {
-      log.warn("could not kill ClickHouse query {}: {}", lease().clickHouseQueryId(), e.toString());
+      log.warn(
+          "could not kill ClickHouse query {}: {}", attemptId().clickHouseQueryId(), e.toString());
       return false;
     }
   }

@@ -13,7 +13,7 @@ import java.util.function.IntSupplier;
 
 /**
  * The meters of one tier's pool: executions started and how they ended, run time, bytes stored,
- * pickup latency (created → claimed) and slots busy and free.
+ * claim latency (created → claimed) and slots busy and free.
  */
 final class TierMetrics {
 
@@ -21,7 +21,7 @@ final class TierMetrics {
   private final Map<AttemptOutcome, Counter> ended = new EnumMap<>(AttemptOutcome.class);
   private final Map<AttemptOutcome, Timer> runTime = new EnumMap<>(AttemptOutcome.class);
   private final DistributionSummary storedBytes;
-  private final Timer pickupLatency;
+  private final Timer claimLatency;
 
   TierMetrics(MeterRegistry registry, String tier, IntSupplier busy, IntSupplier free) {
     started =
@@ -53,8 +53,8 @@ final class TierMetrics {
             .baseUnit("bytes")
             .tag("tier", tier)
             .register(registry);
-    pickupLatency =
-        Timer.builder("agp.worker.pickup.latency")
+    claimLatency =
+        Timer.builder("agp.worker.claim.latency")
             .description("from creation to the first claim, in database time")
             .tag("tier", tier)
             .publishPercentileHistogram()
@@ -73,10 +73,10 @@ final class TierMetrics {
 
   void started(Execution execution) {
     started.increment();
-    // Only a first claim measures pickup: a retry waited for its backoff on purpose.
+    // Only a first claim measures the claim latency: a retry waited for its backoff on purpose.
     if (execution.attempt() == 1 && execution.pickedAt() != null) {
       Duration latency = Duration.between(execution.createdAt(), execution.pickedAt());
-      pickupLatency.record(latency.isNegative() ? Duration.ZERO : latency);
+      claimLatency.record(latency.isNegative() ? Duration.ZERO : latency);
     }
   }
 

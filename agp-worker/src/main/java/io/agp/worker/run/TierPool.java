@@ -114,11 +114,11 @@ public final class TierPool {
     }
   }
 
-  /** An execution was cancelled: if it runs here, stop it now rather than at the heartbeat. */
-  void cancelled(long executionId) {
+  /** An execution was canceled: if it runs here, stop it now rather than at the heartbeat. */
+  void canceled(long executionId) {
     RunningExecution run = running.get(executionId);
     if (run != null) {
-      run.abandon(AttemptOutcome.CANCELLED, "cancelled");
+      run.abandon(AttemptOutcome.CANCELED, "canceled");
     }
   }
 
@@ -158,14 +158,14 @@ public final class TierPool {
   void requeueAll(Duration delay) {
     for (RunningExecution run : running.values()) {
       try {
-        if (executions.requeue(run.lease(), delay, "worker " + workerId + " shut down")) {
+        if (executions.requeue(run.attemptId(), delay, "worker " + workerId + " shut down")) {
           run.abandon(AttemptOutcome.REQUEUED, "worker shutting down");
         } else {
           run.abandon(AttemptOutcome.LOST, "lost while the worker shut down");
         }
       } catch (RuntimeException e) {
         // The lease runs out and the bookkeeper requeues it; the query must stop all the same.
-        log.warn("could not requeue execution {} at shutdown", run.lease().executionId(), e);
+        log.warn("could not requeue execution {} at shutdown", run.attemptId().executionId(), e);
         run.abandon(AttemptOutcome.LOST, "worker shutting down");
       }
     }
@@ -237,20 +237,20 @@ public final class TierPool {
   private void runAttempt(RunningExecution run, ScheduledFuture<?> deadline) {
     Instant started = clock.instant();
     AttemptOutcome outcome = AttemptOutcome.FAILED;
-    MDC.put("execution_id", Long.toString(run.lease().executionId()));
-    MDC.put("attempt", Integer.toString(run.lease().attempt()));
+    MDC.put("execution_id", Long.toString(run.attemptId().executionId()));
+    MDC.put("attempt", Integer.toString(run.attemptId().attempt()));
     MDC.put("tier", tierName);
     try {
       outcome = runner.run(run, tier, clickhouse, metrics);
       if (outcome == AttemptOutcome.LOST) {
-        outcome = lostOrCancelled(run);
+        outcome = lostOrCanceled(run);
       }
     } catch (RuntimeException e) {
-      log.error("execution {} ended with an unexpected error", run.lease().executionId(), e);
+      log.error("execution {} ended with an unexpected error", run.attemptId().executionId(), e);
     } finally {
       deadline.cancel(false);
       metrics.ended(outcome, Duration.between(started, clock.instant()));
-      running.remove(run.lease().executionId());
+      running.remove(run.attemptId().executionId());
       slots.release();
       MDC.clear();
       wake();
@@ -258,15 +258,15 @@ public final class TierPool {
   }
 
   /** A heartbeat learns only that the row is gone; the row tells whether it was a cancel. */
-  private AttemptOutcome lostOrCancelled(RunningExecution run) {
+  private AttemptOutcome lostOrCanceled(RunningExecution run) {
     try {
       return executions
-          .get(run.lease().executionId())
+          .get(run.attemptId().executionId())
           .filter(e -> e.status() == ExecutionStatus.CANCELED)
-          .map(e -> AttemptOutcome.CANCELLED)
+          .map(e -> AttemptOutcome.CANCELED)
           .orElse(AttemptOutcome.LOST);
     } catch (RuntimeException e) {
-      log.warn("could not read execution {}", run.lease().executionId(), e);
+      log.warn("could not read execution {}", run.attemptId().executionId(), e);
       return AttemptOutcome.LOST;
     }
   }
@@ -280,7 +280,8 @@ public final class TierPool {
     Set<Long> renewed;
     try {
       renewed =
-          executions.renewLeases(runs.stream().map(RunningExecution::lease).toList(), tier.lease());
+          executions.renewLeases(
+              runs.stream().map(RunningExecution::attemptId).toList(), tier.lease());
     } catch (RuntimeException e) {
       // The leases still run; the next heartbeat tries again.
       log.warn("renewing the leases of {} executions of tier {} failed", runs.size(), tierName, e);
@@ -288,9 +289,9 @@ public final class TierPool {
     }
     for (RunningExecution run : runs) {
       // One that ended meanwhile has left the map: its row is no longer RUNNING, and it is done.
-      long id = run.lease().executionId();
+      long id = run.attemptId().executionId();
       if (!renewed.contains(id) && running.get(id) == run) {
-        run.abandon(AttemptOutcome.LOST, "no longer owns the execution (cancelled or requeued)");
+        run.abandon(AttemptOutcome.LOST, "no longer owns the execution (canceled or requeued)");
       }
     }
   }

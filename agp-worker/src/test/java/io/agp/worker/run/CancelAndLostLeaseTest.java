@@ -17,7 +17,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-/** A running execution taken away from its worker: cancelled, or requeued by someone else. */
+/** A running execution taken away from its worker: canceled, or requeued by someone else. */
 class CancelAndLostLeaseTest {
 
   /** Would count for hours; the tier's max run time is the safety net. */
@@ -45,7 +45,7 @@ class CancelAndLostLeaseTest {
   }
 
   @Test
-  void cancellingARunningExecutionStopsItsClickHouseQueryWithinTwoSeconds() throws IOException {
+  void cancelingARunningExecutionStopsItsClickHouseQueryWithinTwoSeconds() throws IOException {
     long id = stack.create(ENDLESS_COUNT, "JSON", "default");
     await().atMost(Duration.ofSeconds(10)).until(() -> WorkerStack.clickHouseRuns(id));
     // The progress sampler records how far the query got.
@@ -62,11 +62,11 @@ class CancelAndLostLeaseTest {
         .atMost(Duration.ofSeconds(2))
         .pollInterval(Duration.ofMillis(50))
         .until(() -> !WorkerStack.clickHouseRuns(id));
-    await().atMost(Duration.ofSeconds(5)).until(() -> counted("cancelled") == 1);
-    Execution cancelled = stack.get(id);
-    assertThat(cancelled.status()).isEqualTo(ExecutionStatus.CANCELED);
-    assertThat(cancelled.error()).isNull();
-    assertThat(cancelled.result()).isNull();
+    await().atMost(Duration.ofSeconds(5)).until(() -> counted("canceled") == 1);
+    Execution canceled = stack.get(id);
+    assertThat(canceled.status()).isEqualTo(ExecutionStatus.CANCELED);
+    assertThat(canceled.error()).isNull();
+    assertThat(canceled.result()).isNull();
     assertThat(files()).isEmpty();
   }
 

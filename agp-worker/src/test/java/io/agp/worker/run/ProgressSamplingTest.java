@@ -3,9 +3,9 @@ package io.agp.worker.run;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.agp.execution.AttemptId;
 import io.agp.execution.Execution;
 import io.agp.execution.ExecutionStatus;
-import io.agp.execution.Lease;
 import io.agp.execution.QueryStats;
 import io.agp.testkit.ClickHouseTestServer;
 import java.io.IOException;
@@ -139,7 +139,7 @@ class ProgressSamplingTest {
                 () -> ids.stream().map(stack::get).toList(),
                 all -> all.stream().allMatch(e -> e.status() == ExecutionStatus.RUNNING))
             .stream()
-            .map(e -> new Lease(e.id(), e.attempt()).clickHouseQueryId())
+            .map(e -> new AttemptId(e.id(), e.attempt()).clickHouseQueryId())
             .toList();
     int before = progressQueries().size();
 

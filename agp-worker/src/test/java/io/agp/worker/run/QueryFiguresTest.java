@@ -2,13 +2,12 @@ package io.agp.worker.run;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.agp.clickhouse.QueryProgress;
 import io.agp.clickhouse.QuerySummary;
 import io.agp.execution.ClaimedExecution;
 import io.agp.execution.Execution;
 import io.agp.execution.ExecutionStatus;
+import io.agp.execution.Progress;
 import io.agp.execution.QueryStats;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
 import java.util.Optional;
@@ -62,8 +61,8 @@ class QueryFiguresTest {
         .isEqualTo(new QueryStats(20, 160, 9_999L, 2_000L, QueryStats.Source.PROGRESS));
   }
 
-  private static QueryProgress reading(long rows, long bytes, long elapsedMillis, long peak) {
-    return new QueryProgress(rows, bytes, 0, Duration.ofMillis(elapsedMillis), peak / 2, peak);
+  private static Progress reading(long rows, long bytes, long elapsedMillis, long peak) {
+    return new Progress(rows, bytes, 0, elapsedMillis, peak / 2, peak);
   }
 
   private static RunningExecution run() {

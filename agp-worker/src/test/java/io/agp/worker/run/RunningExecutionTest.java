@@ -45,12 +45,13 @@ class RunningExecutionTest {
 
     long started = System.nanoTime();
     assertThatThrownBy(
-            () -> node.execute(run.lease().clickHouseQueryId(), SILENT_FOR_30_SECONDS, Map.of()))
+            () ->
+                node.execute(run.attemptId().clickHouseQueryId(), SILENT_FOR_30_SECONDS, Map.of()))
         .isInstanceOf(ClickHouseException.class);
     run.sendEnded();
 
     assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(10));
-    assertThat(WorkerStack.clickHouseRuns(run.lease().executionId())).isFalse();
+    assertThat(WorkerStack.clickHouseRuns(run.attemptId().executionId())).isFalse();
   }
 
   private static ClaimedExecution claimed(long id) {

@@ -76,7 +76,7 @@ class UserLimitAndMetricsTest {
         .containsPattern("agp_worker_executions_total\\{event=\"succeeded\",tier=\"shared\"} [1-9]")
         .contains("agp_worker_executions_total{event=\"failed\",tier=\"shared\"} 0.0")
         .contains("agp_worker_execution_run_time_seconds_bucket{outcome=\"succeeded\"")
-        .containsPattern("agp_worker_pickup_latency_seconds_count\\{tier=\"shared\"} [1-9]")
+        .containsPattern("agp_worker_claim_latency_seconds_count\\{tier=\"shared\"} [1-9]")
         .containsPattern("agp_worker_result_stored_bytes_count\\{tier=\"shared\"} [1-9]")
         .contains("agp_worker_slots{state=\"free\",tier=\"shared\"} 4.0")
         .contains("agp_worker_slots{state=\"busy\",tier=\"shared\"} 0.0");

@@ -14,16 +14,16 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-/** A PENDING execution is picked up by notification at once, and by polling when none comes. */
-class PickupTest {
+/** A PENDING execution is claimed on its notification at once, and by polling when none comes. */
+class ClaimOnNotificationTest {
 
   private static WorkerStack notified;
   private static WorkerStack polling;
 
   @BeforeAll
   static void start() throws IOException {
-    String results = Files.createTempDirectory("agp-pickup").toUri().toString();
-    // A poll interval far longer than the test waits: only a notification can explain a pickup.
+    String results = Files.createTempDirectory("agp-claim").toUri().toString();
+    // A poll interval far longer than the test waits: only a notification can explain a claim.
     notified =
         WorkerStack.start(
             Map.of("agp.results.location", results, "agp.worker.poll-interval", "30s"));
