@@ -98,9 +98,9 @@ final class ProgressSampler {
     readings.forEach(
         (queryId, reading) -> {
           RunningExecution run = byQueryId.get(queryId);
-          if (run != null && run.sampled(reading) && !run.isLost()) {
+          if (run != null && run.readings().sampled(reading) && !run.isLost()) {
             long id = run.attemptId().executionId();
-            changed.put(id, new ProgressSample(run.attemptId(), run.progress()));
+            changed.put(id, new ProgressSample(run.attemptId(), run.readings().latest()));
             sampled.put(id, run);
           }
         });
@@ -109,7 +109,7 @@ final class ProgressSampler {
     }
     try {
       for (long id : executions.recordProgress(changed.values())) {
-        sampled.get(id).recorded(changed.get(id).progress());
+        sampled.get(id).readings().recorded(changed.get(id).progress());
       }
     } catch (RuntimeException e) {
       // The samples of the next round replace these.

@@ -23,7 +23,7 @@ final class QueryFigures {
    */
   static QueryStats ofAnswer(
       RunningExecution run, Optional<QuerySummary> summary, long answerBytes) {
-    Progress last = run.progress();
+    Progress last = run.readings().latest();
     if (summary.isPresent() && isFinal(summary.get(), answerBytes, last)) {
       QuerySummary s = summary.get();
       Long peak =
@@ -42,7 +42,7 @@ final class QueryFigures {
 
   /** The figures of the last progress reading; null when there was none. */
   static QueryStats ofProgress(RunningExecution run) {
-    Progress last = run.progress();
+    Progress last = run.readings().latest();
     if (last == null) {
       return null;
     }

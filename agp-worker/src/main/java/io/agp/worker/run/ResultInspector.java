@@ -2,9 +2,6 @@ package io.agp.worker.run;
 
 import io.agp.execution.ResultFormat;
 import io.agp.execution.ResultMetadata.Column;
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.VarHandle;
-import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -31,8 +28,7 @@ final class ResultInspector {
   private int headLength;
   private final byte[] tail = new byte[TAIL_LIMIT];
   private long total;
-  private long newlines;
-  private boolean inQuotes;
+  private final LineCounter lines = new LineCounter();
 
   ResultInspector(ResultFormat format) {
     this.format = format;
@@ -46,10 +42,10 @@ final class ResultInspector {
     }
     int end = offset + length;
     if (isCsv()) {
-      countCsvLines(buffer, offset, end);
+      lines.countCsv(buffer, offset, end);
     } else if (format != ResultFormat.JSON) {
       // JSON states its row count at its end; the other formats have a row a line.
-      newlines += countNewlines(buffer, offset, end);
+      lines.count(buffer, offset, end);
     }
     // The ring keeps the last bytes; with reads no longer than the ring (ClickHouse's 4 KiB
     // chunks) every byte passes through it, so copy in at most two blocks, not byte by byte.
@@ -61,98 +57,6 @@ final class ResultInspector {
     total += length;
   }
 
-  // Counting goes eight bytes at a time: a byte-by-byte loop over a gigabyte was the worker's
-  // largest CPU cost. matches() marks each byte of the word equal to the pattern's byte with a 1
-  // in its lowest bit, exactly (no carry crosses bytes), so a bit count is a byte count.
-  //
-  // The loops are written so that C2 vectorizes them (AVX2/AVX-512 where the CPU has them): a
-  // counted int index (a bound like "at + 8 <= to" is not one, measured 3x slower) and no value
-  // carried from one word to the next except plain sums. Measured on 64 MiB of CSV on the 2-core
-  // development machine: 0.67 s/GB with the quote state carried word to word, 0.21 s/GB in the
-  // three passes below; newlines alone 0.38 -> 0.10 s/GB.
-  private static final VarHandle LONGS =
-      MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
-  private static final long LOW_SEVEN_BITS = 0x7F7F7F7F7F7F7F7FL;
-  private static final long NEWLINES = 0x0A0A0A0A0A0A0A0AL;
-  private static final long QUOTES = 0x2222222222222222L;
-  private static final long BYTE_ONES = 0x0101010101010101L;
-
-  /** Words of a block of CSV: the quote counts of one block fit the scratch array. */
-  private static final int BLOCK_WORDS = 512;
-
-  /** Per word of the current block: its quote count, then the quotes before it. */
-  private final long[] quotesBefore = new long[BLOCK_WORDS];
-
-  /** 1 in the lowest bit of each byte of the word equal to the pattern's byte, 0 elsewhere. */
-  private static long matches(long word, long pattern) {
-    long x = word ^ pattern;
-    return ~(((x & LOW_SEVEN_BITS) + LOW_SEVEN_BITS) | x | LOW_SEVEN_BITS) >>> 7;
-  }
-
-  private static long word(byte[] buffer, int at) {
-    return (long) LONGS.get(buffer, at);
-  }
-
-  private static long countNewlines(byte[] buffer, int from, int to) {
-    long count = 0;
-    int words = (to - from) >>> 3;
-    for (int i = 0; i < words; i++) {
-      count += Long.bitCount(matches(word(buffer, from + (i << 3)), NEWLINES));
-    }
-    for (int at = from + (words << 3); at < to; at++) {
-      if (buffer[at] == '\n') {
-        count++;
-      }
-    }
-    return count;
-  }
-
-  /**
-   * Counts the line breaks outside quotes: CSV quotes strings that may hold raw line breaks, and a
-   * doubled quote inside a string leaves it and enters it again, which comes to the same. A line
-   * break is quoted when the quotes before it in the whole result are odd in number.
-   */
-  private void countCsvLines(byte[] buffer, int from, int to) {
-    long[] before = quotesBefore;
-    long quotes = inQuotes ? 1 : 0;
-    long count = newlines;
-    int at = from;
-    while (to - at >= Long.BYTES) {
-      int words = Math.min((to - at) >>> 3, BLOCK_WORDS);
-      // The quotes of each word (vectorized), then a running sum of them (scalar, one add a word),
-      // then the line breaks outside quotes (vectorized).
-      for (int i = 0; i < words; i++) {
-        before[i] = Long.bitCount(matches(word(buffer, at + (i << 3)), QUOTES));
-      }
-      for (int i = 0; i < words; i++) {
-        long inWord = before[i];
-        before[i] = quotes;
-        quotes += inWord;
-      }
-      for (int i = 0; i < words; i++) {
-        long word = word(buffer, at + (i << 3));
-        // Multiplying the one-bit-per-byte quote mask by 0x0101... puts in each byte the number
-        // of quotes up to it (at most 8, so no carry crosses bytes); with the parity of the quotes
-        // before the word added, the lowest bit of a byte tells whether a line break there is
-        // quoted.
-        long quoted = (matches(word, QUOTES) * BYTE_ONES + (before[i] & 1) * BYTE_ONES) & BYTE_ONES;
-        count += Long.bitCount(matches(word, NEWLINES) & ~quoted);
-      }
-      at += words << 3;
-    }
-    boolean quoted = (quotes & 1) == 1;
-    for (; at < to; at++) {
-      byte b = buffer[at];
-      if (b == '"') {
-        quoted = !quoted;
-      } else if (b == '\n' && !quoted) {
-        count++;
-      }
-    }
-    inQuotes = quoted;
-    newlines = count;
-  }
-
   long bytes() {
     return total;
   }
@@ -161,9 +65,9 @@ final class ResultInspector {
   long rows() {
     return switch (format) {
       case JSON -> jsonRows();
-      case JSONEachRow, CSV, TSV -> newlines;
-      case CSVWithNames, TSVWithNames -> Math.max(0, newlines - 1);
-      case TSVWithNamesAndTypes -> Math.max(0, newlines - 2);
+      case JSONEachRow, CSV, TSV -> lines.lines();
+      case CSVWithNames, TSVWithNames -> Math.max(0, lines.lines() - 1);
+      case TSVWithNamesAndTypes -> Math.max(0, lines.lines() - 2);
     };
   }
 

@@ -4,17 +4,16 @@ import io.agp.clickhouse.ClickHouseClient;
 import io.agp.clickhouse.ClickHouseResponse;
 import io.agp.execution.AttemptId;
 import io.agp.execution.ClaimedExecution;
-import io.agp.execution.Progress;
 import java.time.Duration;
 import java.util.Optional;
-import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One attempt running on this worker. When the attempt is lost (canceled, requeued by the
- * bookkeeper), {@link #abandon} closes its stream and kills the ClickHouse query, which makes the
- * runner abort the upload and write nothing more.
+ * One attempt running on this worker: where its query went, whether it still owns its execution,
+ * what its progress samples found. When the attempt is lost (canceled, requeued by the bookkeeper),
+ * {@link #abandon} closes its stream and kills the ClickHouse query, which makes its {@link
+ * AttemptRun} abort the upload and write nothing more.
  */
 final class RunningExecution {
 
@@ -33,10 +32,7 @@ final class RunningExecution {
   private volatile String overrun;
   private volatile AttemptOutcome lostAs = AttemptOutcome.LOST;
   private volatile ClickHouseResponse response;
-  // The latest progress read from ClickHouse, and the latest recorded on the execution's row.
-  private volatile Progress progress;
-  private volatile Progress recorded;
-  private final AtomicLong peakMemoryBytes = new AtomicLong(-1);
+  private final ProgressReadings readings = new ProgressReadings();
 
   RunningExecution(ClaimedExecution claimed) {
     this.claimed = claimed;
@@ -76,40 +72,19 @@ final class RunningExecution {
     return claimed.attemptId();
   }
 
-  /** The latest progress read from ClickHouse, or null before the first reading. */
-  Progress progress() {
-    return progress;
+  /** What the progress samples found. */
+  ProgressReadings readings() {
+    return readings;
   }
 
   /**
-   * A new reading of the query's progress.
-   *
-   * @return whether it differs from the progress recorded last in figures other than the elapsed
-   *     time (a query that reads nothing new is not worth a write every second)
+   * Throws when the attempt was abandoned or stopped: the steps that follow would write for an
+   * attempt that is over.
    */
-  boolean sampled(Progress reading) {
-    long peak = peakMemoryBytes.accumulateAndGet(reading.peakMemoryBytes(), Math::max);
-    // The peak of every reading so far: a later one may have been taken after a drop.
-    Progress latest =
-        new Progress(
-            reading.rows(),
-            reading.bytes(),
-            reading.totalRows(),
-            reading.elapsedMillis(),
-            reading.memoryBytes(),
-            peak);
-    progress = latest;
-    Progress before = recorded;
-    return before == null
-        || before.rows() != latest.rows()
-        || before.bytes() != latest.bytes()
-        || before.totalRows() != latest.totalRows()
-        || before.memoryBytes() != latest.memoryBytes();
-  }
-
-  /** The progress is on the execution's row now. */
-  void recorded(Progress written) {
-    recorded = written;
+  void requireOwned() {
+    if (lost || overrun != null) {
+      throw new AttemptStopped();
+    }
   }
 
   boolean isLost() {
@@ -133,7 +108,7 @@ final class RunningExecution {
 
   /**
    * Stops the attempt: it no longer owns its execution. Safe to call more than once and from any
-   * thread.
+   * thread; it does not wait for the kill.
    *
    * @param outcome what the attempt counts as: {@link AttemptOutcome#CANCELED}, {@link
    *     AttemptOutcome#REQUEUED} or {@link AttemptOutcome#LOST}
@@ -151,26 +126,13 @@ final class RunningExecution {
         attemptId().executionId(),
         attemptId().attempt(),
         reason);
-    ClickHouseResponse current = response;
-    if (current != null) {
-      closeStream(current);
-    }
-    if (sending) {
-      // The query may be on its way, and a kill that reaches ClickHouse before the query finds
-      // nothing: closing the connection does not stop a query that writes nothing until its end.
-      // Kill again until one lands or the send ends (attach then kills it).
-      Thread.ofVirtual()
-          .name("kill-" + attemptId().clickHouseQueryId())
-          .start(this::killWhileSending);
-    } else {
-      killQuery();
-    }
+    halt();
   }
 
   /**
-   * Stops an attempt that ran past the tier's max-run-time: closes its stream and kills its query,
-   * so that the runner fails the execution with {@code reason}. The attempt still owns its row.
-   * Safe to call from any thread; it does not wait for the kill.
+   * Stops an attempt that ran past the tier's max-run-time, so that its run fails the execution
+   * with {@code reason}. The attempt still owns its row. Safe to call from any thread; it does not
+   * wait for the kill.
    */
   void stopOverrun(String reason) {
     synchronized (this) {
@@ -184,6 +146,11 @@ final class RunningExecution {
         attemptId().executionId(),
         attemptId().attempt(),
         reason);
+    halt();
+  }
+
+  /** Closes the answer's stream and kills the query, on a thread of its own. */
+  private void halt() {
     ClickHouseResponse current = response;
     if (current != null) {
       closeStream(current);
@@ -203,6 +170,11 @@ final class RunningExecution {
     Thread.ofVirtual().name("kill-" + attemptId().clickHouseQueryId()).start(this::killQuery);
   }
 
+  /**
+   * Kills the query. While it may still be on its way, a kill that reaches ClickHouse before it
+   * finds nothing (and closing the connection does not stop a query that writes nothing until its
+   * end): kill again until one lands or the send ends ({@link #attach} then kills it).
+   */
   private void killWhileSending() {
     if (!sending) {
       killQuery();

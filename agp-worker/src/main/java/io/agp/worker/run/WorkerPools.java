@@ -35,14 +35,12 @@ public final class WorkerPools implements SmartLifecycle {
 
   public WorkerPools(WorkerProperties properties, Tiers tiers, Services services) {
     this.properties = properties;
-    ExecutionRunner runner =
-        new ExecutionRunner(
-            services.executions(), services.results(), properties.retryBackoff(), services.clock());
     TierPool.PoolContext context =
         new TierPool.PoolContext(
             properties.workerId(),
             services.executions(),
-            runner,
+            services.results(),
+            new FailurePolicy(properties.retryBackoff()),
             properties.pollInterval(),
             services.clock(),
             services.meters());

@@ -23,7 +23,7 @@ class QueryFiguresTest {
   @Test
   void aSummaryOfASmallAnswerIsFinal() {
     RunningExecution run = run();
-    run.sampled(reading(900, 7_200, 2_500, 4096));
+    run.readings().sampled(reading(900, 7_200, 2_500, 4096));
 
     QueryStats stats = QueryFigures.ofAnswer(run, Optional.of(SUMMARY), 100);
 
@@ -35,7 +35,7 @@ class QueryFiguresTest {
   @Test
   void aSummaryBehindTheLastReadingWasTakenBeforeTheEnd() {
     RunningExecution run = run();
-    run.sampled(reading(5_000, 40_000, 9_000, 4096));
+    run.readings().sampled(reading(5_000, 40_000, 9_000, 4096));
 
     QueryStats stats = QueryFigures.ofAnswer(run, Optional.of(SUMMARY), 100);
 
@@ -54,8 +54,8 @@ class QueryFiguresTest {
   @Test
   void theLastReadingKeepsThePeakOfAllReadings() {
     RunningExecution run = run();
-    run.sampled(reading(10, 80, 1_000, 9_999));
-    run.sampled(reading(20, 160, 2_000, 5_000));
+    run.readings().sampled(reading(10, 80, 1_000, 9_999));
+    run.readings().sampled(reading(20, 160, 2_000, 5_000));
 
     assertThat(QueryFigures.ofAnswer(run, Optional.empty(), 10))
         .isEqualTo(new QueryStats(20, 160, 9_999L, 2_000L, QueryStats.Source.PROGRESS));

@@ -12,7 +12,6 @@ import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
@@ -105,13 +104,12 @@ class RetriesTest {
 
   @Test
   void theBackoffDoublesWithEachAttempt() {
-    ExecutionRunner runner =
-        new ExecutionRunner(null, null, Duration.ofMillis(50), Clock.systemUTC());
+    FailurePolicy policy = new FailurePolicy(Duration.ofMillis(50));
 
-    assertThat(runner.backoff(1)).hasMillis(50);
-    assertThat(runner.backoff(2)).hasMillis(100);
-    assertThat(runner.backoff(3)).hasMillis(200);
-    assertThat(runner.backoff(100)).hasMillis(50 * 64);
+    assertThat(policy.backoff(1)).hasMillis(50);
+    assertThat(policy.backoff(2)).hasMillis(100);
+    assertThat(policy.backoff(3)).hasMillis(200);
+    assertThat(policy.backoff(100)).hasMillis(50 * 64);
   }
 
   private static int closedPort() throws IOException {
