@@ -7,14 +7,9 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.net.ConnectException;
-import java.net.SocketTimeoutException;
 import java.net.URI;
 import java.net.URLEncoder;
-import java.net.http.HttpClient;
-import java.net.http.HttpConnectTimeoutException;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.net.http.HttpTimeoutException;
+import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
@@ -27,9 +22,10 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
+import javax.net.ssl.SSLContext;
+import org.apache.hc.client5.http.ConnectTimeoutException;
 
 /**
  * Runs queries on one ClickHouse node over its HTTP interface, which every server version from
@@ -78,12 +74,7 @@ public final class ClickHouseClient implements AutoCloseable {
   private static final String SETTINGS_SQL = "SELECT name FROM system.settings FORMAT TabSeparated";
 
   private final ClickHouseEndpoint endpoint;
-  private final Duration connectTimeout;
-  private final Duration readTimeout;
-  // For the small internal queries (progress, kill, settings, describe), which it pools; results
-  // stream through StreamingHttp.
-  private final HttpClient http;
-  private final Set<InputStream> streams = ConcurrentHashMap.newKeySet();
+  private final ClickHouseHttp http;
   private volatile Boolean serverKnowsExceptionInFormat;
 
   public ClickHouseClient(ClickHouseEndpoint endpoint, Duration connectTimeout) {
@@ -92,19 +83,26 @@ public final class ClickHouseClient implements AutoCloseable {
 
   /**
    * @param readTimeout the longest wait for a byte of a query's answer, after which the query fails
-   *     as transient ({@link StreamingHttp.ReadTimeout} in its cause); zero waits for ever. A
-   *     frozen server or a connection cut without a reset would otherwise hold an attempt for good.
+   *     as transient (see {@link #isReadTimeout}); zero waits for ever. A frozen server or a
+   *     connection cut without a reset would otherwise hold an attempt for good.
    */
   public ClickHouseClient(
       ClickHouseEndpoint endpoint, Duration connectTimeout, Duration readTimeout) {
+    this(endpoint, connectTimeout, readTimeout, null);
+  }
+
+  /**
+   * The same, trusting for https what this TLS context trusts rather than the JVM's trust store.
+   */
+  ClickHouseClient(
+      ClickHouseEndpoint endpoint, Duration connectTimeout, Duration readTimeout, SSLContext tls) {
     this.endpoint = Objects.requireNonNull(endpoint, "endpoint");
-    this.connectTimeout = Objects.requireNonNull(connectTimeout, "connectTimeout");
-    this.readTimeout = Objects.requireNonNull(readTimeout, "readTimeout");
     this.http =
-        HttpClient.newBuilder()
-            .version(HttpClient.Version.HTTP_1_1)
-            .connectTimeout(connectTimeout)
-            .build();
+        new ClickHouseHttp(
+            endpoint.url().getAuthority(),
+            Objects.requireNonNull(connectTimeout, "connectTimeout"),
+            Objects.requireNonNull(readTimeout, "readTimeout"),
+            tls);
   }
 
   /**
@@ -245,14 +243,7 @@ public final class ClickHouseClient implements AutoCloseable {
   /** Aborts the exchanges still open; the server cancels their queries when it notices. */
   @Override
   public void close() {
-    for (InputStream stream : streams) {
-      try {
-        stream.close();
-      } catch (IOException e) {
-        // the connection is gone either way
-      }
-    }
-    http.shutdownNow();
+    http.close();
   }
 
   private boolean serverKnowsExceptionInFormat() {
@@ -265,14 +256,39 @@ public final class ClickHouseClient implements AutoCloseable {
     return known;
   }
 
-  /**
-   * Runs a query whose answer may be large on a connection of its own, read on the calling thread
-   * (see {@link StreamingHttp} for why not the JDK client).
-   */
+  /** Runs a query whose answer may be large on a connection of its own. */
   private ClickHouseResponse stream(
       String queryId, String sql, Map<String, String> settings, String quotaKey) {
+    ClickHouseHttp.Exchange exchange;
+    try {
+      exchange =
+          http.stream(
+              uri(queryId, settings), headers(quotaKey), sql.getBytes(StandardCharsets.UTF_8));
+    } catch (IOException e) {
+      throw unreachable(e);
+    }
+    return answer(exchange);
+  }
+
+  /** Runs a small internal query on a pooled connection. */
+  private ClickHouseResponse send(String sql, Map<String, String> settings, String quotaKey) {
+    URI uri = uri(null, settings);
+    byte[] body = sql.getBytes(StandardCharsets.UTF_8);
+    for (int attempt = 1; ; attempt++) {
+      long sent = System.nanoTime();
+      try {
+        return answer(http.internal(uri, headers(quotaKey), body, INTERNAL_QUERY_TIMEOUT));
+      } catch (IOException e) {
+        if (attempt == 1 && isStaleConnection(e, System.nanoTime() - sent)) {
+          continue;
+        }
+        throw unreachable(e);
+      }
+    }
+  }
+
+  private Map<String, String> headers(String quotaKey) {
     Map<String, String> headers = new LinkedHashMap<>();
-    headers.put("Content-Type", "text/plain; charset=UTF-8");
     headers.put("X-ClickHouse-User", endpoint.user());
     if (!endpoint.password().isEmpty()) {
       headers.put("X-ClickHouse-Key", endpoint.password());
@@ -280,89 +296,41 @@ public final class ClickHouseClient implements AutoCloseable {
     if (quotaKey != null) {
       headers.put("X-ClickHouse-Quota", quotaKey);
     }
-    StreamingHttp.Response response;
-    try {
-      response =
-          StreamingHttp.post(
-              uri(queryId, settings),
-              headers,
-              sql.getBytes(StandardCharsets.UTF_8),
-              connectTimeout,
-              readTimeout);
-    } catch (IOException e) {
-      throw unreachable(e);
-    }
-    Optional<String> exceptionCode = response.headers().firstValue("X-ClickHouse-Exception-Code");
-    if (response.status() == 200 && exceptionCode.isEmpty()) {
-      InputStream body =
-          new TrailingExceptionDetector(
-              response.body(),
-              response.headers().firstValue("X-ClickHouse-Exception-Tag").orElse(null));
-      InputStream raw = response.body();
-      streams.add(raw);
-      return new ClickHouseResponse(response.headers(), body, () -> streams.remove(raw));
-    }
-    throw failed(response.status(), response.body(), exceptionCode);
+    return headers;
   }
 
-  private ClickHouseResponse send(
-      String queryId, String sql, Map<String, String> settings, String quotaKey, Duration timeout) {
-    HttpRequest.Builder request =
-        HttpRequest.newBuilder(uri(queryId, settings))
-            .header("Content-Type", "text/plain; charset=UTF-8")
-            .header("X-ClickHouse-User", endpoint.user())
-            .POST(HttpRequest.BodyPublishers.ofString(sql, StandardCharsets.UTF_8));
-    if (!endpoint.password().isEmpty()) {
-      request.header("X-ClickHouse-Key", endpoint.password());
-    }
-    if (quotaKey != null) {
-      request.header("X-ClickHouse-Quota", quotaKey);
-    }
-    if (timeout != null) {
-      request.timeout(timeout);
-    }
-    HttpResponse<InputStream> response = exchange(request.build());
-    Optional<String> exceptionCode = response.headers().firstValue("X-ClickHouse-Exception-Code");
-    if (response.statusCode() == 200 && exceptionCode.isEmpty()) {
+  private ClickHouseResponse answer(ClickHouseHttp.Exchange exchange) {
+    Optional<String> exceptionCode = exchange.header("X-ClickHouse-Exception-Code");
+    if (exchange.status() == 200 && exceptionCode.isEmpty()) {
       InputStream body =
           new TrailingExceptionDetector(
-              response.body(),
-              response.headers().firstValue("X-ClickHouse-Exception-Tag").orElse(null));
-      return new ClickHouseResponse(response.headers(), body);
+              exchange.body(), exchange.header("X-ClickHouse-Exception-Tag").orElse(null));
+      return new ClickHouseResponse(exchange, body);
     }
-    throw failed(response.statusCode(), response.body(), exceptionCode);
-  }
-
-  private HttpResponse<InputStream> exchange(HttpRequest request) {
-    for (int attempt = 1; ; attempt++) {
-      long sent = System.nanoTime();
-      try {
-        return http.send(request, HttpResponse.BodyHandlers.ofInputStream());
-      } catch (IOException e) {
-        if (attempt == 1 && isStaleConnection(e, System.nanoTime() - sent)) {
-          continue;
-        }
-        throw unreachable(e);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new ClickHouseException(
-            "interrupted while waiting for " + endpoint.url(), 0, true, e);
-      }
+    try (exchange) {
+      throw failed(exchange.status(), exchange.body(), exceptionCode);
     }
   }
 
   /**
-   * ClickHouse closes an idle keep-alive connection after 3 s by default, and the JDK's pool can
-   * hand out that connection just as it closes: the request then fails at once with no byte of
-   * answer (measured: about one request in ten after 3 s of idling). The JDK retries that case for
-   * idempotent methods only, and queries go as POST, so the one retry is done here. A connection
-   * cut after a while (a proxy's idle timeout under a long aggregate) is not retried: the query may
-   * still run under the same query_id.
+   * ClickHouse closes an idle keep-alive connection after 3 s by default, and a pool can hand out
+   * that connection just as it closes: the request then fails at once with no byte of answer. The
+   * pool checks a connection idle for more than half a second, which leaves a narrow window; a
+   * query goes as POST, which no client retries for itself, so the one retry is done here. A
+   * connection cut after a while (a proxy's idle timeout under a long aggregate) is not retried:
+   * the query may still run under the same query_id.
    */
   private static boolean isStaleConnection(IOException e, long elapsedNanos) {
     return elapsedNanos < STALE_CONNECTION_WINDOW.toNanos()
-        && !(e instanceof HttpTimeoutException)
-        && !hasCause(e, ConnectException.class);
+        && !(e instanceof ReadWatchdog.ReadTimeout)
+        && !isConnectFailure(e);
+  }
+
+  /** No connection was made: the host is unknown, refused, or did not answer in time. */
+  private static boolean isConnectFailure(IOException e) {
+    return hasCause(e, ConnectException.class)
+        || hasCause(e, ConnectTimeoutException.class)
+        || hasCause(e, UnknownHostException.class);
   }
 
   private URI uri(String queryId, Map<String, String> settings) {
@@ -406,19 +374,14 @@ public final class ClickHouseClient implements AutoCloseable {
     // Nothing was answered, so nothing of the query is known to have run: refused connections,
     // timeouts and connections cut before the headers are all worth another try. Only when no
     // connection was made is the query known not to run there at all.
-    boolean connectTimeout =
-        e instanceof HttpConnectTimeoutException
-            || (e instanceof StreamingHttp.ConnectFailure
-                && e.getCause() instanceof SocketTimeoutException);
-    boolean refused = hasCause(e, ConnectException.class);
     String reason =
-        connectTimeout
+        hasCause(e, ConnectTimeoutException.class)
             ? "connect timeout"
-            : refused
+            : hasCause(e, ConnectException.class)
                 ? "connection refused"
-                : e instanceof StreamingHttp.ReadTimeout ? e.getMessage() : e.toString();
+                : e instanceof ReadWatchdog.ReadTimeout ? e.getMessage() : e.toString();
     String message = "cannot reach ClickHouse at " + endpoint.url() + ": " + reason;
-    if (connectTimeout || refused || e instanceof StreamingHttp.ConnectFailure) {
+    if (isConnectFailure(e)) {
       return new ClickHouseUnreachableException(message, e);
     }
     return new ClickHouseException(message, 0, true, e);
@@ -426,7 +389,7 @@ public final class ClickHouseClient implements AutoCloseable {
 
   /** Whether a failure came from a server that sent nothing for longer than the read timeout. */
   public static boolean isReadTimeout(Throwable e) {
-    return hasCause(e, StreamingHttp.ReadTimeout.class);
+    return hasCause(e, ReadWatchdog.ReadTimeout.class);
   }
 
   private static boolean hasCause(Throwable e, Class<? extends Throwable> type) {
@@ -470,7 +433,7 @@ public final class ClickHouseClient implements AutoCloseable {
   }
 
   private List<List<String>> rows(String sql, Map<String, String> settings, String quotaKey) {
-    try (ClickHouseResponse response = send(null, sql, settings, quotaKey, INTERNAL_QUERY_TIMEOUT);
+    try (ClickHouseResponse response = send(sql, settings, quotaKey);
         BufferedReader reader =
             new BufferedReader(new InputStreamReader(response.body(), StandardCharsets.UTF_8))) {
       List<List<String>> rows = new ArrayList<>();

@@ -1,9 +1,6 @@
 package io.agp.clickhouse;
 
-import java.io.IOException;
 import java.io.InputStream;
-import java.io.UncheckedIOException;
-import java.net.http.HttpHeaders;
 import java.util.Optional;
 
 /**
@@ -16,18 +13,12 @@ import java.util.Optional;
  */
 public final class ClickHouseResponse implements AutoCloseable {
 
-  private final HttpHeaders headers;
+  private final ClickHouseHttp.Exchange exchange;
   private final InputStream body;
-  private final Runnable onClose;
 
-  ClickHouseResponse(HttpHeaders headers, InputStream body) {
-    this(headers, body, () -> {});
-  }
-
-  ClickHouseResponse(HttpHeaders headers, InputStream body, Runnable onClose) {
-    this.headers = headers;
+  ClickHouseResponse(ClickHouseHttp.Exchange exchange, InputStream body) {
+    this.exchange = exchange;
     this.body = body;
-    this.onClose = onClose;
   }
 
   /** The result bytes, exactly as ClickHouse wrote them in the requested format. */
@@ -36,7 +27,7 @@ public final class ClickHouseResponse implements AutoCloseable {
   }
 
   public Optional<String> header(String name) {
-    return headers.firstValue(name);
+    return exchange.header(name);
   }
 
   /** The summary the server sent with the head of its answer, if any (see {@link QuerySummary}). */
@@ -44,14 +35,9 @@ public final class ClickHouseResponse implements AutoCloseable {
     return header(QuerySummary.HEADER).flatMap(QuerySummary::parse);
   }
 
+  /** Ends the exchange; from any thread, and before the body's end it cuts the connection. */
   @Override
   public void close() {
-    try {
-      body.close();
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot close ClickHouse response", e);
-    } finally {
-      onClose.run();
-    }
+    exchange.close();
   }
 }

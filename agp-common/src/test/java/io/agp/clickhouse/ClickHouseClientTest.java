@@ -306,9 +306,16 @@ class ClickHouseClientTest {
       assertThat(new String(response.body().readAllBytes(), StandardCharsets.UTF_8).strip())
           .isEqualTo("100000");
     }
-    server.query("SYSTEM FLUSH LOGS");
-
-    Map<String, LoggedQuery> logged = client.queryLog(List.of(id, queryId()));
+    // The server logs a query just after its last byte is sent: the first flush may miss it.
+    Map<String, LoggedQuery> logged =
+        await()
+            .atMost(Duration.ofSeconds(10))
+            .until(
+                () -> {
+                  server.query("SYSTEM FLUSH LOGS");
+                  return client.queryLog(List.of(id, queryId()));
+                },
+                found -> !found.isEmpty());
 
     assertThat(logged).containsOnlyKeys(id);
     assertThat(logged.get(id).readRows()).isGreaterThanOrEqualTo(100_000);

@@ -4,11 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.ByteArrayOutputStream;
-import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.net.ConnectException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
@@ -18,20 +16,29 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import org.apache.hc.core5.http.ConnectionClosedException;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
-/** The HTTP/1.1 framing of {@link StreamingHttp}, against a server that answers bytes as told. */
-class StreamingHttpTest {
+/**
+ * How {@link ClickHouseHttp} reads answers and fails, against a server that answers bytes as told.
+ */
+class ClickHouseHttpTest {
 
   private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(2);
   private static final String OK_CHUNKED = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n";
 
   private ServerSocket server;
   private final CompletableFuture<String> request = new CompletableFuture<>();
+  private final ClickHouseHttp http =
+      new ClickHouseHttp("test", CONNECT_TIMEOUT, Duration.ZERO, null);
+  private final ClickHouseHttp timed =
+      new ClickHouseHttp("test", CONNECT_TIMEOUT, Duration.ofMillis(500), null);
 
   @AfterEach
   void stop() throws IOException {
+    http.close();
+    timed.close();
     if (server != null) {
       server.close();
     }
@@ -42,15 +49,14 @@ class StreamingHttpTest {
     URI uri =
         answer("HTTP/1.1 200 OK\r\nContent-Length: 5\r\nX-ClickHouse-Summary: {}\r\n\r\nhello");
 
-    StreamingHttp.Response response =
-        StreamingHttp.post(
+    ClickHouseHttp.Exchange response =
+        http.stream(
             uri.resolve("/?query_id=a%20b&x=1"),
             Map.of("X-ClickHouse-User", "u"),
-            "SELECT 1".getBytes(StandardCharsets.UTF_8),
-            CONNECT_TIMEOUT);
+            "SELECT 1".getBytes(StandardCharsets.UTF_8));
 
     assertThat(response.status()).isEqualTo(200);
-    assertThat(response.headers().firstValue("x-clickhouse-summary")).hasValue("{}");
+    assertThat(response.header("x-clickhouse-summary")).hasValue("{}");
     assertThat(readAll(response.body())).isEqualTo("hello");
     String sent = request.get(5, TimeUnit.SECONDS);
     assertThat(sent)
@@ -81,8 +87,8 @@ class StreamingHttpTest {
   }
 
   @Test
-  void decodesALargeChunkedBodyInReadsLargerThanOneChunk() throws Exception {
-    byte[] data = new byte[3 * StreamingHttp.BUFFER_SIZE + 17];
+  void readsALargeChunkedBodyWhole() throws Exception {
+    byte[] data = new byte[3 * ClickHouseHttp.STREAM_BUFFER + 17];
     for (int i = 0; i < data.length; i++) {
       data[i] = (byte) (i * 31);
     }
@@ -91,17 +97,9 @@ class StreamingHttpTest {
     response.writeBytes(chunkedBytes(data, 4096));
     URI uri = answerBytes(response.toByteArray(), 100_000);
 
-    InputStream body = post(uri).body();
-    ByteArrayOutputStream read = new ByteArrayOutputStream();
-    byte[] buffer = new byte[StreamingHttp.BUFFER_SIZE];
-    int n;
-    int largest = 0;
-    while ((n = body.read(buffer)) >= 0) {
-      read.write(buffer, 0, n);
-      largest = Math.max(largest, n);
+    try (InputStream body = post(uri).body()) {
+      assertThat(body.readAllBytes()).isEqualTo(data);
     }
-    assertThat(read.toByteArray()).isEqualTo(data);
-    assertThat(largest).isGreaterThan(4096);
   }
 
   @Test
@@ -109,7 +107,8 @@ class StreamingHttpTest {
     // ClickHouse 24.11+ leaves the last chunk out when the query fails after sending rows.
     URI uri = answer(OK_CHUNKED + "5\r\nhello\r\n");
 
-    assertThatThrownBy(() -> readAll(post(uri).body())).isInstanceOf(EOFException.class);
+    assertThatThrownBy(() -> readAll(post(uri).body()))
+        .isInstanceOf(ConnectionClosedException.class);
   }
 
   @Test
@@ -117,7 +116,7 @@ class StreamingHttpTest {
     URI uri = answer(OK_CHUNKED + "10\r\nhello");
 
     assertThatThrownBy(() -> readAll(post(uri).body()))
-        .isInstanceOf(EOFException.class)
+        .isInstanceOf(IOException.class)
         .hasMessageContaining("chunk");
   }
 
@@ -125,9 +124,7 @@ class StreamingHttpTest {
   void failsOnAChunkLongerThanItsSize() throws Exception {
     URI longer = answer(OK_CHUNKED + "3\r\nhello\r\n0\r\n\r\n");
 
-    assertThatThrownBy(() -> readAll(post(longer).body()))
-        .isInstanceOf(IOException.class)
-        .hasMessageContaining("protocol error");
+    assertThatThrownBy(() -> readAll(post(longer).body())).isInstanceOf(IOException.class);
   }
 
   @Test
@@ -136,14 +133,15 @@ class StreamingHttpTest {
 
     assertThatThrownBy(() -> readAll(post(bad).body()))
         .isInstanceOf(IOException.class)
-        .hasMessageContaining("chunk size");
+        .hasMessageContaining("chunk");
   }
 
   @Test
   void failsWhenAContentLengthBodyIsCutShort() throws Exception {
     URI uri = answer("HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nhello");
 
-    assertThatThrownBy(() -> readAll(post(uri).body())).isInstanceOf(EOFException.class);
+    assertThatThrownBy(() -> readAll(post(uri).body()))
+        .isInstanceOf(ConnectionClosedException.class);
   }
 
   @Test
@@ -160,10 +158,10 @@ class StreamingHttpTest {
             "HTTP/1.1 500 Internal Server Error\r\nX-ClickHouse-Exception-Code: 62\r\n"
                 + "Content-Length: 14\r\n\r\nCode: 62. oops");
 
-    StreamingHttp.Response response = post(uri);
+    ClickHouseHttp.Exchange response = post(uri);
 
     assertThat(response.status()).isEqualTo(500);
-    assertThat(response.headers().firstValue("X-ClickHouse-Exception-Code")).hasValue("62");
+    assertThat(response.header("X-ClickHouse-Exception-Code")).hasValue("62");
     assertThat(readAll(response.body())).isEqualTo("Code: 62. oops");
   }
 
@@ -171,9 +169,7 @@ class StreamingHttpTest {
   void refusesSomethingThatIsNotHttp() throws Exception {
     URI uri = answer("SSH-2.0-OpenSSH\r\n\r\n");
 
-    assertThatThrownBy(() -> post(uri))
-        .isInstanceOf(IOException.class)
-        .hasMessageContaining("not an HTTP status line");
+    assertThatThrownBy(() -> post(uri)).isInstanceOf(IOException.class);
   }
 
   @Test
@@ -181,12 +177,7 @@ class StreamingHttpTest {
     URI uri = answer(OK_CHUNKED + "0\r\n\r\n");
 
     assertThatThrownBy(
-            () ->
-                StreamingHttp.post(
-                    uri,
-                    Map.of("X-ClickHouse-Quota", "a\r\nX-Evil: 1"),
-                    new byte[0],
-                    CONNECT_TIMEOUT))
+            () -> http.stream(uri, Map.of("X-ClickHouse-Quota", "a\r\nX-Evil: 1"), new byte[0]))
         .isInstanceOf(IllegalArgumentException.class);
   }
 
@@ -198,8 +189,7 @@ class StreamingHttpTest {
     }
 
     assertThatThrownBy(() -> post(URI.create("http://127.0.0.1:" + port + "/")))
-        .isInstanceOf(StreamingHttp.ConnectFailure.class)
-        .hasCauseInstanceOf(ConnectException.class);
+        .isInstanceOf(java.net.ConnectException.class);
   }
 
   @Test
@@ -228,11 +218,8 @@ class StreamingHttpTest {
     URI uri = answerAndHold("");
     long started = System.nanoTime();
 
-    assertThatThrownBy(
-            () ->
-                StreamingHttp.post(
-                    uri, Map.of(), new byte[0], CONNECT_TIMEOUT, Duration.ofMillis(500)))
-        .isInstanceOf(StreamingHttp.ReadTimeout.class)
+    assertThatThrownBy(() -> timed.stream(uri, Map.of(), new byte[0]))
+        .isInstanceOf(ReadWatchdog.ReadTimeout.class)
         .hasMessageContaining("no byte from the server for 500 ms");
     assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(5));
   }
@@ -240,12 +227,10 @@ class StreamingHttpTest {
   @Test
   void aServerSilentInTheMiddleOfTheBodyFailsTheReadAfterTheReadTimeout() throws Exception {
     URI uri = answerAndHold(OK_CHUNKED + "5\r\nhello\r\n");
-    InputStream body =
-        StreamingHttp.post(uri, Map.of(), new byte[0], CONNECT_TIMEOUT, Duration.ofMillis(500))
-            .body();
+    InputStream body = timed.stream(uri, Map.of(), new byte[0]).body();
     assertThat(body.readNBytes(5)).isEqualTo("hello".getBytes(StandardCharsets.ISO_8859_1));
 
-    assertThatThrownBy(() -> body.read(new byte[10])).isInstanceOf(StreamingHttp.ReadTimeout.class);
+    assertThatThrownBy(() -> body.read(new byte[10])).isInstanceOf(ReadWatchdog.ReadTimeout.class);
   }
 
   @Test
@@ -258,16 +243,13 @@ class StreamingHttpTest {
     chunks.append("0\r\n\r\n");
     URI uri = serveSlowly(chunks.toString().getBytes(StandardCharsets.ISO_8859_1), 6, 100);
 
-    String body =
-        readAll(
-            StreamingHttp.post(uri, Map.of(), new byte[0], CONNECT_TIMEOUT, Duration.ofMillis(500))
-                .body());
+    String body = readAll(timed.stream(uri, Map.of(), new byte[0]).body());
 
     assertThat(body).isEqualTo("x".repeat(20));
   }
 
-  private StreamingHttp.Response post(URI uri) throws IOException {
-    return StreamingHttp.post(uri, Map.of(), "SELECT 1".getBytes(), CONNECT_TIMEOUT);
+  private ClickHouseHttp.Exchange post(URI uri) throws IOException {
+    return http.stream(uri, Map.of(), "SELECT 1".getBytes(StandardCharsets.UTF_8));
   }
 
   private URI answer(String response) throws IOException {

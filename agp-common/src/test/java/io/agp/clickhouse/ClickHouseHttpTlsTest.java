@@ -21,7 +21,6 @@ import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLException;
 import javax.net.ssl.SSLServerSocket;
-import javax.net.ssl.SSLSocketFactory;
 import javax.net.ssl.TrustManagerFactory;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -29,17 +28,17 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 
 /**
- * {@link StreamingHttp} over https, against a TLS server whose certificate, made for this test by
+ * {@link ClickHouseHttp} over https, against a TLS server whose certificate, made for this test by
  * the JDK's keytool, names {@code localhost} only.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class StreamingHttpTlsTest {
+class ClickHouseHttpTlsTest {
 
   private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(5);
   private static final char[] PASSWORD = "agp-test".toCharArray();
 
   private SSLContext serverContext;
-  private SSLSocketFactory trustingClient;
+  private SSLContext trustingClient;
   private SSLServerSocket server;
   private CompletableFuture<String> request;
 
@@ -92,7 +91,7 @@ class StreamingHttpTlsTest {
     trustManagers.init(trusted);
     SSLContext clientContext = SSLContext.getInstance("TLS");
     clientContext.init(null, trustManagers.getTrustManagers(), null);
-    trustingClient = clientContext.getSocketFactory();
+    trustingClient = clientContext;
   }
 
   @AfterAll
@@ -108,20 +107,21 @@ class StreamingHttpTlsTest {
     for (int i = 0; i < data.length; i++) {
       data[i] = (byte) ('a' + i % 26);
     }
-    int port = serve(StreamingHttpTest.chunkedBytes(data, 4096));
+    int port = serve(ClickHouseHttpTest.chunkedBytes(data, 4096));
 
-    StreamingHttp.Response response =
-        StreamingHttp.post(
-            URI.create("https://localhost:" + port + "/?query_id=q1"),
-            Map.of("X-ClickHouse-User", "default"),
-            "SELECT 1".getBytes(StandardCharsets.UTF_8),
-            CONNECT_TIMEOUT,
-            Duration.ZERO,
-            trustingClient);
+    ClickHouseHttp.Exchange response;
+    try (ClickHouseHttp http =
+        new ClickHouseHttp("tls", CONNECT_TIMEOUT, Duration.ZERO, trustingClient)) {
+      response =
+          http.stream(
+              URI.create("https://localhost:" + port + "/?query_id=q1"),
+              Map.of("X-ClickHouse-User", "default"),
+              "SELECT 1".getBytes(StandardCharsets.UTF_8));
 
-    assertThat(response.status()).isEqualTo(200);
-    try (InputStream body = response.body()) {
-      assertThat(body.readAllBytes()).isEqualTo(data);
+      assertThat(response.status()).isEqualTo(200);
+      try (InputStream body = response.body()) {
+        assertThat(body.readAllBytes()).isEqualTo(data);
+      }
     }
     String sent = request.get(10, TimeUnit.SECONDS);
     assertThat(sent).startsWith("POST /?query_id=q1 HTTP/1.1\r\n").endsWith("SELECT 1");
@@ -131,32 +131,27 @@ class StreamingHttpTlsTest {
   @Test
   void refusesACertificateThatDoesNotNameTheHost() throws Exception {
     // The certificate names localhost, not 127.0.0.1: trusted, but not for this address.
-    int port = serve(StreamingHttpTest.chunkedBytes(new byte[] {'x'}, 1));
+    int port = serve(ClickHouseHttpTest.chunkedBytes(new byte[] {'x'}, 1));
 
-    assertThatThrownBy(
-            () ->
-                StreamingHttp.post(
-                    URI.create("https://127.0.0.1:" + port + "/"),
-                    Map.of(),
-                    new byte[0],
-                    CONNECT_TIMEOUT,
-                    Duration.ZERO,
-                    trustingClient))
-        .isInstanceOf(SSLException.class);
+    try (ClickHouseHttp http =
+        new ClickHouseHttp("tls", CONNECT_TIMEOUT, Duration.ZERO, trustingClient)) {
+      assertThatThrownBy(
+              () ->
+                  http.stream(URI.create("https://127.0.0.1:" + port + "/"), Map.of(), new byte[0]))
+          .isInstanceOf(SSLException.class);
+    }
   }
 
   @Test
   void refusesACertificateOutsideTheJvmTrustStore() throws Exception {
-    int port = serve(StreamingHttpTest.chunkedBytes(new byte[] {'x'}, 1));
+    int port = serve(ClickHouseHttpTest.chunkedBytes(new byte[] {'x'}, 1));
 
-    assertThatThrownBy(
-            () ->
-                StreamingHttp.post(
-                    URI.create("https://localhost:" + port + "/"),
-                    Map.of(),
-                    new byte[0],
-                    CONNECT_TIMEOUT))
-        .isInstanceOf(SSLException.class);
+    try (ClickHouseHttp http = new ClickHouseHttp("tls", CONNECT_TIMEOUT, Duration.ZERO, null)) {
+      assertThatThrownBy(
+              () ->
+                  http.stream(URI.create("https://localhost:" + port + "/"), Map.of(), new byte[0]))
+          .isInstanceOf(SSLException.class);
+    }
   }
 
   /** Answers one TLS connection with the bytes, then closes it; returns the port. */
@@ -176,7 +171,7 @@ class StreamingHttpTlsTest {
         .start(
             () -> {
               try (Socket socket = listening.accept()) {
-                sent.complete(StreamingHttpTest.readRequest(socket.getInputStream()));
+                sent.complete(ClickHouseHttpTest.readRequest(socket.getInputStream()));
                 OutputStream out = socket.getOutputStream();
                 out.write(
                     "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
