@@ -155,4 +155,13 @@ class AuthTest {
     assertThat(refused.json().get("detail").asString()).contains("admins");
     assertThat(as(admin, "GET", "/v1/async/queues", null).status()).isEqualTo(200);
   }
+
+  @Test
+  void theConsolesPageAndAssetsLoadWithoutAToken() {
+    for (String path : new String[] {"/ui/", "/ui/js/main.js", "/ui/console.css"}) {
+      Reply reply = client.sendUnchecked(path, HttpRequest.newBuilder().GET());
+      assertThat(reply.status()).as(path).isEqualTo(200);
+    }
+    assertThat(client.sendUnchecked("/", HttpRequest.newBuilder().GET()).status()).isEqualTo(302);
+  }
 }
