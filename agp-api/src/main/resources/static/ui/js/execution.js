@@ -16,7 +16,8 @@ export function renderExecution(main, { id }) {
   const progressSection = h('section', { id: 'live', 'aria-live': 'polite' });
   const resultSection = h('section', { id: 'result' });
   const querySection = h('section', { id: 'query', 'aria-labelledby': 'query-title' });
-  replace(main, header, notice, actions, linkBox, statusSection, progressSection, querySection, resultSection);
+  // What a person waits for first: how far it is, then the result; the story and the SQL below.
+  replace(main, header, notice, actions, linkBox, progressSection, resultSection, statusSection, querySection);
 
   if (context.flash) {
     replace(notice, h('p', { class: 'notice', role: 'status' }, context.flash));
@@ -29,9 +30,13 @@ export function renderExecution(main, { id }) {
 
   function show(e) {
     const first = current == null;
+    const changed = first || current.status !== e.status;
     current = e;
-    replace(header, h('h1', null, 'Execution ' + e.id + ' ', badge(e.status)));
-    showActions(e);
+    if (changed) {
+      // Only on a change of status: a button redrawn at each progress event would lose its focus.
+      replace(header, h('h1', null, 'Execution ' + e.id + ' ', badge(e.status)));
+      showActions(e);
+    }
     replace(statusSection, h('h2', { id: 'status-title' }, 'Status'), timeline(e));
     replace(progressSection, live(e));
     if (first || querySection.dataset.sqlOf !== String(e.id)) {
@@ -70,13 +75,11 @@ export function renderExecution(main, { id }) {
         fact('Stored', bytes(r.bytes) + (r.compression ? ' (' + r.compression + ')' : '')),
         fact('Format', r.format),
         fact('Took', duration(r.duration_ms)),
-        fact('Expires', time(r.expires_at))),
-      h('h3', null, 'Columns'),
-      r.columns.length
-        ? h('div', { class: 'table-wrap' }, h('table', { class: 'columns' },
-            h('thead', null, h('tr', null, h('th', { scope: 'col' }, 'Name'), h('th', { scope: 'col' }, 'Type'))),
-            h('tbody', null, r.columns.map((c) => h('tr', null, h('td', null, c.name), h('td', null, h('code', null, c.type)))))))
-        : h('p', { class: 'muted' }, 'The result does not tell its columns.'),
+        fact('Expires', time(r.expires_at)),
+        fact('Columns', r.columns.length
+          ? h('ul', { class: 'columns', id: 'columns' }, r.columns.map((c) =>
+              h('li', null, c.name, ' ', h('code', null, c.type))))
+          : 'not told by the result')),
       h('h3', null, 'Preview'),
       preview);
     try {
@@ -208,11 +211,13 @@ function timeline(e) {
   const reasons = attemptErrors(e);
   for (let attempt = 1; attempt <= e.attempt; attempt++) {
     const last = attempt === e.attempt;
-    const reason = reasons.get(attempt);
+    // The reason the last attempt failed is the execution's error, shown below the timeline.
+    const reason = last && e.status === 'FAILED' ? null : reasons.get(attempt);
     steps.push(h('li', { class: reason ? 'failed-attempt' : null },
       h('span', { class: 'step' }, 'Attempt ' + attempt + ' of ' + e.max_attempts),
       last && e.picked_at ? [' claimed ', time(e.picked_at)] : null,
-      reason ? h('div', { class: 'attempt-error' }, reason) : null));
+      reason ? h('div', { class: 'attempt-error' }, reason) : null,
+      last && e.status === 'FAILED' ? h('div', { class: 'attempt-error' }, 'failed: see below') : null));
   }
   if (e.status === 'PENDING') {
     steps.push(h('li', null, h('span', { class: 'step' }, e.attempt ? 'Waiting for another attempt' : 'Waiting for a worker'),

@@ -78,6 +78,12 @@ export function renderList(main, { params }) {
     row.execution = e;
   }
 
+  function tell() {
+    status.textContent = shown.size
+      ? shown.size + (shown.size === 1 ? ' execution shown' : ' executions shown') + (cursor ? ', more below' : '')
+      : 'No execution matches.';
+  }
+
   async function load(after) {
     replace(errors);
     const query = new URLSearchParams(filter);
@@ -92,9 +98,7 @@ export function renderList(main, { params }) {
       page.executions.forEach((e) => put(e, 'bottom'));
       cursor = page.cursor;
       more.hidden = !cursor;
-      status.textContent = shown.size
-        ? shown.size + (shown.size === 1 ? ' execution shown' : ' executions shown') + (cursor ? ', more below' : '')
-        : 'No execution matches.';
+      tell();
     } catch (e) {
       replace(errors, problemBox(e));
     }
@@ -116,7 +120,10 @@ export function renderList(main, { params }) {
       const newest = Math.max(0, ...shown.keys());
       for (const e of [...page.executions].reverse()) {
         if (shown.has(e.id)) put(e);
-        else if (e.id > newest && (!statuses.length || statuses.includes(e.status))) put(e, 'top');
+        else if (e.id > newest && (!statuses.length || statuses.includes(e.status))) {
+          put(e, 'top');
+          tell();
+        }
       }
       for (const [id, row] of shown) {
         if (IN_FLIGHT.includes(row.execution.status) && !live.has(id)) {
