@@ -63,7 +63,7 @@ export function duration(ms) {
 export function time(iso) {
   if (!iso) return '–';
   const d = new Date(iso);
-  return h('time', { datetime: iso, title: iso }, d.toLocaleString());
+  return h('time', { datetime: iso, title: iso }, d.toLocaleString(undefined, { dateStyle: 'short', timeStyle: 'medium' }));
 }
 
 /** A status badge: text and color, never color alone. */
