@@ -6,6 +6,7 @@ import { renderList } from './list.js';
 import { renderExecution } from './execution.js';
 import { renderCreate } from './create.js';
 import { renderQueues } from './queues.js';
+import { finishSignIn, signIn } from './oidc.js';
 
 export const context = {
   /** Whether the API asks for a token (JWT mode). */
@@ -14,6 +15,8 @@ export const context = {
   admin: false,
   /** Something to say on the next view (e.g. that a create joined a running execution). */
   flash: null,
+  /** The identity provider users sign in with (agp.api.ui.oidc.*), or null: they paste a token. */
+  oidc: null,
 };
 
 const main = document.getElementById('main');
@@ -92,9 +95,19 @@ function askForToken(error) {
   showWho();
   const input = h('textarea', { id: 'token', name: 'token', rows: 4, required: true,
     autocomplete: 'off', spellcheck: 'false', 'aria-describedby': 'token-help' });
+  const login = context.oidc
+    ? h('div', { class: 'card token-form', id: 'oidc-login' },
+        h('h1', null, 'Sign in'),
+        error ? problemBox(error) : null,
+        h('p', null, 'Sign in with your organization\'s account; the console keeps the token it gets ' +
+          'for this browser tab only.'),
+        h('div', { class: 'actions' },
+          h('button', { type: 'button', id: 'oidc-sign-in', onclick: () => signIn(context.oidc).catch(showError) },
+            'Sign in with ' + new URL(context.oidc.issuer).host)))
+    : null;
   const form = h('form', { class: 'card token-form', id: 'token-form' },
-    h('h1', null, 'Sign in with a token'),
-    error ? problemBox(error) : null,
+    h('h1', null, context.oidc ? 'Or paste a token' : 'Sign in with a token'),
+    context.oidc ? null : error ? problemBox(error) : null,
     h('p', { id: 'token-help' },
       'This AGP asks for a bearer token (a JWT from your identity provider). Paste it here: ' +
       'the console keeps it for this browser tab only and sends it with each call of the API.'),
@@ -112,8 +125,8 @@ function askForToken(error) {
       askForToken(new ApiError(401, 'Unauthorized', 'the API refused this token'));
     }
   });
-  replace(main, form);
-  input.focus();
+  replace(main, login, form);
+  (login ? login.querySelector('button') : input).focus();
 }
 
 session.onUnauthorized = (error) => askForToken(error);
@@ -151,6 +164,17 @@ window.addEventListener('hashchange', () => {
 });
 
 (async () => {
+  try {
+    const config = await fetch('/ui/config.json').then((r) => r.json());
+    context.oidc = config.oidc;
+  } catch {
+    // An older AGP, or a proxy in the way: the token can still be pasted.
+  }
+  try {
+    await finishSignIn(context.oidc);
+  } catch (e) {
+    showError(e);
+  }
   try {
     if (!(await probe())) {
       askForToken(null);

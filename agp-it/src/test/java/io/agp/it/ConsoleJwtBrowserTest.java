@@ -33,10 +33,12 @@ class ConsoleJwtBrowserTest {
 
   private static final String SECRET = "the token secret of the console tests, 32+ bytes";
 
+  private final FakeIdentityProvider provider;
   private final AgpStack stack;
   private final Browser browser;
 
   ConsoleJwtBrowserTest() throws Exception {
+    provider = new FakeIdentityProvider(() -> unchecked(() -> token("carol")));
     stack =
         AgpStack.start(
             Map.of(
@@ -45,7 +47,11 @@ class ConsoleJwtBrowserTest {
                 "agp.api.auth.mode",
                 "jwt",
                 "agp.api.auth.jwt-secret",
-                SECRET));
+                SECRET,
+                "agp.api.ui.oidc.issuer",
+                provider.issuer().toString(),
+                "agp.api.ui.oidc.client-id",
+                FakeIdentityProvider.CLIENT_ID));
     browser = Browser.start();
   }
 
@@ -53,6 +59,26 @@ class ConsoleJwtBrowserTest {
   void stop() {
     browser.close();
     stack.close();
+    provider.close();
+  }
+
+  private interface Call<T> {
+    T call() throws Exception;
+  }
+
+  private static <T> T unchecked(Call<T> call) {
+    try {
+      return call.call();
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** A fresh tab's state: no token kept from another scenario. */
+  private void signedOut() {
+    browser.open(stack.apiUrl("/ui/"));
+    browser.driver.executeScript("sessionStorage.clear();");
+    browser.open(stack.apiUrl("/ui/"));
   }
 
   private static String token(String user) throws Exception {
@@ -88,9 +114,9 @@ class ConsoleJwtBrowserTest {
     long alsoOfAlice = create(alice, "SELECT 'alice again', '" + run + "'");
     long ofBob = create(token("bob"), "SELECT 'bob', '" + run + "'");
 
-    browser.open(stack.apiUrl("/ui/"));
+    signedOut();
     var field = browser.await(10, ExpectedConditions.elementToBeClickable(By.id("token")));
-    assertThat(browser.find("#token-form").getText()).contains("Sign in with a token");
+    assertThat(browser.find("#token-form").getText()).contains("paste a token");
     field.sendKeys(alice);
     browser.find("#token-form button[type=submit]").click();
 
@@ -112,5 +138,24 @@ class ConsoleJwtBrowserTest {
     browser.open(stack.apiUrl("/ui/#/executions/" + ofBob));
     assertThat(browser.textOf("#status .problem", 10)).contains("Not Found");
     assertThat(browser.problemsLogged()).isEmpty();
+  }
+
+  @Test
+  void signsInWithTheIdentityProviderAndSeesThatUsersExecutions() throws Exception {
+    long ofCarol = create(token("carol"), "SELECT 'carol', '" + UUID.randomUUID() + "'");
+
+    signedOut();
+    browser.await(10, ExpectedConditions.elementToBeClickable(By.id("oidc-sign-in"))).click();
+
+    // To the provider and back with a code, exchanged for a token with the PKCE verifier.
+    browser.await(15, d -> "carol".equals(whoIsSignedIn()));
+    browser.await(10, d -> !browser.all("#executions tr[data-id='" + ofCarol + "']").isEmpty());
+    assertThat(browser.driver.getCurrentUrl()).doesNotContain("code=");
+    assertThat(browser.problemsLogged()).isEmpty();
+  }
+
+  private String whoIsSignedIn() {
+    var user = browser.all("#who-user");
+    return user.isEmpty() ? null : user.getFirst().getText();
   }
 }

@@ -1,10 +1,12 @@
 package io.agp.api.console;
 
+import io.agp.api.ApiProperties;
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.ServletException;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
+import java.net.URI;
 import org.springframework.boot.web.servlet.FilterRegistrationBean;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -20,14 +22,24 @@ import org.springframework.web.filter.OncePerRequestFilter;
 @Configuration(proxyBeanMethods = false)
 class ConsoleHeaders {
 
-  static final String CONTENT_SECURITY_POLICY =
-      "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:;"
-          + " connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none';"
-          + " form-action 'self'; frame-ancestors 'none'";
+  /** The policy; {@code connect-src} adds the origin of the OIDC issuer when there is one. */
+  static String contentSecurityPolicy(ApiProperties.Oidc oidc) {
+    String connect = "'self'";
+    if (oidc.enabled()) {
+      URI issuer = oidc.issuer();
+      connect += " " + issuer.getScheme() + "://" + issuer.getRawAuthority();
+    }
+    return "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:;"
+        + " connect-src "
+        + connect
+        + "; font-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self';"
+        + " frame-ancestors 'none'";
+  }
 
   @Bean
-  FilterRegistrationBean<Filter> consoleHeadersFilter() {
-    FilterRegistrationBean<Filter> registration = new FilterRegistrationBean<>(new Filter());
+  FilterRegistrationBean<Filter> consoleHeadersFilter(ApiProperties properties) {
+    FilterRegistrationBean<Filter> registration =
+        new FilterRegistrationBean<>(new Filter(contentSecurityPolicy(properties.ui().oidc())));
     registration.addUrlPatterns("/", "/ui", "/ui/*");
     registration.setOrder(Ordered.HIGHEST_PRECEDENCE + 1);
     return registration;
@@ -35,11 +47,17 @@ class ConsoleHeaders {
 
   static final class Filter extends OncePerRequestFilter {
 
+    private final String policy;
+
+    Filter(String policy) {
+      this.policy = policy;
+    }
+
     @Override
     protected void doFilterInternal(
         HttpServletRequest request, HttpServletResponse response, FilterChain chain)
         throws ServletException, IOException {
-      response.setHeader("Content-Security-Policy", CONTENT_SECURITY_POLICY);
+      response.setHeader("Content-Security-Policy", policy);
       response.setHeader("X-Content-Type-Options", "nosniff");
       response.setHeader("X-Frame-Options", "DENY");
       response.setHeader("Referrer-Policy", "no-referrer");

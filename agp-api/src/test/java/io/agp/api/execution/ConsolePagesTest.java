@@ -1,6 +1,7 @@
 package io.agp.api.execution;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.agp.api.execution.ContractClient.Reply;
 import java.net.http.HttpRequest;
@@ -58,5 +59,34 @@ class ConsolePagesTest {
     Reply list = get("/v1/async/executions");
     assertThat(list.status()).isEqualTo(200);
     assertThat(list.header("Content-Security-Policy")).isNull();
+  }
+
+  @Test
+  void theConfigurationTellsWhetherUsersSignInWithAnIdentityProvider() {
+    assertThat(get("/ui/config.json").text()).isEqualTo("{\"oidc\":null}");
+
+    TestApi withLogin =
+        TestApi.start(
+            "--agp.api.ui.oidc.issuer=https://id.example.com/realms/agp",
+            "--agp.api.ui.oidc.client-id=agp-console");
+    try {
+      Reply config =
+          withLogin.client.sendUnchecked("/ui/config.json", HttpRequest.newBuilder().GET());
+      assertThat(config.json().get("oidc").toString())
+          .isEqualTo(
+              "{\"issuer\":\"https://id.example.com/realms/agp\",\"client_id\":\"agp-console\","
+                  + "\"scopes\":\"openid\",\"token\":\"access\"}");
+      // The page may reach the provider's origin, and no other.
+      assertThat(config.header("Content-Security-Policy"))
+          .contains("connect-src 'self' https://id.example.com;");
+    } finally {
+      withLogin.context.close();
+    }
+  }
+
+  @Test
+  void anIssuerWithoutAClientIdDoesNotStart() {
+    assertThatThrownBy(() -> TestApi.start("--agp.api.ui.oidc.issuer=https://id.example.com"))
+        .hasStackTraceContaining("agp.api.ui.oidc.client-id");
   }
 }
