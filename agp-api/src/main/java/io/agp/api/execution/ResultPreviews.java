@@ -1,5 +1,6 @@
 package io.agp.api.execution;
 
+import com.github.luben.zstd.ZstdIOException;
 import io.agp.execution.Execution;
 import io.agp.execution.ExecutionStatus;
 import io.agp.execution.ResultFormat;
@@ -14,7 +15,9 @@ import java.io.Reader;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.zip.ZipException;
 import org.springframework.stereotype.Component;
+import tools.jackson.core.JacksonException;
 import tools.jackson.core.JsonParser;
 import tools.jackson.core.JsonToken;
 import tools.jackson.databind.JsonNode;
@@ -74,6 +77,9 @@ class ResultPreviews {
         case CSV, CSVWithNames -> csv(decoded, known, format == ResultFormat.CSVWithNames, rows);
         case TSV, TSVWithNames, TSVWithNamesAndTypes -> tsv(decoded, known, format, rows);
       };
+    } catch (JacksonException | ZipException | ZstdIOException e) {
+      // Bytes that are not what the execution says they are: the download still serves them.
+      throw new ResultNotPreviewableException(execution, format, compression, e);
     }
   }
 

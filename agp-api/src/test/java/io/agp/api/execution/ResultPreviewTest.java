@@ -166,6 +166,20 @@ class ResultPreviewTest {
   }
 
   @Test
+  void bytesThatDoNotReadAsTheFormatAre422() throws Exception {
+    long json = create("JSON");
+    api.succeed(json, "a,b\n1,2\n".getBytes(StandardCharsets.UTF_8), null);
+    Reply notJson = client.get("/v1/async/executions/" + json + "/result/preview");
+    assertThat(notJson.status()).isEqualTo(422);
+    assertThat(notJson.json().get("detail").asString()).contains("does not read as JSON");
+
+    long gzip = create("CSV");
+    api.succeed(gzip, "1\n".getBytes(StandardCharsets.UTF_8), "gzip");
+    assertThat(client.get("/v1/async/executions/" + gzip + "/result/preview").status())
+        .isEqualTo(422);
+  }
+
+  @Test
   void rowsOutOfRangeIs400AndNoResultIs404Or410() throws Exception {
     long pending = create("CSV");
     String path = "/v1/async/executions/" + pending + "/result/preview";
