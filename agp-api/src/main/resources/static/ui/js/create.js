@@ -112,7 +112,10 @@ export function renderCreate(main) {
     // Tab is left to the browser: it moves on to the next control, as keyboard users expect.
   });
 
-  replace(main, h('h1', null, 'New query'), form);
+  replace(main, h('h1', null, 'New query'),
+    draft.sql ? h('p', { class: 'notice', role: 'status' },
+      'The query of the execution you ran again; its parameters are never shown back, so give them again if it had some.') : null,
+    form);
   sql.focus();
 
   if (context.admin) {
