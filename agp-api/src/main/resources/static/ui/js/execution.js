@@ -13,7 +13,8 @@ export function renderExecution(main, { id }) {
   const actions = h('div', { class: 'actions', id: 'actions' });
   const linkBox = h('div', { id: 'link-box' });
   const statusSection = h('section', { id: 'status', 'aria-labelledby': 'status-title' });
-  const progressSection = h('section', { id: 'live', 'aria-live': 'polite' });
+  // Not a live region: redrawn with each progress event, it would be read out every second.
+  const progressSection = h('section', { id: 'live' });
   const resultSection = h('section', { id: 'result' });
   const querySection = h('section', { id: 'query', 'aria-labelledby': 'query-title' });
   // What a person waits for first: how far it is, then the result; the story and the SQL below.

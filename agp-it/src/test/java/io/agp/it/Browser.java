@@ -16,6 +16,7 @@ import org.openqa.selenium.By;
 import org.openqa.selenium.Dimension;
 import org.openqa.selenium.JavascriptExecutor;
 import org.openqa.selenium.OutputType;
+import org.openqa.selenium.StaleElementReferenceException;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
 import org.openqa.selenium.chrome.ChromeDriverService;
@@ -96,9 +97,14 @@ final class Browser implements AutoCloseable {
     return driver.findElements(By.cssSelector(css));
   }
 
-  /** Waits (up to {@code seconds}) until the condition holds; returns what it returned. */
+  /**
+   * Waits (up to {@code seconds}) until the condition holds; returns what it returned. The console
+   * redraws what changes, so an element found a moment ago may be gone: the condition is then tried
+   * again.
+   */
   <T> T await(int seconds, ExpectedCondition<T> condition) {
     return new WebDriverWait(driver, Duration.ofSeconds(seconds), Duration.ofMillis(100))
+        .ignoring(StaleElementReferenceException.class)
         .until(condition);
   }
 

@@ -68,6 +68,8 @@ class ConsoleBrowserTest {
   private void run(String sql) {
     open("#/new");
     WebElement editor = browser.await(10, ExpectedConditions.elementToBeClickable(By.id("sql")));
+    // The page may still be open from an earlier scenario (a change of the hash does not reload).
+    editor.clear();
     editor.sendKeys(sql);
     // Keyboard first: Ctrl-Enter runs the query from the editor.
     editor.sendKeys(Keys.chord(Keys.CONTROL, Keys.ENTER));
@@ -124,6 +126,12 @@ class ConsoleBrowserTest {
     } finally {
       browser.resize(1280, 800);
     }
+
+    // Run again: the same query in the editor, ready to change and run.
+    browser.find("#run-again").click();
+    browser.await(10, ExpectedConditions.urlMatches("#/new$"));
+    assertThat(browser.find("#sql").getDomProperty("value"))
+        .startsWith("SELECT number, number * 2");
   }
 
   @Test
@@ -141,7 +149,8 @@ class ConsoleBrowserTest {
               return !now.equals(before) && !now.equals("–") ? now : null;
             });
     // The bar fills where ClickHouse knows the total (numbers() on 18.16 does not tell it).
-    assertThat(browser.find("#progress").getTagName()).isEqualTo("progress");
+    String tag = browser.await(5, d -> d.findElement(By.id("progress")).getTagName());
+    assertThat(tag).isEqualTo("progress");
     assertThat(later).matches("[0-9,.\\s\u202f]+( of .*)?");
     browser.screenshot("long-query-progress");
 
@@ -149,7 +158,7 @@ class ConsoleBrowserTest {
     long id = shownId();
     open("#/queues");
     browser.await(10, d -> !browser.all("#running a[href='#/executions/" + id + "']").isEmpty());
-    assertThat(browser.find("#running").getText()).contains("default");
+    assertThat(browser.textOf("#running", 5)).contains("default");
     assertThat(browser.all(".tier .chart svg")).isNotEmpty();
     browser.screenshot("queues");
     browser.driver.navigate().back();
