@@ -145,12 +145,15 @@ class ConsoleJwtBrowserTest {
     long ofCarol = create(token("carol"), "SELECT 'carol', '" + UUID.randomUUID() + "'");
 
     signedOut();
-    browser.await(10, ExpectedConditions.elementToBeClickable(By.id("oidc-sign-in"))).click();
+    var signIn = browser.await(10, ExpectedConditions.elementToBeClickable(By.id("oidc-sign-in")));
+    browser.screenshot("oidc-sign-in");
+    signIn.click();
 
     // To the provider and back with a code, exchanged for a token with the PKCE verifier.
     browser.await(15, d -> "carol".equals(whoIsSignedIn()));
     browser.await(10, d -> !browser.all("#executions tr[data-id='" + ofCarol + "']").isEmpty());
     assertThat(browser.driver.getCurrentUrl()).doesNotContain("code=");
+    browser.screenshot("oidc-signed-in");
     assertThat(browser.problemsLogged()).isEmpty();
   }
 
