@@ -3,6 +3,7 @@ package io.agp.api;
 import io.agp.execution.ExecutionQueries;
 import io.agp.execution.ExecutionRepository;
 import io.agp.execution.QueryHash;
+import io.agp.execution.QueueQueries;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import javax.crypto.Mac;
@@ -20,6 +21,11 @@ class ApiConfiguration {
   @Bean
   ExecutionQueries executionQueries(JdbcClient jdbc, ExecutionRepository repository) {
     return new ExecutionQueries(jdbc, repository);
+  }
+
+  @Bean
+  QueueQueries queueQueries(JdbcClient jdbc) {
+    return new QueueQueries(jdbc);
   }
 
   /**

@@ -42,6 +42,7 @@ import org.springframework.validation.annotation.Validated;
  *     send requests that change something; others are refused, whatever the auth mode
  * @param rateLimit how many requests one user may send (jwt auth only)
  * @param auth who the caller is: from a header ({@code none}) or a bearer token ({@code jwt})
+ * @param ui the web console's settings
  */
 @Validated
 @ConfigurationProperties("agp.api")
@@ -60,7 +61,8 @@ public record ApiProperties(
     ShareScope shareScope,
     @DefaultValue List<String> allowedOrigins,
     @DefaultValue @Valid RateLimit rateLimit,
-    @DefaultValue @Valid Auth auth) {
+    @DefaultValue @Valid Auth auth,
+    @DefaultValue @Valid Ui ui) {
 
   public ApiProperties {
     linkSecrets = linkSecrets == null ? List.of() : List.copyOf(linkSecrets);
@@ -87,6 +89,36 @@ public record ApiProperties(
       return shareScope;
     }
     return auth.mode() == AuthMode.JWT ? ShareScope.USER : ShareScope.TIER;
+  }
+
+  /**
+   * @param oidc the identity provider that signs users in to the console (with jwt auth); without
+   *     one, users paste a token
+   */
+  public record Ui(@DefaultValue @Valid Oidc oidc) {}
+
+  /**
+   * An OpenID Connect login for the console: the authorization code flow with PKCE, run by the
+   * browser (a public client, no secret), whose token the console then sends to the API.
+   *
+   * @param issuer the provider's issuer URL (its discovery document is under {@code
+   *     /.well-known/openid-configuration}); none turns the login off. The console may connect to
+   *     this origin only (its Content-Security-Policy), so the token endpoint must be there too.
+   * @param clientId the console's client id at the provider, allowed the redirect URI {@code <this
+   *     API>/ui/}
+   * @param scopes the scopes asked for
+   * @param token which token the console sends to the API: {@code access} (the access token) or
+   *     {@code id} (the ID token), whichever the API's JWT settings accept
+   */
+  public record Oidc(
+      URI issuer,
+      @DefaultValue("") String clientId,
+      @DefaultValue("openid") String scopes,
+      @DefaultValue("access") String token) {
+
+    public boolean enabled() {
+      return issuer != null;
+    }
   }
 
   /**

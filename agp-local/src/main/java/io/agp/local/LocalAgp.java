@@ -70,6 +70,7 @@ public final class LocalAgp implements AutoCloseable {
         """
 
         AGP is running (Ctrl-C stops it).
+          Console:     http://%4$s:%1$s/ui/
           API:         http://%4$s:%1$s/v1/async/executions
           Swagger UI:  http://%4$s:%1$s/v1/async/docs/
           ClickHouse:  %2$s

@@ -29,9 +29,10 @@ import tools.jackson.databind.json.JsonMapper;
 /**
  * With {@code agp.api.auth.mode=none} every request passes; with {@code jwt} every API call needs a
  * bearer token, except signed result links (the signature is the credential), the contract, the
- * Swagger UI and health; the other actuator endpoints need the admin role unless they are served on
- * a management port of their own. Each user's requests are rate limited. 401, 403 and 429 are
- * problem+json like every other error.
+ * Swagger UI, the web console's static page and assets (its calls of the API carry the token) and
+ * health; the other actuator endpoints need the admin role unless they are served on a management
+ * port of their own. Each user's requests are rate limited. 401, 403 and 429 are problem+json like
+ * every other error.
  */
 @Configuration(proxyBeanMethods = false)
 class SecurityConfiguration {
@@ -81,7 +82,11 @@ class SecurityConfiguration {
                       "/v1/async/api-docs/**",
                       "/swagger-ui/**",
                       "/actuator/health",
-                      "/actuator/health/**")
+                      "/actuator/health/**",
+                      // The web console's page and assets: it calls the API with the user's token.
+                      "/",
+                      "/ui",
+                      "/ui/**")
                   .permitAll();
               if (separateManagementPort) {
                 requests.requestMatchers("/actuator/**").permitAll();

@@ -98,6 +98,12 @@ class ApiExceptionHandler extends ResponseEntityExceptionHandler {
   }
 
   @ExceptionHandler
+  ProblemDetail notPreviewable(ResultNotPreviewableException e) {
+    log.warn("{}: {}", e.getMessage(), e.getCause().toString());
+    return problem(HttpStatus.UNPROCESSABLE_CONTENT, e.getMessage());
+  }
+
+  @ExceptionHandler
   ProblemDetail missingObject(NoSuchResultException e) {
     // The row says SUCCEEDED but the object is gone: expiry is under way.
     return problem(HttpStatus.GONE, "the result is no longer stored");

@@ -6,6 +6,7 @@ import io.agp.execution.ExecutionStatus;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
+import org.springframework.http.MediaType;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.PostMapping;
@@ -14,7 +15,10 @@ import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
 import org.springframework.web.servlet.support.ServletUriComponentsBuilder;
 
-/** A result: its download, and signed links that download it without credentials. */
+/**
+ * A result: its download, a preview of its first rows, and signed links that download it without
+ * credentials.
+ */
 @RestController
 @RequestMapping("/v1/async")
 class ResultController {
@@ -23,22 +27,40 @@ class ResultController {
   private final VisibleExecutions visible;
   private final ResultDownloads downloads;
   private final ResultLinks links;
+  private final ResultPreviews previews;
 
   ResultController(
       ExecutionRepository executions,
       VisibleExecutions visible,
       ResultDownloads downloads,
-      ResultLinks links) {
+      ResultLinks links,
+      ResultPreviews previews) {
     this.executions = executions;
     this.visible = visible;
     this.downloads = downloads;
     this.links = links;
+    this.previews = previews;
   }
 
   @GetMapping("/executions/{id}/result")
   void result(@PathVariable long id, HttpServletRequest http, HttpServletResponse response)
       throws IOException {
     downloads.serve(visible.find(id, visible.caller(http)), http, response);
+  }
+
+  /**
+   * The first rows of the result as JSON, whatever its format: the same visibility as the download.
+   */
+  @GetMapping(path = "/executions/{id}/result/preview", produces = MediaType.APPLICATION_JSON_VALUE)
+  ResultPreviews.Preview preview(
+      @PathVariable long id, @RequestParam(required = false) Integer rows, HttpServletRequest http)
+      throws IOException {
+    int count = rows == null ? ResultPreviews.DEFAULT_ROWS : rows;
+    if (count < 1 || count > ResultPreviews.MAX_ROWS) {
+      throw new InvalidRequestException(
+          "rows", "rows must be between 1 and " + ResultPreviews.MAX_ROWS);
+    }
+    return previews.preview(visible.find(id, visible.caller(http)), count);
   }
 
   @PostMapping("/executions/{id}/result-link")

@@ -135,4 +135,33 @@ class AuthTest {
     assertThat(download.status()).isEqualTo(200);
     assertThat(download.text()).isEqualTo("{\"n\": 1}");
   }
+
+  @Test
+  void aPreviewIsTheCreatorsAndTheQueuesTheAdminsOnly() throws Exception {
+    String alice = token("alice", "default", List.of());
+    String bob = token("bob", "default", List.of());
+    String admin = token("root", "default", List.of("admin"));
+    long id = create(alice, "SELECT 'preview " + UUID.randomUUID() + "'");
+    api.succeed(id, "{\"n\": 1}\n".getBytes(StandardCharsets.UTF_8), null);
+    String preview = "/v1/async/executions/" + id + "/result/preview";
+
+    assertThat(as(alice, "GET", preview, null).status()).isEqualTo(200);
+    assertThat(as(bob, "GET", preview, null).status()).isEqualTo(404);
+    assertThat(as(admin, "GET", preview, null).status()).isEqualTo(200);
+    assertThat(as(null, "GET", preview, null).status()).isEqualTo(401);
+
+    Reply refused = as(alice, "GET", "/v1/async/queues", null);
+    assertThat(refused.status()).isEqualTo(403);
+    assertThat(refused.json().get("detail").asString()).contains("admins");
+    assertThat(as(admin, "GET", "/v1/async/queues", null).status()).isEqualTo(200);
+  }
+
+  @Test
+  void theConsolesPageAndAssetsLoadWithoutAToken() {
+    for (String path : new String[] {"/ui/", "/ui/js/main.js", "/ui/console.css"}) {
+      Reply reply = client.sendUnchecked(path, HttpRequest.newBuilder().GET());
+      assertThat(reply.status()).as(path).isEqualTo(200);
+    }
+    assertThat(client.sendUnchecked("/", HttpRequest.newBuilder().GET()).status()).isEqualTo(302);
+  }
 }

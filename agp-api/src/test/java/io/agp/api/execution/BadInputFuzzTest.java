@@ -163,6 +163,16 @@ class BadInputFuzzTest {
   }
 
   @Test
+  void previewResult() {
+    run(previewRequests());
+  }
+
+  @Test
+  void queues() {
+    run(queueRequests());
+  }
+
+  @Test
   void signedLink() {
     run(signedLinkRequests());
   }
@@ -380,6 +390,26 @@ class BadInputFuzzTest {
     };
   }
 
+  private static Gen<Req> previewRequests() {
+    Gen<String> ids = ids();
+    Gen<String> query =
+        queryString(Map.of("rows", Gen.of("1", "100", "1000", "0", "1001", "-5", "1e3")));
+    Gen<List<Map.Entry<String, String>>> headers = headers(null);
+    return random -> {
+      String id = ids.next(random);
+      String q = query.next(random);
+      return new Req(
+          "GET", EXECUTIONS + "/" + id + "/result/preview" + q, headers.next(random), null);
+    };
+  }
+
+  private static Gen<Req> queueRequests() {
+    Gen<String> query = queryString(Map.of("tier", Gen.of("default", "gold")));
+    Gen<List<Map.Entry<String, String>>> headers = headers(null);
+    return random ->
+        new Req("GET", "/v1/async/queues" + query.next(random), headers.next(random), null);
+  }
+
   private static Gen<Req> signedLinkRequests() {
     String id = link.substring("/v1/async/links/".length(), link.indexOf('?'));
     String expires = link.replaceAll(".*expires=([^&]*).*", "$1");
@@ -442,6 +472,12 @@ class BadInputFuzzTest {
                 EXECUTIONS + "/ID/cancel",
                 EXECUTIONS + "/ID/result",
                 EXECUTIONS + "/ID/result-link",
+                EXECUTIONS + "/ID/result/preview",
+                "/v1/async/queues",
+                "/",
+                "/ui/",
+                "/ui/ID",
+                "/ui/config.json",
                 "/v1/async/links/ID",
                 "/v1/async/search",
                 "/v1/async/ID",

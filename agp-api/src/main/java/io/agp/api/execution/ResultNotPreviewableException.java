@@ -1,0 +1,26 @@
+package io.agp.api.execution;
+
+import io.agp.execution.Execution;
+import io.agp.execution.ResultFormat;
+import io.agp.tier.ResultCompression;
+
+/**
+ * The stored result does not read as its execution's format (or compression) says: it cannot be
+ * previewed (422), though its download still serves the bytes as they are.
+ */
+class ResultNotPreviewableException extends RuntimeException {
+
+  ResultNotPreviewableException(
+      Execution execution, ResultFormat format, ResultCompression compression, Exception cause) {
+    super(
+        "the stored result of execution "
+            + execution.id()
+            + " does not read as "
+            + format
+            + (compression == ResultCompression.NONE
+                ? ""
+                : " compressed with " + compression.recordedName())
+            + ", so it cannot be previewed; download it instead",
+        cause);
+  }
+}

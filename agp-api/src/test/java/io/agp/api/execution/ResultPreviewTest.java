@@ -1,0 +1,203 @@
+package io.agp.api.execution;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.agp.api.execution.ContractClient.Reply;
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.UUID;
+import java.util.function.IntFunction;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
+import java.util.zip.GZIPOutputStream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import tools.jackson.databind.JsonNode;
+
+class ResultPreviewTest {
+
+  private static final int ROWS = 150;
+
+  private final TestApi api = TestApi.shared();
+  private final ContractClient client = api.client;
+
+  private long create(String format) {
+    return client
+        .postJson(
+            "/v1/async/executions",
+            "{\"sql\": \"SELECT '%s'\", \"format\": \"%s\"}".formatted(UUID.randomUUID(), format))
+        .json()
+        .get("id")
+        .asLong();
+  }
+
+  /** 150 rows of one column n (0 to 149), as ClickHouse writes them in the format. */
+  private static byte[] result(String format) {
+    String text =
+        switch (format) {
+          case "JSON" ->
+              "{\n\"meta\": [{\"name\": \"n\", \"type\": \"UInt8\"}],\n\"data\": ["
+                  + lines(i -> "{\"n\": " + i + "}", ",\n")
+                  + "],\n\"rows\": "
+                  + ROWS
+                  + ",\n\"statistics\": {\"elapsed\": 0.001}\n}\n";
+          case "JSONEachRow" -> lines(i -> "{\"n\":" + i + "}", "\n") + "\n";
+          case "CSV", "TSV" -> lines(Integer::toString, "\n") + "\n";
+          case "CSVWithNames" -> "\"n\"\n" + lines(Integer::toString, "\n") + "\n";
+          case "TSVWithNames" -> "n\n" + lines(Integer::toString, "\n") + "\n";
+          case "TSVWithNamesAndTypes" -> "n\nUInt8\n" + lines(Integer::toString, "\n") + "\n";
+          default -> throw new IllegalArgumentException(format);
+        };
+    return text.getBytes(StandardCharsets.UTF_8);
+  }
+
+  private static String lines(IntFunction<String> row, String separator) {
+    return IntStream.range(0, ROWS).mapToObj(row).collect(Collectors.joining(separator));
+  }
+
+  private static byte[] compressed(byte[] bytes, String compression) throws Exception {
+    return switch (compression) {
+      case "none" -> bytes;
+      case "gzip" -> {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        try (GZIPOutputStream gz = new GZIPOutputStream(out)) {
+          gz.write(bytes);
+        }
+        yield out.toByteArray();
+      }
+      case "zstd" -> com.github.luben.zstd.Zstd.compress(bytes);
+      default -> throw new IllegalArgumentException(compression);
+    };
+  }
+
+  @ParameterizedTest
+  @CsvSource({
+    "JSON, none",
+    "JSON, zstd",
+    "JSONEachRow, none",
+    "JSONEachRow, gzip",
+    "CSV, none",
+    "CSVWithNames, none",
+    "CSVWithNames, gzip",
+    "TSV, none",
+    "TSVWithNames, zstd",
+    "TSVWithNamesAndTypes, none",
+    "TSVWithNamesAndTypes, gzip"
+  })
+  void previewsTheFirstRowsOfEveryStoredFormatAndCompression(String format, String compression)
+      throws Exception {
+    long id = create(format);
+    api.succeed(
+        id,
+        compressed(result(format), compression),
+        compression.equals("none") ? null : compression);
+    String path = "/v1/async/executions/" + id + "/result/preview";
+
+    Reply first = client.get(path);
+    assertThat(first.status()).isEqualTo(200);
+    JsonNode preview = first.json();
+    assertThat(preview.get("columns").toString())
+        .isEqualTo("[{\"name\":\"n\",\"type\":\"UInt8\"}]");
+    assertThat(preview.get("rows")).hasSize(100);
+    assertThat(preview.get("rows").get(0).get(0).asString()).isEqualTo("0");
+    assertThat(preview.get("rows").get(99).get(0).asString()).isEqualTo("99");
+    assertThat(preview.get("truncated").asBoolean()).isTrue();
+
+    JsonNode three = client.get(path + "?rows=3").json();
+    assertThat(three.get("rows")).hasSize(3);
+    assertThat(three.get("truncated").asBoolean()).isTrue();
+
+    JsonNode all = client.get(path + "?rows=" + ROWS).json();
+    assertThat(all.get("rows")).hasSize(ROWS);
+    assertThat(all.get("rows").get(ROWS - 1).get(0).asString())
+        .isEqualTo(Integer.toString(ROWS - 1));
+    assertThat(all.get("truncated").asBoolean()).isFalse();
+  }
+
+  @Test
+  void valuesKeepTheirJsonTypesAndNullsInJsonFormats() throws Exception {
+    long id = create("JSON");
+    String json =
+        """
+        {"meta": [{"name": "id", "type": "UInt64"}, {"name": "name", "type": "Nullable(String)"},
+                  {"name": "tags", "type": "Array(String)"}, {"name": "x", "type": "Float64"}],
+         "data": [{"id": "18446744073709551615", "name": null, "tags": ["a", "b"], "x": 1.5}],
+         "rows": 1}
+        """;
+    api.succeed(id, json.getBytes(StandardCharsets.UTF_8), null);
+
+    JsonNode preview = client.get("/v1/async/executions/" + id + "/result/preview").json();
+
+    assertThat(preview.get("columns")).hasSize(4);
+    assertThat(preview.get("columns").get(1).get("type").asString()).isEqualTo("Nullable(String)");
+    assertThat(preview.get("rows").toString())
+        .isEqualTo("[[\"18446744073709551615\",null,[\"a\",\"b\"],1.5]]");
+    assertThat(preview.get("truncated").asBoolean()).isFalse();
+  }
+
+  @Test
+  void readsQuotedCsvFieldsAndEscapedTsvFieldsAsClickHouseWritesThem() throws Exception {
+    long csv = create("CSV");
+    api.succeed(
+        csv,
+        "\"a, b\",\"say \"\"hi\"\"\",\\N\r\n\"two\nlines\",,x\n".getBytes(StandardCharsets.UTF_8),
+        null);
+    assertThat(client.get("/v1/async/executions/" + csv + "/result/preview").json().get("rows"))
+        .hasToString("[[\"a, b\",\"say \\\"hi\\\"\",null],[\"two\\nlines\",\"\",\"x\"]]");
+
+    long tsv = create("TSV");
+    api.succeed(
+        tsv, "a\\tb\tline\\nbreak\t\\N\tback\\\\slash\n".getBytes(StandardCharsets.UTF_8), null);
+    assertThat(client.get("/v1/async/executions/" + tsv + "/result/preview").json().get("rows"))
+        .hasToString("[[\"a\\tb\",\"line\\nbreak\",null,\"back\\\\slash\"]]");
+  }
+
+  @Test
+  void columnsComeFromTheHeaderWhenTheMetadataKnowsOtherOnes() throws Exception {
+    long id = create("TSVWithNames");
+    api.succeed(id, "a\tb\n1\t2\n".getBytes(StandardCharsets.UTF_8), null);
+
+    JsonNode preview = client.get("/v1/async/executions/" + id + "/result/preview").json();
+
+    assertThat(preview.get("columns").toString())
+        .isEqualTo("[{\"name\":\"a\",\"type\":\"\"},{\"name\":\"b\",\"type\":\"\"}]");
+    assertThat(preview.get("rows").toString()).isEqualTo("[[\"1\",\"2\"]]");
+  }
+
+  @Test
+  void bytesThatDoNotReadAsTheFormatAre422() throws Exception {
+    long json = create("JSON");
+    api.succeed(json, "a,b\n1,2\n".getBytes(StandardCharsets.UTF_8), null);
+    Reply notJson = client.get("/v1/async/executions/" + json + "/result/preview");
+    assertThat(notJson.status()).isEqualTo(422);
+    assertThat(notJson.json().get("detail").asString()).contains("does not read as JSON");
+
+    long gzip = create("CSV");
+    api.succeed(gzip, "1\n".getBytes(StandardCharsets.UTF_8), "gzip");
+    assertThat(client.get("/v1/async/executions/" + gzip + "/result/preview").status())
+        .isEqualTo(422);
+  }
+
+  @Test
+  void rowsOutOfRangeIs400AndNoResultIs404Or410() throws Exception {
+    long pending = create("CSV");
+    String path = "/v1/async/executions/" + pending + "/result/preview";
+    assertThat(client.get(path).status()).isEqualTo(404);
+
+    api.succeed(pending, result("CSV"), null);
+    for (String rows : new String[] {"0", "1001", "-1", "many"}) {
+      Reply bad = client.get(path + "?rows=" + rows);
+      assertThat(bad.status()).as(rows).isEqualTo(400);
+      assertThat(bad.json().get("field").asString()).isEqualTo("rows");
+    }
+    assertThat(client.get(path + "?rows=1000").status()).isEqualTo(200);
+
+    api.jdbc()
+        .sql("update executions set status = 'EXPIRED' where id = :id")
+        .param("id", pending)
+        .update();
+    assertThat(client.get(path).status()).isEqualTo(410);
+    assertThat(client.get("/v1/async/executions/999999999/result/preview").status()).isEqualTo(404);
+  }
+}
