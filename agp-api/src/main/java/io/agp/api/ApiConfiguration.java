@@ -1,9 +1,9 @@
 package io.agp.api;
 
-import io.agp.execution.ExecutionQueries;
+import io.agp.api.execution.ExecutionQueries;
+import io.agp.api.execution.QueueQueries;
 import io.agp.execution.ExecutionRepository;
 import io.agp.execution.QueryHash;
-import io.agp.execution.QueueQueries;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import javax.crypto.Mac;
@@ -20,7 +20,7 @@ class ApiConfiguration {
 
   @Bean
   ExecutionQueries executionQueries(JdbcClient jdbc, ExecutionRepository repository) {
-    return new ExecutionQueries(jdbc, repository);
+    return new ExecutionQueries(jdbc);
   }
 
   @Bean

@@ -1,6 +1,7 @@
 package io.agp.bookkeeper;
 
 import io.agp.bookkeeper.callbacks.CallbackPoster;
+import io.agp.bookkeeper.callbacks.CallbackRepository;
 import io.agp.bookkeeper.callbacks.CallbackSender;
 import io.agp.bookkeeper.expiry.ExecutionExpirer;
 import io.agp.bookkeeper.orphans.OrphanSweeper;
@@ -10,9 +11,7 @@ import io.agp.bookkeeper.secrets.ParameterWiper;
 import io.agp.bookkeeper.stats.QueryLogStatsReader;
 import io.agp.callback.CallbackGuard;
 import io.agp.callback.CallbackProperties;
-import io.agp.execution.CallbackRepository;
 import io.agp.execution.ExecutionRepository;
-import io.agp.execution.MaintenanceRepository;
 import io.agp.results.ResultStore;
 import io.agp.tier.TierClickHouseClients;
 import io.agp.tier.Tiers;
@@ -101,7 +100,7 @@ class BookkeeperConfiguration {
       Clock clock,
       MeterRegistry meters) {
     return new CallbackSender(
-        new CallbackRepository(jdbc, executions), guard, poster, properties, clock, meters);
+        new CallbackRepository(jdbc), guard, poster, properties, clock, meters);
   }
 
   @Bean

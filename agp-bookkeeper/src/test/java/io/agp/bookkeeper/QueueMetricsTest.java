@@ -30,9 +30,14 @@ class QueueMetricsTest {
 
     metrics.runOnce();
 
-    assertThat(gauge(meters, "agp.executions.in_flight", "PENDING")).isEqualTo(2);
-    assertThat(gauge(meters, "agp.executions.in_flight", "RUNNING")).isEqualTo(1);
-    assertThat(meters.get("agp.executions.oldest_pending").tag("tier", "default").gauge().value())
+    assertThat(gauge(meters, "agp.bookkeeper.queue.executions", "PENDING")).isEqualTo(2);
+    assertThat(gauge(meters, "agp.bookkeeper.queue.executions", "RUNNING")).isEqualTo(1);
+    assertThat(
+            meters
+                .get("agp.bookkeeper.queue.oldest.pending")
+                .tag("tier", "default")
+                .gauge()
+                .value())
         .isPositive();
   }
 

@@ -56,7 +56,8 @@ public class ExecutionRepository {
       new TypeReference<>() {};
 
   /** Labels, parameters and columns are stored as JSON; their shape is ours, not the API's. */
-  private final JsonMapper json = JsonMapper.builder().build();
+  // Thread-safe once built.
+  private static final JsonMapper JSON = JsonMapper.builder().build();
 
   private final JdbcClient jdbc;
   private final TransactionOperations transactions;
@@ -98,12 +99,12 @@ public class ExecutionRepository {
               .param("format", request.format())
               .param("tier", request.tier())
               .param("createdBy", request.createdBy())
-              .param("labels", json.writeValueAsString(request.labels()))
+              .param("labels", JSON.writeValueAsString(request.labels()))
               .param(
                   "parameters",
                   request.parameters().isEmpty()
                       ? null
-                      : json.writeValueAsString(request.parameters()))
+                      : JSON.writeValueAsString(request.parameters()))
               .param("priority", request.priority())
               .param("maxAttempts", request.maxAttempts())
               .param("shareKey", request.shareKey())
@@ -364,7 +365,7 @@ public class ExecutionRepository {
                 .param("key", result.key())
                 .param("rows", result.rows())
                 .param("bytes", result.bytes())
-                .param("columns", json.writeValueAsString(result.columns()))
+                .param("columns", JSON.writeValueAsString(result.columns()))
                 .param("compression", result.compression())
                 .param("durationMillis", result.durationMillis())
                 .param("ttlMillis", ttl.toMillis())
@@ -461,8 +462,8 @@ public class ExecutionRepository {
     return canceled;
   }
 
-  /** Maps a whole executions row; shared with {@link ExecutionQueries}. */
-  Execution mapExecution(ResultSet rs) throws SQLException {
+  /** Maps a whole executions row, as every statement that returns executions selects it. */
+  public static Execution mapExecution(ResultSet rs) throws SQLException {
     Progress progress = null;
     long progressRows = rs.getLong("progress_rows");
     if (!rs.wasNull()) {
@@ -543,8 +544,8 @@ public class ExecutionRepository {
         instant(rs, "callback_delivered_at"));
   }
 
-  private <T> T readJson(String text, TypeReference<T> type, T whenNull) {
-    return text == null ? whenNull : json.readValue(text, type);
+  private static <T> T readJson(String text, TypeReference<T> type, T whenNull) {
+    return text == null ? whenNull : JSON.readValue(text, type);
   }
 
   private static Instant instant(ResultSet rs, String column) throws SQLException {

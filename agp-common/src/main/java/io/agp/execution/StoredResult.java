@@ -1,6 +1,6 @@
 package io.agp.execution;
 
-import io.agp.tier.ResultCompression;
+import io.agp.results.ResultCompression;
 import java.util.List;
 
 /** What a worker hands over when it completes an execution; the database sets the expiry. */

@@ -2,6 +2,7 @@ package io.agp.tier;
 
 import io.agp.clickhouse.ClickHouseClient;
 import io.agp.clickhouse.ClickHouseEndpoint;
+import io.agp.results.ResultCompression;
 import jakarta.validation.Valid;
 import jakarta.validation.constraints.Min;
 import jakarta.validation.constraints.NotBlank;

@@ -2,6 +2,7 @@ package io.agp.execution;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.agp.testkit.MigratedDatabase;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -31,7 +32,7 @@ class ClaimFairnessTest {
   @BeforeAll
   static void migrate() {
     db = MigratedDatabase.create();
-    repository = db.repository();
+    repository = new ExecutionRepository(db.jdbc(), db.transactions());
   }
 
   @AfterAll

@@ -3,6 +3,7 @@ package io.agp.execution;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.agp.testkit.MigratedDatabase;
 import java.sql.SQLException;
 import java.util.Arrays;
 import java.util.Map;
@@ -96,7 +97,8 @@ class ExecutionStatusDatabaseTest {
     try (var connection = db.dataSource().getConnection();
         var statement = connection.createStatement()) {
       statement.execute("listen agp_execution_pending");
-      db.repository().createOrCollapse(newExecution("lifecycle"));
+      new ExecutionRepository(db.jdbc(), db.transactions())
+          .createOrCollapse(newExecution("lifecycle"));
 
       PGNotification[] notifications =
           connection.unwrap(PGConnection.class).getNotifications(5_000);
@@ -119,7 +121,8 @@ class ExecutionStatusDatabaseTest {
       PGNotification[] beforeCommit =
           transaction.execute(
               status -> {
-                db.repository().createOrCollapse(newExecution("in-transaction"));
+                new ExecutionRepository(db.jdbc(), db.transactions())
+                    .createOrCollapse(newExecution("in-transaction"));
                 try {
                   return listener.getNotifications(500);
                 } catch (SQLException e) {

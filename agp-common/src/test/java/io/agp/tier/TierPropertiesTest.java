@@ -3,6 +3,7 @@ package io.agp.tier;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.agp.results.ResultCompression;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;

@@ -133,8 +133,9 @@ abstract class EndToEndTestBase {
         .untilAsserted(
             () ->
                 assertThat(bookkeeper.get("/actuator/prometheus").text())
-                    .contains("agp_executions_in_flight{status=\"PENDING\",tier=\"default\"}")
-                    .contains("agp_executions_oldest_pending_seconds{tier=\"default\"}")
+                    .contains(
+                        "agp_bookkeeper_queue_executions{status=\"PENDING\",tier=\"default\"}")
+                    .contains("agp_bookkeeper_queue_oldest_pending_seconds{tier=\"default\"}")
                     .contains("agp_bookkeeper_requeued_total"));
   }
 

@@ -4,7 +4,6 @@ import io.agp.api.ApiProperties;
 import io.agp.api.auth.Caller;
 import io.agp.execution.CreateOutcome;
 import io.agp.execution.Execution;
-import io.agp.execution.ExecutionQueries;
 import io.agp.execution.ExecutionRepository;
 import io.agp.execution.NewExecution;
 import io.agp.execution.QueryHash;

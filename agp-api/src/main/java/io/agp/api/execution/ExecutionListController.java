@@ -2,9 +2,8 @@ package io.agp.api.execution;
 
 import io.agp.api.auth.Caller;
 import io.agp.api.auth.Callers;
+import io.agp.api.execution.ExecutionQueries.SearchOrder;
 import io.agp.execution.Execution;
-import io.agp.execution.ExecutionQueries;
-import io.agp.execution.ExecutionQueries.SearchOrder;
 import io.agp.execution.ExecutionStatus;
 import io.agp.view.ExecutionView;
 import jakarta.servlet.http.HttpServletRequest;

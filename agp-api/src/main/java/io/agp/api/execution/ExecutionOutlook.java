@@ -1,7 +1,6 @@
 package io.agp.api.execution;
 
 import io.agp.execution.Execution;
-import io.agp.execution.ExecutionQueries;
 import io.agp.execution.ExecutionStatus;
 import io.agp.execution.TypicalDuration;
 import java.time.Clock;

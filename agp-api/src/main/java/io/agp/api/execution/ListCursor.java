@@ -1,7 +1,7 @@
 package io.agp.api.execution;
 
+import io.agp.api.execution.ExecutionQueries.Keyset;
 import io.agp.execution.Execution;
-import io.agp.execution.ExecutionQueries.Keyset;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.Base64;

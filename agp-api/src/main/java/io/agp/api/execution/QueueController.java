@@ -3,7 +3,6 @@ package io.agp.api.execution;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import io.agp.api.auth.Caller;
 import io.agp.api.auth.Callers;
-import io.agp.execution.QueueQueries;
 import io.agp.tier.Tiers;
 import jakarta.servlet.http.HttpServletRequest;
 import java.time.Clock;

@@ -2,7 +2,7 @@ package io.agp.api.execution;
 
 import io.agp.execution.Execution;
 import io.agp.execution.ResultFormat;
-import io.agp.tier.ResultCompression;
+import io.agp.results.ResultCompression;
 
 /**
  * The stored result does not read as its execution's format (or compression) says: it cannot be

@@ -1,6 +1,6 @@
 package io.agp.api.execution;
 
-import io.agp.execution.ExecutionQueries.SearchOrder;
+import io.agp.api.execution.ExecutionQueries.SearchOrder;
 import io.agp.execution.ExecutionStatus;
 import java.util.List;
 

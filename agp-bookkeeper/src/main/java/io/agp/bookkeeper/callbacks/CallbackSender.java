@@ -5,7 +5,6 @@ import io.agp.callback.CallbackGuard;
 import io.agp.callback.CallbackProperties;
 import io.agp.callback.CallbackRefusedException;
 import io.agp.execution.Callback;
-import io.agp.execution.CallbackRepository;
 import io.agp.execution.Execution;
 import io.agp.view.ExecutionJson;
 import io.agp.view.ExecutionView;

@@ -2,8 +2,8 @@ package io.agp.bookkeeper.expiry;
 
 import io.agp.bookkeeper.BookkeeperProperties;
 import io.agp.bookkeeper.Duty;
-import io.agp.execution.MaintenanceRepository;
-import io.agp.execution.MaintenanceRepository.ExpiredResult;
+import io.agp.bookkeeper.MaintenanceRepository;
+import io.agp.bookkeeper.MaintenanceRepository.ExpiredResult;
 import io.agp.results.ResultStore;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;

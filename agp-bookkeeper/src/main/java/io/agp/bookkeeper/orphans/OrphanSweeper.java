@@ -2,7 +2,7 @@ package io.agp.bookkeeper.orphans;
 
 import io.agp.bookkeeper.BookkeeperProperties;
 import io.agp.bookkeeper.Duty;
-import io.agp.execution.MaintenanceRepository;
+import io.agp.bookkeeper.MaintenanceRepository;
 import io.agp.execution.StoredResult;
 import io.agp.results.ResultStore;
 import io.agp.results.StoredObject;

@@ -1,8 +1,8 @@
 package io.agp.bookkeeper.queue;
 
 import io.agp.bookkeeper.Duty;
-import io.agp.execution.MaintenanceRepository;
-import io.agp.execution.MaintenanceRepository.TierQueue;
+import io.agp.bookkeeper.MaintenanceRepository;
+import io.agp.bookkeeper.MaintenanceRepository.TierQueue;
 import io.agp.tier.Tiers;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -47,13 +47,14 @@ public final class QueueMetrics implements Duty {
 
   private void register(String tier) {
     latest.putIfAbsent(tier, new TierQueue(tier, 0, 0, 0));
-    Gauge.builder("agp.executions.in_flight", () -> latest.get(tier).pending())
+    Gauge.builder("agp.bookkeeper.queue.executions", () -> latest.get(tier).pending())
         .tags("tier", tier, "status", "PENDING")
         .register(meters);
-    Gauge.builder("agp.executions.in_flight", () -> latest.get(tier).running())
+    Gauge.builder("agp.bookkeeper.queue.executions", () -> latest.get(tier).running())
         .tags("tier", tier, "status", "RUNNING")
         .register(meters);
-    Gauge.builder("agp.executions.oldest_pending", () -> latest.get(tier).oldestPendingSeconds())
+    Gauge.builder(
+            "agp.bookkeeper.queue.oldest.pending", () -> latest.get(tier).oldestPendingSeconds())
         .tags("tier", tier)
         .baseUnit("seconds")
         .register(meters);

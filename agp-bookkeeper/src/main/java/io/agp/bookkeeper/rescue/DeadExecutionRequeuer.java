@@ -2,10 +2,10 @@ package io.agp.bookkeeper.rescue;
 
 import io.agp.bookkeeper.BookkeeperProperties;
 import io.agp.bookkeeper.Duty;
+import io.agp.bookkeeper.MaintenanceRepository;
+import io.agp.bookkeeper.MaintenanceRepository.DeadAttempt;
 import io.agp.clickhouse.ClickHouseClient;
 import io.agp.execution.ExecutionStatus;
-import io.agp.execution.MaintenanceRepository;
-import io.agp.execution.MaintenanceRepository.DeadAttempt;
 import io.agp.tier.TierClickHouseClients;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;

@@ -2,7 +2,7 @@ package io.agp.bookkeeper.secrets;
 
 import io.agp.bookkeeper.BookkeeperProperties;
 import io.agp.bookkeeper.Duty;
-import io.agp.execution.MaintenanceRepository;
+import io.agp.bookkeeper.MaintenanceRepository;
 
 /**
  * Wipes the parameters (which may hold secrets) of executions that have ended. Workers wipe them

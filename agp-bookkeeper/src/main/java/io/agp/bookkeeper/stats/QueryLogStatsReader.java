@@ -2,11 +2,11 @@ package io.agp.bookkeeper.stats;
 
 import io.agp.bookkeeper.BookkeeperProperties;
 import io.agp.bookkeeper.Duty;
+import io.agp.bookkeeper.MaintenanceRepository;
+import io.agp.bookkeeper.MaintenanceRepository.AwaitingQueryLog;
 import io.agp.clickhouse.ClickHouseClient;
 import io.agp.clickhouse.LoggedQuery;
 import io.agp.execution.AttemptId;
-import io.agp.execution.MaintenanceRepository;
-import io.agp.execution.MaintenanceRepository.AwaitingQueryLog;
 import io.agp.execution.QueryStats;
 import io.agp.tier.TierClickHouseClients;
 import io.agp.tier.TierProperties;

@@ -10,7 +10,6 @@ import io.agp.callback.CallbackGuard;
 import io.agp.callback.CallbackProperties;
 import io.agp.execution.AttemptId;
 import io.agp.execution.Callback;
-import io.agp.execution.CallbackRepository;
 import io.agp.execution.ExecutionRepository;
 import io.agp.execution.NewExecution;
 import io.agp.execution.QueryHash;
@@ -85,7 +84,7 @@ class CallbackSenderTest {
     Flyway.configure().dataSource(dataSource).locations("classpath:db/migration").load().migrate();
     jdbc = JdbcClient.create(dataSource);
     executions = new ExecutionRepository(jdbc);
-    callbacks = new CallbackRepository(jdbc, executions);
+    callbacks = new CallbackRepository(jdbc);
   }
 
   @AfterEach

@@ -1,8 +1,8 @@
 package io.agp.worker.run;
 
 import io.agp.clickhouse.ClickHouseException;
+import io.agp.results.ResultCompression;
 import io.agp.results.ResultUpload;
-import io.agp.tier.ResultCompression;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;

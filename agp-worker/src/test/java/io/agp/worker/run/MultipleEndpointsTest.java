@@ -148,7 +148,7 @@ class MultipleEndpointsTest {
         org.springframework.util.unit.DataSize.ofGigabytes(1),
         false,
         0,
-        io.agp.tier.ResultCompression.NONE,
+        io.agp.results.ResultCompression.NONE,
         null,
         true,
         List.of(),

@@ -1,19 +1,21 @@
-package io.agp.execution;
+package io.agp.testkit;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
-import io.agp.testkit.PostgresTestServer;
 import org.flywaydb.core.Flyway;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.jdbc.support.JdbcTransactionManager;
 import org.springframework.transaction.support.TransactionTemplate;
 
-/** A fresh database on the shared PostgreSQL server, migrated from db/migrations. */
-record MigratedDatabase(
-    HikariDataSource dataSource, JdbcClient jdbc, ExecutionRepository repository)
+/**
+ * A fresh database on the shared PostgreSQL server, migrated from the {@code db/migration}
+ * resources of the test's classpath (the migrations of agp-common), with a pool on it.
+ */
+public record MigratedDatabase(
+    HikariDataSource dataSource, JdbcClient jdbc, TransactionTemplate transactions)
     implements AutoCloseable {
 
-  static MigratedDatabase create() {
+  public static MigratedDatabase create() {
     PostgresTestServer postgres = PostgresTestServer.shared();
     HikariConfig config = new HikariConfig();
     config.setJdbcUrl(postgres.newDatabase());
@@ -21,10 +23,10 @@ record MigratedDatabase(
     config.setMaximumPoolSize(24);
     HikariDataSource dataSource = new HikariDataSource(config);
     Flyway.configure().dataSource(dataSource).locations("classpath:db/migration").load().migrate();
-    JdbcClient jdbc = JdbcClient.create(dataSource);
-    TransactionTemplate transactions =
-        new TransactionTemplate(new JdbcTransactionManager(dataSource));
-    return new MigratedDatabase(dataSource, jdbc, new ExecutionRepository(jdbc, transactions));
+    return new MigratedDatabase(
+        dataSource,
+        JdbcClient.create(dataSource),
+        new TransactionTemplate(new JdbcTransactionManager(dataSource)));
   }
 
   @Override

@@ -1,7 +1,18 @@
-package io.agp.execution;
+package io.agp.bookkeeper.callbacks;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.agp.bookkeeper.MaintenanceRepository;
+import io.agp.execution.AttemptId;
+import io.agp.execution.Callback;
+import io.agp.execution.CreateOutcome;
+import io.agp.execution.Execution;
+import io.agp.execution.ExecutionRepository;
+import io.agp.execution.ExecutionStatus;
+import io.agp.execution.NewExecution;
+import io.agp.execution.QueryHash;
+import io.agp.execution.StoredResult;
+import io.agp.testkit.MigratedDatabase;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -42,8 +53,8 @@ class CallbackRepositoryTest {
   @BeforeEach
   void migrate() {
     db = MigratedDatabase.create();
-    executions = db.repository();
-    callbacks = new CallbackRepository(db.jdbc(), executions);
+    executions = new ExecutionRepository(db.jdbc(), db.transactions());
+    callbacks = new CallbackRepository(db.jdbc());
   }
 
   @AfterEach

@@ -1,7 +1,12 @@
-package io.agp.execution;
+package io.agp.api.execution;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.agp.execution.ClaimedExecution;
+import io.agp.execution.Execution;
+import io.agp.execution.ExecutionRepository;
+import io.agp.execution.NewExecution;
+import io.agp.testkit.MigratedDatabase;
 import java.time.Duration;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -27,8 +32,8 @@ class QueuePositionTest {
   @BeforeAll
   static void migrate() {
     db = MigratedDatabase.create();
-    repository = db.repository();
-    queries = new ExecutionQueries(db.jdbc(), repository);
+    repository = new ExecutionRepository(db.jdbc(), db.transactions());
+    queries = new ExecutionQueries(db.jdbc());
   }
 
   @AfterAll

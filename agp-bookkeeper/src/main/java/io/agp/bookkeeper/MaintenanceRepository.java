@@ -1,5 +1,10 @@
-package io.agp.execution;
+package io.agp.bookkeeper;
 
+import io.agp.execution.AttemptId;
+import io.agp.execution.Channels;
+import io.agp.execution.ExecutionStatus;
+import io.agp.execution.Notifier;
+import io.agp.execution.QueryStats;
 import io.agp.jdbc.SqlFile;
 import java.time.Duration;
 import java.time.Instant;

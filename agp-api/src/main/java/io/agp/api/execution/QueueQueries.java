@@ -1,4 +1,4 @@
-package io.agp.execution;
+package io.agp.api.execution;
 
 import io.agp.jdbc.SqlFile;
 import java.sql.ResultSet;

@@ -1,5 +1,8 @@
-package io.agp.execution;
+package io.agp.bookkeeper.callbacks;
 
+import io.agp.execution.Callback;
+import io.agp.execution.Execution;
+import io.agp.execution.ExecutionRepository;
 import io.agp.jdbc.SqlFile;
 import java.time.Duration;
 import java.util.List;
@@ -23,11 +26,9 @@ public class CallbackRepository {
   private static final String RETRY_OR_GIVE_UP = SqlFile.load("callback/retry_or_give_up");
 
   private final JdbcClient jdbc;
-  private final ExecutionRepository executions;
 
-  public CallbackRepository(JdbcClient jdbc, ExecutionRepository executions) {
+  public CallbackRepository(JdbcClient jdbc) {
     this.jdbc = jdbc;
-    this.executions = executions;
   }
 
   /**
@@ -39,7 +40,7 @@ public class CallbackRepository {
     return jdbc.sql(CLAIM_DUE)
         .param("limit", limit)
         .param("leaseMillis", lease.toMillis())
-        .query((rs, row) -> executions.mapExecution(rs))
+        .query((rs, row) -> ExecutionRepository.mapExecution(rs))
         .list();
   }
 

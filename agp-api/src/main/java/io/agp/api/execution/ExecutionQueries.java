@@ -1,5 +1,10 @@
-package io.agp.execution;
+package io.agp.api.execution;
 
+import io.agp.execution.Execution;
+import io.agp.execution.ExecutionRepository;
+import io.agp.execution.ExecutionStatus;
+import io.agp.execution.NewExecution;
+import io.agp.execution.TypicalDuration;
 import io.agp.jdbc.SqlFile;
 import java.time.Duration;
 import java.time.Instant;
@@ -55,9 +60,9 @@ public class ExecutionQueries {
   private final JdbcClient jdbc;
   private final RowMapper<Execution> mapper;
 
-  public ExecutionQueries(JdbcClient jdbc, ExecutionRepository repository) {
+  public ExecutionQueries(JdbcClient jdbc) {
     this.jdbc = jdbc;
-    this.mapper = (rs, row) -> repository.mapExecution(rs);
+    this.mapper = (rs, row) -> ExecutionRepository.mapExecution(rs);
   }
 
   /**

@@ -1,4 +1,4 @@
-package io.agp.tier;
+package io.agp.results;
 
 import com.github.luben.zstd.ZstdInputStream;
 import com.github.luben.zstd.ZstdOutputStream;

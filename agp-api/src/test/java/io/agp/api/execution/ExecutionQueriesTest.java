@@ -1,0 +1,64 @@
+package io.agp.api.execution;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.agp.execution.CreateOutcome;
+import io.agp.execution.Execution;
+import io.agp.execution.ExecutionRepository;
+import io.agp.execution.NewExecution;
+import io.agp.execution.QueryHash;
+import io.agp.testkit.MigratedDatabase;
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** Which executions a user's list shows: those created and those joined, no others. */
+class ExecutionQueriesTest {
+
+  private static final QueryHash HASH =
+      new QueryHash("a key of the tests".getBytes(StandardCharsets.UTF_8));
+
+  private static MigratedDatabase db;
+  private static ExecutionRepository repository;
+  private static ExecutionQueries queries;
+
+  @BeforeAll
+  static void migrate() {
+    db = MigratedDatabase.create();
+    repository = new ExecutionRepository(db.jdbc(), db.transactions());
+    queries = new ExecutionQueries(db.jdbc());
+  }
+
+  @AfterAll
+  static void close() {
+    db.close();
+  }
+
+  @Test
+  void aUserListsTheExecutionsItJoinedByCollapsingAndNotOthers() {
+    String sql = "SELECT 'listed " + System.nanoTime() + "'";
+    String hash = HASH.of(sql, "JSON", Map.of());
+    long id = create(hash, sql, "alice").execution().id();
+
+    assertThat(list("bob", hash)).isEmpty();
+    assertThat(create(hash, sql, "bob")).isInstanceOf(CreateOutcome.Collapsed.class);
+
+    assertThat(list("bob", hash)).extracting(Execution::id).containsExactly(id);
+    assertThat(list("alice", hash)).extracting(Execution::id).containsExactly(id);
+    assertThat(list("carol", hash)).isEmpty();
+  }
+
+  private static CreateOutcome create(String hash, String sql, String user) {
+    return repository.createOrCollapse(
+        new NewExecution(hash, hash, sql, "JSON", "default", user, Map.of(), Map.of(), 0, 3));
+  }
+
+  private static java.util.List<Execution> list(String user, String queryId) {
+    return queries.list(
+        new ExecutionQueries.ListFilter(user, queryId, null, null, null, null, null, Map.of()),
+        null,
+        10);
+  }
+}
