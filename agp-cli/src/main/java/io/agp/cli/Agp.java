@@ -1,8 +1,12 @@
 package io.agp.cli;
 
+import java.io.BufferedOutputStream;
+import java.io.FileDescriptor;
+import java.io.FileOutputStream;
 import java.io.InputStream;
 import java.io.PrintStream;
 import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import org.jspecify.annotations.Nullable;
 import picocli.AutoComplete;
@@ -87,7 +91,18 @@ public final class Agp implements Runnable {
   }
 
   public static void main(String[] args) {
-    System.exit(run(args, System.getenv(), System.out, System.err, System.in));
+    // UTF-8 whatever the locale: JSON, SQL and labels are UTF-8, and a pipe has no locale.
+    PrintStream out =
+        new PrintStream(
+            new BufferedOutputStream(new FileOutputStream(FileDescriptor.out), 64 * 1024),
+            false,
+            StandardCharsets.UTF_8);
+    PrintStream err =
+        new PrintStream(new FileOutputStream(FileDescriptor.err), true, StandardCharsets.UTF_8);
+    int code = run(args, System.getenv(), out, err, System.in);
+    out.flush();
+    err.flush();
+    System.exit(code);
   }
 
   static int run(

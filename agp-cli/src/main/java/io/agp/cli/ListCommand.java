@@ -9,7 +9,6 @@ import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.Callable;
 import org.jspecify.annotations.Nullable;
 import picocli.CommandLine.Command;
@@ -131,16 +130,17 @@ final class ListCommand implements Callable<Integer> {
         widths[i] = Math.max(widths[i], row[i].length());
       }
     }
-    int columns = Terminal.columns(Map.of());
+    // On a terminal the SQL is cut at its edge; a pipe gets it whole, for grep and the like.
+    int columns = Terminal.columns(agp.env);
     int before = Arrays.stream(widths).sum() + 2 * (widths.length - 1);
-    int sqlRoom = Math.max(20, (columns > 0 ? columns - 1 : 120) - before);
+    int sqlRoom = columns > 0 ? Math.max(20, columns - 1 - before) : Integer.MAX_VALUE;
     for (String[] row : rows) {
       StringBuilder line = new StringBuilder();
       for (int i = 0; i < row.length - 1; i++) {
         line.append(String.format("%-" + widths[i] + "s  ", row[i]));
       }
       String sql = row[row.length - 1];
-      line.append(sql.length() <= sqlRoom ? sql : sql.substring(0, sqlRoom - 1) + "…");
+      line.append(sql.length() <= sqlRoom ? sql : sql.substring(0, sqlRoom - 3) + "...");
       agp.out.println(line.toString().stripTrailing());
     }
   }
