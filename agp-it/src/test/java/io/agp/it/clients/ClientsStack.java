@@ -6,6 +6,8 @@ import com.nimbusds.jose.JWSHeader;
 import com.nimbusds.jose.crypto.MACSigner;
 import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.SignedJWT;
+import io.agp.client.ApiClient;
+import io.agp.client.api.ExecutionsApi;
 import io.agp.it.AgpStack;
 import io.agp.testkit.ClickHouseTestServer;
 import java.io.IOException;
@@ -61,6 +63,15 @@ final class ClientsStack {
   String url() {
     String url = stack.apiUrl("/").toString();
     return url.substring(0, url.length() - 1);
+  }
+
+  /** The generated client of the API, as {@code token}'s user. */
+  ExecutionsApi executions(String token) {
+    ApiClient client = new ApiClient();
+    client.updateBaseUri(url());
+    client.setReadTimeout(Duration.ofSeconds(90));
+    client.setRequestInterceptor(r -> r.header("Authorization", "Bearer " + token));
+    return new ExecutionsApi(client);
   }
 
   /** A token of {@code user} for the tiers default and gzip, valid for an hour. */
