@@ -10,15 +10,17 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.UUID;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * A connection cut in the middle of a result's download: {@code agp run} asks for the rest and
- * writes the same bytes as a download that was never cut.
+ * {@code agp run} through a network that gets in the way: a connection cut in the middle of a
+ * result's download (it asks for the rest and writes the same bytes as a download never cut), a
+ * proxy that cannot pass live events on (it follows the execution by waiting gets).
  */
-class ResumeDownloadTest {
+class FlakyNetworkTest {
 
   private static final long CUT_AFTER = 1 << 20;
 
@@ -43,7 +45,7 @@ class ResumeDownloadTest {
     AgpCli.Run run;
     long relayed;
     String requests;
-    try (CuttingProxy proxy = new CuttingProxy(URI.create(stack.url()), CUT_AFTER)) {
+    try (FaultyProxy proxy = new FaultyProxy(URI.create(stack.url()), CUT_AFTER, false)) {
       AgpCli agp = AgpCli.of(proxy.url()).with("AGP_TOKEN", token);
       run = agp.run("run", sql, "--tier", tier, "--format", "CSV", "-o", file.toString());
       assertThat(proxy.hasCut()).isTrue();
@@ -62,6 +64,24 @@ class ResumeDownloadTest {
     } else {
       assertThat(relayed).isGreaterThan(uncut.length + CUT_AFTER);
     }
+  }
+
+  @Test
+  void withoutLiveEventsItFollowsTheExecutionByWaiting() throws Exception {
+    AgpCli.Run run;
+    String requests;
+    try (FaultyProxy proxy = new FaultyProxy(URI.create(stack.url()), Long.MAX_VALUE, true)) {
+      AgpCli agp = AgpCli.of(proxy.url()).with("AGP_TOKEN", token);
+      run = agp.run("run", "SELECT sleep(2), 'waited' -- " + UUID.randomUUID(), "--format", "TSV");
+      requests = proxy.requests();
+    }
+
+    assertThat(run.exit()).as(run.err()).isZero();
+    assertThat(run.out()).isEqualTo("0\twaited\n");
+    assertThat(run.errLines().getLast()).contains(" SUCCEEDED: 1 row");
+    assertThat(requests)
+        .contains("/events HTTP/1.1")
+        .containsPattern("GET /v1/async/executions/\\d+\\?wait=30 ");
   }
 
   private byte[] download(String id) throws IOException, InterruptedException {

@@ -16,22 +16,25 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * A TCP proxy in front of the API that drops the first connection whose answers pass {@code
- * cutAfter} bytes, as a network does to a long download; it keeps what the clients asked and counts
+ * cutAfter} bytes, as a network does to a long download, and may answer every request for live
+ * events with a 502, as a proxy that cannot stream them; it keeps what the clients asked and counts
  * what the API sent.
  */
-final class CuttingProxy implements AutoCloseable {
+final class FaultyProxy implements AutoCloseable {
 
   private final ServerSocket server;
   private final URI api;
   private final long cutAfter;
+  private final boolean refuseEvents;
   private final AtomicBoolean cut = new AtomicBoolean();
   private final AtomicLong relayed = new AtomicLong();
   private final StringBuffer requests = new StringBuffer();
   private final ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor();
 
-  CuttingProxy(URI api, long cutAfter) {
+  FaultyProxy(URI api, long cutAfter, boolean refuseEvents) {
     this.api = api;
     this.cutAfter = cutAfter;
+    this.refuseEvents = refuseEvents;
     try {
       this.server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
     } catch (IOException e) {
@@ -78,6 +81,14 @@ final class CuttingProxy implements AutoCloseable {
       byte[] buffer = new byte[16 * 1024];
       int n;
       while ((n = in.read(buffer)) >= 0) {
+        if (!answers && refuseEvents && isEventsRequest(buffer, n)) {
+          requests.append(new String(buffer, 0, n, StandardCharsets.ISO_8859_1));
+          from.getOutputStream()
+              .write(
+                  "HTTP/1.1 502 Bad Gateway\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+                      .getBytes(StandardCharsets.US_ASCII));
+          break;
+        }
         if (answers && sent + n > cutAfter && cut.compareAndSet(false, true)) {
           out.write(buffer, 0, (int) (cutAfter - sent));
           out.flush();
@@ -99,6 +110,11 @@ final class CuttingProxy implements AutoCloseable {
       close(from);
       close(to);
     }
+  }
+
+  private static boolean isEventsRequest(byte[] buffer, int n) {
+    String head = new String(buffer, 0, n, StandardCharsets.ISO_8859_1);
+    return head.startsWith("GET ") && head.lines().findFirst().orElse("").contains("/events ");
   }
 
   private static void close(Socket socket) {
