@@ -14,6 +14,8 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpTimeoutException;
 import java.time.Duration;
 import tools.jackson.core.JacksonException;
+import tools.jackson.core.util.DefaultPrettyPrinter;
+import tools.jackson.core.util.Separators;
 import tools.jackson.databind.ObjectMapper;
 
 /**
@@ -72,6 +74,17 @@ final class Api {
 
   ObjectMapper json() {
     return client.getObjectMapper();
+  }
+
+  /** JSON for people: indented, {@code "name": value}. */
+  String pretty(Object value) {
+    DefaultPrettyPrinter printer =
+        new DefaultPrettyPrinter(
+            Separators.createDefaultInstance()
+                .withObjectNameValueSpacing(Separators.Spacing.AFTER)
+                .withObjectEmptySeparator("")
+                .withArrayEmptySeparator(""));
+    return json().writer().with(printer).writeValueAsString(value);
   }
 
   HttpClient http() {

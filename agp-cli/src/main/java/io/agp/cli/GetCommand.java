@@ -29,7 +29,7 @@ final class GetCommand implements Callable<Integer> {
   public Integer call() {
     Api api = agp.api();
     Execution execution = api.call(() -> api.executions().getExecution(id, wait));
-    agp.out.println(api.json().writerWithDefaultPrettyPrinter().writeValueAsString(execution));
+    agp.out.println(api.pretty(execution));
     return ExitCode.OK;
   }
 }

@@ -25,6 +25,7 @@ final class LinkCommand implements Callable<Integer> {
     Api api = agp.api();
     ResultLink link = api.call(() -> api.executions().createResultLink(id));
     agp.out.println(link.getUrl());
+    agp.out.flush();
     agp.err.println("#" + id + " link expires at " + link.getExpiresAt());
     return ExitCode.OK;
   }

@@ -97,7 +97,7 @@ final class ListCommand implements Callable<Integer> {
                         limit,
                         cursor));
     if (json) {
-      agp.out.println(api.json().writerWithDefaultPrettyPrinter().writeValueAsString(page));
+      agp.out.println(api.pretty(page));
     } else {
       table(page.getExecutions());
     }
