@@ -108,7 +108,18 @@ class GeneratedClientTest {
 
   @Test
   void signsALinkThatDownloadsWithoutCredentials() throws Exception {
-    Execution done = create(CSV_SQL.formatted(3) + " -- " + label, 30);
+    // A JSON result comes as a file too, like every format.
+    Execution done =
+        executions.createExecution(
+            request(CSV_SQL.formatted(3) + " -- " + label).format(Format.JSON),
+            null,
+            null,
+            null,
+            null,
+            null,
+            null,
+            30,
+            null);
 
     ResultLink link = executions.createResultLink(done.getId());
 
@@ -159,9 +170,12 @@ class GeneratedClientTest {
   @Test
   void cancelsAndReadsTheEventsOfTheEndedExecution() throws Exception {
     Execution slow = create("SELECT sleep(3), '" + label + "'", null);
+    // No wait: a get that waits on a RUNNING sleep answers only at its end.
     await()
         .atMost(Duration.ofSeconds(30))
-        .until(() -> executions.getExecution(slow.getId(), 5).getStatus() == Status.RUNNING);
+        .pollInterval(Duration.ofMillis(50))
+        .until(
+            () -> executions.getExecution(slow.getId(), null).getStatus(), Status.RUNNING::equals);
 
     Execution canceled = executions.cancelExecution(slow.getId());
 
