@@ -64,8 +64,11 @@ final class Download {
       Files.move(part, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
       complete = true;
       return written;
-    } catch (IOException | UncheckedIOException e) {
-      throw new CliException(ExitCode.FAILED, "cannot write " + file + ": " + e.getMessage(), e);
+    } catch (IOException e) {
+      throw new CliException(ExitCode.FAILED, "cannot write " + file + ": " + Options.why(e), e);
+    } catch (UncheckedIOException e) {
+      throw new CliException(
+          ExitCode.FAILED, "cannot write " + file + ": " + Options.why(e.getCause()), e);
     } finally {
       if (!complete) {
         try {

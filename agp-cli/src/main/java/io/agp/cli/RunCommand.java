@@ -189,7 +189,7 @@ final class RunCommand implements Callable<Integer> {
     if ((sql == null) == (file == null)) {
       throw new CliException(
           ExitCode.USAGE,
-          "give the SQL, - to read it from standard input," + " or -f FILE (one of them)");
+          "give the SQL, - to read it from standard input, or -f FILE (one of them)");
     }
     try {
       String text =
