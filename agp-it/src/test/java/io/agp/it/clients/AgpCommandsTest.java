@@ -259,7 +259,9 @@ class AgpCommandsTest {
     Process waiting = agp.start(folder.resolve("wait.out"), err, "wait", id);
     await()
         .atMost(Duration.ofSeconds(30))
-        .until(() -> executions.getExecution(slow.getId(), 5).getStatus(), Status.RUNNING::equals);
+        .pollInterval(Duration.ofMillis(50))
+        .until(
+            () -> executions.getExecution(slow.getId(), null).getStatus(), Status.RUNNING::equals);
 
     AgpCli.Run cancel = agp.run("cancel", id);
 
