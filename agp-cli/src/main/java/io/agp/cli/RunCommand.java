@@ -128,9 +128,11 @@ final class RunCommand implements Callable<Integer> {
                     display.show(state);
                   });
     } catch (RuntimeException e) {
+      Signals.yieldToInterrupt();
       display.end((String) null);
       throw e;
     }
+    Signals.yieldToInterrupt();
     return switch (end.getStatus()) {
       case SUCCEEDED -> download(api, agp.out, end, target, display);
       case FAILED -> ended(display, end, ExitCode.FAILED);
@@ -156,9 +158,11 @@ final class RunCommand implements Callable<Integer> {
     try {
       written = new Download(api).to(end.getId(), target, out, display::downloading);
     } catch (RuntimeException e) {
+      Signals.yieldToInterrupt();
       display.end((String) null);
       throw e;
     }
+    Signals.yieldToInterrupt();
     display.end(end, "saved " + Describe.bytes(written) + " to " + target);
     return ExitCode.OK;
   }

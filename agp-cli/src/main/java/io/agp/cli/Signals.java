@@ -39,6 +39,21 @@ final class Signals {
     }
   }
 
+  /**
+   * Called by a command before it tells how it ended: while a Ctrl-C is being handled, waits for
+   * the handler to exit, so that its line and exit code are the ones given (the cancel it sends
+   * also ends the command's own wait).
+   */
+  static void yieldToInterrupt() {
+    if (interrupted.get()) {
+      try {
+        Thread.sleep(Long.MAX_VALUE);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+  }
+
   /** Runs {@code onResize} when the terminal changes size (SIGWINCH), where there is one. */
   static void onResize(Runnable onResize) {
     try {

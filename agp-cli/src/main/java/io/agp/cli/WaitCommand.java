@@ -43,9 +43,11 @@ final class WaitCommand implements Callable<Integer> {
                     display.show(state);
                   });
     } catch (RuntimeException e) {
+      Signals.yieldToInterrupt();
       display.end((String) null);
       throw e;
     }
+    Signals.yieldToInterrupt();
     display.end(end, null);
     return switch (end.getStatus()) {
       case SUCCEEDED -> ExitCode.OK;
