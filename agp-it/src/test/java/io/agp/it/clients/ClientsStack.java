@@ -52,7 +52,11 @@ final class ClientsStack {
                   "agp.tiers.gzip.clickhouse.url",
                   ClickHouseTestServer.shared().httpUrl().toString(),
                   "agp.tiers.gzip.result-compression",
-                  "gzip"));
+                  "gzip",
+                  "agp.tiers.idle.clickhouse.url",
+                  ClickHouseTestServer.shared().httpUrl().toString(),
+                  "agp.worker.tiers",
+                  "default,gzip"));
       Runtime.getRuntime().addShutdownHook(new Thread(stack::close, "clients-stack-shutdown"));
       shared = new ClientsStack(stack);
     }
@@ -74,12 +78,12 @@ final class ClientsStack {
     return new ExecutionsApi(client);
   }
 
-  /** A token of {@code user} for the tiers default and gzip, valid for an hour. */
+  /** A token of {@code user} for every tier, valid for an hour. */
   static String token(String user) {
     JWTClaimsSet claims =
         new JWTClaimsSet.Builder()
             .subject(user)
-            .claim("tier", List.of("default", "gzip"))
+            .claim("tier", List.of("default", "gzip", "idle"))
             .expirationTime(Date.from(Instant.now().plus(Duration.ofHours(1))))
             .build();
     try {

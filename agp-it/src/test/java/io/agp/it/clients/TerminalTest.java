@@ -21,8 +21,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@code agp run} in a real terminal (tmux), typed and read back as a person would: the progress
- * bar moves and ends as one clean line; Ctrl-C cancels the execution, and its ClickHouse query is
- * gone, unless {@code --detach}.
+ * bar moves and ends as one clean line, a waiting execution shows its place in the queue; Ctrl-C
+ * cancels the execution, and its ClickHouse query is gone, unless {@code --detach}.
  */
 class TerminalTest {
 
@@ -116,6 +116,32 @@ class TerminalTest {
       } finally {
         executions.cancelExecution(id);
       }
+    }
+  }
+
+  @Test
+  void aPendingExecutionShowsItsPlaceInTheQueueUntilCtrlCCancelsIt() throws Exception {
+    try (Tmux tmux = terminal(1, 0.1)) {
+      tmux.type(COMMAND.formatted("--tier idle"));
+      String pending =
+          await()
+              .atMost(Duration.ofSeconds(30))
+              .pollInterval(Duration.ofMillis(100))
+              .until(
+                  () ->
+                      tmux.screen().stream()
+                          .filter(l -> l.matches("#\\d+ PENDING  queue position 1  \\d+:\\d\\d"))
+                          .findFirst()
+                          .orElse(null),
+                  line -> line != null);
+      long id = Long.parseLong(pending.substring(1, pending.indexOf(' ')));
+
+      tmux.ctrlC();
+
+      List<String> screen = awaitExit(tmux);
+      assertThat(screen.subList(1, screen.size()))
+          .containsExactly("#" + id + " CANCELED (Ctrl-C)", "exit=3", "$");
+      assertThat(executions.getExecution(id, null).getStatus()).isEqualTo(Status.CANCELED);
     }
   }
 
