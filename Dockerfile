@@ -4,12 +4,15 @@ FROM maven:3.9-eclipse-temurin-25 AS build
 WORKDIR /src
 # Dependencies first, so that a code change does not download them again.
 COPY pom.xml ./
+COPY agp-embedded/pom.xml agp-embedded/
 COPY agp-testkit/pom.xml agp-testkit/
 COPY agp-common/pom.xml agp-common/
 COPY agp-api/pom.xml agp-api/
 COPY agp-worker/pom.xml agp-worker/
 COPY agp-bookkeeper/pom.xml agp-bookkeeper/
 COPY agp-local/pom.xml agp-local/
+COPY agp-client/pom.xml agp-client/
+COPY agp-cli/pom.xml agp-cli/
 COPY agp-it/pom.xml agp-it/
 RUN mvn -B -ntp -q -pl agp-api,agp-worker,agp-bookkeeper -am dependency:go-offline || true
 COPY . .

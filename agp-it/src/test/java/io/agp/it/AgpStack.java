@@ -14,7 +14,7 @@ import org.springframework.context.ConfigurableApplicationContext;
  * The API, a worker and the bookkeeper, each its own Spring application as in production, in this
  * JVM against the real test servers and a database of their own.
  */
-final class AgpStack implements AutoCloseable {
+public final class AgpStack implements AutoCloseable {
 
   private final ConfigurableApplicationContext api;
   private final ConfigurableApplicationContext worker;
@@ -33,7 +33,7 @@ final class AgpStack implements AutoCloseable {
   }
 
   /** Starts both apps; {@code extra} adds or overrides properties (e.g. the result store). */
-  static AgpStack start(Map<String, Object> extra) {
+  public static AgpStack start(Map<String, Object> extra) {
     String jdbcUrl = PostgresTestServer.shared().newDatabase();
     Map<String, Object> properties = TestServerProperties.forDatabase(jdbcUrl);
     properties.put("agp.worker.poll-interval", "100ms");
@@ -46,7 +46,7 @@ final class AgpStack implements AutoCloseable {
     return new AgpStack(api, worker, bookkeeper, jdbcUrl);
   }
 
-  URI apiUrl(String path) {
+  public URI apiUrl(String path) {
     int port = ((WebServerApplicationContext) api).getWebServer().getPort();
     return URI.create("http://localhost:" + port + path);
   }
@@ -56,7 +56,7 @@ final class AgpStack implements AutoCloseable {
     return URI.create("http://localhost:" + port + path);
   }
 
-  String jdbcUrl() {
+  public String jdbcUrl() {
     return jdbcUrl;
   }
 
