@@ -80,10 +80,16 @@ final class ClientsStack {
 
   /** A token of {@code user} for every tier, valid for an hour. */
   static String token(String user) {
+    return token(user, List.of());
+  }
+
+  /** A token of {@code user} with {@code roles}, for every tier, valid for an hour. */
+  static String token(String user, List<String> roles) {
     JWTClaimsSet claims =
         new JWTClaimsSet.Builder()
             .subject(user)
             .claim("tier", List.of("default", "gzip", "idle"))
+            .claim("roles", roles)
             .expirationTime(Date.from(Instant.now().plus(Duration.ofHours(1))))
             .build();
     try {

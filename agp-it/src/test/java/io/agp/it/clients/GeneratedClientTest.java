@@ -9,12 +9,15 @@ import io.agp.client.ApiException;
 import io.agp.client.ApiResponse;
 import io.agp.client.api.ExecutionsApi;
 import io.agp.client.api.LinksApi;
+import io.agp.client.api.QueuesApi;
 import io.agp.client.model.CreateExecutionRequest;
 import io.agp.client.model.Execution;
 import io.agp.client.model.ExecutionPage;
 import io.agp.client.model.Format;
 import io.agp.client.model.Problem;
+import io.agp.client.model.Queues;
 import io.agp.client.model.ResultLink;
+import io.agp.client.model.ResultPreview;
 import io.agp.client.model.SearchItem;
 import io.agp.client.model.Status;
 import java.io.File;
@@ -89,6 +92,34 @@ class GeneratedClientTest {
     ApiResponse<File> tail = executions.getExecutionResultWithHttpInfo(done.getId(), "bytes=12-");
     assertThat(tail.getStatusCode()).isEqualTo(206);
     assertThat(Files.readString(tail.getData().toPath())).isEqualTo(csv.substring(12));
+  }
+
+  @Test
+  void previewsTheFirstRowsAsJsonValues() throws Exception {
+    Execution done = create("SELECT number, NULL AS nothing FROM numbers(5) -- " + label, 30);
+
+    ResultPreview preview = executions.previewExecutionResult(done.getId(), 2);
+
+    assertThat(preview.getColumns())
+        .extracting(c -> c.getName())
+        .containsExactly("number", "nothing");
+    // CSV gives every value as a string, and NULL as JSON null.
+    assertThat(preview.getRows())
+        .containsExactly(java.util.Arrays.asList("0", null), java.util.Arrays.asList("1", null));
+    assertThat(preview.getTruncated()).isTrue();
+  }
+
+  @Test
+  void queuesAreForAdminsOnly() throws Exception {
+    Execution done = create(CSV_SQL.formatted(1) + " -- " + label, 30);
+
+    ApiClient admin = client(ClientsStack.token("client-admin", List.of("admin")));
+    Queues queues = new QueuesApi(admin).getQueues();
+
+    assertThat(queues.getTiers()).extracting(t -> t.getTier()).contains(done.getTier());
+    assertThat(queues.getRunningTruncated()).isFalse();
+    assertThatThrownBy(() -> new QueuesApi(client).getQueues())
+        .isInstanceOfSatisfying(ApiException.class, e -> assertThat(e.getCode()).isEqualTo(403));
   }
 
   @Test
