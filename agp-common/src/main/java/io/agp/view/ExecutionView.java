@@ -83,31 +83,9 @@ public record ExecutionView(
 
   /** The same, with the users who joined it (an admin's get). */
   public ExecutionView withReaders(List<String> joined) {
-    return new ExecutionView(
-        id,
-        queryId,
-        queryHash,
-        sql,
-        sqlTruncated,
-        tier,
-        format,
-        status,
-        createdAt,
-        createdBy,
-        updatedAt,
-        pickedAt,
-        completedAt,
-        attempt,
-        maxAttempts,
-        collapsedCount,
-        labels,
+    return with(
         queuePosition,
-        progress,
         estimate,
-        result,
-        queryStats,
-        error,
-        callback,
         collapsed,
         reused,
         resultAgeMs,
@@ -117,6 +95,29 @@ public record ExecutionView(
 
   /** The same, with what a waiting caller wants to know besides the row (a get, an event). */
   public ExecutionView withOutlook(Long position, EstimateView estimateOfRun) {
+    return with(
+        position, estimateOfRun, collapsed, reused, resultAgeMs, replacedExecutionId, readers);
+  }
+
+  /**
+   * The same, as a create answers it: whether it collapsed onto the execution or reused it (and how
+   * old that result was), or which in-flight execution it replaced.
+   */
+  public ExecutionView asCreated(
+      boolean collapsed, boolean reused, Long resultAgeMs, Long replacedExecutionId) {
+    return with(
+        queuePosition, estimate, collapsed, reused, resultAgeMs, replacedExecutionId, readers);
+  }
+
+  /** The row's fields as they are, with what a caller adds to them. */
+  private ExecutionView with(
+      Long position,
+      EstimateView estimateOfRun,
+      Boolean collapsedOnto,
+      Boolean reusedResult,
+      Long ageOfResultMs,
+      Long replaced,
+      List<String> joined) {
     return new ExecutionView(
         id,
         queryId,
@@ -142,49 +143,11 @@ public record ExecutionView(
         queryStats,
         error,
         callback,
-        collapsed,
-        reused,
-        resultAgeMs,
-        replacedExecutionId,
-        readers);
-  }
-
-  /**
-   * The same, as a create answers it: whether it collapsed onto the execution or reused it (and how
-   * old that result was), or which in-flight execution it replaced.
-   */
-  public ExecutionView asCreated(
-      boolean collapsed, boolean reused, Long resultAgeMs, Long replacedExecutionId) {
-    return new ExecutionView(
-        id,
-        queryId,
-        queryHash,
-        sql,
-        sqlTruncated,
-        tier,
-        format,
-        status,
-        createdAt,
-        createdBy,
-        updatedAt,
-        pickedAt,
-        completedAt,
-        attempt,
-        maxAttempts,
-        collapsedCount,
-        labels,
-        queuePosition,
-        progress,
-        estimate,
-        result,
-        queryStats,
-        error,
-        callback,
-        collapsed,
-        reused,
-        resultAgeMs,
-        replacedExecutionId,
-        readers);
+        collapsedOnto,
+        reusedResult,
+        ageOfResultMs,
+        replaced,
+        joined);
   }
 
   private static ExecutionView of(Execution e, Viewer viewer, boolean listed) {
