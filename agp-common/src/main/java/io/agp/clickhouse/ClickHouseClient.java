@@ -256,28 +256,28 @@ public final class ClickHouseClient implements AutoCloseable {
     return known;
   }
 
-  /** Runs a query whose answer may be large on a connection of its own. */
+  /** Runs a query whose answer may be large, its reads watched by the read timeout. */
   private ClickHouseResponse stream(
       String queryId, String sql, Map<String, String> settings, String quotaKey) {
-    ClickHouseHttp.Exchange exchange;
-    try {
-      exchange =
-          http.stream(
-              uri(queryId, settings), headers(quotaKey), sql.getBytes(StandardCharsets.UTF_8));
-    } catch (IOException e) {
-      throw unreachable(e);
-    }
-    return answer(exchange);
+    URI uri = uri(queryId, settings);
+    byte[] body = sql.getBytes(StandardCharsets.UTF_8);
+    return answer(exchange(() -> http.stream(uri, headers(quotaKey), body)));
   }
 
-  /** Runs a small internal query on a pooled connection. */
+  /** Runs a small internal query. */
   private ClickHouseResponse send(String sql, Map<String, String> settings, String quotaKey) {
     URI uri = uri(null, settings);
     byte[] body = sql.getBytes(StandardCharsets.UTF_8);
+    return answer(
+        exchange(() -> http.internal(uri, headers(quotaKey), body, INTERNAL_QUERY_TIMEOUT)));
+  }
+
+  /** One exchange, sent again once if it met a kept-alive connection the server had closed. */
+  private ClickHouseHttp.Exchange exchange(ExchangeSender sender) {
     for (int attempt = 1; ; attempt++) {
       long sent = System.nanoTime();
       try {
-        return answer(http.internal(uri, headers(quotaKey), body, INTERNAL_QUERY_TIMEOUT));
+        return sender.send();
       } catch (IOException e) {
         if (attempt == 1 && isStaleConnection(e, System.nanoTime() - sent)) {
           continue;
@@ -285,6 +285,11 @@ public final class ClickHouseClient implements AutoCloseable {
         throw unreachable(e);
       }
     }
+  }
+
+  @FunctionalInterface
+  private interface ExchangeSender {
+    ClickHouseHttp.Exchange send() throws IOException;
   }
 
   private Map<String, String> headers(String quotaKey) {

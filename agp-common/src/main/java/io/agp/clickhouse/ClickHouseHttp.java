@@ -46,10 +46,11 @@ import org.apache.hc.core5.util.Timeout;
  * is read on the calling thread, from the socket into the reader's buffer, which for a result of a
  * gigabyte costs about what curl costs (bench/README.md, "One transport to ClickHouse").
  *
- * <p>A result streams over a connection of its own, closed at its end: a query that may run long
- * never meets a kept-alive connection the server has just closed, and cutting that connection is
- * how a running query is abandoned. The small internal queries share a pool of kept-alive
- * connections.
+ * <p>Results and the small internal queries each have a pool of kept-alive connections: the
+ * results' sockets are watched (below) and have large buffers, the internal ones small buffers. A
+ * result read to its end gives its connection back to the pool, which saves a connection and its
+ * buffer per query (bench/README.md, "One transport to ClickHouse"); a result abandoned before its
+ * end cuts its connection, which is how a running query is stopped.
  *
  * <p>No socket timeout: a read watchdog of this client bounds the waits for the server instead,
  * each read of a result's socket by the read timeout and an internal exchange as a whole.
@@ -147,14 +148,14 @@ final class ClickHouseHttp implements AutoCloseable {
   }
 
   /**
-   * Posts a query whose answer may be large, on a connection of its own, and returns once the
-   * status and headers are in; each wait for the server is bounded by the read timeout.
+   * Posts a query whose answer may be large, on a watched connection, and returns once the status
+   * and headers are in; each wait for the server is bounded by the read timeout.
    *
    * @throws ReadTimeout when the server was silent for longer than the read timeout
    * @throws IOException when no connection could be made or it failed before the head
    */
   Exchange stream(URI uri, Map<String, String> headers, byte[] body) throws IOException {
-    return post(streams, uri, headers, body, Duration.ZERO, true);
+    return post(streams, uri, headers, body, Duration.ZERO);
   }
 
   /**
@@ -163,7 +164,7 @@ final class ClickHouseHttp implements AutoCloseable {
    */
   Exchange internal(URI uri, Map<String, String> headers, byte[] body, Duration timeout)
       throws IOException {
-    return post(internal, uri, headers, body, timeout, false);
+    return post(internal, uri, headers, body, timeout);
   }
 
   private Exchange post(
@@ -171,8 +172,7 @@ final class ClickHouseHttp implements AutoCloseable {
       URI uri,
       Map<String, String> headers,
       byte[] body,
-      Duration timeout,
-      boolean stream)
+      Duration timeout)
       throws IOException {
     HttpPost post = new HttpPost(uri);
     headers.forEach(
@@ -183,9 +183,6 @@ final class ClickHouseHttp implements AutoCloseable {
           }
           post.addHeader(name, value);
         });
-    if (stream) {
-      post.addHeader("Connection", "close");
-    }
     post.setHeader("User-Agent", "agp");
     post.setConfig(requestConfig);
     post.setEntity(new ByteArrayEntity(body, ContentType.TEXT_PLAIN.withCharset("UTF-8")));

@@ -13,6 +13,8 @@ import java.net.Socket;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -246,6 +248,75 @@ class ClickHouseHttpTest {
     String body = readAll(timed.stream(uri, Map.of(), new byte[0]).body());
 
     assertThat(body).isEqualTo("x".repeat(20));
+  }
+
+  @Test
+  void aResultReadToItsEndLeavesItsConnectionToTheNextQuery() throws Exception {
+    server = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
+    ServerSocket listening = server;
+    CompletableFuture<List<String>> served = new CompletableFuture<>();
+    Thread.ofVirtual()
+        .start(
+            () -> {
+              // One connection only: a second query on a new one would never be answered.
+              try (Socket socket = listening.accept()) {
+                List<String> requests = new ArrayList<>();
+                for (String answer : List.of("one", "two")) {
+                  requests.add(readRequest(socket.getInputStream()));
+                  socket
+                      .getOutputStream()
+                      .write(
+                          ("HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\n" + answer)
+                              .getBytes(StandardCharsets.ISO_8859_1));
+                }
+                served.complete(requests);
+              } catch (IOException e) {
+                served.completeExceptionally(e);
+              }
+            });
+    URI uri = URI.create("http://127.0.0.1:" + server.getLocalPort() + "/");
+
+    // Under a read timeout, so that a second query sent on a new connection fails instead of
+    // waiting for ever.
+    String first;
+    try (ClickHouseHttp.Exchange exchange = timed.stream(uri, Map.of(), new byte[0])) {
+      first = readAll(exchange.body());
+    }
+    String second;
+    try (ClickHouseHttp.Exchange exchange = timed.stream(uri, Map.of(), new byte[0])) {
+      second = readAll(exchange.body());
+    }
+
+    assertThat(first + second).isEqualTo("onetwo");
+    assertThat(served.get(5, TimeUnit.SECONDS)).hasSize(2);
+  }
+
+  @Test
+  void aResultAbandonedBeforeItsEndCutsItsConnection() throws Exception {
+    server = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
+    ServerSocket listening = server;
+    CompletableFuture<Integer> afterAbandon = new CompletableFuture<>();
+    Thread.ofVirtual()
+        .start(
+            () -> {
+              try (Socket socket = listening.accept()) {
+                readRequest(socket.getInputStream());
+                socket
+                    .getOutputStream()
+                    .write((OK_CHUNKED + "5\r\nhello\r\n").getBytes(StandardCharsets.ISO_8859_1));
+                // A kept connection would block here; a cut one reads its end at once.
+                afterAbandon.complete(socket.getInputStream().read());
+              } catch (IOException e) {
+                afterAbandon.complete(-1);
+              }
+            });
+    ClickHouseHttp.Exchange exchange =
+        post(URI.create("http://127.0.0.1:" + server.getLocalPort() + "/"));
+    assertThat(exchange.body().readNBytes(5)).hasSize(5);
+
+    exchange.close();
+
+    assertThat(afterAbandon.get(5, TimeUnit.SECONDS)).isEqualTo(-1);
   }
 
   private ClickHouseHttp.Exchange post(URI uri) throws IOException {
