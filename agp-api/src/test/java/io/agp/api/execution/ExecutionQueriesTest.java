@@ -4,37 +4,17 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.agp.execution.CreateOutcome;
 import io.agp.execution.Execution;
-import io.agp.execution.ExecutionRepository;
 import io.agp.execution.NewExecution;
 import io.agp.execution.QueryHash;
-import io.agp.testkit.MigratedDatabase;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /** Which executions a user's list shows: those created and those joined, no others. */
-class ExecutionQueriesTest {
+class ExecutionQueriesTest extends FreshDatabaseTest {
 
   private static final QueryHash HASH =
       new QueryHash("a key of the tests".getBytes(StandardCharsets.UTF_8));
-
-  private static MigratedDatabase db;
-  private static ExecutionRepository repository;
-  private static ExecutionQueries queries;
-
-  @BeforeAll
-  static void migrate() {
-    db = MigratedDatabase.create();
-    repository = new ExecutionRepository(db.jdbc(), db.transactions());
-    queries = new ExecutionQueries(db.jdbc());
-  }
-
-  @AfterAll
-  static void close() {
-    db.close();
-  }
 
   @Test
   void aUserListsTheExecutionsItJoinedByCollapsingAndNotOthers() {

@@ -4,9 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.agp.execution.ClaimedExecution;
 import io.agp.execution.Execution;
-import io.agp.execution.ExecutionRepository;
 import io.agp.execution.NewExecution;
-import io.agp.testkit.MigratedDatabase;
 import java.time.Duration;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -14,32 +12,14 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.springframework.jdbc.support.JdbcTransactionManager;
 import org.springframework.transaction.support.TransactionTemplate;
 
 /** A PENDING execution's place in its tier's queue is the place the claim gives it. */
-class QueuePositionTest {
+class QueuePositionTest extends FreshDatabaseTest {
 
   private static final Duration LEASE = Duration.ofSeconds(30);
-
-  private static MigratedDatabase db;
-  private static ExecutionRepository repository;
-  private static ExecutionQueries queries;
-
-  @BeforeAll
-  static void migrate() {
-    db = MigratedDatabase.create();
-    repository = new ExecutionRepository(db.jdbc(), db.transactions());
-    queries = new ExecutionQueries(db.jdbc());
-  }
-
-  @AfterAll
-  static void close() {
-    db.close();
-  }
 
   @Test
   void positionsOfAMixedBacklogAreTheOrderOfTheClaim() {

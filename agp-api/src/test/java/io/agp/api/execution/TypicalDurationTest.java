@@ -5,39 +5,19 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.agp.execution.AttemptId;
 import io.agp.execution.ClaimedExecution;
 import io.agp.execution.Execution;
-import io.agp.execution.ExecutionRepository;
 import io.agp.execution.NewExecution;
 import io.agp.execution.StoredResult;
 import io.agp.execution.TypicalDuration;
-import io.agp.testkit.MigratedDatabase;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /** How long a query usually runs, from the executions of the same query that succeeded. */
-class TypicalDurationTest {
+class TypicalDurationTest extends FreshDatabaseTest {
 
   private static final Duration LEASE = Duration.ofSeconds(30);
-
-  private static MigratedDatabase db;
-  private static ExecutionRepository repository;
-  private static ExecutionQueries queries;
-
-  @BeforeAll
-  static void migrate() {
-    db = MigratedDatabase.create();
-    repository = new ExecutionRepository(db.jdbc(), db.transactions());
-    queries = new ExecutionQueries(db.jdbc());
-  }
-
-  @AfterAll
-  static void close() {
-    db.close();
-  }
 
   @Test
   void theMedianOfTheRunsSoFarOnceThereAreThree() {
