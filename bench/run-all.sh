@@ -31,6 +31,10 @@ bench/api/run.sh 20s 16 3 | tee -a "$OUT"
 section "API: get by id and create, 32 connections, saturated (bench/api/run.sh 20s 32 3)"
 bench/api/run.sh 20s 32 3 | tee -a "$OUT"
 
+section "API: create?wait of SELECT 1, and 2,000 requests waiting at once (bench/api/wait.sh)"
+bench/api/wait.sh "$@" >/dev/null
+tee -a "$OUT" <agp-it/target/bench-wait.txt
+
 section "worker: claim latency, end-to-end, throughput (bench/worker/latency.sh)"
 bench/worker/latency.sh "$@" >/dev/null
 tee -a "$OUT" <agp-it/target/bench-latency.txt
