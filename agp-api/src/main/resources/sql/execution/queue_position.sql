@@ -88,14 +88,18 @@ cross join lateral (
       and x.tier = o.tier
       and x.created_by = u.created_by) l
 -- The user's rows of a higher priority: all of them rank before the target.
+-- Ordered as the index of the claim, so that with sorts disabled (see ExecutionQueries) that
+-- index serves this range too.
 cross join lateral (
     select count(*) as higher
-    from executions e
-    where e.status = 'PENDING'
-      and e.tier = o.tier
-      and e.created_by = u.created_by
-      and e.priority > o.priority
-      and e.run_after <= now()) h
+    from (select 1
+          from executions e
+          where e.status = 'PENDING'
+            and e.tier = o.tier
+            and e.created_by = u.created_by
+            and e.priority > o.priority
+            and e.run_after <= now()
+          order by e.priority desc, e.created_at, e.id) e) h
 -- The head of the user's queue, up to the row whose score equals the target's: those that rank
 -- before it. The higher-priority rows among them are counted here, the rest of them above.
 cross join lateral (

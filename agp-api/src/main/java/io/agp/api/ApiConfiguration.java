@@ -2,7 +2,6 @@ package io.agp.api;
 
 import io.agp.api.execution.ExecutionQueries;
 import io.agp.api.execution.QueueQueries;
-import io.agp.execution.ExecutionRepository;
 import io.agp.execution.QueryHash;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
@@ -19,8 +18,8 @@ import org.springframework.transaction.support.TransactionTemplate;
 class ApiConfiguration {
 
   @Bean
-  ExecutionQueries executionQueries(JdbcClient jdbc, ExecutionRepository repository) {
-    return new ExecutionQueries(jdbc);
+  ExecutionQueries executionQueries(JdbcClient jdbc, TransactionTemplate transactions) {
+    return new ExecutionQueries(jdbc, transactions);
   }
 
   @Bean

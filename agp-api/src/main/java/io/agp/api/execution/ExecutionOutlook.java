@@ -19,8 +19,11 @@ import org.springframework.stereotype.Component;
  * in its tier's queue, and for a RUNNING one how long its query usually runs. One statement each,
  * for a get or an event of a single execution (lists leave both out).
  *
- * <p>The typical duration of a running execution barely changes while it runs, and an event stream
- * asks for it at each progress sample: it is kept for {@link #TYPICAL_KEPT}, per execution.
+ * <p>Both are kept a while per execution: the typical duration of a running execution barely
+ * changes while it runs, and an event stream asks for it at each progress sample, so for {@link
+ * #TYPICAL_KEPT}; a queue position for {@link #POSITION_KEPT}, since the statement costs about a
+ * millisecond of the database and the clients that poll a PENDING execution (dashboards, scripts,
+ * each open console) would otherwise pay it at each get: a position is at most that old.
  */
 @Component
 class ExecutionOutlook {
@@ -35,15 +38,21 @@ class ExecutionOutlook {
 
   static final Duration TYPICAL_KEPT = Duration.ofSeconds(30);
 
+  static final Duration POSITION_KEPT = Duration.ofSeconds(1);
+
   /** Beyond this many executions kept, the memo starts over rather than grow. */
   private static final int MAX_KEPT = 10_000;
 
   /** A typical duration as read at a time; empty when there were too few runs. */
   private record Kept(Optional<TypicalDuration> typical, Instant readAt) {}
 
+  /** A queue position as read at a time; empty when the execution was no longer PENDING. */
+  private record KeptPosition(OptionalLong position, Instant readAt) {}
+
   private final ExecutionQueries queries;
   private final Clock clock;
   private final Map<Long, Kept> kept = new ConcurrentHashMap<>();
+  private final Map<Long, KeptPosition> positions = new ConcurrentHashMap<>();
 
   ExecutionOutlook(ExecutionQueries queries, Clock clock) {
     this.queries = queries;
@@ -81,9 +90,10 @@ class ExecutionOutlook {
 
   private Outlook read(Execution execution) {
     if (execution.status() == ExecutionStatus.PENDING) {
-      OptionalLong position = queries.queuePosition(execution.id());
+      OptionalLong position = position(execution.id(), clock.instant());
       return position.isPresent() ? new Outlook(position.getAsLong(), null) : Outlook.NONE;
     }
+    positions.remove(execution.id());
     if (execution.status() == ExecutionStatus.RUNNING && execution.pickedAt() != null) {
       Instant now = clock.instant();
       return typical(execution.id(), now)
@@ -98,6 +108,19 @@ class ExecutionOutlook {
     }
     kept.remove(execution.id());
     return Outlook.NONE;
+  }
+
+  private OptionalLong position(long id, Instant now) {
+    KeptPosition memo = positions.get(id);
+    if (memo != null && memo.readAt().plus(POSITION_KEPT).isAfter(now)) {
+      return memo.position();
+    }
+    OptionalLong position = queries.queuePosition(id);
+    if (positions.size() >= MAX_KEPT) {
+      positions.clear();
+    }
+    positions.put(id, new KeptPosition(position, now));
+    return position;
   }
 
   private Optional<TypicalDuration> typical(long id, Instant now) {

@@ -19,7 +19,7 @@ abstract class FreshDatabaseTest {
   static void migrate() {
     db = MigratedDatabase.create();
     repository = new ExecutionRepository(db.jdbc(), db.transactions());
-    queries = new ExecutionQueries(db.jdbc());
+    queries = new ExecutionQueries(db.jdbc(), db.transactions());
   }
 
   @AfterAll

@@ -1,6 +1,7 @@
 package io.agp.api.execution;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import io.agp.api.execution.ContractClient.Reply;
 import io.agp.execution.AttemptId;
@@ -69,10 +70,16 @@ class WhileWaitingTest {
     JsonNode running = get(alices.get(0), "alice");
     assertThat(running.get("status").asString()).isEqualTo("RUNNING");
     assertThat(running.has("queue_position")).isFalse();
-    // Alice runs one and had the last turn: both of bob's come first now.
-    assertThat(position(bobs.get(0), "bob")).isEqualTo(1);
-    assertThat(position(bobs.get(1), "bob")).isEqualTo(2);
-    assertThat(position(alices.get(1), "alice")).isEqualTo(3);
+    // Alice runs one and had the last turn: both of bob's come first now, as the gets tell once
+    // the positions they read before are a second old.
+    await()
+        .atMost(Duration.ofSeconds(5))
+        .untilAsserted(
+            () -> {
+              assertThat(position(bobs.get(0), "bob")).isEqualTo(1);
+              assertThat(position(bobs.get(1), "bob")).isEqualTo(2);
+              assertThat(position(alices.get(1), "alice")).isEqualTo(3);
+            });
   }
 
   @Test
