@@ -16,6 +16,7 @@ import io.agp.execution.QueryHash;
 import io.agp.execution.ResultMetadata;
 import io.agp.execution.StoredResult;
 import io.agp.testkit.PostgresTestServer;
+import io.agp.testkit.TestCertificate;
 import io.agp.view.ExecutionJson;
 import io.agp.view.ExecutionView;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -320,7 +321,10 @@ class CallbackSenderTest {
     long named = ended("https://hooks.test:" + receiver.port() + "/hook");
     long misnamed = ended("https://other.test:" + receiver.port() + "/hook");
     CallbackSender sender =
-        sender(properties(b -> b.allowedHosts(List.of())), guard, certificate.trustingClient());
+        sender(
+            properties(b -> b.allowedHosts(List.of())),
+            guard,
+            certificate.trustingClient().getSocketFactory());
 
     assertThat(sender.runOnce()).isEqualTo(new CallbackSender.Report(2, 1, 1, 0));
 

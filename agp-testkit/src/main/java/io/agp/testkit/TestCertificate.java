@@ -1,4 +1,4 @@
-package io.agp.bookkeeper.callbacks;
+package io.agp.testkit;
 
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -8,19 +8,18 @@ import java.security.KeyStore;
 import java.util.concurrent.TimeUnit;
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
-import javax.net.ssl.SSLSocketFactory;
 import javax.net.ssl.TrustManagerFactory;
 
 /**
  * A self-signed certificate for one host name, made by the JDK's keytool: the server's TLS context,
- * and client sockets that trust it alone.
+ * and a client context that trusts it alone.
  */
-record TestCertificate(SSLContext server, SSLSocketFactory trustingClient) {
+public record TestCertificate(SSLContext server, SSLContext trustingClient) {
 
   private static final char[] PASSWORD = "agp-test".toCharArray();
 
-  static TestCertificate forHost(String host) throws Exception {
-    Path keystore = Files.createTempDirectory("agp-callback-tls").resolve("server.p12");
+  public static TestCertificate forHost(String host) throws Exception {
+    Path keystore = Files.createTempDirectory("agp-tls").resolve("server.p12");
     Process keytool =
         new ProcessBuilder(
                 Path.of(System.getProperty("java.home"), "bin", "keytool").toString(),
@@ -67,6 +66,6 @@ record TestCertificate(SSLContext server, SSLSocketFactory trustingClient) {
     trustManagers.init(trusted);
     SSLContext client = SSLContext.getInstance("TLS");
     client.init(null, trustManagers.getTrustManagers(), null);
-    return new TestCertificate(server, client.getSocketFactory());
+    return new TestCertificate(server, client);
   }
 }
