@@ -3,20 +3,15 @@ package io.agp.api.execution;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.agp.execution.Execution;
-import io.agp.execution.NewExecution;
 import java.time.Clock;
-import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneId;
 import java.time.ZoneOffset;
-import java.util.Map;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
 
 /** A PENDING execution's queue position is read again at most once a second per execution. */
 class ExecutionOutlookTest extends FreshDatabaseTest {
-
-  private static final Duration LEASE = Duration.ofSeconds(30);
 
   /** A clock the test moves by hand. */
   private static final class HandClock extends Clock {
@@ -42,8 +37,8 @@ class ExecutionOutlookTest extends FreshDatabaseTest {
   @Test
   void aPositionIsKeptForASecondThenReadAgain() {
     String tier = "outlook-" + UUID.randomUUID();
-    create(tier);
-    Execution second = repository.get(create(tier)).orElseThrow();
+    pending(tier, "alice");
+    Execution second = repository.get(pending(tier, "alice")).orElseThrow();
     HandClock clock = new HandClock();
     ExecutionOutlook outlook = new ExecutionOutlook(queries, clock);
     assertThat(outlook.of(second).queuePosition()).isEqualTo(2);
@@ -54,23 +49,5 @@ class ExecutionOutlookTest extends FreshDatabaseTest {
     assertThat(outlook.of(second).queuePosition()).isEqualTo(2);
     clock.now = clock.now.plusMillis(1);
     assertThat(outlook.of(second).queuePosition()).isEqualTo(1);
-  }
-
-  private static long create(String tier) {
-    return repository
-        .createOrCollapse(
-            new NewExecution(
-                UUID.randomUUID().toString(),
-                "h",
-                "SELECT 1",
-                "JSON",
-                tier,
-                "alice",
-                Map.of(),
-                Map.of(),
-                0,
-                3))
-        .execution()
-        .id();
   }
 }

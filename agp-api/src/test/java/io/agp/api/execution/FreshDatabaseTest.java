@@ -1,7 +1,11 @@
 package io.agp.api.execution;
 
 import io.agp.execution.ExecutionRepository;
+import io.agp.execution.NewExecution;
 import io.agp.testkit.MigratedDatabase;
+import java.time.Duration;
+import java.util.Map;
+import java.util.UUID;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 
@@ -10,6 +14,8 @@ import org.junit.jupiter.api.BeforeAll;
  * repository that writes executions as the API and the worker do, and the reads under test.
  */
 abstract class FreshDatabaseTest {
+
+  static final Duration LEASE = Duration.ofSeconds(30);
 
   static MigratedDatabase db;
   static ExecutionRepository repository;
@@ -25,5 +31,28 @@ abstract class FreshDatabaseTest {
   @AfterAll
   static void close() {
     db.close();
+  }
+
+  /** A new PENDING execution of {@code user} in {@code tier}, of the default priority. */
+  static long pending(String tier, String user) {
+    return pending(tier, user, 0);
+  }
+
+  static long pending(String tier, String user, int priority) {
+    return repository
+        .createOrCollapse(
+            new NewExecution(
+                UUID.randomUUID().toString(),
+                "h",
+                "SELECT 1",
+                "JSON",
+                tier,
+                user,
+                Map.of(),
+                Map.of(),
+                priority,
+                3))
+        .execution()
+        .id();
   }
 }

@@ -4,14 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.agp.execution.ClaimedExecution;
 import io.agp.execution.Execution;
-import io.agp.execution.NewExecution;
 import java.time.Duration;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.UUID;
 import org.junit.jupiter.api.Test;
 import org.springframework.jdbc.support.JdbcTransactionManager;
 import org.springframework.transaction.support.TransactionTemplate;
@@ -19,30 +17,28 @@ import org.springframework.transaction.support.TransactionTemplate;
 /** A PENDING execution's place in its tier's queue is the place the claim gives it. */
 class QueuePositionTest extends FreshDatabaseTest {
 
-  private static final Duration LEASE = Duration.ofSeconds(30);
-
   @Test
   void positionsOfAMixedBacklogAreTheOrderOfTheClaim() {
     String tier = "mixed";
     // Dave runs two and has had his turn recently; bob runs one; a priority row of carol's; an
     // execution of erin's waits out a retry backoff.
-    create(tier, "dave");
-    create(tier, "dave");
-    create(tier, "bob");
+    pending(tier, "dave");
+    pending(tier, "dave");
+    pending(tier, "bob");
     assertThat(repository.claim(tier, "w", 3, LEASE)).hasSize(3);
     for (int i = 0; i < 4; i++) {
-      create(tier, "alice");
+      pending(tier, "alice");
     }
-    create(tier, "bob");
-    create(tier, "dave");
-    create(tier, "bob");
-    create(tier, "carol", 5);
-    create(tier, "dave");
-    create(tier, "erin");
+    pending(tier, "bob");
+    pending(tier, "dave");
+    pending(tier, "bob");
+    pending(tier, "carol", 5);
+    pending(tier, "dave");
+    pending(tier, "erin");
     repository.requeue(claimOne(tier).attemptId(), Duration.ofHours(1), "transient");
-    create(tier, "erin");
-    create(tier, "dave");
-    create(tier, "carol");
+    pending(tier, "erin");
+    pending(tier, "dave");
+    pending(tier, "carol");
 
     Map<Long, Long> positions = positions(tier);
     List<Long> claimable = claimable(tier);
@@ -71,7 +67,7 @@ class QueuePositionTest extends FreshDatabaseTest {
     for (int user = 0; user < 50; user++) {
       backlog(tier, "user" + user, 10);
     }
-    long carols = create(tier, "carol");
+    long carols = pending(tier, "carol");
     long bobsLast =
         db.jdbc()
             .sql(
@@ -103,7 +99,7 @@ class QueuePositionTest extends FreshDatabaseTest {
   @Test
   void anExecutionThatIsNotPendingHasNoPosition() {
     String tier = "not-pending";
-    long id = create(tier, "alice");
+    long id = pending(tier, "alice");
     claimOne(tier);
 
     assertThat(queries.queuePosition(id)).isEmpty();
@@ -150,20 +146,6 @@ class QueuePositionTest extends FreshDatabaseTest {
     List<ClaimedExecution> claimed = repository.claim(tier, "w", 1, LEASE);
     assertThat(claimed).hasSize(1);
     return claimed.getFirst().execution();
-  }
-
-  private static long create(String tier, String user) {
-    return create(tier, user, 0);
-  }
-
-  private static long create(String tier, String user, int priority) {
-    String queryId = UUID.randomUUID().toString();
-    return repository
-        .createOrCollapse(
-            new NewExecution(
-                queryId, "h", "SELECT 1", "JSON", tier, user, Map.of(), Map.of(), priority, 3))
-        .execution()
-        .id();
   }
 
   /** PENDING executions of one user, oldest first, in one insert as a bulk load would make them. */

@@ -17,8 +17,6 @@ import org.junit.jupiter.api.Test;
 /** How long a query usually runs, from the executions of the same query that succeeded. */
 class TypicalDurationTest extends FreshDatabaseTest {
 
-  private static final Duration LEASE = Duration.ofSeconds(30);
-
   @Test
   void theMedianOfTheRunsSoFarOnceThereAreThree() {
     String hash = UUID.randomUUID().toString();
