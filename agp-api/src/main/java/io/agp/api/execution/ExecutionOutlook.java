@@ -10,6 +10,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.LongFunction;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.stereotype.Component;
@@ -40,19 +41,45 @@ class ExecutionOutlook {
 
   static final Duration POSITION_KEPT = Duration.ofSeconds(1);
 
-  /** Beyond this many executions kept, the memo starts over rather than grow. */
+  /** Beyond this many executions kept, a memo starts over rather than grow. */
   private static final int MAX_KEPT = 10_000;
 
-  /** A typical duration as read at a time; empty when there were too few runs. */
-  private record Kept(Optional<TypicalDuration> typical, Instant readAt) {}
+  /** Values read per execution, each answered again until it is older than {@code kept}. */
+  private static final class Memo<T> {
 
-  /** A queue position as read at a time; empty when the execution was no longer PENDING. */
-  private record KeptPosition(OptionalLong position, Instant readAt) {}
+    private record Read<T>(T value, Instant readAt) {}
+
+    private final Duration kept;
+    private final Map<Long, Read<T>> reads = new ConcurrentHashMap<>();
+
+    private Memo(Duration kept) {
+      this.kept = kept;
+    }
+
+    T get(long id, Instant now, LongFunction<T> read) {
+      Read<T> memo = reads.get(id);
+      if (memo != null && memo.readAt().plus(kept).isAfter(now)) {
+        return memo.value();
+      }
+      T value = read.apply(id);
+      if (reads.size() >= MAX_KEPT) {
+        reads.clear();
+      }
+      reads.put(id, new Read<>(value, now));
+      return value;
+    }
+
+    void forget(long id) {
+      reads.remove(id);
+    }
+  }
 
   private final ExecutionQueries queries;
   private final Clock clock;
-  private final Map<Long, Kept> kept = new ConcurrentHashMap<>();
-  private final Map<Long, KeptPosition> positions = new ConcurrentHashMap<>();
+  // Empty when there were too few runs.
+  private final Memo<Optional<TypicalDuration>> typicals = new Memo<>(TYPICAL_KEPT);
+  // Empty when the execution was no longer PENDING.
+  private final Memo<OptionalLong> positions = new Memo<>(POSITION_KEPT);
 
   ExecutionOutlook(ExecutionQueries queries, Clock clock) {
     this.queries = queries;
@@ -90,13 +117,18 @@ class ExecutionOutlook {
 
   private Outlook read(Execution execution) {
     if (execution.status() == ExecutionStatus.PENDING) {
-      OptionalLong position = position(execution.id(), clock.instant());
+      OptionalLong position =
+          positions.get(execution.id(), clock.instant(), queries::queuePosition);
       return position.isPresent() ? new Outlook(position.getAsLong(), null) : Outlook.NONE;
     }
-    positions.remove(execution.id());
+    positions.forget(execution.id());
     if (execution.status() == ExecutionStatus.RUNNING && execution.pickedAt() != null) {
       Instant now = clock.instant();
-      return typical(execution.id(), now)
+      return typicals
+          .get(
+              execution.id(),
+              now,
+              id -> queries.typicalDuration(id, TYPICAL_RUNS, TYPICAL_AT_LEAST))
           .map(
               typical -> {
                 long ran = Math.max(0, Duration.between(execution.pickedAt(), now).toMillis());
@@ -106,33 +138,7 @@ class ExecutionOutlook {
               })
           .orElse(Outlook.NONE);
     }
-    kept.remove(execution.id());
+    typicals.forget(execution.id());
     return Outlook.NONE;
-  }
-
-  private OptionalLong position(long id, Instant now) {
-    KeptPosition memo = positions.get(id);
-    if (memo != null && memo.readAt().plus(POSITION_KEPT).isAfter(now)) {
-      return memo.position();
-    }
-    OptionalLong position = queries.queuePosition(id);
-    if (positions.size() >= MAX_KEPT) {
-      positions.clear();
-    }
-    positions.put(id, new KeptPosition(position, now));
-    return position;
-  }
-
-  private Optional<TypicalDuration> typical(long id, Instant now) {
-    Kept memo = kept.get(id);
-    if (memo != null && memo.readAt().plus(TYPICAL_KEPT).isAfter(now)) {
-      return memo.typical();
-    }
-    Optional<TypicalDuration> typical = queries.typicalDuration(id, TYPICAL_RUNS, TYPICAL_AT_LEAST);
-    if (kept.size() >= MAX_KEPT) {
-      kept.clear();
-    }
-    kept.put(id, new Kept(typical, now));
-    return typical;
   }
 }
