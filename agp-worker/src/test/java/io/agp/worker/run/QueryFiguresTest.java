@@ -3,13 +3,8 @@ package io.agp.worker.run;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.agp.clickhouse.QuerySummary;
-import io.agp.execution.ClaimedExecution;
-import io.agp.execution.Execution;
-import io.agp.execution.ExecutionStatus;
 import io.agp.execution.Progress;
 import io.agp.execution.QueryStats;
-import java.time.Instant;
-import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
 import org.junit.jupiter.api.Test;
@@ -66,34 +61,6 @@ class QueryFiguresTest {
   }
 
   private static RunningExecution run() {
-    Instant now = Instant.now();
-    return new RunningExecution(
-        new ClaimedExecution(
-            new Execution(
-                1,
-                "q",
-                "h",
-                "SELECT 1",
-                "JSON",
-                "default",
-                "tester",
-                Map.of(),
-                0,
-                ExecutionStatus.RUNNING,
-                1,
-                3,
-                0,
-                now,
-                now,
-                now,
-                null,
-                "w",
-                now,
-                null,
-                null,
-                null,
-                null,
-                null),
-            Map.of()));
+    return new RunningExecution(RunningExecutionTest.claimed(1));
   }
 }

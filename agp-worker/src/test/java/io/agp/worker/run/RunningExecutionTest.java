@@ -54,7 +54,8 @@ class RunningExecutionTest {
     assertThat(WorkerStack.clickHouseRuns(run.attemptId().executionId())).isFalse();
   }
 
-  private static ClaimedExecution claimed(long id) {
+  /** A RUNNING execution as a claim hands it to the worker, with a lease of 30 s. */
+  static ClaimedExecution claimed(long id) {
     Instant now = Instant.now();
     return new ClaimedExecution(
         new Execution(
