@@ -7,7 +7,6 @@ import java.io.ByteArrayOutputStream;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.UUID;
 import java.util.zip.GZIPOutputStream;
 import org.junit.jupiter.api.Test;
 
@@ -19,19 +18,9 @@ class ResultDownloadTest {
   private final TestApi api = TestApi.shared();
   private final ContractClient client = api.client;
 
-  private long create(String format) {
-    return client
-        .postJson(
-            "/v1/async/executions",
-            "{\"sql\": \"SELECT '%s'\", \"format\": \"%s\"}".formatted(UUID.randomUUID(), format))
-        .json()
-        .get("id")
-        .asLong();
-  }
-
   @Test
   void servesTheResultWithItsFormatsTypeAndAFileName() throws Exception {
-    long id = create("CSVWithNames");
+    long id = api.create("CSVWithNames");
     api.succeed(id, CSV, null);
 
     Reply reply = client.get("/v1/async/executions/" + id + "/result");
@@ -46,7 +35,7 @@ class ResultDownloadTest {
 
   @Test
   void servesASingleRangeWith206() throws Exception {
-    long id = create("CSVWithNames");
+    long id = api.create("CSVWithNames");
     api.succeed(id, CSV, null);
     String path = "/v1/async/executions/" + id + "/result";
 
@@ -69,7 +58,7 @@ class ResultDownloadTest {
 
   @Test
   void passesAStoredGzipThroughWhenTheClientAcceptsIt() throws Exception {
-    long id = create("CSVWithNames");
+    long id = api.create("CSVWithNames");
     byte[] gzipped = gzip(CSV);
     api.succeed(id, gzipped, "gzip");
     String path = "/v1/async/executions/" + id + "/result";
@@ -89,7 +78,7 @@ class ResultDownloadTest {
 
   @Test
   void passesAStoredZstdThroughOrDecodesIt() throws Exception {
-    long id = create("CSVWithNames");
+    long id = api.create("CSVWithNames");
     byte[] compressed = com.github.luben.zstd.Zstd.compress(CSV);
     api.succeed(id, compressed, "zstd");
     String path = "/v1/async/executions/" + id + "/result";
@@ -111,7 +100,7 @@ class ResultDownloadTest {
    */
   @Test
   void aStoredResultThatEndsEarlyEndsTheConnectionShort() throws Exception {
-    long id = create("CSVWithNames");
+    long id = api.create("CSVWithNames");
     byte[] stored = new byte[1024 * 1024];
     api.succeed(id, stored, null);
     api.jdbc()
@@ -130,10 +119,10 @@ class ResultDownloadTest {
 
   @Test
   void noResultBeforeSuccessIs404AndAnExpiredOneIs410() throws Exception {
-    long pending = create("JSON");
+    long pending = api.create("JSON");
     assertThat(client.get("/v1/async/executions/" + pending + "/result").status()).isEqualTo(404);
 
-    long expired = create("JSON");
+    long expired = api.create("JSON");
     api.succeed(expired, CSV, null);
     api.jdbc()
         .sql("update executions set status = 'EXPIRED' where id = :id")
@@ -146,7 +135,7 @@ class ResultDownloadTest {
 
   @Test
   void aSignedLinkDownloadsTheResultUntilItIsTamperedWith() throws Exception {
-    long id = create("CSVWithNames");
+    long id = api.create("CSVWithNames");
     api.succeed(id, CSV, null);
 
     Reply link = client.post("/v1/async/executions/" + id + "/result-link");
@@ -170,7 +159,7 @@ class ResultDownloadTest {
 
   @Test
   void anExpiredLinkIs403() throws Exception {
-    long id = create("CSVWithNames");
+    long id = api.create("CSVWithNames");
     api.succeed(id, CSV, null);
     ResultLinks links = api.context.getBean(ResultLinks.class);
     ResultLinks.Signed signed = links.sign(id, java.time.Instant.now().minusSeconds(60));
@@ -186,7 +175,7 @@ class ResultDownloadTest {
 
   @Test
   void aLinkForAResultNotYetThereIs404() {
-    long id = create("JSON");
+    long id = api.create("JSON");
 
     assertThat(client.post("/v1/async/executions/" + id + "/result-link").status()).isEqualTo(404);
   }

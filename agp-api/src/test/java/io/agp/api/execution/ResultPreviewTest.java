@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.agp.api.execution.ContractClient.Reply;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
-import java.util.UUID;
 import java.util.function.IntFunction;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
@@ -21,16 +20,6 @@ class ResultPreviewTest {
 
   private final TestApi api = TestApi.shared();
   private final ContractClient client = api.client;
-
-  private long create(String format) {
-    return client
-        .postJson(
-            "/v1/async/executions",
-            "{\"sql\": \"SELECT '%s'\", \"format\": \"%s\"}".formatted(UUID.randomUUID(), format))
-        .json()
-        .get("id")
-        .asLong();
-  }
 
   /** 150 rows of one column n (0 to 149), as ClickHouse writes them in the format. */
   private static byte[] result(String format) {
@@ -87,7 +76,7 @@ class ResultPreviewTest {
   })
   void previewsTheFirstRowsOfEveryStoredFormatAndCompression(String format, String compression)
       throws Exception {
-    long id = create(format);
+    long id = api.create(format);
     api.succeed(
         id,
         compressed(result(format), compression),
@@ -117,7 +106,7 @@ class ResultPreviewTest {
 
   @Test
   void valuesKeepTheirJsonTypesAndNullsInJsonFormats() throws Exception {
-    long id = create("JSON");
+    long id = api.create("JSON");
     String json =
         """
         {"meta": [{"name": "id", "type": "UInt64"}, {"name": "name", "type": "Nullable(String)"},
@@ -138,7 +127,7 @@ class ResultPreviewTest {
 
   @Test
   void readsQuotedCsvFieldsAndEscapedTsvFieldsAsClickHouseWritesThem() throws Exception {
-    long csv = create("CSV");
+    long csv = api.create("CSV");
     api.succeed(
         csv,
         "\"a, b\",\"say \"\"hi\"\"\",\\N\r\n\"two\nlines\",,x\n".getBytes(StandardCharsets.UTF_8),
@@ -146,7 +135,7 @@ class ResultPreviewTest {
     assertThat(client.get("/v1/async/executions/" + csv + "/result/preview").json().get("rows"))
         .hasToString("[[\"a, b\",\"say \\\"hi\\\"\",null],[\"two\\nlines\",\"\",\"x\"]]");
 
-    long tsv = create("TSV");
+    long tsv = api.create("TSV");
     api.succeed(
         tsv, "a\\tb\tline\\nbreak\t\\N\tback\\\\slash\n".getBytes(StandardCharsets.UTF_8), null);
     assertThat(client.get("/v1/async/executions/" + tsv + "/result/preview").json().get("rows"))
@@ -155,7 +144,7 @@ class ResultPreviewTest {
 
   @Test
   void columnsComeFromTheHeaderWhenTheMetadataKnowsOtherOnes() throws Exception {
-    long id = create("TSVWithNames");
+    long id = api.create("TSVWithNames");
     api.succeed(id, "a\tb\n1\t2\n".getBytes(StandardCharsets.UTF_8), null);
 
     JsonNode preview = client.get("/v1/async/executions/" + id + "/result/preview").json();
@@ -167,13 +156,13 @@ class ResultPreviewTest {
 
   @Test
   void bytesThatDoNotReadAsTheFormatAre422() throws Exception {
-    long json = create("JSON");
+    long json = api.create("JSON");
     api.succeed(json, "a,b\n1,2\n".getBytes(StandardCharsets.UTF_8), null);
     Reply notJson = client.get("/v1/async/executions/" + json + "/result/preview");
     assertThat(notJson.status()).isEqualTo(422);
     assertThat(notJson.json().get("detail").asString()).contains("does not read as JSON");
 
-    long gzip = create("CSV");
+    long gzip = api.create("CSV");
     api.succeed(gzip, "1\n".getBytes(StandardCharsets.UTF_8), "gzip");
     assertThat(client.get("/v1/async/executions/" + gzip + "/result/preview").status())
         .isEqualTo(422);
@@ -181,7 +170,7 @@ class ResultPreviewTest {
 
   @Test
   void rowsOutOfRangeIs400AndNoResultIs404Or410() throws Exception {
-    long pending = create("CSV");
+    long pending = api.create("CSV");
     String path = "/v1/async/executions/" + pending + "/result/preview";
     assertThat(client.get(path).status()).isEqualTo(404);
 

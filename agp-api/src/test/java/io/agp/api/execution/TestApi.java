@@ -16,6 +16,7 @@ import java.nio.file.Files;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.UUID;
 import org.springframework.boot.web.server.context.WebServerApplicationContext;
 import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.jdbc.core.simple.JdbcClient;
@@ -79,6 +80,17 @@ final class TestApi {
   URI url(String path) {
     int port = ((WebServerApplicationContext) context).getWebServer().getPort();
     return URI.create("http://localhost:" + port + path);
+  }
+
+  /** Creates an execution of a query no other test sends, in {@code format}; returns its id. */
+  long create(String format) {
+    return client
+        .postJson(
+            "/v1/async/executions",
+            "{\"sql\": \"SELECT '%s'\", \"format\": \"%s\"}".formatted(UUID.randomUUID(), format))
+        .json()
+        .get("id")
+        .asLong();
   }
 
   ExecutionRepository repository() {
