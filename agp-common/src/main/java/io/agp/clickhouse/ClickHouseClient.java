@@ -22,6 +22,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.Function;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import javax.net.ssl.SSLContext;
@@ -139,27 +140,18 @@ public final class ClickHouseClient implements AutoCloseable {
    * node runs now.
    */
   public Map<String, Progress> progress(Collection<String> queryIds) {
-    if (queryIds.isEmpty()) {
-      return Map.of();
-    }
-    Map<String, Progress> progress = new LinkedHashMap<>();
-    for (List<String> row : rows(PROGRESS_SQL.formatted(quoteAll(queryIds)))) {
-      try {
-        double elapsedSeconds = Double.parseDouble(row.get(4));
-        progress.put(
-            row.get(0),
+    return byQueryId(
+        PROGRESS_SQL,
+        "system.processes",
+        queryIds,
+        row ->
             new Progress(
                 Long.parseLong(row.get(1)),
                 Long.parseLong(row.get(2)),
                 Long.parseLong(row.get(3)),
-                Math.round(elapsedSeconds * 1000),
+                Math.round(Double.parseDouble(row.get(4)) * 1000),
                 Long.parseLong(row.get(5)),
                 Long.parseLong(row.get(6))));
-      } catch (IndexOutOfBoundsException | NumberFormatException e) {
-        throw new ClickHouseException("unexpected system.processes row: " + row, 0, false, e);
-      }
-    }
-    return progress;
   }
 
   /**
@@ -168,25 +160,39 @@ public final class ClickHouseClient implements AutoCloseable {
    * log every few seconds), or when the server logs no queries ({@code log_queries}).
    */
   public Map<String, LoggedQuery> queryLog(Collection<String> queryIds) {
-    if (queryIds.isEmpty()) {
-      return Map.of();
-    }
-    Map<String, LoggedQuery> logged = new LinkedHashMap<>();
-    for (List<String> row : rows(QUERY_LOG_SQL.formatted(quoteAll(queryIds)))) {
-      try {
-        logged.put(
-            row.get(0),
+    return byQueryId(
+        QUERY_LOG_SQL,
+        "system.query_log",
+        queryIds,
+        row ->
             new LoggedQuery(
                 Long.parseLong(row.get(1)),
                 Long.parseLong(row.get(2)),
                 Long.parseLong(row.get(3)),
                 Long.parseLong(row.get(4)),
                 Instant.ofEpochSecond(Long.parseLong(row.get(5)))));
+  }
+
+  /**
+   * The rows of a system table for these queries, one statement for all of them, each read by
+   * {@code read} and keyed by its query_id (the first column).
+   *
+   * @param sql the statement, with {@code %s} where the quoted query ids go
+   */
+  private <T> Map<String, T> byQueryId(
+      String sql, String table, Collection<String> queryIds, Function<List<String>, T> read) {
+    if (queryIds.isEmpty()) {
+      return Map.of();
+    }
+    Map<String, T> found = new LinkedHashMap<>();
+    for (List<String> row : rows(sql.formatted(quoteAll(queryIds)))) {
+      try {
+        found.put(row.get(0), read.apply(row));
       } catch (IndexOutOfBoundsException | NumberFormatException e) {
-        throw new ClickHouseException("unexpected system.query_log row: " + row, 0, false, e);
+        throw new ClickHouseException("unexpected " + table + " row: " + row, 0, false, e);
       }
     }
-    return logged;
+    return found;
   }
 
   /**
