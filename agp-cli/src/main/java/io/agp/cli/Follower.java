@@ -5,6 +5,7 @@ import io.agp.client.model.Execution;
 import io.agp.client.model.Status;
 import java.io.IOException;
 import java.time.Duration;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 import org.jspecify.annotations.Nullable;
 
@@ -32,6 +33,30 @@ final class Follower {
   static boolean ended(Execution execution) {
     Status status = execution.getStatus();
     return status != Status.PENDING && status != Status.RUNNING;
+  }
+
+  /**
+   * Follows the execution on {@code display}, keeping its latest state in {@code latest} for a
+   * Ctrl-C handler; returns it in its final state. Before it returns or fails, a Ctrl-C being
+   * handled has its say, and a failure ends the display's line.
+   */
+  Execution followOn(Execution known, Display display, AtomicReference<Execution> latest) {
+    Execution end;
+    try {
+      end =
+          follow(
+              known,
+              state -> {
+                latest.set(state);
+                display.show(state);
+              });
+    } catch (RuntimeException e) {
+      Signals.yieldToInterrupt();
+      display.end((String) null);
+      throw e;
+    }
+    Signals.yieldToInterrupt();
+    return end;
   }
 
   /** Returns the execution in its final state, having told {@code states} each one on the way. */

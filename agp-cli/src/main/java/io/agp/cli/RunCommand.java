@@ -117,22 +117,7 @@ final class RunCommand implements Callable<Integer> {
     Display display = agp.display();
     AtomicReference<Execution> latest = new AtomicReference<>(created);
     Signals.onInterrupt(() -> interrupted(api, latest.get(), display));
-    Execution end;
-    try {
-      end =
-          new Follower(api)
-              .follow(
-                  created,
-                  state -> {
-                    latest.set(state);
-                    display.show(state);
-                  });
-    } catch (RuntimeException e) {
-      Signals.yieldToInterrupt();
-      display.end((String) null);
-      throw e;
-    }
-    Signals.yieldToInterrupt();
+    Execution end = new Follower(api).followOn(created, display, latest);
     return switch (end.getStatus()) {
       case SUCCEEDED -> download(api, agp.out, end, target, display);
       case FAILED -> ended(display, end, ExitCode.FAILED);

@@ -32,22 +32,7 @@ final class WaitCommand implements Callable<Integer> {
           display.end("#" + id + " left " + latest.get().getStatus());
           return ExitCode.INTERRUPTED;
         });
-    Execution end;
-    try {
-      end =
-          new Follower(api)
-              .follow(
-                  known,
-                  state -> {
-                    latest.set(state);
-                    display.show(state);
-                  });
-    } catch (RuntimeException e) {
-      Signals.yieldToInterrupt();
-      display.end((String) null);
-      throw e;
-    }
-    Signals.yieldToInterrupt();
+    Execution end = new Follower(api).followOn(known, display, latest);
     display.end(end, null);
     return switch (end.getStatus()) {
       case SUCCEEDED -> ExitCode.OK;
