@@ -49,6 +49,14 @@ public final class ClickHouseClient implements AutoCloseable {
 
   private static final Set<String> RESERVED_PARAMETERS =
       Set.of("query", "query_id", "database", "user", "password", "compress", "decompress");
+
+  /**
+   * The parameters a forwarded query may not carry: its text, id and database are arguments of
+   * their own, the credentials are the endpoint's, and its body is sent as plain text.
+   */
+  private static final Set<String> FORWARD_RESERVED_PARAMETERS =
+      Set.of("query", "query_id", "database", "user", "password", "decompress");
+
   private static final Pattern SETTING_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_.]*");
 
   /**
@@ -128,6 +136,42 @@ public final class ClickHouseClient implements AutoCloseable {
     // With header authentication ClickHouse refuses a quota_key URL parameter (code 194).
     String quotaKey = effective.remove(QUOTA_KEY);
     return stream(queryId, sql, effective, quotaKey);
+  }
+
+  /**
+   * Sends a query as a client of ClickHouse's HTTP interface does and hands back the answer as the
+   * server sent it: any status, every header, and a body neither checked for a late error nor
+   * decoded. For a gateway that passes ClickHouse's answers through to its own clients.
+   *
+   * @param queryId sent as {@code query_id}
+   * @param sql the statement, sent as the body
+   * @param database the database of unqualified names, or null for the endpoint's
+   * @param parameters URL parameters: settings, {@code param_} values and the other parameters the
+   *     HTTP interface takes ({@code default_format}, {@code session_id}, {@code compress}); not
+   *     query, query_id, database, user, password or decompress
+   * @param headers request headers to send too, e.g. {@code Accept-Encoding}
+   * @throws ClickHouseException when the server cannot be reached
+   */
+  public ClickHouseResponse forward(
+      String queryId,
+      String sql,
+      String database,
+      Map<String, String> parameters,
+      Map<String, String> headers) {
+    Objects.requireNonNull(sql, "sql");
+    for (String name : parameters.keySet()) {
+      if (FORWARD_RESERVED_PARAMETERS.contains(name)) {
+        throw new IllegalArgumentException("not a parameter to forward: " + name);
+      }
+    }
+    Map<String, String> settings = new LinkedHashMap<>(parameters);
+    String quotaKey = settings.remove(QUOTA_KEY);
+    URI uri = uri(queryId, database, settings, Set.of());
+    Map<String, String> sent = headers(quotaKey);
+    headers.forEach(sent::putIfAbsent);
+    byte[] body = sql.getBytes(StandardCharsets.UTF_8);
+    ClickHouseHttp.Exchange exchange = exchange(() -> http.stream(uri, sent, body));
+    return new ClickHouseResponse(exchange, exchange.body());
   }
 
   /** How far a running query has got, or empty when the node runs no query with that id. */
@@ -345,16 +389,22 @@ public final class ClickHouseClient implements AutoCloseable {
   }
 
   private URI uri(String queryId, Map<String, String> settings) {
+    return uri(queryId, null, settings, RESERVED_PARAMETERS);
+  }
+
+  private URI uri(
+      String queryId, String database, Map<String, String> settings, Set<String> reserved) {
     StringBuilder query = new StringBuilder();
     if (queryId != null) {
       appendParameter(query, "query_id", queryId);
     }
-    if (endpoint.database() != null) {
-      appendParameter(query, "database", endpoint.database());
+    String effectiveDatabase = database != null ? database : endpoint.database();
+    if (effectiveDatabase != null) {
+      appendParameter(query, "database", effectiveDatabase);
     }
     settings.forEach(
         (name, value) -> {
-          if (!SETTING_NAME.matcher(name).matches() || RESERVED_PARAMETERS.contains(name)) {
+          if (!SETTING_NAME.matcher(name).matches() || reserved.contains(name)) {
             throw new IllegalArgumentException("not a ClickHouse setting: " + name);
           }
           appendParameter(query, name, Objects.requireNonNull(value, name));

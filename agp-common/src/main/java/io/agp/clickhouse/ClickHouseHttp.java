@@ -7,6 +7,8 @@ import java.io.InputStream;
 import java.net.Socket;
 import java.net.URI;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -217,6 +219,7 @@ final class ClickHouseHttp implements AutoCloseable {
     private final ReadWatchdog.Watch watch;
     private ClassicHttpResponse response;
     private Map<String, String> headers;
+    private List<Map.Entry<String, String>> headerList;
     private InputStream body;
     private volatile boolean ended;
 
@@ -236,9 +239,12 @@ final class ClickHouseHttp implements AutoCloseable {
         throw timedOut(e);
       }
       headers = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
+      List<Map.Entry<String, String>> all = new ArrayList<>();
       for (Header header : response.getHeaders()) {
         headers.putIfAbsent(header.getName(), header.getValue());
+        all.add(Map.entry(header.getName(), header.getValue()));
       }
+      headerList = List.copyOf(all);
       HttpEntity entity = response.getEntity();
       body = new Body(entity == null ? InputStream.nullInputStream() : entity.getContent());
     }
@@ -249,6 +255,11 @@ final class ClickHouseHttp implements AutoCloseable {
 
     Optional<String> header(String name) {
       return Optional.ofNullable(headers.get(name));
+    }
+
+    /** Every header of the answer, in the order the server sent them, repeated ones too. */
+    List<Map.Entry<String, String>> headers() {
+      return headerList;
     }
 
     /** The body as it arrives; a wait longer than allowed fails with a {@link ReadTimeout}. */

@@ -1,6 +1,8 @@
 package io.agp.clickhouse;
 
 import java.io.InputStream;
+import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -28,6 +30,16 @@ public final class ClickHouseResponse implements AutoCloseable {
 
   public Optional<String> header(String name) {
     return exchange.header(name);
+  }
+
+  /** Every header of the answer, in the order the server sent them. */
+  public List<Map.Entry<String, String>> headers() {
+    return exchange.headers();
+  }
+
+  /** The HTTP status: 200 for an answer of {@link ClickHouseClient#execute}, any for a forward. */
+  public int status() {
+    return exchange.status();
   }
 
   /** The summary the server sent with the head of its answer, if any (see {@link QuerySummary}). */

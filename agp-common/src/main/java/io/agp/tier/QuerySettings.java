@@ -128,6 +128,20 @@ public final class QuerySettings {
     return Optional.empty();
   }
 
+  /**
+   * Whether one setting, named as in a URL parameter, is among {@code locked} (compared lower-case,
+   * with the patterns of {@link #firstLocked}).
+   */
+  public static boolean isLocked(String name, Set<String> locked) {
+    String lower = name.toLowerCase(Locale.ROOT);
+    for (String entry : locked) {
+      if (entry != null && !entry.isEmpty() && matches(lower, entry.toLowerCase(Locale.ROOT))) {
+        return true;
+      }
+    }
+    return false;
+  }
+
   private static boolean matches(String name, String pattern) {
     boolean prefix = pattern.endsWith("*");
     boolean suffix = pattern.startsWith("*");

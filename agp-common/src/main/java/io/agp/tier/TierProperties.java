@@ -49,6 +49,8 @@ import org.springframework.util.unit.DataSize;
  * @param readQueryLog whether the bookkeeper completes the figures of ended queries from
  *     system.query_log when ClickHouse's answer did not carry them (the server must log queries,
  *     and the tier's user read system.query_log)
+ * @param interactive the limits of the tier's queries run at once through the synchronous run and
+ *     the ClickHouse proxy of the API
  */
 public record TierProperties(
     @DefaultValue @Valid ClickHouse clickhouse,
@@ -67,7 +69,8 @@ public record TierProperties(
     @DefaultValue List<String> lockedSettings,
     @DefaultValue("0") @Min(0) int maxPendingPerUser,
     @DefaultValue("1s") @NotNull Duration progressInterval,
-    @DefaultValue("false") boolean readQueryLog) {
+    @DefaultValue("false") boolean readQueryLog,
+    @DefaultValue @Valid @NotNull Interactive interactive) {
 
   /**
    * Settings no query may set itself, whatever the tier says: they carry the guarantees of the
@@ -198,6 +201,21 @@ public record TierProperties(
     Duration interval = heartbeatInterval != null ? heartbeatInterval : lease.dividedBy(3);
     return interval.compareTo(MIN_HEARTBEAT) < 0 ? MIN_HEARTBEAT : interval;
   }
+
+  /**
+   * The interactive queries of a tier: run at once by an API instance, not queued, so bounded per
+   * instance. The tier's max-run-time, settings, locked settings and read-only default apply as to
+   * its executions.
+   *
+   * @param concurrency queries of the tier one API instance runs at once for the synchronous run
+   *     and the ClickHouse proxy together; beyond, a query is refused with 429. 0 turns both off
+   *     for the tier.
+   * @param concurrencyPerUser of those, how many one user may run at once; 0 means no bound but
+   *     concurrency
+   */
+  public record Interactive(
+      @DefaultValue("8") @Min(0) int concurrency,
+      @DefaultValue("0") @Min(0) int concurrencyPerUser) {}
 
   /**
    * @param url the HTTP interface, e.g. http://clickhouse:8123; the default when neither this nor

@@ -214,7 +214,7 @@ public record ExecutionView(
       long peakMemoryBytes,
       Double percent) {
 
-    static ProgressView of(Progress p) {
+    public static ProgressView of(Progress p) {
       Double percent = p.totalRows() > 0 ? Math.min(100.0, 100.0 * p.rows() / p.totalRows()) : null;
       return new ProgressView(
           p.rows(),

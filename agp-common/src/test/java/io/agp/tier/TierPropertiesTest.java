@@ -97,7 +97,8 @@ class TierPropertiesTest {
         lockedSettings,
         0,
         Duration.ofSeconds(1),
-        false);
+        false,
+        new TierProperties.Interactive(8, 0));
   }
 
   private static TierProperties tier(
@@ -120,6 +121,7 @@ class TierPropertiesTest {
         List.of(),
         0,
         Duration.ofSeconds(1),
-        false);
+        false,
+        new TierProperties.Interactive(8, 0));
   }
 }

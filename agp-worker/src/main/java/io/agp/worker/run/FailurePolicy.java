@@ -3,6 +3,7 @@ package io.agp.worker.run;
 import io.agp.clickhouse.ClickHouseClient;
 import io.agp.clickhouse.ClickHouseException;
 import io.agp.execution.Execution;
+import io.agp.tier.UnsupportedQueryException;
 import java.time.Duration;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;

@@ -5,6 +5,7 @@ import io.agp.clickhouse.ClickHouseResponse;
 import io.agp.clickhouse.ClickHouseUnreachableException;
 import io.agp.execution.Execution;
 import io.agp.execution.ResultFormat;
+import io.agp.tier.TierClickHouse;
 import java.util.List;
 import java.util.Map;
 import org.slf4j.Logger;
@@ -45,7 +46,12 @@ final class QuerySender {
       try {
         // First, as it may ask the server what it knows and take a while: an attempt abandoned
         // meanwhile is refused by useNode and sends nothing.
-        Map<String, String> settings = clickhouse.settingsFor(run.claimed(), node);
+        Map<String, String> settings =
+            clickhouse.settingsFor(
+                execution.sql(),
+                run.claimed().effectiveQuotaKey(),
+                run.claimed().parameters(),
+                node);
         if (!run.useNode(node)) {
           throw new AttemptStopped();
         }

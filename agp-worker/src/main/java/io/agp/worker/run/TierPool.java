@@ -3,6 +3,7 @@ package io.agp.worker.run;
 import io.agp.execution.ClaimedExecution;
 import io.agp.execution.ExecutionRepository;
 import io.agp.results.ResultStore;
+import io.agp.tier.TierClickHouse;
 import io.agp.tier.TierProperties;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Clock;

@@ -3,6 +3,7 @@ package io.agp.worker.run;
 import io.agp.clickhouse.ClickHouseClient;
 import io.agp.execution.ExecutionRepository;
 import io.agp.results.ResultStore;
+import io.agp.tier.TierClickHouse;
 import io.agp.tier.TierProperties;
 import io.agp.tier.Tiers;
 import io.agp.worker.WorkerProperties;

@@ -8,6 +8,7 @@ import io.agp.clickhouse.ClickHouseClient;
 import io.agp.execution.Execution;
 import io.agp.execution.ExecutionStatus;
 import io.agp.testkit.ClickHouseTestServer;
+import io.agp.tier.TierClickHouse;
 import io.agp.tier.TierProperties;
 import java.io.IOException;
 import java.net.InetAddress;
@@ -154,7 +155,8 @@ class MultipleEndpointsTest {
         List.of(),
         0,
         Duration.ofSeconds(1),
-        false);
+        false,
+        new TierProperties.Interactive(8, 0));
   }
 
   private static int closedPort() throws IOException {

@@ -1,10 +1,7 @@
-package io.agp.worker.run;
+package io.agp.tier;
 
 import io.agp.clickhouse.ClickHouseClient;
 import io.agp.clickhouse.ClickHouseException;
-import io.agp.execution.ClaimedExecution;
-import io.agp.tier.QuerySettings;
-import io.agp.tier.TierProperties;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -29,7 +26,7 @@ import org.slf4j.LoggerFactory;
  * line for {@link #UNREACHABLE_PAUSE}, so that a node that is down costs one refused connection now
  * and then, not one per attempt.
  */
-final class TierClickHouse {
+public final class TierClickHouse {
 
   private static final Logger log = LoggerFactory.getLogger(TierClickHouse.class);
 
@@ -54,7 +51,7 @@ final class TierClickHouse {
   /** What the server told when asked. */
   private record Server(String version, Set<String> knownSettings, boolean takesParameters) {}
 
-  TierClickHouse(String tierName, TierProperties tier, List<ClickHouseClient> nodes) {
+  public TierClickHouse(String tierName, TierProperties tier, List<ClickHouseClient> nodes) {
     if (nodes.isEmpty()) {
       throw new IllegalArgumentException("tier " + tierName + " has no ClickHouse endpoint");
     }
@@ -69,9 +66,21 @@ final class TierClickHouse {
    * The endpoints in the order one attempt should try them: the next in turn first, those that
    * recently refused a connection last.
    */
-  List<ClickHouseClient> candidates() {
+  public List<ClickHouseClient> candidates() {
+    return candidatesFrom(next.getAndIncrement());
+  }
+
+  /**
+   * The endpoints in the order a query tied to a key (a ClickHouse session) should try them: the
+   * same first one for the same key while it is reachable, since a session lives on one node.
+   */
+  public List<ClickHouseClient> candidates(String affinity) {
+    return candidatesFrom(affinity.hashCode());
+  }
+
+  private List<ClickHouseClient> candidatesFrom(int turn) {
     int count = nodes.size();
-    int start = Math.floorMod(next.getAndIncrement(), count);
+    int start = Math.floorMod(turn, count);
     long now = System.nanoTime();
     List<ClickHouseClient> reachable = new ArrayList<>(count);
     List<ClickHouseClient> unreachable = new ArrayList<>();
@@ -88,7 +97,7 @@ final class TierClickHouse {
   }
 
   /** The endpoint refused a connection (or did not take it in time). */
-  void unreachable(ClickHouseClient node) {
+  public void unreachable(ClickHouseClient node) {
     int index = nodes.indexOf(node);
     if (index >= 0) {
       synchronized (unreachableUntil) {
@@ -98,19 +107,23 @@ final class TierClickHouse {
   }
 
   /**
-   * The URL parameters of one attempt's query: the tier's settings with every overflow mode forced
-   * to {@code throw} and {@code readonly} on a read-only tier, less those the server does not know,
-   * the quota key and the parameters.
+   * The URL parameters of one query of the tier: the tier's settings with every overflow mode
+   * forced to {@code throw} and {@code readonly} on a read-only tier, less those the server does
+   * not know, the quota key and the parameters.
    *
+   * @param sql the query, checked for settings the tier locks
+   * @param quotaKey sent as the quota key when the tier sends one
+   * @param parameters the query's parameters, by name without the {@code param_} prefix
    * @param node the endpoint that will run the query, asked what it knows if no node was yet
    * @throws ClickHouseException when the server cannot be asked what it knows
    * @throws UnsupportedQueryException when the execution has parameters the server cannot take, or
    *     its SQL sets a setting the tier locks
    */
-  Map<String, String> settingsFor(ClaimedExecution claimed, ClickHouseClient node) {
+  public Map<String, String> settingsFor(
+      String sql, String quotaKey, Map<String, String> parameters, ClickHouseClient node) {
     // The API refuses such a query at create; one queued before the tier locked the setting is
     // refused here.
-    Optional<String> locked = QuerySettings.firstLocked(claimed.execution().sql(), lockedSettings);
+    Optional<String> locked = QuerySettings.firstLocked(sql, lockedSettings);
     if (locked.isPresent()) {
       throw new UnsupportedQueryException(
           "the query sets "
@@ -137,9 +150,9 @@ final class TierClickHouse {
     tier.readonlySetting().ifPresent(value -> settings.put(TierProperties.READONLY, value));
     settings.keySet().retainAll(known.knownSettings());
     if (tier.sendQuotaKey()) {
-      settings.put(ClickHouseClient.QUOTA_KEY, claimed.effectiveQuotaKey());
+      settings.put(ClickHouseClient.QUOTA_KEY, quotaKey);
     }
-    if (!claimed.parameters().isEmpty()) {
+    if (!parameters.isEmpty()) {
       if (!known.takesParameters()) {
         throw new UnsupportedQueryException(
             "the query has parameters, but ClickHouse "
@@ -149,9 +162,23 @@ final class TierClickHouse {
                 + " does not support query parameters (19.11 and later do); the query was not"
                 + " run");
       }
-      claimed.parameters().forEach((name, value) -> settings.put("param_" + name, value));
+      parameters.forEach((name, value) -> settings.put("param_" + name, value));
     }
     return settings;
+  }
+
+  /** Whether the tier's server knows a setting; asked of the node if no node was yet. */
+  public boolean knows(String setting, ClickHouseClient node) {
+    return server(node).knownSettings().contains(setting);
+  }
+
+  /** The settings a query of the tier may not set itself (see {@link TierProperties}). */
+  public Set<String> lockedSettings() {
+    return lockedSettings;
+  }
+
+  public TierProperties tier() {
+    return tier;
   }
 
   private Server server(ClickHouseClient node) {
