@@ -43,6 +43,8 @@ import org.springframework.validation.annotation.Validated;
  * @param rateLimit how many requests one user may send (jwt auth only)
  * @param auth who the caller is: from a header ({@code none}) or a bearer token ({@code jwt})
  * @param ui the web console's settings
+ * @param interactive the synchronous run and the ClickHouse proxy (their limits per tier are the
+ *     tiers' {@code interactive} settings)
  */
 @Validated
 @ConfigurationProperties("agp.api")
@@ -62,7 +64,8 @@ public record ApiProperties(
     @DefaultValue List<String> allowedOrigins,
     @DefaultValue @Valid RateLimit rateLimit,
     @DefaultValue @Valid Auth auth,
-    @DefaultValue @Valid Ui ui) {
+    @DefaultValue @Valid Ui ui,
+    @DefaultValue @Valid Interactive interactive) {
 
   public ApiProperties {
     linkSecrets = linkSecrets == null ? List.of() : List.copyOf(linkSecrets);
@@ -90,6 +93,19 @@ public record ApiProperties(
     }
     return auth.mode() == AuthMode.JWT ? ShareScope.USER : ShareScope.TIER;
   }
+
+  /**
+   * @param progressInterval how often the progress of a synchronous run that streams events is read
+   *     (one system.processes query per ClickHouse node for all of them)
+   * @param clientCheck how often the connection of a client waiting for an interactive query is
+   *     checked; a client that left has its query killed
+   * @param maxEventResult the largest result a synchronous run's {@code result} event carries; a
+   *     larger one ends the stream with an {@code error} event that points to the async API
+   */
+  public record Interactive(
+      @DefaultValue("500ms") @NotNull Duration progressInterval,
+      @DefaultValue("250ms") @NotNull Duration clientCheck,
+      @DefaultValue("10MB") @NotNull DataSize maxEventResult) {}
 
   /**
    * @param oidc the identity provider that signs users in to the console (with jwt auth); without

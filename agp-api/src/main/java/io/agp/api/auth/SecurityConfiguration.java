@@ -83,6 +83,8 @@ class SecurityConfiguration {
                       "/swagger-ui/**",
                       "/actuator/health",
                       "/actuator/health/**",
+                      // ClickHouse's /ping needs no credentials either: clients check it first.
+                      "/v1/chproxy/ping",
                       // The web console's page and assets: it calls the API with the user's token.
                       "/",
                       "/ui",
@@ -99,6 +101,7 @@ class SecurityConfiguration {
             server ->
                 server
                     .jwt(jwt -> jwt.decoder(decoder))
+                    .bearerTokenResolver(new ProxyCredentials())
                     .authenticationEntryPoint(
                         (request, response, e) ->
                             Problems.write(

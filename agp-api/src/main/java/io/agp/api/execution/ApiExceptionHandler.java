@@ -1,8 +1,11 @@
 package io.agp.api.execution;
 
 import io.agp.api.auth.InvalidCallerException;
+import io.agp.api.interactive.TooManyInteractiveQueriesException;
+import io.agp.clickhouse.ClickHouseException;
 import io.agp.results.NoSuchResultException;
 import io.agp.tier.UnknownTierException;
+import io.agp.tier.UnsupportedQueryException;
 import java.net.URI;
 import org.apache.tomcat.util.http.InvalidParameterException;
 import org.slf4j.Logger;
@@ -83,6 +86,41 @@ class ApiExceptionHandler extends ResponseEntityExceptionHandler {
         .header(HttpHeaders.RETRY_AFTER, "1")
         .contentType(MediaType.APPLICATION_PROBLEM_JSON)
         .body(problem(HttpStatus.TOO_MANY_REQUESTS, e.getMessage()));
+  }
+
+  @ExceptionHandler
+  ResponseEntity<ProblemDetail> tooManyInteractive(TooManyInteractiveQueriesException e) {
+    return ResponseEntity.status(HttpStatus.TOO_MANY_REQUESTS)
+        .header(
+            HttpHeaders.RETRY_AFTER,
+            Long.toString(TooManyInteractiveQueriesException.RETRY_AFTER_SECONDS))
+        .contentType(MediaType.APPLICATION_PROBLEM_JSON)
+        .body(problem(HttpStatus.TOO_MANY_REQUESTS, e.getMessage()));
+  }
+
+  /** A query the tier's ClickHouse cannot run as asked (parameters on a server too old). */
+  @ExceptionHandler
+  ProblemDetail unsupported(UnsupportedQueryException e) {
+    ProblemDetail problem = problem(HttpStatus.BAD_REQUEST, e.getMessage());
+    problem.setProperty("field", "sql");
+    return problem;
+  }
+
+  /**
+   * ClickHouse refused or failed an interactive query before its answer began: the query's fault
+   * (400, with ClickHouse's code), or the server's when it could not be reached or was overloaded
+   * (502).
+   */
+  @ExceptionHandler
+  ProblemDetail clickhouse(ClickHouseException e) {
+    if (e.isTransient()) {
+      return problem(HttpStatus.BAD_GATEWAY, e.getMessage());
+    }
+    ProblemDetail problem = problem(HttpStatus.BAD_REQUEST, e.getMessage());
+    if (e.code() > 0) {
+      problem.setProperty("clickhouse_code", e.code());
+    }
+    return problem;
   }
 
   @ExceptionHandler

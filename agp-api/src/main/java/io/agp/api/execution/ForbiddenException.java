@@ -1,11 +1,11 @@
 package io.agp.api.execution;
 
 /** A request the caller's token does not allow (e.g. another tier): 403, naming the field. */
-class ForbiddenException extends RuntimeException {
+public class ForbiddenException extends RuntimeException {
 
   private final String field;
 
-  ForbiddenException(String field, String message) {
+  public ForbiddenException(String field, String message) {
     super(message);
     this.field = field;
   }

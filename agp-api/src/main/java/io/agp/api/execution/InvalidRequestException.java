@@ -1,11 +1,11 @@
 package io.agp.api.execution;
 
 /** A request the API refuses with 400, naming the field at fault. */
-class InvalidRequestException extends RuntimeException {
+public class InvalidRequestException extends RuntimeException {
 
   private final String field;
 
-  InvalidRequestException(String field, String message) {
+  public InvalidRequestException(String field, String message) {
     super(message);
     this.field = field;
   }

@@ -25,7 +25,7 @@ import tools.jackson.databind.type.LogicalType;
  * strings or strings for numbers), naming the offending field when it fails.
  */
 @Component
-class RequestBodies {
+public class RequestBodies {
 
   /** Room for the JSON around the SQL, and for the escapes that can lengthen the SQL inside it. */
   private static final long JSON_ENVELOPE = 64 * 1024;
@@ -60,7 +60,7 @@ class RequestBodies {
   }
 
   /** The SQL of a text/plain body, in the request's charset (UTF-8 by default). */
-  String sql(HttpServletRequest request) throws IOException {
+  public String sql(HttpServletRequest request) throws IOException {
     long limit = properties.maxSqlSize().toBytes();
     byte[] bytes = read(request, limit);
     String encoding = request.getCharacterEncoding();
@@ -76,7 +76,7 @@ class RequestBodies {
   }
 
   /** A JSON body as the given type; null for an empty body or a JSON null. */
-  <T> T json(HttpServletRequest request, Class<T> type) throws IOException {
+  public <T> T json(HttpServletRequest request, Class<T> type) throws IOException {
     return json(request, strict.readerFor(type));
   }
 
@@ -119,7 +119,7 @@ class RequestBodies {
   }
 
   /** At most {@code limit} bytes of the body; more is a 413, found out without reading it all. */
-  private static byte[] read(HttpServletRequest request, long limit) throws IOException {
+  public static byte[] read(HttpServletRequest request, long limit) throws IOException {
     if (request.getContentLengthLong() > limit) {
       throw new SqlTooLargeException(limit);
     }

@@ -3,13 +3,13 @@ package io.agp.api.execution;
 import org.springframework.util.unit.DataSize;
 
 /** A request body or SQL text over the configured size: 413. */
-class SqlTooLargeException extends RuntimeException {
+public class SqlTooLargeException extends RuntimeException {
 
-  SqlTooLargeException(DataSize limit) {
+  public SqlTooLargeException(DataSize limit) {
     this(limit.toBytes());
   }
 
-  SqlTooLargeException(long limitBytes) {
+  public SqlTooLargeException(long limitBytes) {
     super("the request is larger than the limit of " + limitBytes + " bytes");
   }
 }

@@ -48,6 +48,11 @@ final class EventStream implements AutoCloseable {
     for (int i = 0; i < headers.length; i += 2) {
       request.header(headers[i], headers[i + 1]);
     }
+    return open(request);
+  }
+
+  /** Sends any request and reads its answer as an event stream. */
+  static EventStream open(HttpRequest.Builder request) {
     try {
       return new EventStream(
           HttpClient.newHttpClient().send(request.build(), HttpResponse.BodyHandlers.ofLines()));

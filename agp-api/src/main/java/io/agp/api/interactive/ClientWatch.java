@@ -1,0 +1,129 @@
+package io.agp.api.interactive;
+
+import io.agp.api.ApiProperties;
+import java.time.Duration;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.context.SmartLifecycle;
+import org.springframework.stereotype.Component;
+
+/**
+ * Looks at the connections of the clients waiting for interactive queries every {@code
+ * agp.api.interactive.client-check}, and stops the query of one that has gone: ClickHouse would
+ * otherwise compute a result nobody reads until the query's first write fails, which for an
+ * aggregate can be its whole run time.
+ */
+@Component
+class ClientWatch implements SmartLifecycle {
+
+  private static final Logger log = LoggerFactory.getLogger(ClientWatch.class);
+
+  private final Duration every;
+  private final Set<Watched> watched = ConcurrentHashMap.newKeySet();
+  private final ScheduledExecutorService checks =
+      Executors.newSingleThreadScheduledExecutor(
+          Thread.ofPlatform().name("client-watch").daemon().factory());
+  private volatile boolean running;
+
+  ClientWatch(ApiProperties properties) {
+    this.every = properties.interactive().clientCheck();
+  }
+
+  /**
+   * Watches a client from now until the returned handle is closed, which the request's thread does
+   * before the request ends (the server reuses its request objects afterwards).
+   *
+   * @param onGone run once, on the watch's thread, when the client is found gone
+   */
+  Watched watch(ClientConnections.ClientConnection connection, Runnable onGone) {
+    Watched w = new Watched(connection, onGone);
+    watched.add(w);
+    return w;
+  }
+
+  /** Clients watched now. */
+  int watched() {
+    return watched.size();
+  }
+
+  /** Looks at every watched client once; returns how many were found gone. */
+  int runOnce() {
+    int gone = 0;
+    for (Watched w : watched) {
+      if (w.check()) {
+        gone++;
+      }
+    }
+    return gone;
+  }
+
+  private void runSafely() {
+    try {
+      runOnce();
+    } catch (RuntimeException e) {
+      log.error("could not check the clients of interactive queries", e);
+    }
+  }
+
+  @Override
+  public void start() {
+    running = true;
+    long millis = Math.max(10, every.toMillis());
+    checks.scheduleWithFixedDelay(this::runSafely, millis, millis, TimeUnit.MILLISECONDS);
+  }
+
+  @Override
+  public void stop() {
+    running = false;
+    checks.shutdownNow();
+  }
+
+  @Override
+  public boolean isRunning() {
+    return running;
+  }
+
+  /** One watched client. */
+  final class Watched implements AutoCloseable {
+
+    private final ClientConnections.ClientConnection connection;
+    private final Runnable onGone;
+    private boolean closed;
+
+    private Watched(ClientConnections.ClientConnection connection, Runnable onGone) {
+      this.connection = connection;
+      this.onGone = onGone;
+    }
+
+    /** True when the client was found gone now; the handle then stops watching. */
+    private boolean check() {
+      synchronized (this) {
+        // Under the lock: once closed, the request may have ended and its objects be reused.
+        if (closed || !connection.gone()) {
+          return false;
+        }
+        closed = true;
+      }
+      watched.remove(this);
+      try {
+        onGone.run();
+      } catch (RuntimeException e) {
+        log.warn("could not stop the query of a client that left", e);
+      }
+      return true;
+    }
+
+    @Override
+    public void close() {
+      synchronized (this) {
+        closed = true;
+      }
+      watched.remove(this);
+    }
+  }
+}

@@ -1,0 +1,155 @@
+package io.agp.api.interactive;
+
+import io.agp.api.auth.Caller;
+import io.agp.api.execution.ForbiddenException;
+import io.agp.api.execution.InvalidRequestException;
+import io.agp.clickhouse.ClickHouseClient;
+import io.agp.tier.QuerySettings;
+import io.agp.tier.TierClickHouse;
+import io.agp.tier.TierProperties;
+import io.agp.tier.Tiers;
+import io.agp.tier.UnknownTierException;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeSet;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import org.springframework.beans.factory.DisposableBean;
+import org.springframework.stereotype.Component;
+
+/**
+ * Starts the interactive queries of the synchronous run and the ClickHouse proxy: checks that the
+ * caller may use the tier and that the query lifts none of its locked settings, takes one of the
+ * tier's interactive slots, and hands back the {@link RunningQuery} that sends it. Queries go to
+ * the tier's endpoints as a worker's do (in turn, skipping one that refused a connection), with the
+ * tier's settings, run-time bound and read-only default.
+ */
+@Component
+class InteractiveQueries implements DisposableBean {
+
+  /** The two interactive APIs, as their metrics name them. */
+  enum Api {
+    SYNC,
+    CHPROXY;
+
+    String tag() {
+      return name().toLowerCase(Locale.ROOT);
+    }
+  }
+
+  private final Tiers tiers;
+  private final InteractiveSlots slots;
+  private final MeterRegistry meters;
+  private final Map<String, TierClickHouse> clickhouse = new ConcurrentHashMap<>();
+  private final Map<String, List<ClickHouseClient>> clients = new ConcurrentHashMap<>();
+  // Kills wait for the server to confirm (SYNC): off the request and watch threads.
+  private final ExecutorService killer = Executors.newVirtualThreadPerTaskExecutor();
+
+  InteractiveQueries(Tiers tiers, InteractiveSlots slots, MeterRegistry meters) {
+    this.tiers = tiers;
+    this.slots = slots;
+    this.meters = meters;
+  }
+
+  /**
+   * Checks the query and takes a slot for it.
+   *
+   * @param sql the query as the tier checks it for the settings it sets
+   * @throws ForbiddenException when the caller may not use the tier, or the tier runs no
+   *     interactive queries
+   * @throws InvalidRequestException when the query sets a setting the tier locks
+   * @throws TooManyInteractiveQueriesException when the tier or the caller has no slot free
+   */
+  RunningQuery prepare(Api api, Caller caller, String tierName, String sql, String queryId) {
+    try {
+      TierProperties tier = check(caller, tierName, sql);
+      InteractiveSlots.Slot slot = slots.take(tierName, tier.interactive(), caller.user());
+      String quotaKey = caller.quotaKey() != null ? caller.quotaKey() : caller.user();
+      return new RunningQuery(
+          api, tierName, clickhouseOf(tierName, tier), quotaKey, queryId, slot, meters, killer);
+    } catch (RuntimeException e) {
+      Counter.builder("agp.api.interactive.refused")
+          .description("Interactive queries refused before they ran (auth, tier, settings, limits)")
+          .tag("api", api.tag())
+          .tag("tier", tiers.find(tierName).isPresent() ? tierName : "unknown")
+          .register(meters)
+          .increment();
+      throw e;
+    }
+  }
+
+  /**
+   * The tier a request that names none runs on: the token's tier claim, else the default tier if
+   * the caller may use it, else the first of the caller's tiers.
+   */
+  static String tierOf(Caller caller, String defaultTier) {
+    if (caller.preferredTier() != null) {
+      return caller.preferredTier();
+    }
+    if (caller.mayUse(defaultTier) || caller.tiers().isEmpty()) {
+      return defaultTier;
+    }
+    return new TreeSet<>(caller.tiers()).first();
+  }
+
+  /** The settings a query of the tier may not set (see {@link TierProperties}). */
+  java.util.Set<String> lockedSettings(String tierName) {
+    return tiers.lockedSettings(tierName);
+  }
+
+  private TierProperties check(Caller caller, String tierName, String sql) {
+    if (!caller.mayUse(tierName)) {
+      throw new ForbiddenException(
+          "tier",
+          "your token allows the tiers "
+              + new TreeSet<>(caller.tiers())
+              + ", not '"
+              + tierName
+              + "'");
+    }
+    TierProperties tier =
+        tiers.find(tierName).orElseThrow(() -> new UnknownTierException(tierName, tiers.names()));
+    if (tier.interactive().concurrency() == 0) {
+      throw new ForbiddenException(
+          "tier",
+          "tier "
+              + tierName
+              + " runs no interactive queries (its interactive.concurrency is 0); create an"
+              + " execution instead (POST /v1/async/executions)");
+    }
+    if (sql.isBlank()) {
+      throw new InvalidRequestException("sql", "the SQL text is empty");
+    }
+    Optional<String> locked = QuerySettings.firstLocked(sql, tiers.lockedSettings(tierName));
+    if (locked.isPresent()) {
+      throw new InvalidRequestException(
+          "sql",
+          "the query sets "
+              + locked.get()
+              + ", which tier "
+              + tierName
+              + " does not let a query change; remove it from the query's SETTINGS");
+    }
+    return tier;
+  }
+
+  private TierClickHouse clickhouseOf(String tierName, TierProperties tier) {
+    return clickhouse.computeIfAbsent(
+        tierName,
+        name -> {
+          List<ClickHouseClient> nodes = clients.computeIfAbsent(name, n -> tier.newClients());
+          return new TierClickHouse(name, tier, nodes);
+        });
+  }
+
+  @Override
+  public void destroy() {
+    killer.shutdown();
+    clients.values().forEach(nodes -> nodes.forEach(ClickHouseClient::close));
+  }
+}

@@ -1,0 +1,155 @@
+package io.agp.api.interactive;
+
+import io.agp.api.ApiProperties;
+import io.agp.clickhouse.ClickHouseClient;
+import io.agp.execution.Progress;
+import io.agp.view.ExecutionView;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.context.SmartLifecycle;
+import org.springframework.stereotype.Component;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * The progress events of the synchronous runs that stream events: every {@code
+ * agp.api.interactive.progress-interval}, one {@code system.processes} query per ClickHouse node
+ * for all the runs on it, and a {@code progress} event to each run whose progress changed. A run
+ * quiet for the keep-alive interval gets a comment, whose failed write finds a client that left.
+ */
+@Component
+class ProgressFeed implements SmartLifecycle {
+
+  private static final Logger log = LoggerFactory.getLogger(ProgressFeed.class);
+
+  private final Duration every;
+  private final long keepAliveNanos;
+  private final JsonMapper json;
+  private final Set<Followed> followed = ConcurrentHashMap.newKeySet();
+  private final ScheduledExecutorService rounds =
+      Executors.newSingleThreadScheduledExecutor(
+          Thread.ofPlatform().name("sync-progress").daemon().factory());
+  private volatile boolean running;
+
+  ProgressFeed(ApiProperties properties, JsonMapper json) {
+    this.every = properties.interactive().progressInterval();
+    this.keepAliveNanos = properties.eventsKeepAlive().toNanos();
+    this.json = json;
+  }
+
+  /** Sends the query's progress to the stream until the returned handle is closed. */
+  Followed follow(RunningQuery query, EventStream events) {
+    Followed f = new Followed(query, events);
+    followed.add(f);
+    return f;
+  }
+
+  /** One round: reads the progress of every followed query and sends what changed. */
+  void runOnce() {
+    Map<ClickHouseClient, List<Followed>> byNode = new HashMap<>();
+    for (Followed f : followed) {
+      ClickHouseClient node = f.query.node();
+      if (node != null) {
+        byNode.computeIfAbsent(node, n -> new ArrayList<>()).add(f);
+      }
+    }
+    for (Map.Entry<ClickHouseClient, List<Followed>> entry : byNode.entrySet()) {
+      Map<String, Progress> read;
+      try {
+        read =
+            entry.getKey().progress(entry.getValue().stream().map(f -> f.query.queryId()).toList());
+      } catch (RuntimeException e) {
+        log.debug("could not read the progress of interactive queries", e);
+        read = Map.of();
+      }
+      for (Followed f : entry.getValue()) {
+        f.deliver(read.get(f.query.queryId()));
+      }
+    }
+    for (Followed f : followed) {
+      f.keepAlive();
+    }
+  }
+
+  private void runSafely() {
+    try {
+      runOnce();
+    } catch (RuntimeException e) {
+      log.error("could not send the progress of interactive queries", e);
+    }
+  }
+
+  @Override
+  public void start() {
+    running = true;
+    long millis = Math.max(10, every.toMillis());
+    rounds.scheduleWithFixedDelay(this::runSafely, millis, millis, TimeUnit.MILLISECONDS);
+  }
+
+  @Override
+  public void stop() {
+    running = false;
+    rounds.shutdownNow();
+  }
+
+  @Override
+  public boolean isRunning() {
+    return running;
+  }
+
+  /** One followed query. */
+  final class Followed implements AutoCloseable {
+
+    private final RunningQuery query;
+    private final EventStream events;
+    private Progress last;
+
+    private Followed(RunningQuery query, EventStream events) {
+      this.query = query;
+      this.events = events;
+    }
+
+    private void deliver(Progress now) {
+      if (now == null || Objects.equals(now, last)) {
+        return;
+      }
+      last = now;
+      try {
+        events.progress(json.writeValueAsBytes(ExecutionView.ProgressView.of(now)));
+      } catch (IOException e) {
+        gone();
+      }
+    }
+
+    private void keepAlive() {
+      try {
+        events.keepAlive(keepAliveNanos);
+      } catch (IOException e) {
+        gone();
+      }
+    }
+
+    private void gone() {
+      followed.remove(this);
+      query.kill();
+    }
+
+    /** Stops the events of this query; one being sent is finished first. */
+    @Override
+    public void close() {
+      followed.remove(this);
+      events.endProgress();
+    }
+  }
+}

@@ -1,0 +1,300 @@
+package io.agp.api.execution;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.nimbusds.jose.JWSAlgorithm;
+import com.nimbusds.jose.JWSHeader;
+import com.nimbusds.jose.crypto.MACSigner;
+import com.nimbusds.jwt.JWTClaimsSet;
+import com.nimbusds.jwt.SignedJWT;
+import io.agp.api.execution.ContractClient.Reply;
+import io.agp.testkit.ClickHouseTestServer;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Base64;
+import java.util.Date;
+import java.util.List;
+import java.util.UUID;
+import java.util.zip.GZIPInputStream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.springframework.http.MediaType;
+
+/**
+ * {@code /v1/chproxy/} against a real ClickHouse: ClickHouse's answers passed through byte for
+ * byte, the credentials ClickHouse clients can send, the tier's locked settings and read-only
+ * default, and a client that leaves.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class ClickHouseProxyTest {
+
+  private static final String SECRET = "a-test-secret-of-at-least-32-bytes!!";
+  private static final String PROXY = "/v1/chproxy/";
+
+  private final ClickHouseTestServer clickhouse = ClickHouseTestServer.shared();
+  private final TestApi api =
+      TestApi.start("--agp.tiers.default.clickhouse.url=" + clickhouse.httpUrl());
+  private final TestApi jwtApi =
+      TestApi.start(
+          "--agp.tiers.default.clickhouse.url=" + clickhouse.httpUrl(),
+          "--agp.tiers.gold.clickhouse.url=" + clickhouse.httpUrl(),
+          "--agp.api.auth.mode=jwt",
+          "--agp.api.auth.jwt-secret=" + SECRET);
+  private final HttpClient http = HttpClient.newHttpClient();
+
+  @AfterAll
+  void stop() {
+    api.context.close();
+    jwtApi.context.close();
+  }
+
+  @Test
+  void everyOutputFormatOfTheServerComesThroughByteForByte() throws Exception {
+    String sql =
+        "SELECT number, toString(number * 3) AS s, [number, 1] AS a, now() > 0 AS t"
+            + " FROM system.numbers LIMIT 300";
+    List<String> formats =
+        clickhouse
+            .query("SELECT name FROM system.formats WHERE is_output ORDER BY name")
+            .lines()
+            .toList();
+    assertThat(formats).contains("JSON", "Native", "CSV", "Pretty", "RowBinary");
+    for (String format : formats) {
+      String query = "?default_format=" + format;
+      HttpResponse<byte[]> direct =
+          http.send(
+              HttpRequest.newBuilder(URI.create(clickhouse.httpUrl() + query))
+                  .POST(HttpRequest.BodyPublishers.ofString(sql))
+                  .build(),
+              HttpResponse.BodyHandlers.ofByteArray());
+      // Unchecked: the contract cannot say that a body may be empty (format Null).
+      Reply proxied =
+          api.client.sendUnchecked(
+              PROXY + query,
+              HttpRequest.newBuilder().POST(HttpRequest.BodyPublishers.ofString(sql)));
+      assertThat(proxied.status()).as(format).isEqualTo(direct.statusCode());
+      // The same type and parameters; the server writes them in an order of its own.
+      assertThat(MediaType.parseMediaType(proxied.header("Content-Type")))
+          .as(format)
+          .isEqualTo(MediaType.parseMediaType(direct.headers().firstValue("Content-Type").get()));
+      assertThat(withoutTimings(proxied.body()))
+          .as("%s, byte for byte but for the run's timings", format)
+          .isEqualTo(withoutTimings(direct.body()));
+    }
+  }
+
+  /** JSON's and XML's statistics say how long the run took: the part two runs do not share. */
+  private static String withoutTimings(byte[] body) {
+    return new String(body, StandardCharsets.ISO_8859_1)
+        .replaceAll("\"elapsed\": [0-9.e-]+", "\"elapsed\": 0")
+        .replaceAll("<elapsed>[0-9.e-]+</elapsed>", "<elapsed>0</elapsed>");
+  }
+
+  @Test
+  void clickHouseErrorsComeThroughAsClickHouseWroteThem() throws Exception {
+    HttpResponse<String> direct =
+        http.send(
+            HttpRequest.newBuilder(clickhouse.httpUrl())
+                .POST(HttpRequest.BodyPublishers.ofString("SELEC 1"))
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
+    Reply proxied = api.client.postSql(PROXY, "SELEC 1");
+    assertThat(proxied.status()).isEqualTo(direct.statusCode()).isNotEqualTo(200);
+    assertThat(proxied.text()).isEqualTo(direct.body()).startsWith("Code: 62");
+  }
+
+  @Test
+  void takesTheQueryFromTheUrlTheBodyOrBothJoinedAsClickHouseDoes() {
+    assertThat(get(PROXY + "?query=" + encode("SELECT 1 + 1")).text()).isEqualTo("2\n");
+    assertThat(api.client.postSql(PROXY + "?query=" + encode("SELECT 2 +"), "3").text())
+        .isEqualTo("5\n");
+    // curl -d sends a form-encoded body: ClickHouse reads it as SQL, and so does the proxy.
+    Reply form =
+        api.client.send(
+            "POST",
+            PROXY,
+            HttpRequest.newBuilder()
+                .header("Content-Type", "application/x-www-form-urlencoded")
+                .POST(HttpRequest.BodyPublishers.ofString("SELECT 'a=b&c' AS x")));
+    assertThat(form.text()).isEqualTo("a=b&c\n");
+  }
+
+  @Test
+  void passesHttpCompressionThrough() throws Exception {
+    Reply reply =
+        api.client.send(
+            "POST",
+            PROXY + "?enable_http_compression=1",
+            HttpRequest.newBuilder()
+                .header("Accept-Encoding", "gzip")
+                .POST(
+                    HttpRequest.BodyPublishers.ofString(
+                        "SELECT number FROM system.numbers LIMIT 10000")));
+    assertThat(reply.header("Content-Encoding")).isEqualTo("gzip");
+    byte[] plain = new GZIPInputStream(new ByteArrayInputStream(reply.body())).readAllBytes();
+    assertThat(new String(plain, StandardCharsets.UTF_8))
+        .isEqualTo(clickhouse.query("SELECT number FROM system.numbers LIMIT 10000"));
+  }
+
+  @Test
+  void refusesASettingTheTierLocksInTheUrlOrInTheSql() {
+    for (String setting :
+        List.of("max_execution_time=0", "readonly=0", "max_memory_usage=1", "quota_key=x")) {
+      Reply reply = api.client.postSql(PROXY + "?" + setting, "SELECT 1");
+      assertThat(reply.status()).as(setting).isEqualTo(400);
+      assertThat(reply.header("Content-Type")).startsWith("application/problem+json");
+      assertThat(reply.json().get("field").asString()).isEqualTo(setting.split("=")[0]);
+    }
+    Reply inSql = api.client.postSql(PROXY, "SELECT 1 SETTINGS max_execution_time = 0");
+    assertThat(inSql.status()).isEqualTo(400);
+    assertThat(inSql.json().get("field").asString()).isEqualTo("sql");
+    // A setting the tier leaves to its queries passes.
+    assertThat(api.client.postSql(PROXY + "?max_threads=1", "SELECT 7").text()).isEqualTo("7\n");
+  }
+
+  @Test
+  void writesAreRefusedOnAReadOnlyTier() {
+    Reply post = api.client.postSql(PROXY, "CREATE TABLE proxy_write (n UInt8) ENGINE = Memory");
+    assertThat(post.status()).isNotEqualTo(200);
+    assertThat(post.text()).containsIgnoringCase("readonly");
+    Reply get =
+        get(PROXY + "?query=" + encode("CREATE TABLE proxy_write (n UInt8) ENGINE = Memory"));
+    assertThat(get.status()).isNotEqualTo(200);
+    assertThat(clickhouse.query("EXISTS TABLE proxy_write")).isEqualTo("0\n");
+  }
+
+  @Test
+  void aBasicAuthClientWorksWithItsTokenAsThePassword() throws Exception {
+    String token = token("ann");
+    Reply basic =
+        jwtApi.client.send(
+            "POST",
+            PROXY,
+            HttpRequest.newBuilder()
+                .header("Authorization", "Basic " + base64("default:" + token))
+                .POST(HttpRequest.BodyPublishers.ofString("SELECT 'hello'")));
+    assertThat(basic.status()).isEqualTo(200);
+    assertThat(basic.text()).isEqualTo("hello\n");
+    assertThat(basic.header("X-AGP-Tier")).isEqualTo("default");
+    Reply key = jwtApi.client.get(PROXY + "?query=SELECT%201", "X-ClickHouse-Key", token);
+    assertThat(key.text()).isEqualTo("1\n");
+    Reply parameter =
+        jwtApi.client.get(PROXY + "?query=SELECT%202&user=ann&password=" + encode(token));
+    assertThat(parameter.text()).isEqualTo("2\n");
+    Reply bearer =
+        jwtApi.client.get(PROXY + "?query=SELECT%203", "Authorization", "Bearer " + token);
+    assertThat(bearer.text()).isEqualTo("3\n");
+  }
+
+  @Test
+  void aMissingOrForgedTokenIs401AndAnotherTiersIs403() throws Exception {
+    Reply none = jwtApi.client.get(PROXY + "?query=SELECT%201");
+    assertThat(none.status()).isEqualTo(401);
+    assertThat(none.header("Content-Type")).startsWith("application/problem+json");
+    Reply forged =
+        jwtApi.client.get(
+            PROXY + "?query=SELECT%201",
+            "Authorization",
+            "Basic " + base64("ann:" + token("ann").replaceAll(".$", "x")));
+    assertThat(forged.status()).isEqualTo(401);
+    Reply otherTier =
+        jwtApi.client.get(
+            PROXY + "?query=SELECT%201", "X-ClickHouse-Key", token("ann"), "X-AGP-Tier", "gold");
+    assertThat(otherTier.status()).isEqualTo(403);
+    assertThat(jwtApi.client.get("/v1/chproxy/ping").text()).isEqualTo("Ok.\n");
+  }
+
+  @Test
+  void aClientThatLeavesHasItsQueryKilledWithinASecond() throws Exception {
+    String marker = UUID.randomUUID().toString();
+    URI url =
+        api.url(
+            PROXY + "?query_id=mine-" + marker + "&query=" + encode(SyncRunTest.slowQuery(marker)));
+    Socket socket = new Socket(url.getHost(), url.getPort());
+    OutputStream out = socket.getOutputStream();
+    out.write(
+        ("GET "
+                + url.getRawPath()
+                + "?"
+                + url.getRawQuery()
+                + " HTTP/1.1\r\nHost: localhost\r\n\r\n")
+            .getBytes(StandardCharsets.US_ASCII));
+    out.flush();
+    await().atMost(Duration.ofSeconds(10)).until(() -> running(marker) == 1);
+    assertThat(
+            clickhouse.query(
+                "SELECT query_id FROM system.processes WHERE query_id LIKE '%" + marker + "'"))
+        .as("the client's query_id, behind AGP's prefix and the caller's tag")
+        .matches("agp-chproxy-[0-9a-f]{12}-mine-" + marker + "\n");
+    long closed = System.nanoTime();
+    socket.close();
+    await()
+        .atMost(Duration.ofSeconds(1))
+        .pollInterval(Duration.ofMillis(20))
+        .until(() -> running(marker) == 0);
+    System.out.printf(
+        "chproxy: query gone %d ms after its client left%n",
+        (System.nanoTime() - closed) / 1_000_000);
+  }
+
+  @Test
+  void countsQueriesPerTierAndOutcome() throws IOException, InterruptedException {
+    api.client.postSql(PROXY, "SELECT 1");
+    api.client.postSql(PROXY, "SELEC 1");
+    String metrics =
+        http.send(
+                HttpRequest.newBuilder(api.url("/actuator/prometheus")).build(),
+                HttpResponse.BodyHandlers.ofString())
+            .body();
+    assertThat(metrics)
+        .contains(
+            "agp_api_interactive_queries_seconds_count{api=\"chproxy\",outcome=\"succeeded\",tier=\"default\"}")
+        .contains(
+            "agp_api_interactive_queries_seconds_count{api=\"chproxy\",outcome=\"failed\",tier=\"default\"}");
+  }
+
+  private int running(String marker) {
+    return Integer.parseInt(
+        clickhouse
+            .query(
+                "SELECT count() FROM system.processes WHERE query LIKE '%"
+                    + marker
+                    + "%' AND query NOT LIKE '%system.processes%'")
+            .strip());
+  }
+
+  private Reply get(String path) {
+    return api.client.get(path);
+  }
+
+  private static String encode(String text) {
+    return URLEncoder.encode(text, StandardCharsets.UTF_8);
+  }
+
+  private static String base64(String text) {
+    return Base64.getEncoder().encodeToString(text.getBytes(StandardCharsets.UTF_8));
+  }
+
+  private static String token(String sub) throws Exception {
+    JWTClaimsSet claims =
+        new JWTClaimsSet.Builder()
+            .subject(sub)
+            .expirationTime(Date.from(Instant.now().plusSeconds(600)))
+            .build();
+    SignedJWT jwt = new SignedJWT(new JWSHeader(JWSAlgorithm.HS256), claims);
+    jwt.sign(new MACSigner(SECRET.getBytes(StandardCharsets.UTF_8)));
+    return jwt.serialize();
+  }
+}

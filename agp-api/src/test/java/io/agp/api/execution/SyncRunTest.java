@@ -1,0 +1,240 @@
+package io.agp.api.execution;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.agp.api.execution.ContractClient.Reply;
+import io.agp.execution.ResultFormat;
+import io.agp.testkit.ClickHouseTestServer;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.net.URI;
+import java.net.http.HttpRequest;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * {@code POST /v1/sync/run} against a real ClickHouse: the result as ClickHouse writes it, progress
+ * and result events, the tier's limits, and a client that leaves.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class SyncRunTest {
+
+  private static final JsonMapper JSON = JsonMapper.builder().build();
+
+  private final ClickHouseTestServer clickhouse = ClickHouseTestServer.shared();
+  private final TestApi api =
+      TestApi.start(
+          "--agp.tiers.default.clickhouse.url=" + clickhouse.httpUrl(),
+          "--agp.tiers.gold.clickhouse.url=" + clickhouse.httpUrl(),
+          "--agp.tiers.gold.interactive.concurrency=1",
+          "--agp.api.interactive.max-event-result=4KB",
+          "--agp.api.interactive.progress-interval=100ms");
+  private final ContractClient client = api.client;
+
+  @AfterAll
+  void stop() {
+    api.context.close();
+  }
+
+  private Reply run(String query, String sql) {
+    return client.postSql("/v1/sync/run" + query, sql);
+  }
+
+  @Test
+  void answersTheResultAsClickHouseWritesItInEveryFormat() {
+    String sql =
+        "SELECT number, toString(number * 3) AS s, [number, 1] AS a FROM system.numbers LIMIT 500";
+    for (ResultFormat format : ResultFormat.values()) {
+      Reply reply = run("?format=" + format.name(), sql);
+      assertThat(reply.status()).as(format.name()).isEqualTo(200);
+      assertThat(reply.header("Content-Type")).as(format.name()).startsWith(format.contentType());
+      assertThat(reply.header("X-AGP-Query-Id")).startsWith("agp-sync-");
+      assertThat(withoutTimings(reply.text()))
+          .as("%s, byte for byte but for the run's timings", format.name())
+          .isEqualTo(withoutTimings(clickhouse.query(sql + " FORMAT " + format.name())));
+    }
+  }
+
+  /** JSON's statistics say how long the run took: the one part two runs do not share. */
+  static String withoutTimings(String text) {
+    return text.replaceAll("\"elapsed\": [0-9.e-]+", "\"elapsed\": 0");
+  }
+
+  @Test
+  void takesTheSameJsonAsACreate() {
+    Reply reply =
+        client.postJson(
+            "/v1/sync/run", "{\"sql\": \"SELECT 42 AS answer\", \"format\": \"JSONEachRow\"}");
+    assertThat(reply.status()).isEqualTo(200);
+    assertThat(reply.text()).isEqualTo("{\"answer\":42}\n");
+  }
+
+  @Test
+  void streamsProgressEventsThenOneResultEvent() throws Exception {
+    // 30 blocks of a row each, 0.1 s apiece: about three seconds of progress.
+    String sql =
+        "SELECT sleepEachRow(0.1) AS z, number FROM system.numbers LIMIT 30"
+            + " SETTINGS max_block_size = 1";
+    try (EventStream events =
+        EventStream.open(
+            HttpRequest.newBuilder(api.url("/v1/sync/run"))
+                .header("Content-Type", "text/plain")
+                .header("Accept", "text/event-stream")
+                .POST(HttpRequest.BodyPublishers.ofString(sql)))) {
+      assertThat(events.status()).isEqualTo(200);
+      assertThat(events.contentType()).startsWith("text/event-stream");
+      List<JsonNode> progress = new ArrayList<>();
+      EventStream.Event event = events.next(Duration.ofSeconds(30));
+      while (event.name().equals("progress")) {
+        progress.add(event.json());
+        event = events.next(Duration.ofSeconds(30));
+      }
+      assertThat(event.name()).isEqualTo("result");
+      JsonNode result = event.json();
+      assertThat(result.get("rows").asInt()).isEqualTo(30);
+      assertThat(result.get("data").get(29).get("number").asString()).isEqualTo("29");
+      assertThat(progress).as("progress events of a 3 s query").hasSizeGreaterThanOrEqualTo(3);
+      assertThat(progress.getLast().get("rows").asLong())
+          .isGreaterThan(progress.getFirst().get("rows").asLong());
+      assertThat(events.next(Duration.ofSeconds(5)).isEnd()).as("the stream ends").isTrue();
+    }
+  }
+
+  @Test
+  void aResultTooLargeForAnEventEndsWithAnErrorEventThatPointsToTheAsyncApi() throws Exception {
+    try (EventStream events =
+        EventStream.open(
+            HttpRequest.newBuilder(api.url("/v1/sync/run?stream=true"))
+                .header("Content-Type", "text/plain")
+                .POST(
+                    HttpRequest.BodyPublishers.ofString(
+                        "SELECT number FROM system.numbers LIMIT 100000")))) {
+      EventStream.Event event = events.next(Duration.ofSeconds(30));
+      while (event.name().equals("progress")) {
+        event = events.next(Duration.ofSeconds(30));
+      }
+      assertThat(event.name()).isEqualTo("error");
+      assertThat(event.json().get("status").asInt()).isEqualTo(413);
+      assertThat(event.json().get("detail").asString()).contains("/v1/async/executions");
+      assertThat(events.next(Duration.ofSeconds(5)).isEnd()).isTrue();
+    }
+  }
+
+  @Test
+  void aQueryClickHouseRefusesIsA400WithItsCode() {
+    Reply reply = run("", "SELEC 1");
+    assertThat(reply.status()).isEqualTo(400);
+    assertThat(reply.header("Content-Type")).startsWith("application/problem+json");
+    assertThat(reply.json().get("clickhouse_code").asInt()).isEqualTo(62);
+  }
+
+  @Test
+  void aQueryThatWritesIsRefusedOnAReadOnlyTier() {
+    Reply reply = run("", "CREATE TABLE sync_run_write (n UInt8) ENGINE = Memory");
+    assertThat(reply.status()).isEqualTo(400);
+    assertThat(reply.json().get("detail").asString()).containsIgnoringCase("readonly");
+    assertThat(clickhouse.query("EXISTS TABLE sync_run_write")).isEqualTo("0\n");
+  }
+
+  @Test
+  void aLockedSettingIsRefusedBeforeTheQueryRuns() {
+    Reply reply = run("", "SELECT 1 SETTINGS max_execution_time = 0");
+    assertThat(reply.status()).isEqualTo(400);
+    assertThat(reply.json().get("field").asString()).isEqualTo("sql");
+    assertThat(reply.json().get("detail").asString()).contains("max_execution_time");
+  }
+
+  @Test
+  void aTierAtItsInteractiveConcurrencyAnswers429WithRetryAfter() throws Exception {
+    String marker = UUID.randomUUID().toString();
+    try (Socket first = send("?tier=gold", slowQuery(marker))) {
+      awaitRunning(marker);
+      Reply second = run("?tier=gold", "SELECT 1");
+      assertThat(second.status()).isEqualTo(429);
+      assertThat(second.header("Retry-After")).isEqualTo("1");
+      assertThat(second.json().get("detail").asString()).contains("tier gold");
+    }
+    // The slot comes back once the first query's client has gone.
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> run("?tier=gold", "SELECT 1").status() == 200);
+  }
+
+  @Test
+  void aClientThatLeavesHasItsQueryKilledWithinASecond() throws Exception {
+    String marker = UUID.randomUUID().toString();
+    Socket socket = send("", slowQuery(marker));
+    awaitRunning(marker);
+    long closed = System.nanoTime();
+    socket.close();
+    await()
+        .atMost(Duration.ofSeconds(1))
+        .pollInterval(Duration.ofMillis(20))
+        .until(() -> running(marker) == 0);
+    System.out.printf(
+        "sync run: query gone %d ms after its client left%n",
+        (System.nanoTime() - closed) / 1_000_000);
+  }
+
+  @Test
+  void aClientThatLeavesAnEventStreamHasItsQueryKilledWithinASecond() throws Exception {
+    String marker = UUID.randomUUID().toString();
+    Socket socket = send("?stream=true", slowQuery(marker));
+    awaitRunning(marker);
+    socket.close();
+    await()
+        .atMost(Duration.ofSeconds(1))
+        .pollInterval(Duration.ofMillis(20))
+        .until(() -> running(marker) == 0);
+  }
+
+  /** A query of about a minute that reads a block every tenth of a second, named by a marker. */
+  static String slowQuery(String marker) {
+    return "SELECT sleepEachRow(0.1), '"
+        + marker
+        + "' FROM system.numbers LIMIT 600 SETTINGS max_block_size = 1";
+  }
+
+  private void awaitRunning(String marker) {
+    await().atMost(Duration.ofSeconds(10)).until(() -> running(marker) == 1);
+  }
+
+  /** How many queries with the marker ClickHouse runs now (not counting this one). */
+  private int running(String marker) {
+    return Integer.parseInt(
+        clickhouse
+            .query(
+                "SELECT count() FROM system.processes WHERE query LIKE '%"
+                    + marker
+                    + "%' AND query NOT LIKE '%system.processes%'")
+            .strip());
+  }
+
+  /** Sends a text/plain run on a socket of its own, and leaves the answer unread. */
+  private Socket send(String query, String sql) throws Exception {
+    URI url = api.url("/v1/sync/run" + query);
+    Socket socket = new Socket(url.getHost(), url.getPort());
+    byte[] body = sql.getBytes(StandardCharsets.UTF_8);
+    OutputStream out = socket.getOutputStream();
+    out.write(
+        ("POST "
+                + url.getRawPath()
+                + (url.getRawQuery() == null ? "" : "?" + url.getRawQuery())
+                + " HTTP/1.1\r\nHost: localhost\r\nContent-Type: text/plain\r\nContent-Length: "
+                + body.length
+                + "\r\n\r\n")
+            .getBytes(StandardCharsets.US_ASCII));
+    out.write(body);
+    out.flush();
+    return socket;
+  }
+}
