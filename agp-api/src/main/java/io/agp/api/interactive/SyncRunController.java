@@ -10,6 +10,7 @@ import io.agp.clickhouse.ClickHouseException;
 import io.agp.clickhouse.ClickHouseResponse;
 import io.agp.execution.QueryHash;
 import io.agp.execution.ResultFormat;
+import io.agp.tier.UnsupportedQueryException;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.ByteArrayOutputStream;
@@ -223,6 +224,8 @@ class SyncRunController {
             e.getMessage(),
             e.code());
       }
+    } catch (UnsupportedQueryException e) {
+      error(events, HttpStatus.BAD_REQUEST, e.getMessage(), null);
     } catch (IOException e) {
       // A failed write (the client left) or a broken connection to ClickHouse.
       if (!query.killed()) {

@@ -29,12 +29,13 @@ class BadInputFuzzJwtTest extends BadInputFuzzTest {
   static void start() throws Exception {
     TestApi api =
         TestApi.start(
-            "--agp.api.max-wait=1s",
-            "--agp.api.auth.mode=jwt",
-            "--agp.api.auth.jwt-secret=" + SECRET,
-            "--agp.api.auth.role-tiers.analyst=default,gold",
-            // Thousands of requests of one user: the limit would answer most of them.
-            "--agp.api.rate-limit.requests-per-second=0");
+            withClickHouse(
+                "--agp.api.max-wait=1s",
+                "--agp.api.auth.mode=jwt",
+                "--agp.api.auth.jwt-secret=" + SECRET,
+                "--agp.api.auth.role-tiers.analyst=default,gold",
+                // Thousands of requests of one user: the limit would answer most of them.
+                "--agp.api.rate-limit.requests-per-second=0"));
     useJwt(
         api,
         List.of(

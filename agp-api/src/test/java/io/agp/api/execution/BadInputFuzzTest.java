@@ -4,6 +4,7 @@ import static io.agp.api.execution.Gen.weighted;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.agp.api.execution.ContractClient.Reply;
+import io.agp.testkit.ClickHouseTestServer;
 import java.math.BigInteger;
 import java.net.URLEncoder;
 import java.net.http.HttpRequest;
@@ -63,9 +64,21 @@ class BadInputFuzzTest {
   @BeforeAll
   static void start() throws Exception {
     // A wait of at most a second: a generated valid wait must not hold a try for a minute.
-    api = TestApi.start("--agp.api.max-wait=1s");
+    api = TestApi.start(withClickHouse("--agp.api.max-wait=1s"));
     bearers = List.of();
     createFixtures(null);
+  }
+
+  /**
+   * The arguments of a fuzzed API: both tiers on the test ClickHouse, so that the interactive APIs'
+   * valid queries run, and each try meets a real answer.
+   */
+  static String[] withClickHouse(String... arguments) {
+    String url = ClickHouseTestServer.shared().httpUrl().toString();
+    List<String> all = new ArrayList<>(List.of(arguments));
+    all.add("--agp.tiers.default.clickhouse.url=" + url);
+    all.add("--agp.tiers.gold.clickhouse.url=" + url);
+    return all.toArray(String[]::new);
   }
 
   /**
@@ -183,6 +196,16 @@ class BadInputFuzzTest {
   }
 
   @Test
+  void syncRun() {
+    run(Gen.oneOf(syncRunTextRequests(), syncRunJsonRequests()));
+  }
+
+  @Test
+  void clickHouseProxy() {
+    run(proxyRequests());
+  }
+
+  @Test
   void otherMethodsAndPaths() {
     run(otherMethodsRequests());
   }
@@ -228,6 +251,14 @@ class BadInputFuzzTest {
       return;
     }
     String text = reply.text();
+    if (request.path().startsWith(PROXY) && isClickHouseError(reply)) {
+      // ClickHouse's own error, passed through as ClickHouse wrote it (its status, its text).
+      assertThat(text)
+          .as("body of %s", request)
+          .doesNotContain("\tat ")
+          .doesNotContain("at io.agp");
+      return;
+    }
     assertThat(reply.status()).as("status of %s: %s", request, text).isLessThan(500);
     assertThat(text)
         .as("body of %s", request)
@@ -248,6 +279,16 @@ class BadInputFuzzTest {
           .as("executions after %d to %s", reply.status(), request)
           .isEqualTo(before);
     }
+  }
+
+  private static final String PROXY = "/v1/chproxy";
+
+  /** An error ClickHouse answered, which the proxy passes on untouched. */
+  private static boolean isClickHouseError(Reply reply) {
+    String type = reply.header("Content-Type");
+    return reply.status() >= 400
+        && (type == null || !type.startsWith("application/problem+json"))
+        && reply.text().startsWith("Code: ");
   }
 
   private static int head(Req request) {
@@ -463,6 +504,81 @@ class BadInputFuzzTest {
     };
   }
 
+  private static Gen<Req> syncRunTextRequests() {
+    Gen<String> query =
+        queryString(
+            Map.of(
+                "tier", Gen.of("default", "gold"),
+                "format", Gen.of("JSON", "CSV", "TSVWithNamesAndTypes"),
+                "stream", Gen.of("true", "false"),
+                "param_x", Gen.of("1", "a")));
+    Gen<byte[]> body =
+        Gen.frequencyOf(
+            weighted(
+                3, Gen.of("SELECT 1", "SELECT 'fuzz'", "SELECT {x:UInt8}").map(String::getBytes)),
+            weighted(3, weird().map(s -> s.getBytes(StandardCharsets.UTF_8))),
+            weighted(1, Gen.just(new byte[0])),
+            weighted(1, rawBytes()),
+            weighted(1, Gen.just(("SELECT '" + "x".repeat(70_000) + "'").getBytes())));
+    Gen<List<Map.Entry<String, String>>> headers = headers("text/plain");
+    return random ->
+        new Req(
+            "POST", "/v1/sync/run" + query.next(random), headers.next(random), body.next(random));
+  }
+
+  private static Gen<Req> syncRunJsonRequests() {
+    Gen<ObjectNode> valid =
+        object(
+            field("sql", Gen.of("SELECT 1", "SELECT 'fuzz'", "SELEC 1")),
+            field("tier", Gen.of("default", "gold")),
+            field("format", Gen.of("JSON", "CSV", "JSONEachRow")),
+            stringMapField("parameters"));
+    Gen<byte[]> body =
+        Gen.frequencyOf(
+            weighted(5, valid.map(BadInputFuzzTest::bytes)),
+            weighted(2, anyJson(3).map(BadInputFuzzTest::bytes)),
+            weighted(3, brokenJson()));
+    Gen<String> query = queryString(Map.of("stream", Gen.of("true", "false")));
+    Gen<List<Map.Entry<String, String>>> headers = headers("application/json");
+    return random ->
+        new Req(
+            "POST", "/v1/sync/run" + query.next(random), headers.next(random), body.next(random));
+  }
+
+  private static Gen<Req> proxyRequests() {
+    Gen<String> query =
+        queryString(
+            Map.of(
+                "query", Gen.of("SELECT 1", "SELECT", "SELEC 1", "SELECT 1 FORMAT JSON"),
+                "default_format", Gen.of("JSON", "CSV", "Pretty", "Nonsense"),
+                "database", Gen.of("default", "system", "nope"),
+                "query_id", Gen.of("mine", "x".repeat(200)),
+                "session_id", Gen.of("s1", "s2"),
+                "max_threads", Gen.of("1", "x"),
+                "max_execution_time", Gen.of("0", "10"),
+                "readonly", Gen.of("0", "1")),
+            Map.of(
+                "enable_http_compression", Gen.of("1", "0"),
+                "decompress", Gen.of("1", "0"),
+                "param_x", Gen.of("1", "a"),
+                "agp_tier", Gen.of("default", "gold", "nope")));
+    Gen<byte[]> body =
+        Gen.frequencyOf(
+            weighted(1, Gen.just((byte[]) null)),
+            weighted(2, Gen.of("SELECT 1", " + 1", "SELECT 'fuzz'").map(String::getBytes)),
+            weighted(2, weird().map(s -> s.getBytes(StandardCharsets.UTF_8))),
+            weighted(1, rawBytes()));
+    Gen<String> method = Gen.of("GET", "POST");
+    Gen<String> path = Gen.of(PROXY + "/", PROXY);
+    Gen<List<Map.Entry<String, String>>> headers = headers(null);
+    return random -> {
+      String m = method.next(random);
+      String p = path.next(random) + query.next(random);
+      byte[] b = body.next(random);
+      return new Req(m, p, headers.next(random), m.equals("GET") ? null : b);
+    };
+  }
+
   private static Gen<Req> otherMethodsRequests() {
     Gen<String> path =
         Gen.combine(
@@ -482,7 +598,11 @@ class BadInputFuzzTest {
                 "/v1/async/search",
                 "/v1/async/ID",
                 "/v1/ID",
-                "/v1/async/executions/ID/ID"),
+                "/v1/async/executions/ID/ID",
+                "/v1/sync/run",
+                "/v1/sync/ID",
+                "/v1/chproxy/",
+                "/v1/chproxy/ping"),
             ids(),
             (p, id) -> p.replace("ID", id));
     Gen<String> method = Gen.of("PUT", "DELETE", "PATCH", "OPTIONS", "TRACE", "GET", "POST", "FOO");

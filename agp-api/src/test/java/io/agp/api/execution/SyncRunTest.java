@@ -146,6 +146,24 @@ class SyncRunTest {
   }
 
   @Test
+  void parametersTheServerCannotTakeAreA400OrAnErrorEvent() throws Exception {
+    // ClickHouse 18.16 takes no query parameters (19.11 and later do).
+    Reply reply = run("?param_x=1", "SELECT 1");
+    assertThat(reply.status()).isEqualTo(400);
+    assertThat(reply.json().get("detail").asString()).contains("parameters");
+    try (EventStream events =
+        EventStream.open(
+            HttpRequest.newBuilder(api.url("/v1/sync/run?stream=true&param_x=1"))
+                .header("Content-Type", "text/plain")
+                .POST(HttpRequest.BodyPublishers.ofString("SELECT 1")))) {
+      EventStream.Event event = events.next(Duration.ofSeconds(30));
+      assertThat(event.name()).isEqualTo("error");
+      assertThat(event.json().get("status").asInt()).isEqualTo(400);
+      assertThat(events.next(Duration.ofSeconds(5)).isEnd()).isTrue();
+    }
+  }
+
+  @Test
   void aLockedSettingIsRefusedBeforeTheQueryRuns() {
     Reply reply = run("", "SELECT 1 SETTINGS max_execution_time = 0");
     assertThat(reply.status()).isEqualTo(400);
