@@ -36,6 +36,10 @@ class SyncRunTest {
           "--agp.tiers.default.clickhouse.url=" + clickhouse.httpUrl(),
           "--agp.tiers.gold.clickhouse.url=" + clickhouse.httpUrl(),
           "--agp.tiers.gold.interactive.concurrency=1",
+          "--agp.tiers.silver.clickhouse.url=" + clickhouse.httpUrl(),
+          "--agp.tiers.silver.interactive.concurrency-per-user=1",
+          "--agp.tiers.off.clickhouse.url=" + clickhouse.httpUrl(),
+          "--agp.tiers.off.interactive.concurrency=0",
           "--agp.api.interactive.max-event-result=4KB",
           "--agp.api.interactive.progress-interval=100ms");
   private final ContractClient client = api.client;
@@ -188,6 +192,40 @@ class SyncRunTest {
   }
 
   @Test
+  void aUserAtTheTiersPerUserConcurrencyAnswers429AndOthersStillRun() throws Exception {
+    String marker = UUID.randomUUID().toString();
+    try (Socket first = send("?tier=silver", slowQuery(marker), "ann")) {
+      awaitRunning(marker);
+      Reply again =
+          client.send(
+              "POST",
+              "/v1/sync/run?tier=silver",
+              HttpRequest.newBuilder()
+                  .header("Content-Type", "text/plain")
+                  .header("X-AGP-User", "ann")
+                  .POST(HttpRequest.BodyPublishers.ofString("SELECT 1")));
+      assertThat(again.status()).isEqualTo(429);
+      assertThat(again.json().get("detail").asString()).contains("one user");
+      Reply other =
+          client.send(
+              "POST",
+              "/v1/sync/run?tier=silver",
+              HttpRequest.newBuilder()
+                  .header("Content-Type", "text/plain")
+                  .header("X-AGP-User", "bob")
+                  .POST(HttpRequest.BodyPublishers.ofString("SELECT 1")));
+      assertThat(other.status()).isEqualTo(200);
+    }
+  }
+
+  @Test
+  void aTierWithoutInteractiveQueriesIs403() {
+    Reply reply = run("?tier=off", "SELECT 1");
+    assertThat(reply.status()).isEqualTo(403);
+    assertThat(reply.json().get("detail").asString()).contains("/v1/async/executions");
+  }
+
+  @Test
   void aClientThatLeavesHasItsQueryKilledWithinASecond() throws Exception {
     String marker = UUID.randomUUID().toString();
     Socket socket = send("", slowQuery(marker));
@@ -239,6 +277,10 @@ class SyncRunTest {
 
   /** Sends a text/plain run on a socket of its own, and leaves the answer unread. */
   private Socket send(String query, String sql) throws Exception {
+    return send(query, sql, "tester");
+  }
+
+  private Socket send(String query, String sql, String user) throws Exception {
     URI url = api.url("/v1/sync/run" + query);
     Socket socket = new Socket(url.getHost(), url.getPort());
     byte[] body = sql.getBytes(StandardCharsets.UTF_8);
@@ -247,7 +289,9 @@ class SyncRunTest {
         ("POST "
                 + url.getRawPath()
                 + (url.getRawQuery() == null ? "" : "?" + url.getRawQuery())
-                + " HTTP/1.1\r\nHost: localhost\r\nContent-Type: text/plain\r\nContent-Length: "
+                + " HTTP/1.1\r\nHost: localhost\r\nX-AGP-User: "
+                + user
+                + "\r\nContent-Type: text/plain\r\nContent-Length: "
                 + body.length
                 + "\r\n\r\n")
             .getBytes(StandardCharsets.US_ASCII));
