@@ -35,6 +35,10 @@ section "API: create?wait of SELECT 1, and 2,000 requests waiting at once (bench
 bench/api/wait.sh "$@" >/dev/null
 tee -a "$OUT" <agp-it/target/bench-wait.txt
 
+section "ClickHouse proxy against ClickHouse direct: SELECT 1 latency, 1 GB throughput (bench/proxy/run.sh)"
+bench/proxy/run.sh "$@" >/dev/null
+tee -a "$OUT" <agp-api/target/bench-proxy.txt
+
 section "worker: claim latency, end-to-end, throughput (bench/worker/latency.sh)"
 bench/worker/latency.sh "$@" >/dev/null
 tee -a "$OUT" <agp-it/target/bench-latency.txt

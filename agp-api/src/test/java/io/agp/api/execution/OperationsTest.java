@@ -43,7 +43,10 @@ class OperationsTest {
 
   @Test
   void servesTheContractAndTheSwaggerUi() throws Exception {
-    assertThat(fetch("/v1/async/api.yaml")).startsWith("openapi: 3.0.3");
+    assertThat(fetch("/v1/async/api.yaml"))
+        .startsWith("openapi: 3.0.3")
+        .as("the three APIs, in the one contract the Swagger UI shows")
+        .contains("\n  /v1/async/executions:", "\n  /v1/sync/run:", "\n  /v1/chproxy/:");
     HttpResponse<String> ui =
         HttpClient.newBuilder()
             .followRedirects(HttpClient.Redirect.NORMAL)
