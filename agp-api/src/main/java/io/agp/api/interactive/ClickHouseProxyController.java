@@ -157,12 +157,9 @@ class ClickHouseProxyController {
         }
       }
       response.setHeader("X-AGP-Tier", tier);
-      if (answer.status() != 200) {
-        // ClickHouse's error, passed on as it is: the query is over.
-        query.ended(RunningQuery.Outcome.FAILED);
-      }
       Relay.copy(query, answer.body(), response, client);
       if (answer.status() != 200) {
+        // ClickHouse's error, passed on whole: the query failed.
         query.ended(RunningQuery.Outcome.FAILED);
       }
     }

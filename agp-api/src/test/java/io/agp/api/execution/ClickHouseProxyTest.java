@@ -25,6 +25,7 @@ import java.time.Instant;
 import java.util.Base64;
 import java.util.Date;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 import java.util.zip.GZIPInputStream;
 import org.junit.jupiter.api.AfterAll;
@@ -50,6 +51,9 @@ class ClickHouseProxyTest {
       TestApi.start(
           "--agp.tiers.default.clickhouse.url=" + clickhouse.httpUrl(),
           "--agp.tiers.gold.clickhouse.url=" + clickhouse.httpUrl(),
+          "--agp.tiers.keyed.clickhouse.url=" + clickhouse.httpUrl(),
+          "--agp.tiers.keyed.clickhouse.user=" + ClickHouseTestServer.KEYED_QUOTA_USER,
+          "--agp.tiers.keyed.send-quota-key=true",
           "--agp.api.auth.mode=jwt",
           "--agp.api.auth.jwt-secret=" + SECRET);
   private final HttpClient http = HttpClient.newHttpClient();
@@ -217,6 +221,50 @@ class ClickHouseProxyTest {
   }
 
   @Test
+  void theTokensQuotaKeyIsTheClickHouseQuotaKeyOfBothApis() throws Exception {
+    String token = token("dave", Map.of("tier", "keyed", "quota_key", "team-ads"));
+    String marker = UUID.randomUUID().toString();
+    String sql =
+        "SELECT quota_key FROM system.processes WHERE query LIKE '%" + marker + "%' FORMAT TSV";
+    Reply proxied =
+        jwtApi.client.send(
+            "POST",
+            PROXY,
+            HttpRequest.newBuilder()
+                .header("Authorization", "Basic " + base64("dave:" + token))
+                .POST(HttpRequest.BodyPublishers.ofString(sql)));
+    assertThat(proxied.header("X-AGP-Tier")).isEqualTo("keyed");
+    assertThat(proxied.text()).isEqualTo("team-ads\n");
+    Reply run =
+        jwtApi.client.send(
+            "POST",
+            "/v1/sync/run?format=TSV",
+            HttpRequest.newBuilder()
+                .header("Authorization", "Bearer " + token)
+                .header("Content-Type", "text/plain")
+                .POST(
+                    HttpRequest.BodyPublishers.ofString(
+                        "SELECT quota_key FROM system.processes WHERE query LIKE '%"
+                            + marker
+                            + "%'")));
+    assertThat(run.text()).isEqualTo("team-ads\n");
+  }
+
+  @Test
+  void theSyncRunOfATierTheTokenDoesNotAllowIs403() throws Exception {
+    Reply run =
+        jwtApi.client.send(
+            "POST",
+            "/v1/sync/run?tier=gold",
+            HttpRequest.newBuilder()
+                .header("Authorization", "Bearer " + token("ann"))
+                .header("Content-Type", "text/plain")
+                .POST(HttpRequest.BodyPublishers.ofString("SELECT 1")));
+    assertThat(run.status()).isEqualTo(403);
+    assertThat(run.json().get("field").asString()).isEqualTo("tier");
+  }
+
+  @Test
   void aClientThatLeavesHasItsQueryKilledWithinASecond() throws Exception {
     String marker = UUID.randomUUID().toString();
     URI url =
@@ -288,12 +336,16 @@ class ClickHouseProxyTest {
   }
 
   private static String token(String sub) throws Exception {
-    JWTClaimsSet claims =
+    return token(sub, Map.of());
+  }
+
+  private static String token(String sub, Map<String, Object> extra) throws Exception {
+    JWTClaimsSet.Builder claims =
         new JWTClaimsSet.Builder()
             .subject(sub)
-            .expirationTime(Date.from(Instant.now().plusSeconds(600)))
-            .build();
-    SignedJWT jwt = new SignedJWT(new JWSHeader(JWSAlgorithm.HS256), claims);
+            .expirationTime(Date.from(Instant.now().plusSeconds(600)));
+    extra.forEach(claims::claim);
+    SignedJWT jwt = new SignedJWT(new JWSHeader(JWSAlgorithm.HS256), claims.build());
     jwt.sign(new MACSigner(SECRET.getBytes(StandardCharsets.UTF_8)));
     return jwt.serialize();
   }
