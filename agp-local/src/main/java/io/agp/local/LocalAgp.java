@@ -6,16 +6,26 @@ import io.agp.embedded.ClickHouseServer;
 import io.agp.worker.WorkerApplication;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
 import java.net.URI;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.security.SecureRandom;
+import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.springframework.boot.builder.SpringApplicationBuilder;
+import org.springframework.boot.convert.DurationStyle;
 import org.springframework.boot.web.server.context.WebServerApplicationContext;
 import org.springframework.context.ConfigurableApplicationContext;
 
@@ -26,8 +36,13 @@ import org.springframework.context.ConfigurableApplicationContext;
  * {@code clickhouse-server} started from the installed binary, its data under the data folder too.
  *
  * <p>Options: {@code --clickhouse=http://host:8123}, {@code --port=8888}, {@code --host=127.0.0.1},
- * {@code --data=./agp-local-data}. Anything else is passed to the three apps as a Spring property,
- * e.g. {@code --agp.tiers.default.concurrency=8}.
+ * {@code --data=./agp-local-data}, {@code --jwt} (callers need a token signed with the data
+ * folder's {@code jwt-secret}; {@code token USER} prints one). Anything else is passed to the three
+ * apps as a Spring property, e.g. {@code --agp.tiers.default.concurrency=8}.
+ *
+ * <p>What cannot start (the port taken, no ClickHouse, the data folder used by another run) ends
+ * the run with one line saying so and a non-zero exit, before anything else starts; a SIGTERM stops
+ * the apps, then ClickHouse, then PostgreSQL, in that order.
  *
  * <p>Without authentication every caller is trusted and an admin, so the local mode listens on the
  * loopback interface only unless {@code --host} says otherwise. Its signed-link secret is made once
@@ -39,124 +54,359 @@ import org.springframework.context.ConfigurableApplicationContext;
  */
 public final class LocalAgp implements AutoCloseable {
 
-  private final EmbeddedPostgres postgres;
-  // The private ClickHouse started for this run, or null when one was given.
-  private final ClickHouseServer ownClickHouse;
-  private final List<ConfigurableApplicationContext> apps;
-  private final URI clickhouse;
+  /** Exit status when something could not start; the line printed says what. */
+  static final int CANNOT_START = 2;
+
+  private static final String OPTIONS_USAGE =
+      "options: --clickhouse=URL --port=N --host=ADDRESS --data=DIR --jwt";
+
   private final Path data;
   private final String host;
+  private final FileLock lock;
+  private EmbeddedPostgres postgres;
+  // The private ClickHouse started for this run, or null when one was given.
+  private ClickHouseServer ownClickHouse;
+  private URI clickhouse;
+  private boolean jwt;
+  // In start order: the bookkeeper, the worker, the API.
+  private final List<ConfigurableApplicationContext> apps = new ArrayList<>();
 
-  private LocalAgp(
-      EmbeddedPostgres postgres,
-      ClickHouseServer ownClickHouse,
-      List<ConfigurableApplicationContext> apps,
-      URI clickhouse,
-      Path data,
-      String host) {
-    this.postgres = postgres;
-    this.ownClickHouse = ownClickHouse;
-    this.apps = apps;
-    this.clickhouse = clickhouse;
+  private LocalAgp(Path data, String host, FileLock lock) {
     this.data = data;
     this.host = host;
+    this.lock = lock;
   }
 
-  public static void main(String[] args) throws IOException {
-    LocalAgp agp = start(args);
+  public static void main(String[] args) {
+    if (args.length > 0 && args[0].equals("token")) {
+      System.exit(printToken(Arrays.copyOfRange(args, 1, args.length)));
+    }
+    LocalAgp agp;
+    try {
+      agp = start(args);
+    } catch (CannotStartException e) {
+      System.err.println("agp-local: " + e.getMessage());
+      System.exit(CANNOT_START);
+      return;
+    }
     Runtime.getRuntime().addShutdownHook(new Thread(agp::close, "agp-local-stop"));
-    String host = agp.host.contains(":") ? "[" + agp.host + "]" : agp.host;
-    System.out.printf(
-        """
+    System.out.println(agp.banner());
+  }
 
-        AGP is running (Ctrl-C stops it).
-          Console:     http://%4$s:%1$s/ui/
-          API:         http://%4$s:%1$s/v1/async/executions
-          Swagger UI:  http://%4$s:%1$s/v1/async/docs/
-          ClickHouse:  %2$s
-          data:        %3$s
-        Try:
-          curl -s -X POST %4$s:%1$s/v1/async/executions -H 'Content-Type: text/plain' \\
-               --data 'SELECT number FROM system.numbers LIMIT 3'
-        %n""",
-        agp.apiPort(), agp.clickhouse, agp.data, host);
+  /** What is where, for the person who started it. */
+  String banner() {
+    String h = host.contains(":") ? "[" + host + "]" : host;
+    String base = "http://" + h + ":" + apiPort();
+    StringBuilder text = new StringBuilder();
+    text.append("\nAGP is running (Ctrl-C stops it).\n")
+        .append("  Console:     ")
+        .append(base)
+        .append("/ui/\n")
+        .append("  API:         ")
+        .append(base)
+        .append("/v1/async/executions\n")
+        .append("  Sync run:    ")
+        .append(base)
+        .append("/v1/sync/run\n")
+        .append("  ClickHouse proxy: ")
+        .append(base)
+        .append("/v1/chproxy/\n")
+        .append("  Swagger UI:  ")
+        .append(base)
+        .append("/v1/async/docs/\n")
+        .append("  Actuators:   API ")
+        .append(base)
+        .append("/actuator, worker http://")
+        .append(h)
+        .append(':')
+        .append(port(apps.get(1)))
+        .append("/actuator, bookkeeper http://")
+        .append(h)
+        .append(':')
+        .append(port(apps.get(0)))
+        .append("/actuator\n")
+        .append("  ClickHouse:  ")
+        .append(clickhouse)
+        .append('\n')
+        .append("  data:        ")
+        .append(data)
+        .append('\n');
+    String auth = jwt ? " -H \"Authorization: Bearer $TOKEN\"" : "";
+    if (jwt) {
+      text.append("JWT mode: every call needs a token; make one with\n")
+          .append("  TOKEN=$(./agp-local.sh token alice --data=")
+          .append(data)
+          .append(")\n")
+          .append("  (options: --tier=a,b --admin --quota-key=K --ttl=12h)\n");
+    }
+    text.append("Try:\n")
+        .append("  curl -s -X POST '")
+        .append(base)
+        .append("/v1/async/executions?wait=10' -H 'Content-Type: text/plain'")
+        .append(auth)
+        .append(" \\\n       --data 'SELECT number FROM system.numbers LIMIT 3'\n");
+    return text.toString();
   }
 
   /** Starts PostgreSQL, ClickHouse unless one is given, and the three apps; see the class doc. */
-  public static LocalAgp start(String... args) throws IOException {
+  public static LocalAgp start(String... args) {
     Map<String, String> options = new LinkedHashMap<>();
     List<String> passThrough = new ArrayList<>();
     for (String arg : args) {
-      if (arg.startsWith("--clickhouse=")
+      if (arg.equals("--jwt")) {
+        options.put("jwt", "true");
+      } else if (arg.startsWith("--clickhouse=")
           || arg.startsWith("--port=")
           || arg.startsWith("--host=")
           || arg.startsWith("--data=")) {
         String[] pair = arg.substring(2).split("=", 2);
         options.put(pair[0], pair[1]);
-      } else {
+      } else if (arg.startsWith("--") && arg.contains("=")) {
         passThrough.add(arg);
+      } else {
+        throw new CannotStartException("unknown argument '" + arg + "'; " + OPTIONS_USAGE);
       }
     }
     Path data = Path.of(options.getOrDefault("data", "agp-local-data")).toAbsolutePath();
-    Files.createDirectories(data.resolve("postgres"));
-    String port = options.getOrDefault("port", "8888");
     String host = options.getOrDefault("host", "127.0.0.1");
+    int port = port(options.getOrDefault("port", "8888"));
+    LocalAgp agp = new LocalAgp(data, host, lockDataFolder(data));
+    try {
+      agp.jwt = options.containsKey("jwt");
+      checkFree(host, port);
+      agp.startServers(options.get("clickhouse"));
+      agp.startApps(port, passThrough);
+      return agp;
+    } catch (RuntimeException e) {
+      agp.close();
+      throw e instanceof CannotStartException c ? c : new CannotStartException(oneLine(e));
+    }
+  }
 
-    EmbeddedPostgres postgres =
-        EmbeddedPostgres.builder()
-            .setDataDirectory(data.resolve("postgres"))
-            .setCleanDataDirectory(false)
-            .start();
-    ClickHouseServer ownClickHouse =
-        options.containsKey("clickhouse")
-            ? null
-            : ClickHouseServer.launch(data.resolve("clickhouse"));
-    URI clickhouse =
-        ownClickHouse == null ? URI.create(options.get("clickhouse")) : ownClickHouse.httpUrl();
+  private void startServers(String givenClickHouse) {
+    if (givenClickHouse == null) {
+      AppLogTag.set("clickhouse");
+      try {
+        ownClickHouse = ClickHouseServer.launch(data.resolve("clickhouse"));
+      } catch (RuntimeException e) {
+        throw new CannotStartException(
+            "cannot start ClickHouse: " + oneLine(e) + "; or name a server with --clickhouse=URL");
+      }
+      clickhouse = ownClickHouse.httpUrl();
+    } else {
+      try {
+        clickhouse = URI.create(givenClickHouse);
+      } catch (IllegalArgumentException e) {
+        throw new CannotStartException("--clickhouse is not a URL: " + givenClickHouse);
+      }
+    }
+    AppLogTag.set("postgres");
+    try {
+      Files.createDirectories(data.resolve("postgres"));
+      postgres =
+          EmbeddedPostgres.builder()
+              .setDataDirectory(data.resolve("postgres"))
+              .setCleanDataDirectory(false)
+              // Stopped by close(), after the apps: its own hook would stop it under them.
+              .setRegisterShutdownHook(false)
+              .start();
+    } catch (IOException | RuntimeException e) {
+      throw new CannotStartException("cannot start the embedded PostgreSQL: " + oneLine(e));
+    } finally {
+      AppLogTag.set("agp-local");
+    }
+  }
 
+  private void startApps(int port, List<String> passThrough) {
     List<String> common = new ArrayList<>();
     common.add("--spring.datasource.url=" + postgres.getJdbcUrl("postgres", "postgres"));
     common.add("--spring.datasource.username=postgres");
     common.add("--spring.datasource.password=");
     common.add("--agp.tiers.default.clickhouse.url=" + clickhouse);
     common.add("--agp.results.location=" + data.resolve("results").toUri());
-    common.add("--agp.api.link-secrets=" + secret(data, "link-secret"));
-    common.add("--agp.callbacks.enabled=true");
-    common.add("--agp.callbacks.secret=" + secret(data, "callback-secret"));
+    try {
+      common.add("--agp.api.link-secrets=" + secret(data, "link-secret"));
+      common.add("--agp.callbacks.enabled=true");
+      common.add("--agp.callbacks.secret=" + secret(data, "callback-secret"));
+      if (jwt) {
+        common.add("--agp.api.auth.mode=jwt");
+        common.add("--agp.api.auth.jwt-secret=" + secret(data, JWT_SECRET));
+      }
+    } catch (IOException e) {
+      throw new CannotStartException("cannot keep secrets in " + data + ": " + oneLine(e));
+    }
     // Without authentication every caller is an admin: only this machine may call. The actuators
     // of the worker and the bookkeeper, on ports of their own, stay local too.
     common.add("--server.address=" + host);
     common.addAll(passThrough);
+    start("agp-bookkeeper", BookkeeperApplication.builder(), with(common, "--server.port=0"));
+    start("agp-worker", WorkerApplication.builder(), with(common, "--server.port=0"));
+    start("agp-api", ApiApplication.builder(), with(common, "--server.port=" + port));
+  }
 
-    List<ConfigurableApplicationContext> apps = new ArrayList<>();
-    LocalAgp agp = new LocalAgp(postgres, ownClickHouse, apps, clickhouse, data, host);
+  private void start(String name, SpringApplicationBuilder app, String[] args) {
+    AppLogTag.set(name);
     try {
-      apps.add(BookkeeperApplication.builder().run(with(common, "--server.port=0")));
-      apps.add(WorkerApplication.builder().run(with(common, "--server.port=0")));
-      apps.add(ApiApplication.builder().run(with(common, "--server.port=" + port)));
+      // Stopped by close(), in order: their own hooks would race each other and PostgreSQL.
+      apps.add(app.registerShutdownHook(false).run(args));
     } catch (RuntimeException e) {
-      agp.close();
-      throw e;
+      throw new CannotStartException(name + " did not start: " + oneLine(e));
+    } finally {
+      AppLogTag.set("agp-local");
     }
-    return agp;
   }
 
   /** The port the API listens on. */
   public int apiPort() {
-    return ((WebServerApplicationContext) apps.getLast()).getWebServer().getPort();
+    return port(apps.getLast());
   }
 
-  /** Stops the apps, then ClickHouse (if started here) and PostgreSQL; their data stays. */
+  private static int port(ConfigurableApplicationContext app) {
+    return ((WebServerApplicationContext) app).getWebServer().getPort();
+  }
+
+  /** Stops the apps (API first), then ClickHouse (if started here) and PostgreSQL; data stays. */
   @Override
-  public void close() {
-    apps.reversed().forEach(ConfigurableApplicationContext::close);
+  public synchronized void close() {
+    for (ConfigurableApplicationContext app : apps.reversed()) {
+      try {
+        app.close();
+      } catch (RuntimeException e) {
+        System.err.println("agp-local: stopping an app failed: " + oneLine(e));
+      }
+    }
+    apps.clear();
     if (ownClickHouse != null) {
       ownClickHouse.close();
+      ownClickHouse = null;
+    }
+    if (postgres != null) {
+      try {
+        postgres.close();
+      } catch (IOException e) {
+        // Exiting anyway; PostgreSQL recovers its data folder at the next start.
+      }
+      postgres = null;
     }
     try {
-      postgres.close();
+      lock.release();
+      lock.channel().close();
     } catch (IOException e) {
-      // Exiting anyway; PostgreSQL recovers its data folder at the next start.
+      // The lock goes with the process anyway.
+    }
+  }
+
+  /**
+   * Holds the data folder for this run: a second run on the same folder would share its PostgreSQL
+   * files and ClickHouse data.
+   */
+  private static FileLock lockDataFolder(Path data) {
+    try {
+      Files.createDirectories(data);
+      FileChannel channel =
+          FileChannel.open(
+              data.resolve(".lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+      FileLock lock;
+      try {
+        lock = channel.tryLock();
+      } catch (OverlappingFileLockException e) {
+        lock = null;
+      }
+      if (lock == null) {
+        channel.close();
+        throw new CannotStartException(
+            "the data folder "
+                + data
+                + " is in use by another AGP on this machine: stop it, or choose another folder"
+                + " with --data=DIR");
+      }
+      return lock;
+    } catch (IOException e) {
+      throw new CannotStartException("cannot use the data folder " + data + ": " + oneLine(e));
+    }
+  }
+
+  private static void checkFree(String host, int port) {
+    if (port == 0) {
+      return;
+    }
+    try (ServerSocket socket = new ServerSocket()) {
+      socket.setReuseAddress(true);
+      socket.bind(new InetSocketAddress(host, port));
+    } catch (IOException e) {
+      throw new CannotStartException(
+          "port "
+              + port
+              + " on "
+              + host
+              + " is in use: stop what uses it, or choose another with --port=N");
+    }
+  }
+
+  private static int port(String text) {
+    try {
+      int port = Integer.parseInt(text.strip());
+      if (port < 0 || port > 65535) {
+        throw new NumberFormatException();
+      }
+      return port;
+    } catch (NumberFormatException e) {
+      throw new CannotStartException("--port must be a port number, not '" + text + "'");
+    }
+  }
+
+  /** The name of the data folder's file that holds the HS256 key of {@code --jwt}. */
+  static final String JWT_SECRET = "jwt-secret";
+
+  /**
+   * {@code token USER [--tier=a,b] [--admin] [--quota-key=K] [--ttl=12h] [--data=DIR]}: prints a
+   * token for the local mode's JWT mode, signed with the data folder's secret.
+   */
+  static int printToken(String[] args) {
+    String user = null;
+    String tiers = null;
+    boolean admin = false;
+    String quotaKey = null;
+    Duration ttl = Duration.ofHours(12);
+    Path data = Path.of("agp-local-data");
+    for (String arg : args) {
+      if (arg.equals("--admin")) {
+        admin = true;
+      } else if (arg.startsWith("--tier=")) {
+        tiers = arg.substring("--tier=".length());
+      } else if (arg.startsWith("--quota-key=")) {
+        quotaKey = arg.substring("--quota-key=".length());
+      } else if (arg.startsWith("--data=")) {
+        data = Path.of(arg.substring("--data=".length()));
+      } else if (arg.startsWith("--ttl=")) {
+        try {
+          ttl = DurationStyle.detectAndParse(arg.substring("--ttl=".length()));
+        } catch (IllegalArgumentException e) {
+          System.err.println("agp-local token: --ttl is a duration such as 12h or 30m");
+          return CANNOT_START;
+        }
+      } else if (!arg.startsWith("--") && user == null) {
+        user = arg;
+      } else {
+        user = null;
+        break;
+      }
+    }
+    if (user == null || user.isBlank()) {
+      System.err.println(
+          "usage: agp-local token USER [--tier=a,b] [--admin] [--quota-key=K] [--ttl=12h]"
+              + " [--data=DIR]");
+      return CANNOT_START;
+    }
+    try {
+      Files.createDirectories(data);
+      String secret = secret(data.toAbsolutePath(), JWT_SECRET);
+      System.out.println(
+          LocalTokens.token(secret, user, LocalTokens.tiers(tiers), admin, quotaKey, ttl));
+      return 0;
+    } catch (IOException e) {
+      System.err.println("agp-local token: cannot read the secret in " + data + ": " + e);
+      return CANNOT_START;
     }
   }
 
@@ -173,6 +423,16 @@ public final class LocalAgp implements AutoCloseable {
       Files.move(written, file, StandardCopyOption.ATOMIC_MOVE);
     }
     return Files.readString(file).strip();
+  }
+
+  /** The deepest cause's message, on one line: what a person can act on. */
+  private static String oneLine(Throwable e) {
+    Throwable cause = e;
+    while (cause.getCause() != null && cause.getCause() != cause) {
+      cause = cause.getCause();
+    }
+    String message = cause.getMessage() == null ? cause.toString() : cause.getMessage();
+    return message.replaceAll("\\s+", " ").strip();
   }
 
   private static String[] with(List<String> common, String extra) {
