@@ -25,6 +25,20 @@ public final class AppProcess implements AutoCloseable {
 
   /** Starts {@code mainClass} with the properties as command-line arguments. */
   public static AppProcess start(String mainClass, Map<String, ?> properties) throws IOException {
+    return launch(mainClass, List.of(TestServerProperties.toArgs(properties)), Map.of());
+  }
+
+  /**
+   * Starts {@code mainClass} with no arguments and these environment variables added to this JVM's,
+   * as a container would start the app from a deployment file's environment.
+   */
+  public static AppProcess startWithEnvironment(String mainClass, Map<String, String> environment)
+      throws IOException {
+    return launch(mainClass, List.of(), environment);
+  }
+
+  private static AppProcess launch(
+      String mainClass, List<String> args, Map<String, String> environment) throws IOException {
     List<String> command = new ArrayList<>();
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     command.add("-Xmx256m");
@@ -33,11 +47,12 @@ public final class AppProcess implements AutoCloseable {
     command.add("-XX:TieredStopAtLevel=1");
     command.add("-XX:+UseSerialGC");
     command.add(mainClass);
-    command.addAll(List.of(TestServerProperties.toArgs(properties)));
+    command.addAll(args);
     Path log =
         Files.createTempFile(Path.of(System.getProperty("java.io.tmpdir")), "app-process-", ".log");
     ProcessBuilder builder =
         new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
+    builder.environment().putAll(environment);
     // In the environment rather than on the command line: the command stays short and readable in
     // ps, and a pattern meant for another build's jars (pkill -f agp-worker) does not match it.
     builder
@@ -45,8 +60,7 @@ public final class AppProcess implements AutoCloseable {
         .put(
             "CLASSPATH",
             System.getProperty("surefire.test.class.path", System.getProperty("java.class.path")));
-    Process process = builder.start();
-    return new AppProcess(process, log);
+    return new AppProcess(builder.start(), log);
   }
 
   /** SIGTERM: the app shuts down gracefully; waits until it has exited. */

@@ -48,20 +48,34 @@ public final class S3TestServer {
   private final BlobStoreContext context;
   private final BlobStore blobStore;
   private final InetAddress host;
+  private final String accessKey;
+  private final String secretKey;
   private S3Proxy proxy;
   private int port;
 
-  private S3TestServer() {
+  private S3TestServer(String accessKey, String secretKey) {
     // In memory, owned by this object rather than by S3Proxy: it outlives stop() and start().
     context = ContextBuilder.newBuilder("transient").build(BlobStoreContext.class);
     blobStore = context.getBlobStore();
     host = InetAddress.getLoopbackAddress();
+    this.accessKey = accessKey;
+    this.secretKey = secretKey;
+  }
+
+  /**
+   * A server of its own that takes these credentials, e.g. those a deployment file gives its object
+   * store; the caller stops it.
+   */
+  public static S3TestServer startWithCredentials(String accessKey, String secretKey) {
+    S3TestServer server = new S3TestServer(accessKey, secretKey);
+    server.start();
+    return server;
   }
 
   /** The server for this JVM, started on first use. */
   public static synchronized S3TestServer shared() {
     if (shared == null) {
-      S3TestServer server = new S3TestServer();
+      S3TestServer server = new S3TestServer(ACCESS_KEY, SECRET_KEY);
       server.start();
       Runtime.getRuntime().addShutdownHook(new Thread(server::close, "s3-test-server-shutdown"));
       shared = server;
@@ -74,11 +88,11 @@ public final class S3TestServer {
   }
 
   public String accessKey() {
-    return ACCESS_KEY;
+    return accessKey;
   }
 
   public String secretKey() {
-    return SECRET_KEY;
+    return secretKey;
   }
 
   public String region() {
@@ -135,7 +149,7 @@ public final class S3TestServer {
         S3Proxy.builder()
             .blobStore(blobStore)
             .endpoint(URI.create("http://" + host.getHostAddress() + ":" + port))
-            .awsAuthentication(AuthenticationType.AWS_V2_OR_V4, ACCESS_KEY, SECRET_KEY)
+            .awsAuthentication(AuthenticationType.AWS_V2_OR_V4, accessKey, secretKey)
             .build();
     try {
       started.start();
@@ -163,7 +177,8 @@ public final class S3TestServer {
     }
   }
 
-  private synchronized void close() {
+  /** Stops the server and drops its data. */
+  public synchronized void close() {
     try {
       stop();
     } catch (RuntimeException e) {
