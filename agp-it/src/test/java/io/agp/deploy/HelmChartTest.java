@@ -95,6 +95,18 @@ class HelmChartTest {
   }
 
   @Test
+  void theIngressRoutesTheThreeApis() {
+    List<Map<String, Object>> manifests = render(Map.of("api.ingress.enabled", true));
+
+    Map<String, Object> ingress = kind(manifests, "Ingress").getFirst();
+    List<Map<String, Object>> rules = cast(path(ingress, "spec", "rules"));
+    List<Map<String, Object>> paths = cast(path(rules.getFirst(), "http", "paths"));
+    assertThat(paths)
+        .extracting(p -> p.get("path"))
+        .containsExactly("/v1/async", "/v1/sync", "/v1/chproxy");
+  }
+
+  @Test
   void aTierMayListTheNodesOfItsClickHouseInsteadOfOneUrl() {
     String config =
         configYaml(
