@@ -116,3 +116,39 @@ upgrades keeps every replica on the same keys and issued links valid.
 {{- $callbacks := dict "enabled" .Values.callbacks.enabled "allowed-hosts" .Values.callbacks.allowedHosts -}}
 {{- toYaml (mergeOverwrite (deepCopy .Values.callbacks.config) $callbacks) -}}
 {{- end -}}
+
+{{/* Pod security: not root, the runtime's default seccomp profile. */}}
+{{- define "agp.podSecurityContext" -}}
+runAsNonRoot: true
+runAsUser: 10001
+runAsGroup: 10001
+fsGroup: 10001
+seccompProfile:
+  type: RuntimeDefault
+{{- end -}}
+
+{{/* Container security: a read-only root filesystem, no privilege escalation, no capability. */}}
+{{- define "agp.containerSecurityContext" -}}
+allowPrivilegeEscalation: false
+readOnlyRootFilesystem: true
+runAsNonRoot: true
+capabilities:
+  drop: [ALL]
+{{- end -}}
+
+{{/* Every pod's volumes: the configuration, and a writable /tmp for the JVM and Tomcat, since the root filesystem is read-only. */}}
+{{- define "agp.volumes" -}}
+- name: config
+  configMap:
+    name: {{ include "agp.fullname" . }}-config
+- name: tmp
+  emptyDir: {}
+{{- end -}}
+
+{{- define "agp.volumeMounts" -}}
+- name: config
+  mountPath: /config
+  readOnly: true
+- name: tmp
+  mountPath: /tmp
+{{- end -}}

@@ -107,6 +107,119 @@ class HelmChartTest {
   }
 
   @Test
+  void everyPodRunsAsNonRootOnAReadOnlyRootWithoutCapabilities() {
+    List<Map<String, Object>> deployments = kind(render(Map.of()), "Deployment");
+
+    assertThat(deployments).hasSize(4);
+    for (Map<String, Object> deployment : deployments) {
+      assertThat(path(deployment, "spec", "template", "spec", "securityContext", "runAsNonRoot"))
+          .isEqualTo(true);
+      assertThat(
+              path(
+                  deployment,
+                  "spec",
+                  "template",
+                  "spec",
+                  "securityContext",
+                  "seccompProfile",
+                  "type"))
+          .isEqualTo("RuntimeDefault");
+      Map<String, Object> container = containers(deployment).getFirst();
+      assertThat(path(container, "securityContext", "readOnlyRootFilesystem")).isEqualTo(true);
+      assertThat(path(container, "securityContext", "allowPrivilegeEscalation")).isEqualTo(false);
+      assertThat(path(container, "securityContext", "capabilities", "drop"))
+          .isEqualTo(List.of("ALL"));
+      List<Map<String, Object>> mounts = cast(container.get("volumeMounts"));
+      assertThat(mounts).extracting(m -> m.get("mountPath")).contains("/tmp", "/config");
+    }
+  }
+
+  @Test
+  void everyDeploymentHasADisruptionBudgetOfOnePod() {
+    List<Map<String, Object>> manifests = render(Map.of());
+
+    assertThat(kind(manifests, "PodDisruptionBudget"))
+        .extracting(HelmChartTest::name)
+        .containsExactlyInAnyOrderElementsOf(
+            kind(manifests, "Deployment").stream().map(HelmChartTest::name).toList());
+    assertThat(kind(manifests, "PodDisruptionBudget"))
+        .allSatisfy(pdb -> assertThat(path(pdb, "spec", "maxUnavailable")).isEqualTo(1));
+    assertThat(kind(render(Map.of("podDisruptionBudget.enabled", false)), "PodDisruptionBudget"))
+        .isEmpty();
+  }
+
+  @Test
+  void aWorkersTerminationGraceOutlastsItsShutdownGrace() {
+    List<Map<String, Object>> manifests = render(Map.of("worker.shutdownGraceSeconds", 90));
+
+    Map<String, Object> worker = byName(kind(manifests, "Deployment"), "agp-agp-worker-vip");
+    assertThat(path(worker, "spec", "template", "spec", "terminationGracePeriodSeconds"))
+        .isEqualTo(120);
+    assertThat(path(config(manifests), "agp", "worker", "shutdown-grace")).isEqualTo("90s");
+    assertThat(renderFailure(Map.of("worker.config.shutdown-grace", "10s")))
+        .contains("worker.shutdownGraceSeconds");
+  }
+
+  @Test
+  void aNetworkPolicyOpensTheApiAndTheActuatorsOnlyToWhomItNames() {
+    assertThat(kind(render(Map.of()), "NetworkPolicy")).isEmpty();
+    List<Map<String, Object>> policies =
+        kind(
+            render(
+                Map.of(
+                    "networkPolicy.enabled",
+                    true,
+                    "networkPolicy.metricsFrom[0].namespaceSelector.matchLabels.name",
+                    "monitoring")),
+            "NetworkPolicy");
+
+    Map<String, Object> api = byName(policies, "agp-agp-api");
+    List<Map<String, Object>> ingress = cast(path(api, "spec", "ingress"));
+    assertThat(ingress).hasSize(2);
+    assertThat(ingress.getFirst()).doesNotContainKey("from");
+    assertThat(new Yaml().dump(ingress.get(1))).contains("name: monitoring", "port: 8081");
+    Map<String, Object> background = byName(policies, "agp-agp-background");
+    assertThat(new Yaml().dump(path(background, "spec", "ingress")))
+        .contains("port: 8081", "port: 8082", "name: monitoring");
+  }
+
+  @Test
+  void kedaSizesATiersWorkersByItsExecutionsInPostgres() {
+    List<Map<String, Object>> manifests =
+        render(
+            Map.of(
+                "tiers.vip.keda.enabled",
+                true,
+                "database.url",
+                "jdbc:postgresql://pg.db.svc:6432/queue?ssl=true"));
+
+    Map<String, Object> scaled = kind(manifests, "ScaledObject").getFirst();
+    assertThat(name(scaled)).isEqualTo("agp-agp-worker-vip");
+    assertThat(path(scaled, "spec", "minReplicaCount")).isEqualTo(0);
+    List<Map<String, Object>> triggers = cast(path(scaled, "spec", "triggers"));
+    Map<String, Object> metadata = cast(triggers.getFirst().get("metadata"));
+    assertThat(metadata)
+        .containsEntry("host", "pg.db.svc")
+        .containsEntry("port", "6432")
+        .containsEntry("dbName", "queue")
+        .containsEntry("targetQueryValue", "8");
+    assertThat((String) metadata.get("query")).contains("tier = 'vip'", "'PENDING'");
+    assertThat(kind(manifests, "TriggerAuthentication")).hasSize(1);
+    assertThat(
+            renderFailure(
+                Map.of("tiers.vip.keda.enabled", true, "tiers.vip.autoscaling.enabled", true)))
+        .contains("enable one of them");
+  }
+
+  @Test
+  void theSchemaRefusesAMisspeltKeyAWrongTypeOrAnUnknownMode() {
+    assertThat(renderFailure(Map.of("tiers.default.maxRuntime", "5m"))).contains("maxRuntime");
+    assertThat(renderFailure(Map.of("api.replicas", "two"))).contains("replicas");
+    assertThat(renderFailure(Map.of("auth.mode", "basic"))).contains("mode");
+    assertThat(renderFailure(Map.of("tiers.Bad_Name.concurrency", 2))).contains("Bad_Name");
+  }
+
+  @Test
   void aTierMayListTheNodesOfItsClickHouseInsteadOfOneUrl() {
     String config =
         configYaml(
@@ -235,7 +348,9 @@ class HelmChartTest {
         .contains("at least 32 bytes");
     assertThat(renderFailure(Map.of("auth.jwkSetUri", "https://idp.example.com/jwks")))
         .contains("not both");
-    assertThat(renderFailure(Map.of("auth.mode", "oidc"))).contains("jwt or none");
+    // The values' schema refuses it before the templates do.
+    assertThat(renderFailure(Map.of("auth.mode", "oidc")))
+        .contains("auth.mode must be one of the following", "\"jwt\"", "\"none\"");
   }
 
   @Test
