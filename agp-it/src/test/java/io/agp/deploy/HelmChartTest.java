@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.marcnuri.helm.Helm;
 import com.marcnuri.helm.LintResult;
 import com.marcnuri.helm.TemplateCommand;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -209,6 +210,31 @@ class HelmChartTest {
             renderFailure(
                 Map.of("tiers.vip.keda.enabled", true, "tiers.vip.autoscaling.enabled", true)))
         .contains("enable one of them");
+  }
+
+  @Test
+  void theDashboardAndTheAlertsShipAsAnOptionalConfigMapAndPrometheusRule() throws Exception {
+    List<Map<String, Object>> off = render(Map.of());
+    assertThat(kind(off, "PrometheusRule")).isEmpty();
+    assertThat(kind(off, "ConfigMap")).hasSize(1);
+
+    List<Map<String, Object>> manifests =
+        render(
+            Map.of(
+                "metrics.grafanaDashboard.enabled", true,
+                "metrics.prometheusRule.enabled", true,
+                "metrics.prometheusRule.labels.release", "prometheus"));
+    Map<String, Object> dashboard =
+        byName(kind(manifests, "ConfigMap"), "agp-agp-grafana-dashboard");
+    assertThat(path(dashboard, "metadata", "labels", "grafana_dashboard")).isEqualTo("1");
+    Path root = CHART.getParent().getParent().getParent();
+    assertThat((String) path(dashboard, "data", "agp.json"))
+        .isEqualTo(Files.readString(root.resolve("deploy/grafana/agp.json")).strip());
+    Map<String, Object> rule = kind(manifests, "PrometheusRule").getFirst();
+    assertThat(path(rule, "metadata", "labels", "release")).isEqualTo("prometheus");
+    Map<String, Object> rules =
+        new Yaml().load(Files.readString(root.resolve("deploy/prometheus/agp-rules.yaml")));
+    assertThat(path(rule, "spec", "groups")).isEqualTo(rules.get("groups"));
   }
 
   @Test

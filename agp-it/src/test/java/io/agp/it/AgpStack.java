@@ -51,6 +51,11 @@ public final class AgpStack implements AutoCloseable {
     return URI.create("http://localhost:" + port + path);
   }
 
+  URI workerUrl(String path) {
+    int port = ((WebServerApplicationContext) worker).getWebServer().getPort();
+    return URI.create("http://localhost:" + port + path);
+  }
+
   URI bookkeeperUrl(String path) {
     int port = ((WebServerApplicationContext) bookkeeper).getWebServer().getPort();
     return URI.create("http://localhost:" + port + path);
