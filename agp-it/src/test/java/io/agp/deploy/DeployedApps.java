@@ -32,7 +32,7 @@ import tools.jackson.databind.json.JsonMapper;
  * containers would start them, and the checks made of them: the API tour runs against them, and
  * every environment variable and configuration key the file gives them is one an app binds.
  */
-final class DeployedApps implements AutoCloseable {
+public final class DeployedApps implements AutoCloseable {
 
   static final Path ROOT = Path.of(System.getProperty("user.dir")).getParent();
 
@@ -103,7 +103,7 @@ final class DeployedApps implements AutoCloseable {
    *
    * @param token a bearer token for the tour's calls, or null
    */
-  static void runTour(URI api, String token) throws Exception {
+  public static void runTour(URI api, String token) throws Exception {
     Path output = Files.createTempFile("api-tour", ".txt");
     ProcessBuilder tour =
         new ProcessBuilder("bash", "docs/api-tour.sh")
