@@ -59,7 +59,7 @@ class ClickHouseProxyController {
   private static final int MAX_CLIENT_ID_LENGTH = 128;
   private static final Pattern PARAMETER_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_.]*");
 
-  /** Parameters of the HTTP interface that are neither settings nor query parameters. */
+  /** The credentials ClickHouse clients send as parameters: the token's, never ClickHouse's. */
   private static final Set<String> CREDENTIALS = Set.of("user", "password");
 
   private final Callers callers;

@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
@@ -98,7 +99,7 @@ class InteractiveQueries implements DisposableBean {
   }
 
   /** The settings a query of the tier may not set (see {@link TierProperties}). */
-  java.util.Set<String> lockedSettings(String tierName) {
+  Set<String> lockedSettings(String tierName) {
     return tiers.lockedSettings(tierName);
   }
 

@@ -8,8 +8,10 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -213,8 +215,8 @@ final class RunningQuery implements AutoCloseable {
         .description("Interactive queries (sync run, ClickHouse proxy) by api, tier and outcome")
         .tag("api", api.tag())
         .tag("tier", tierName)
-        .tag("outcome", outcome.name().toLowerCase(java.util.Locale.ROOT))
+        .tag("outcome", outcome.name().toLowerCase(Locale.ROOT))
         .register(meters)
-        .record(System.nanoTime() - startedNanos, java.util.concurrent.TimeUnit.NANOSECONDS);
+        .record(System.nanoTime() - startedNanos, TimeUnit.NANOSECONDS);
   }
 }
