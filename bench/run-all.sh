@@ -39,6 +39,10 @@ section "ClickHouse proxy against ClickHouse direct: SELECT 1 latency, 1 GB thro
 bench/proxy/run.sh "$@" >/dev/null
 tee -a "$OUT" <agp-api/target/bench-proxy.txt
 
+section "scale: the cost per execution for 1 to 100 simulated workers (bench/scale/run.sh)"
+bench/scale/run.sh "$@" >/dev/null
+tee -a "$OUT" <agp-worker/target/bench-scale.txt
+
 section "worker: claim latency, end-to-end, throughput (bench/worker/latency.sh)"
 bench/worker/latency.sh "$@" >/dev/null
 tee -a "$OUT" <agp-it/target/bench-latency.txt

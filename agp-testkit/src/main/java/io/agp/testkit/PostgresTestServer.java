@@ -21,6 +21,9 @@ public final class PostgresTestServer {
   /** A system property naming libraries the server preloads, e.g. pg_stat_statements. */
   public static final String PRELOAD_PROPERTY = "agp.test.postgres.preload";
 
+  /** The server's max_connections, 300 unless a benchmark asks for more. */
+  public static final String MAX_CONNECTIONS_PROPERTY = "agp.test.postgres.max-connections";
+
   private final EmbeddedPostgres postgres;
   private final AtomicInteger databases = new AtomicInteger();
 
@@ -33,7 +36,9 @@ public final class PostgresTestServer {
       try {
         EmbeddedPostgres.Builder builder =
             EmbeddedPostgres.builder()
-                .setServerConfig("max_connections", "300")
+                // Benchmarks of many simulated workers ask for more.
+                .setServerConfig(
+                    "max_connections", System.getProperty(MAX_CONNECTIONS_PROPERTY, "300"))
                 .setServerConfig("fsync", "off")
                 .setServerConfig("synchronous_commit", "off");
         // Benchmarks that count statements ask for pg_stat_statements this way.

@@ -5,6 +5,7 @@ import io.agp.execution.ExecutionRepository;
 import io.agp.results.ResultStore;
 import io.agp.tier.TierClickHouse;
 import io.agp.tier.TierProperties;
+import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Clock;
 import java.time.Duration;
@@ -35,6 +36,9 @@ public final class TierPool {
   private final ProgressSampler sampler;
   private final ScheduledExecutorService samples;
 
+  private final Counter emptyClaims;
+  private final Counter fruitfulClaims;
+
   TierPool(String tierName, TierProperties tier, TierClickHouse clickhouse, PoolContext context) {
     this.tierName = tierName;
     this.tier = tier;
@@ -46,9 +50,24 @@ public final class TierPool {
     this.leases =
         new LeaseKeeper(tierName, executions, tier.lease(), attempts::running, attempts::isRunning);
     this.sampler = new ProgressSampler(tierName, executions, attempts::running);
+    this.emptyClaims = claims(context.meters(), tierName, "empty");
+    this.fruitfulClaims = claims(context.meters(), tierName, "claimed");
     this.samples =
         Executors.newSingleThreadScheduledExecutor(
             Thread.ofPlatform().name("progress-" + tierName).daemon().factory());
+  }
+
+  /**
+   * Claim statements by what they found: one that finds nothing was woken, or polled, for work that
+   * another worker took; many of them mean wake-ups that reach more workers than there is work
+   * (bench/README.md, "Scale").
+   */
+  private static Counter claims(MeterRegistry meters, String tier, String result) {
+    return Counter.builder("agp.worker.claims")
+        .description("Claim statements of a tier, by result: claimed (one or more) or empty")
+        .tag("tier", tier)
+        .tag("result", result)
+        .register(meters);
   }
 
   /** What the pools of one worker share. */
@@ -118,6 +137,7 @@ public final class TierPool {
   private int claimAndStart(int free) {
     List<ClaimedExecution> claimed =
         executions.claim(tierName, workerId, free, tier.lease(), tier.maxRunningPerUser());
+    (claimed.isEmpty() ? emptyClaims : fruitfulClaims).increment();
     claimed.forEach(attempts::start);
     return claimed.size();
   }

@@ -78,6 +78,8 @@ class UserLimitAndMetricsTest {
         .contains("agp_worker_execution_run_time_seconds_bucket{outcome=\"succeeded\"")
         .containsPattern("agp_worker_claim_latency_seconds_count\\{tier=\"shared\"} [1-9]")
         .containsPattern("agp_worker_result_stored_bytes_count\\{tier=\"shared\"} [1-9]")
+        .containsPattern("agp_worker_claims_total\\{result=\"claimed\",tier=\"shared\"} [1-9]")
+        .contains("agp_worker_claims_total{result=\"empty\",tier=\"shared\"}")
         .contains("agp_worker_slots{state=\"free\",tier=\"shared\"} 4.0")
         .contains("agp_worker_slots{state=\"busy\",tier=\"shared\"} 0.0");
   }
