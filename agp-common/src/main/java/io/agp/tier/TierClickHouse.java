@@ -107,22 +107,12 @@ public final class TierClickHouse {
   }
 
   /**
-   * The URL parameters of one query of the tier: the tier's settings with every overflow mode
-   * forced to {@code throw} and {@code readonly} on a read-only tier, less those the server does
-   * not know, the quota key and the parameters.
+   * Refuses a query that sets a setting the tier locks. The API refuses such a query before it
+   * queues or runs it; one queued before the tier locked the setting is refused here.
    *
-   * @param sql the query, checked for settings the tier locks
-   * @param quotaKey sent as the quota key when the tier sends one
-   * @param parameters the query's parameters, by name without the {@code param_} prefix
-   * @param node the endpoint that will run the query, asked what it knows if no node was yet
-   * @throws ClickHouseException when the server cannot be asked what it knows
-   * @throws UnsupportedQueryException when the execution has parameters the server cannot take, or
-   *     its SQL sets a setting the tier locks
+   * @throws UnsupportedQueryException when the SQL sets a setting the tier locks
    */
-  public Map<String, String> settingsFor(
-      String sql, String quotaKey, Map<String, String> parameters, ClickHouseClient node) {
-    // The API refuses such a query at create; one queued before the tier locked the setting is
-    // refused here.
+  public void refuseLockedSettings(String sql) {
     Optional<String> locked = QuerySettings.firstLocked(sql, lockedSettings);
     if (locked.isPresent()) {
       throw new UnsupportedQueryException(
@@ -132,6 +122,21 @@ public final class TierClickHouse {
               + tierName
               + " does not let a query change; the query was not run");
     }
+  }
+
+  /**
+   * The URL parameters of one query of the tier: the tier's settings with every overflow mode
+   * forced to {@code throw} and {@code readonly} on a read-only tier, less those the server does
+   * not know, the quota key and the parameters.
+   *
+   * @param quotaKey sent as the quota key when the tier sends one
+   * @param parameters the query's parameters, by name without the {@code param_} prefix
+   * @param node the endpoint that will run the query, asked what it knows if no node was yet
+   * @throws ClickHouseException when the server cannot be asked what it knows
+   * @throws UnsupportedQueryException when the query has parameters the server cannot take
+   */
+  public Map<String, String> settingsFor(
+      String quotaKey, Map<String, String> parameters, ClickHouseClient node) {
     Server known = server(node);
     Map<String, String> settings = new LinkedHashMap<>();
     settings.put(

@@ -8,7 +8,6 @@ import io.agp.execution.ExecutionRepository;
 import io.agp.execution.NewExecution;
 import io.agp.execution.QueryHash;
 import io.agp.execution.ResultFormat;
-import io.agp.tier.QuerySettings;
 import io.agp.tier.TierProperties;
 import io.agp.tier.Tiers;
 import io.agp.tier.UnknownTierException;
@@ -19,7 +18,6 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
-import java.util.TreeSet;
 import org.springframework.stereotype.Component;
 import org.springframework.transaction.support.TransactionTemplate;
 
@@ -94,7 +92,10 @@ class ExecutionCreator {
   }
 
   Outcome create(CreateExecutionRequest request, Caller caller) {
-    String tierName = request.tier() == null ? tierOf(caller) : request.tier();
+    String tierName =
+        request.tier() == null
+            ? TierAccess.tierOf(caller, properties.defaultTier())
+            : request.tier();
     try {
       Outcome outcome = createChecked(request, tierName, caller);
       count(outcomeName(outcome), tierName);
@@ -105,30 +106,8 @@ class ExecutionCreator {
     }
   }
 
-  /**
-   * The tier of a create that names none: the token's tier claim, else the default tier if the
-   * caller may use it, else the first of the caller's tiers.
-   */
-  private String tierOf(Caller caller) {
-    if (caller.preferredTier() != null) {
-      return caller.preferredTier();
-    }
-    if (caller.mayUse(properties.defaultTier()) || caller.tiers().isEmpty()) {
-      return properties.defaultTier();
-    }
-    return new TreeSet<>(caller.tiers()).first();
-  }
-
   private Outcome createChecked(CreateExecutionRequest request, String tierName, Caller caller) {
-    if (!caller.mayUse(tierName)) {
-      throw new ForbiddenException(
-          "tier",
-          "your token allows the tiers "
-              + new TreeSet<>(caller.tiers())
-              + ", not '"
-              + tierName
-              + "'");
-    }
+    TierAccess.requireUse(caller, tierName);
     String sql = request.sql() == null ? "" : QueryHash.normalize(request.sql());
     if (sql.isEmpty()) {
       throw new InvalidRequestException("sql", "the SQL text is empty");
@@ -138,16 +117,7 @@ class ExecutionCreator {
     }
     TierProperties tier =
         tiers.find(tierName).orElseThrow(() -> new UnknownTierException(tierName, tiers.names()));
-    Optional<String> locked = QuerySettings.firstLocked(sql, tiers.lockedSettings(tierName));
-    if (locked.isPresent()) {
-      throw new InvalidRequestException(
-          "sql",
-          "the query sets "
-              + locked.get()
-              + ", which tier "
-              + tierName
-              + " does not let a query change; remove it from the query's SETTINGS");
-    }
+    TierAccess.refuseLockedSettings(tiers, tierName, sql);
     ResultFormat format =
         request.format() == null
             ? ResultFormat.DEFAULT

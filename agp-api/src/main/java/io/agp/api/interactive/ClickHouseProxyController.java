@@ -5,6 +5,7 @@ import io.agp.api.auth.Caller;
 import io.agp.api.auth.Callers;
 import io.agp.api.execution.InvalidRequestException;
 import io.agp.api.execution.RequestBodies;
+import io.agp.api.execution.TierAccess;
 import io.agp.clickhouse.ClickHouseResponse;
 import io.agp.tier.QuerySettings;
 import io.agp.tier.TierProperties;
@@ -104,7 +105,7 @@ class ClickHouseProxyController {
       tier = tierParameter;
     }
     if (tier == null || tier.isBlank()) {
-      tier = InteractiveQueries.tierOf(caller, properties.defaultTier());
+      tier = TierAccess.tierOf(caller, properties.defaultTier());
     }
     String database = url.remove("database");
     String clientQueryId = url.remove("query_id");
@@ -142,7 +143,6 @@ class ClickHouseProxyController {
       try {
         answer =
             query.send(
-                sql,
                 Map.of(),
                 affinity,
                 (node, settings) ->

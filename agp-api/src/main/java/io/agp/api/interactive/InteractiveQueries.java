@@ -3,8 +3,8 @@ package io.agp.api.interactive;
 import io.agp.api.auth.Caller;
 import io.agp.api.execution.ForbiddenException;
 import io.agp.api.execution.InvalidRequestException;
+import io.agp.api.execution.TierAccess;
 import io.agp.clickhouse.ClickHouseClient;
-import io.agp.tier.QuerySettings;
 import io.agp.tier.TierClickHouse;
 import io.agp.tier.TierProperties;
 import io.agp.tier.Tiers;
@@ -14,9 +14,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
-import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -84,35 +82,13 @@ class InteractiveQueries implements DisposableBean {
     }
   }
 
-  /**
-   * The tier a request that names none runs on: the token's tier claim, else the default tier if
-   * the caller may use it, else the first of the caller's tiers.
-   */
-  static String tierOf(Caller caller, String defaultTier) {
-    if (caller.preferredTier() != null) {
-      return caller.preferredTier();
-    }
-    if (caller.mayUse(defaultTier) || caller.tiers().isEmpty()) {
-      return defaultTier;
-    }
-    return new TreeSet<>(caller.tiers()).first();
-  }
-
   /** The settings a query of the tier may not set (see {@link TierProperties}). */
   Set<String> lockedSettings(String tierName) {
     return tiers.lockedSettings(tierName);
   }
 
   private TierProperties check(Caller caller, String tierName, String sql) {
-    if (!caller.mayUse(tierName)) {
-      throw new ForbiddenException(
-          "tier",
-          "your token allows the tiers "
-              + new TreeSet<>(caller.tiers())
-              + ", not '"
-              + tierName
-              + "'");
-    }
+    TierAccess.requireUse(caller, tierName);
     TierProperties tier =
         tiers.find(tierName).orElseThrow(() -> new UnknownTierException(tierName, tiers.names()));
     if (tier.interactive().concurrency() == 0) {
@@ -126,16 +102,7 @@ class InteractiveQueries implements DisposableBean {
     if (sql.isBlank()) {
       throw new InvalidRequestException("sql", "the SQL text is empty");
     }
-    Optional<String> locked = QuerySettings.firstLocked(sql, tiers.lockedSettings(tierName));
-    if (locked.isPresent()) {
-      throw new InvalidRequestException(
-          "sql",
-          "the query sets "
-              + locked.get()
-              + ", which tier "
-              + tierName
-              + " does not let a query change; remove it from the query's SETTINGS");
-    }
+    TierAccess.refuseLockedSettings(tiers, tierName, sql);
     return tier;
   }
 

@@ -100,21 +100,20 @@ final class RunningQuery implements AutoCloseable {
    * Sends the query to the tier's endpoints in turn until one takes the connection, and returns
    * once the answer's head is in.
    *
-   * @param sql the query as the tier checks it for locked settings
    * @param parameters the query's parameters (without the {@code param_} prefix)
    * @param affinity a key that ties the query to one node (a session), or null for the next in turn
    * @throws ClientGoneException when the client left meanwhile
    */
-  ClickHouseResponse send(
-      String sql, Map<String, String> parameters, String affinity, Sender sender) {
+  ClickHouseResponse send(Map<String, String> parameters, String affinity, Sender sender) {
     List<ClickHouseClient> candidates =
         affinity == null ? clickhouse.candidates() : clickhouse.candidates(affinity);
     for (int i = 0; ; i++) {
       ClickHouseClient candidate = candidates.get(i);
       try {
-        // First, as the first query of a tier asks the server what it knows.
+        // First, as the first query of a tier asks the server what it knows. The SQL's settings
+        // were checked by InteractiveQueries.prepare.
         Map<String, String> settings =
-            new LinkedHashMap<>(clickhouse.settingsFor(sql, quotaKey, parameters, candidate));
+            new LinkedHashMap<>(clickhouse.settingsFor(quotaKey, parameters, candidate));
         if (clickhouse.knows(CANCEL_ON_CLOSE, candidate)) {
           settings.put(CANCEL_ON_CLOSE, "1");
         }

@@ -6,6 +6,7 @@ import io.agp.api.auth.Callers;
 import io.agp.api.execution.InvalidRequestException;
 import io.agp.api.execution.RequestBodies;
 import io.agp.api.execution.SqlTooLargeException;
+import io.agp.api.execution.TierAccess;
 import io.agp.clickhouse.ClickHouseException;
 import io.agp.clickhouse.ClickHouseResponse;
 import io.agp.execution.QueryHash;
@@ -115,7 +116,7 @@ class SyncRunController {
     String tier =
         request.tier() != null
             ? request.tier()
-            : InteractiveQueries.tierOf(caller, properties.defaultTier());
+            : TierAccess.tierOf(caller, properties.defaultTier());
     RunningQuery query =
         queries.prepare(
             InteractiveQueries.Api.SYNC, caller, tier, sql, QUERY_ID_PREFIX + UUID.randomUUID());
@@ -142,7 +143,6 @@ class SyncRunController {
     try {
       answer =
           query.send(
-              sql,
               parameters,
               null,
               (node, settings) ->
@@ -184,7 +184,6 @@ class SyncRunController {
     try (ProgressFeed.Followed followed = progress.follow(query, events)) {
       try (ClickHouseResponse answer =
           query.send(
-              sql,
               parameters,
               null,
               (node, settings) ->

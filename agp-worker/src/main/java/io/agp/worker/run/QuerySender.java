@@ -46,12 +46,10 @@ final class QuerySender {
       try {
         // First, as it may ask the server what it knows and take a while: an attempt abandoned
         // meanwhile is refused by useNode and sends nothing.
+        clickhouse.refuseLockedSettings(execution.sql());
         Map<String, String> settings =
             clickhouse.settingsFor(
-                execution.sql(),
-                run.claimed().effectiveQuotaKey(),
-                run.claimed().parameters(),
-                node);
+                run.claimed().effectiveQuotaKey(), run.claimed().parameters(), node);
         if (!run.useNode(node)) {
           throw new AttemptStopped();
         }

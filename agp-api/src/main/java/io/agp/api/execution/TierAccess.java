@@ -1,0 +1,57 @@
+package io.agp.api.execution;
+
+import io.agp.api.auth.Caller;
+import io.agp.tier.QuerySettings;
+import io.agp.tier.Tiers;
+import java.util.Optional;
+import java.util.TreeSet;
+
+/**
+ * Which tier a request runs on and whether it may: shared by the creates of executions and the
+ * interactive queries, so that both choose and refuse alike.
+ */
+public final class TierAccess {
+
+  private TierAccess() {}
+
+  /**
+   * The tier of a request that names none: the token's tier claim, else the default tier if the
+   * caller may use it, else the first of the caller's tiers.
+   */
+  public static String tierOf(Caller caller, String defaultTier) {
+    if (caller.preferredTier() != null) {
+      return caller.preferredTier();
+    }
+    if (caller.mayUse(defaultTier) || caller.tiers().isEmpty()) {
+      return defaultTier;
+    }
+    return new TreeSet<>(caller.tiers()).first();
+  }
+
+  /** Refuses (403) a tier the caller's token does not allow. */
+  public static void requireUse(Caller caller, String tierName) {
+    if (!caller.mayUse(tierName)) {
+      throw new ForbiddenException(
+          "tier",
+          "your token allows the tiers "
+              + new TreeSet<>(caller.tiers())
+              + ", not '"
+              + tierName
+              + "'");
+    }
+  }
+
+  /** Refuses (400) a query whose SQL sets a setting the tier locks. */
+  public static void refuseLockedSettings(Tiers tiers, String tierName, String sql) {
+    Optional<String> locked = QuerySettings.firstLocked(sql, tiers.lockedSettings(tierName));
+    if (locked.isPresent()) {
+      throw new InvalidRequestException(
+          "sql",
+          "the query sets "
+              + locked.get()
+              + ", which tier "
+              + tierName
+              + " does not let a query change; remove it from the query's SETTINGS");
+    }
+  }
+}
