@@ -219,7 +219,6 @@ final class ClickHouseHttp implements AutoCloseable {
     private final ReadWatchdog.Watch watch;
     private ClassicHttpResponse response;
     private Map<String, String> headers;
-    private List<Map.Entry<String, String>> headerList;
     private InputStream body;
     private volatile boolean ended;
 
@@ -239,12 +238,9 @@ final class ClickHouseHttp implements AutoCloseable {
         throw timedOut(e);
       }
       headers = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
-      List<Map.Entry<String, String>> all = new ArrayList<>();
       for (Header header : response.getHeaders()) {
         headers.putIfAbsent(header.getName(), header.getValue());
-        all.add(Map.entry(header.getName(), header.getValue()));
       }
-      headerList = List.copyOf(all);
       HttpEntity entity = response.getEntity();
       body = new Body(entity == null ? InputStream.nullInputStream() : entity.getContent());
     }
@@ -257,9 +253,16 @@ final class ClickHouseHttp implements AutoCloseable {
       return Optional.ofNullable(headers.get(name));
     }
 
-    /** Every header of the answer, in the order the server sent them, repeated ones too. */
+    /**
+     * Every header of the answer, in the order the server sent them, repeated ones too; read from
+     * the response when asked, since only a forwarded answer needs them.
+     */
     List<Map.Entry<String, String>> headers() {
-      return headerList;
+      List<Map.Entry<String, String>> all = new ArrayList<>();
+      for (Header header : response.getHeaders()) {
+        all.add(Map.entry(header.getName(), header.getValue()));
+      }
+      return all;
     }
 
     /** The body as it arrives; a wait longer than allowed fails with a {@link ReadTimeout}. */
