@@ -1,16 +1,13 @@
 package io.agp.api.execution;
 
 import io.agp.api.ApiProperties;
+import io.agp.api.PeriodicRound;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.springframework.context.SmartLifecycle;
 import org.springframework.stereotype.Component;
 
 /**
@@ -24,22 +21,20 @@ import org.springframework.stereotype.Component;
  * server's error callback, which lets go of the same things.
  */
 @Component
-class DownloadWatchdog implements SmartLifecycle {
+class DownloadWatchdog extends PeriodicRound {
 
   private static final Logger log = LoggerFactory.getLogger(DownloadWatchdog.class);
-
-  /** The shortest pause between two looks, for very short idle timeouts. */
-  private static final Duration MIN_CHECK_EVERY = Duration.ofMillis(10);
 
   private final Duration idleTimeout;
   private final Clock clock;
   private final Set<Download> running = ConcurrentHashMap.newKeySet();
-  private final ScheduledExecutorService checks =
-      Executors.newSingleThreadScheduledExecutor(
-          Thread.ofPlatform().name("download-watchdog").daemon().factory());
-  private volatile boolean started;
 
   DownloadWatchdog(ApiProperties properties, Clock clock) {
+    // A tenth of the timeout: a stalled download is cut at most a tenth late.
+    super(
+        "download-watchdog",
+        properties.downloadIdleTimeout().dividedBy(10),
+        "could not check the running downloads");
     this.idleTimeout = properties.downloadIdleTimeout();
     this.clock = clock;
   }
@@ -81,31 +76,8 @@ class DownloadWatchdog implements SmartLifecycle {
     return cut;
   }
 
-  private void runSafely() {
-    try {
-      runOnce();
-    } catch (RuntimeException e) {
-      log.error("could not check the running downloads", e);
-    }
-  }
-
   @Override
-  public void start() {
-    started = true;
-    // A tenth of the timeout: a stalled download is cut at most a tenth late.
-    Duration every = idleTimeout.dividedBy(10);
-    long millis = Math.max(MIN_CHECK_EVERY.toMillis(), every.toMillis());
-    checks.scheduleWithFixedDelay(this::runSafely, millis, millis, TimeUnit.MILLISECONDS);
-  }
-
-  @Override
-  public void stop() {
-    started = false;
-    checks.shutdownNow();
-  }
-
-  @Override
-  public boolean isRunning() {
-    return started;
+  protected void round() {
+    runOnce();
   }
 }

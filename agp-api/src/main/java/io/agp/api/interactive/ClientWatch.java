@@ -1,15 +1,11 @@
 package io.agp.api.interactive;
 
 import io.agp.api.ApiProperties;
-import java.time.Duration;
+import io.agp.api.PeriodicRound;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.springframework.context.SmartLifecycle;
 import org.springframework.stereotype.Component;
 
 /**
@@ -19,19 +15,17 @@ import org.springframework.stereotype.Component;
  * aggregate can be its whole run time.
  */
 @Component
-class ClientWatch implements SmartLifecycle {
+class ClientWatch extends PeriodicRound {
 
   private static final Logger log = LoggerFactory.getLogger(ClientWatch.class);
 
-  private final Duration every;
   private final Set<Watched> watched = ConcurrentHashMap.newKeySet();
-  private final ScheduledExecutorService checks =
-      Executors.newSingleThreadScheduledExecutor(
-          Thread.ofPlatform().name("client-watch").daemon().factory());
-  private volatile boolean running;
 
   ClientWatch(ApiProperties properties) {
-    this.every = properties.interactive().clientCheck();
+    super(
+        "client-watch",
+        properties.interactive().clientCheck(),
+        "could not check the clients of interactive queries");
   }
 
   /**
@@ -62,30 +56,9 @@ class ClientWatch implements SmartLifecycle {
     return gone;
   }
 
-  private void runSafely() {
-    try {
-      runOnce();
-    } catch (RuntimeException e) {
-      log.error("could not check the clients of interactive queries", e);
-    }
-  }
-
   @Override
-  public void start() {
-    running = true;
-    long millis = Math.max(10, every.toMillis());
-    checks.scheduleWithFixedDelay(this::runSafely, millis, millis, TimeUnit.MILLISECONDS);
-  }
-
-  @Override
-  public void stop() {
-    running = false;
-    checks.shutdownNow();
-  }
-
-  @Override
-  public boolean isRunning() {
-    return running;
+  protected void round() {
+    runOnce();
   }
 
   /** One watched client. */

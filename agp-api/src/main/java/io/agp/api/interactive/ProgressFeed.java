@@ -1,11 +1,11 @@
 package io.agp.api.interactive;
 
 import io.agp.api.ApiProperties;
+import io.agp.api.PeriodicRound;
 import io.agp.clickhouse.ClickHouseClient;
 import io.agp.execution.Progress;
 import io.agp.view.ExecutionView;
 import java.io.IOException;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -13,12 +13,8 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.springframework.context.SmartLifecycle;
 import org.springframework.stereotype.Component;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -29,21 +25,19 @@ import tools.jackson.databind.json.JsonMapper;
  * quiet for the keep-alive interval gets a comment, whose failed write finds a client that left.
  */
 @Component
-class ProgressFeed implements SmartLifecycle {
+class ProgressFeed extends PeriodicRound {
 
   private static final Logger log = LoggerFactory.getLogger(ProgressFeed.class);
 
-  private final Duration every;
   private final long keepAliveNanos;
   private final JsonMapper json;
   private final Set<Followed> followed = ConcurrentHashMap.newKeySet();
-  private final ScheduledExecutorService rounds =
-      Executors.newSingleThreadScheduledExecutor(
-          Thread.ofPlatform().name("sync-progress").daemon().factory());
-  private volatile boolean running;
 
   ProgressFeed(ApiProperties properties, JsonMapper json) {
-    this.every = properties.interactive().progressInterval();
+    super(
+        "sync-progress",
+        properties.interactive().progressInterval(),
+        "could not send the progress of interactive queries");
     this.keepAliveNanos = properties.eventsKeepAlive().toNanos();
     this.json = json;
   }
@@ -82,30 +76,9 @@ class ProgressFeed implements SmartLifecycle {
     }
   }
 
-  private void runSafely() {
-    try {
-      runOnce();
-    } catch (RuntimeException e) {
-      log.error("could not send the progress of interactive queries", e);
-    }
-  }
-
   @Override
-  public void start() {
-    running = true;
-    long millis = Math.max(10, every.toMillis());
-    rounds.scheduleWithFixedDelay(this::runSafely, millis, millis, TimeUnit.MILLISECONDS);
-  }
-
-  @Override
-  public void stop() {
-    running = false;
-    rounds.shutdownNow();
-  }
-
-  @Override
-  public boolean isRunning() {
-    return running;
+  protected void round() {
+    runOnce();
   }
 
   /** One followed query. */
