@@ -73,7 +73,7 @@ class ComposeStackTest {
         // host:container[:mode], as docker-compose config resolves them (absolute host paths).
         String[] parts = volume.split(":");
         if (config == null) {
-          String text = mapped(Files.readString(Path.of(parts[0])), hosts);
+          String text = DeployedApps.mapped(Files.readString(Path.of(parts[0])), hosts);
           config = Files.createTempFile("compose-agp", ".yaml");
           Files.writeString(config, text);
           read = new Yaml().load(text);
@@ -81,7 +81,7 @@ class ComposeStackTest {
         Path file = config;
         env.replaceAll((name, value) -> value.replace(parts[1], file.toString()));
       }
-      env.replaceAll((name, value) -> mapped(value, hosts));
+      env.replaceAll((name, value) -> DeployedApps.mapped(value, hosts));
       int port = DeployedApps.freePort();
       env.put("SERVER_PORT", Integer.toString(port));
       started.add(new DeployedApps.App(app, env, port, port));
@@ -105,17 +105,7 @@ class ComposeStackTest {
 
   @Test
   void everyVariableAndConfigKeyOfTheStackIsOneAnAppBinds() throws Exception {
-    Map<String, Set<String>> bound = apps.boundProperties();
-    for (DeployedApps.App app : apps.apps()) {
-      assertThat(DeployedApps.unbound(app.environment().keySet(), bound.get(app.name())))
-          .as("environment variables of %s that it binds to nothing", app.name())
-          .isEmpty();
-    }
-    assertThat(
-            DeployedApps.unbound(
-                DeployedApps.configKeys(mountedConfig), DeployedApps.anyApp(bound)))
-        .as("keys of deploy/compose/agp.yaml no app binds")
-        .isEmpty();
+    apps.checkBindings(mountedConfig, "deploy/compose/agp.yaml");
   }
 
   @Test
@@ -130,13 +120,6 @@ class ComposeStackTest {
     keys.add("agp.tiers.default.max-run-tme");
     assertThat(DeployedApps.unbound(keys, DeployedApps.anyApp(bound)))
         .containsExactly("agp.tiers.default.max-run-tme");
-  }
-
-  private static String mapped(String text, Map<String, String> hosts) {
-    for (Map.Entry<String, String> mapping : hosts.entrySet()) {
-      text = text.replace(mapping.getKey(), mapping.getValue());
-    }
-    return text;
   }
 
   /** The services as docker-compose itself reads the file (anchors merged, paths absolute). */

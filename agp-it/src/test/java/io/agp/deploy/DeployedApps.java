@@ -141,6 +141,34 @@ public final class DeployedApps implements AutoCloseable {
     return bound;
   }
 
+  /**
+   * Checks that every environment variable of each app is one it binds, and every key of the
+   * configuration they share one that some app binds; returns the bound properties.
+   *
+   * @param configName how the failure names the configuration, e.g. its file
+   */
+  Map<String, Set<String>> checkBindings(Map<String, Object> config, String configName)
+      throws Exception {
+    Map<String, Set<String>> bound = boundProperties();
+    for (App app : apps) {
+      assertThat(unbound(app.environment().keySet(), bound.get(app.name())))
+          .as("environment variables of %s that it binds to nothing", app.name())
+          .isEmpty();
+    }
+    assertThat(unbound(configKeys(config), anyApp(bound)))
+        .as("keys of %s no app binds", configName)
+        .isEmpty();
+    return bound;
+  }
+
+  /** The text with each of the deployment's host:port names replaced by the tests' server. */
+  static String mapped(String text, Map<String, String> hosts) {
+    for (Map.Entry<String, String> mapping : hosts.entrySet()) {
+      text = text.replace(mapping.getKey(), mapping.getValue());
+    }
+    return text;
+  }
+
   /** The bound properties of any app. */
   static Set<String> anyApp(Map<String, Set<String>> bound) {
     Set<String> all = new TreeSet<>();

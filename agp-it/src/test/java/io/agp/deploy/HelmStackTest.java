@@ -217,17 +217,7 @@ class HelmStackTest {
     }
 
     Map<String, Set<String>> checkBindings(DeployedApps apps) throws Exception {
-      Map<String, Set<String>> bound = apps.boundProperties();
-      for (DeployedApps.App app : apps.apps()) {
-        assertThat(DeployedApps.unbound(app.environment().keySet(), bound.get(app.name())))
-            .as("environment variables of %s that it binds to nothing", app.name())
-            .isEmpty();
-      }
-      assertThat(
-              DeployedApps.unbound(DeployedApps.configKeys(config()), DeployedApps.anyApp(bound)))
-          .as("keys of the chart's ConfigMap no app binds")
-          .isEmpty();
-      return bound;
+      return apps.checkBindings(config(), "the chart's ConfigMap");
     }
 
     private Map<String, String> secretData() {
@@ -273,10 +263,7 @@ class HelmStackTest {
   }
 
   private static String mapped(String text) {
-    for (Map.Entry<String, String> mapping : hosts.entrySet()) {
-      text = text.replace(mapping.getKey(), mapping.getValue());
-    }
-    return text;
+    return DeployedApps.mapped(text, hosts);
   }
 
   private static Object path(Map<String, Object> map, String... keys) {

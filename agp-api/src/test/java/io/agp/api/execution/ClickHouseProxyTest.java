@@ -1,7 +1,6 @@
 package io.agp.api.execution;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 import com.nimbusds.jose.JWSAlgorithm;
 import com.nimbusds.jose.JWSHeader;
@@ -12,7 +11,6 @@ import io.agp.api.execution.ContractClient.Reply;
 import io.agp.testkit.ClickHouseTestServer;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.net.Socket;
 import java.net.URI;
 import java.net.URLEncoder;
@@ -20,7 +18,6 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.Base64;
 import java.util.Date;
@@ -269,32 +266,17 @@ class ClickHouseProxyTest {
     String marker = UUID.randomUUID().toString();
     URI url =
         api.url(
-            PROXY + "?query_id=mine-" + marker + "&query=" + encode(SyncRunTest.slowQuery(marker)));
-    Socket socket = new Socket(url.getHost(), url.getPort());
-    OutputStream out = socket.getOutputStream();
-    out.write(
-        ("GET "
-                + url.getRawPath()
-                + "?"
-                + url.getRawQuery()
-                + " HTTP/1.1\r\nHost: localhost\r\n\r\n")
-            .getBytes(StandardCharsets.US_ASCII));
-    out.flush();
-    await().atMost(Duration.ofSeconds(10)).until(() -> running(marker) == 1);
+            PROXY + "?query_id=mine-" + marker + "&query=" + encode(SlowClients.slowQuery(marker)));
+    Socket socket = SlowClients.send("GET", url, "", null);
+    SlowClients.awaitRunning(clickhouse, marker);
     assertThat(
             clickhouse.query(
                 "SELECT query_id FROM system.processes WHERE query_id LIKE '%" + marker + "'"))
         .as("the client's query_id, behind AGP's prefix and the caller's tag")
         .matches("agp-chproxy-[0-9a-f]{12}-mine-" + marker + "\n");
-    long closed = System.nanoTime();
-    socket.close();
-    await()
-        .atMost(Duration.ofSeconds(1))
-        .pollInterval(Duration.ofMillis(20))
-        .until(() -> running(marker) == 0);
     System.out.printf(
         "chproxy: query gone %d ms after its client left%n",
-        (System.nanoTime() - closed) / 1_000_000);
+        SlowClients.leaveAndAwaitKilled(socket, clickhouse, marker));
   }
 
   @Test
@@ -311,16 +293,6 @@ class ClickHouseProxyTest {
             "agp_api_interactive_queries_seconds_count{api=\"chproxy\",outcome=\"succeeded\",tier=\"default\"}")
         .contains(
             "agp_api_interactive_queries_seconds_count{api=\"chproxy\",outcome=\"failed\",tier=\"default\"}");
-  }
-
-  private int running(String marker) {
-    return Integer.parseInt(
-        clickhouse
-            .query(
-                "SELECT count() FROM system.processes WHERE query LIKE '%"
-                    + marker
-                    + "%' AND query NOT LIKE '%system.processes%'")
-            .strip());
   }
 
   private Reply get(String path) {

@@ -6,9 +6,7 @@ import static org.awaitility.Awaitility.await;
 import io.agp.api.execution.ContractClient.Reply;
 import io.agp.execution.ResultFormat;
 import io.agp.testkit.ClickHouseTestServer;
-import java.io.OutputStream;
 import java.net.Socket;
-import java.net.URI;
 import java.net.http.HttpRequest;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -230,15 +228,9 @@ class SyncRunTest {
     String marker = UUID.randomUUID().toString();
     Socket socket = send("", slowQuery(marker));
     awaitRunning(marker);
-    long closed = System.nanoTime();
-    socket.close();
-    await()
-        .atMost(Duration.ofSeconds(1))
-        .pollInterval(Duration.ofMillis(20))
-        .until(() -> running(marker) == 0);
     System.out.printf(
         "sync run: query gone %d ms after its client left%n",
-        (System.nanoTime() - closed) / 1_000_000);
+        SlowClients.leaveAndAwaitKilled(socket, clickhouse, marker));
   }
 
   @Test
@@ -246,33 +238,15 @@ class SyncRunTest {
     String marker = UUID.randomUUID().toString();
     Socket socket = send("?stream=true", slowQuery(marker));
     awaitRunning(marker);
-    socket.close();
-    await()
-        .atMost(Duration.ofSeconds(1))
-        .pollInterval(Duration.ofMillis(20))
-        .until(() -> running(marker) == 0);
+    SlowClients.leaveAndAwaitKilled(socket, clickhouse, marker);
   }
 
-  /** A query of about a minute that reads a block every tenth of a second, named by a marker. */
-  static String slowQuery(String marker) {
-    return "SELECT sleepEachRow(0.1), '"
-        + marker
-        + "' FROM system.numbers LIMIT 600 SETTINGS max_block_size = 1";
+  private static String slowQuery(String marker) {
+    return SlowClients.slowQuery(marker);
   }
 
   private void awaitRunning(String marker) {
-    await().atMost(Duration.ofSeconds(10)).until(() -> running(marker) == 1);
-  }
-
-  /** How many queries with the marker ClickHouse runs now (not counting this one). */
-  private int running(String marker) {
-    return Integer.parseInt(
-        clickhouse
-            .query(
-                "SELECT count() FROM system.processes WHERE query LIKE '%"
-                    + marker
-                    + "%' AND query NOT LIKE '%system.processes%'")
-            .strip());
+    SlowClients.awaitRunning(clickhouse, marker);
   }
 
   /** Sends a text/plain run on a socket of its own, and leaves the answer unread. */
@@ -281,22 +255,10 @@ class SyncRunTest {
   }
 
   private Socket send(String query, String sql, String user) throws Exception {
-    URI url = api.url("/v1/sync/run" + query);
-    Socket socket = new Socket(url.getHost(), url.getPort());
-    byte[] body = sql.getBytes(StandardCharsets.UTF_8);
-    OutputStream out = socket.getOutputStream();
-    out.write(
-        ("POST "
-                + url.getRawPath()
-                + (url.getRawQuery() == null ? "" : "?" + url.getRawQuery())
-                + " HTTP/1.1\r\nHost: localhost\r\nX-AGP-User: "
-                + user
-                + "\r\nContent-Type: text/plain\r\nContent-Length: "
-                + body.length
-                + "\r\n\r\n")
-            .getBytes(StandardCharsets.US_ASCII));
-    out.write(body);
-    out.flush();
-    return socket;
+    return SlowClients.send(
+        "POST",
+        api.url("/v1/sync/run" + query),
+        "X-AGP-User: " + user + "\r\nContent-Type: text/plain\r\n",
+        sql.getBytes(StandardCharsets.UTF_8));
   }
 }
