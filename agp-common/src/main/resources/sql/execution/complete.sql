@@ -1,7 +1,8 @@
 -- Ends an attempt SUCCEEDED with its stored result and ClickHouse's figures of the query (when
 -- there are some), fenced: only while the attempt still owns the row (same attempt, still
 -- RUNNING). Zero rows means it lost the execution (canceled, requeued), and the worker deletes
--- the object it stored. Parameters are wiped as the execution ends.
+-- the object it stored. Parameters are wiped as the execution ends. Returns whether the execution
+-- is watched (its change is then announced).
 update executions
 set status                  = 'SUCCEEDED',
     completed_at            = now(),
@@ -22,3 +23,4 @@ set status                  = 'SUCCEEDED',
     stats_source            = :statsSource,
     stats_await_query_log   = :awaitQueryLog
 where id = :id and attempt = :attempt and status = 'RUNNING'
+returning watched

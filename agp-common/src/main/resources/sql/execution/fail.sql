@@ -1,6 +1,6 @@
 -- Ends the attempt FAILED, with ClickHouse's figures of the query when there are some. After
 -- earlier attempts that were requeued, the error tells the reason of each attempt in order, the
--- last one being :error.
+-- last one being :error. Returns whether the execution is watched.
 update executions
 set status                  = 'FAILED',
     completed_at            = now(),
@@ -24,3 +24,4 @@ set status                  = 'FAILED',
     stats_source            = :statsSource,
     stats_await_query_log   = :awaitQueryLog
 where id = :id and attempt = :attempt and status = 'RUNNING'
+returning watched

@@ -2,7 +2,7 @@
 -- one attempt's sample. A row changes only while its attempt still owns the execution. Rows another
 -- transaction holds are skipped rather than waited for: a sample is worth little a second later,
 -- and the next round brings a new one. The rows are locked in id order, so that two such batches
--- cannot wait on each other. Returns the ids it changed.
+-- cannot wait on each other. Returns the ids it changed, and whether each is watched.
 with owned as (
     select e.id, s.attempt, s.rows, s.bytes, s.total_rows, s.elapsed_ms, s.memory_bytes,
            s.peak_memory_bytes
@@ -29,4 +29,4 @@ from owned o
 where e.id = o.id
   and e.attempt = o.attempt
   and e.status = 'RUNNING'
-returning e.id
+returning e.id, e.watched

@@ -13,6 +13,8 @@ import java.util.Map;
  * @param callback null when its create named no callback URL
  * @param queryStats ClickHouse's figures of the query, once it ended (SUCCEEDED or FAILED); null
  *     when its attempt sent no query or nothing is known of it
+ * @param watched whether a request waits for its changes, which are then announced to the API
+ *     instances; no more than a hint to them, never shown to callers
  */
 public record Execution(
     long id,
@@ -38,7 +40,8 @@ public record Execution(
     ResultMetadata result,
     String error,
     Callback callback,
-    QueryStats queryStats) {
+    QueryStats queryStats,
+    boolean watched) {
 
   /** The attempt a worker holds; every write it makes is fenced by it. */
   public AttemptId attemptId() {

@@ -47,6 +47,7 @@ public class ExecutionRepository {
   private static final String REQUEUE = SqlFile.load("execution/requeue");
   private static final String CANCEL = SqlFile.load("execution/cancel");
   private static final String CANCEL_IN_FLIGHT = SqlFile.load("execution/cancel_in_flight");
+  private static final String WATCH = SqlFile.load("execution/watch");
 
   /** How often a create retries when the in-flight execution it met ended in between. */
   private static final int CREATE_TRIES = 5;
@@ -90,6 +91,15 @@ public class ExecutionRepository {
    * once the caller's transaction (if any) commits.
    */
   public CreateOutcome createOrCollapse(NewExecution request) {
+    return createOrCollapse(request, false);
+  }
+
+  /**
+   * Creates or collapses as {@link #createOrCollapse(NewExecution)}, and with {@code watched} marks
+   * the execution watched in the same statement (see {@link #watch}): for a create that waits for
+   * the outcome.
+   */
+  public CreateOutcome createOrCollapse(NewExecution request, boolean watched) {
     for (int i = 0; i < CREATE_TRIES; i++) {
       Optional<Execution> row =
           jdbc.sql(CREATE_OR_COLLAPSE)
@@ -110,6 +120,7 @@ public class ExecutionRepository {
               .param("shareKey", request.shareKey())
               .param("quotaKey", request.quotaKey())
               .param("callbackUrl", request.callbackUrl())
+              .param("watched", watched)
               .query(executionMapper)
               .optional();
       if (row.isPresent()) {
@@ -130,6 +141,15 @@ public class ExecutionRepository {
     }
     throw new IllegalStateException(
         "query_id " + request.queryId() + " kept changing hands; gave up after " + CREATE_TRIES);
+  }
+
+  /**
+   * Marks an in-flight execution as watched: its changes from now on are announced on {@link
+   * Channels#CHANGED}. A watcher calls it before it reads the row, so that no change between the
+   * two goes unannounced.
+   */
+  public void watch(long id) {
+    jdbc.sql(WATCH).param("id", id).update();
   }
 
   /** Any execution by id, whoever created it: for the apps' own work, never for a caller's read. */
@@ -262,7 +282,10 @@ public class ExecutionRepository {
                         readJson(rs.getString("parameters"), STRING_MAP, Map.of()),
                         rs.getString("quota_key")))
             .list();
-    claimed.forEach(c -> notifier.changed(c.execution().id(), ExecutionStatus.RUNNING));
+    claimed.stream()
+        .map(ClaimedExecution::execution)
+        .filter(Execution::watched)
+        .forEach(e -> notifier.changed(e.id(), ExecutionStatus.RUNNING));
     return claimed;
   }
 
@@ -292,8 +315,8 @@ public class ExecutionRepository {
 
   /**
    * Records the progress samples of several running attempts in one statement, and announces each
-   * execution it changed. A sample of an attempt that lost its row changes nothing; one whose row
-   * another transaction holds at that instant is skipped (the next sample comes soon).
+   * watched execution it changed. A sample of an attempt that lost its row changes nothing; one
+   * whose row another transaction holds at that instant is skipped (the next sample comes soon).
    *
    * @return the ids of the executions whose progress was recorded
    */
@@ -323,20 +346,26 @@ public class ExecutionRepository {
       peakMemoryBytes[i] = progress.peakMemoryBytes();
       i++;
     }
-    Set<Long> recorded =
-        new HashSet<>(
-            jdbc.sql(RECORD_PROGRESS)
-                .param("ids", ids)
-                .param("attempts", attempts)
-                .param("rows", rows)
-                .param("bytes", bytes)
-                .param("totalRows", totalRows)
-                .param("elapsedMillis", elapsedMillis)
-                .param("memoryBytes", memoryBytes)
-                .param("peakMemoryBytes", peakMemoryBytes)
-                .query(Long.class)
-                .list());
-    recorded.forEach(id -> notifier.changed(id, ExecutionStatus.RUNNING));
+    Set<Long> recorded = new HashSet<>();
+    jdbc.sql(RECORD_PROGRESS)
+        .param("ids", ids)
+        .param("attempts", attempts)
+        .param("rows", rows)
+        .param("bytes", bytes)
+        .param("totalRows", totalRows)
+        .param("elapsedMillis", elapsedMillis)
+        .param("memoryBytes", memoryBytes)
+        .param("peakMemoryBytes", peakMemoryBytes)
+        .query(
+            (rs, row) -> {
+              long id = rs.getLong("id");
+              recorded.add(id);
+              if (rs.getBoolean("watched")) {
+                notifier.changed(id, ExecutionStatus.RUNNING);
+              }
+              return id;
+            })
+        .list();
     return recorded;
   }
 
@@ -358,23 +387,20 @@ public class ExecutionRepository {
       Duration ttl,
       QueryStats stats,
       boolean awaitQueryLog) {
-    boolean owned =
+    Optional<Boolean> watched =
         withStats(jdbc.sql(COMPLETE), stats, awaitQueryLog)
-                .param("id", attemptId.executionId())
-                .param("attempt", attemptId.attempt())
-                .param("key", result.key())
-                .param("rows", result.rows())
-                .param("bytes", result.bytes())
-                .param("columns", JSON.writeValueAsString(result.columns()))
-                .param("compression", result.compression())
-                .param("durationMillis", result.durationMillis())
-                .param("ttlMillis", ttl.toMillis())
-                .update()
-            == 1;
-    if (owned) {
-      notifier.changed(attemptId.executionId(), ExecutionStatus.SUCCEEDED);
-    }
-    return owned;
+            .param("id", attemptId.executionId())
+            .param("attempt", attemptId.attempt())
+            .param("key", result.key())
+            .param("rows", result.rows())
+            .param("bytes", result.bytes())
+            .param("columns", JSON.writeValueAsString(result.columns()))
+            .param("compression", result.compression())
+            .param("durationMillis", result.durationMillis())
+            .param("ttlMillis", ttl.toMillis())
+            .query(Boolean.class)
+            .optional();
+    return announced(attemptId, watched, ExecutionStatus.SUCCEEDED);
   }
 
   /** Marks the attempt FAILED with a reason; false when it no longer owned the row. */
@@ -390,17 +416,28 @@ public class ExecutionRepository {
    * @param awaitQueryLog whether the bookkeeper is to look the figures up in system.query_log
    */
   public boolean fail(AttemptId attemptId, String error, QueryStats stats, boolean awaitQueryLog) {
-    boolean owned =
+    Optional<Boolean> watched =
         withStats(jdbc.sql(FAIL), stats, awaitQueryLog)
-                .param("id", attemptId.executionId())
-                .param("attempt", attemptId.attempt())
-                .param("error", error)
-                .update()
-            == 1;
-    if (owned) {
-      notifier.changed(attemptId.executionId(), ExecutionStatus.FAILED);
+            .param("id", attemptId.executionId())
+            .param("attempt", attemptId.attempt())
+            .param("error", error)
+            .query(Boolean.class)
+            .optional();
+    return announced(attemptId, watched, ExecutionStatus.FAILED);
+  }
+
+  /**
+   * Announces the new status of an attempt's execution when it is watched.
+   *
+   * @param watched what the fenced write returned: empty when the attempt no longer owned the row
+   * @return whether the attempt owned the row
+   */
+  private boolean announced(
+      AttemptId attemptId, Optional<Boolean> watched, ExecutionStatus status) {
+    if (watched.orElse(false)) {
+      notifier.changed(attemptId.executionId(), status);
     }
-    return owned;
+    return watched.isPresent();
   }
 
   private static JdbcClient.StatementSpec withStats(
@@ -418,18 +455,15 @@ public class ExecutionRepository {
    * Puts the attempt back to PENDING, claimable after {@code delay}; false when it lost the row.
    */
   public boolean requeue(AttemptId attemptId, Duration delay, String reason) {
-    boolean owned =
+    Optional<Boolean> watched =
         jdbc.sql(REQUEUE)
-                .param("id", attemptId.executionId())
-                .param("attempt", attemptId.attempt())
-                .param("delayMillis", delay.toMillis())
-                .param("error", reason)
-                .update()
-            == 1;
-    if (owned) {
-      notifier.changed(attemptId.executionId(), ExecutionStatus.PENDING);
-    }
-    return owned;
+            .param("id", attemptId.executionId())
+            .param("attempt", attemptId.attempt())
+            .param("delayMillis", delay.toMillis())
+            .param("error", reason)
+            .query(Boolean.class)
+            .optional();
+    return announced(attemptId, watched, ExecutionStatus.PENDING);
   }
 
   /**
@@ -439,7 +473,9 @@ public class ExecutionRepository {
   public Optional<Execution> cancel(long id, String owner) {
     Optional<Execution> canceled =
         jdbc.sql(CANCEL).param("id", id).param("owner", owner).query(executionMapper).optional();
-    canceled.ifPresent(e -> notifier.changed(e.id(), ExecutionStatus.CANCELED));
+    canceled
+        .filter(Execution::watched)
+        .ifPresent(e -> notifier.changed(e.id(), ExecutionStatus.CANCELED));
     return canceled;
   }
 
@@ -458,7 +494,9 @@ public class ExecutionRepository {
             .param("owner", owner)
             .query(executionMapper)
             .optional();
-    canceled.ifPresent(e -> notifier.changed(e.id(), ExecutionStatus.CANCELED));
+    canceled
+        .filter(Execution::watched)
+        .ifPresent(e -> notifier.changed(e.id(), ExecutionStatus.CANCELED));
     return canceled;
   }
 
@@ -524,7 +562,8 @@ public class ExecutionRepository {
         result,
         rs.getString("error"),
         mapCallback(rs),
-        stats);
+        stats,
+        rs.getBoolean("watched"));
   }
 
   private static Callback mapCallback(ResultSet rs) throws SQLException {

@@ -155,7 +155,7 @@ class ExecutionController {
   private ResponseEntity<ExecutionView> create(
       CreateExecutionRequest request, Duration wait, HttpServletRequest http) {
     Caller caller = visible.caller(http);
-    ExecutionCreator.Outcome outcome = creator.create(request, caller);
+    ExecutionCreator.Outcome outcome = creator.create(request, caller, !wait.isZero());
     Execution execution;
     try {
       execution = waiter.untilEnded(outcome.execution(), wait);

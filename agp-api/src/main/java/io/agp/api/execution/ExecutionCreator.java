@@ -91,13 +91,19 @@ class ExecutionCreator {
     record Reused(Execution execution) implements Outcome {}
   }
 
-  Outcome create(CreateExecutionRequest request, Caller caller) {
+  /**
+   * Creates, collapses or reuses as the request asks.
+   *
+   * @param watched whether the caller waits for the outcome: the execution is then marked watched
+   *     as it is created, so that its changes are announced to the waiters
+   */
+  Outcome create(CreateExecutionRequest request, Caller caller, boolean watched) {
     String tierName =
         request.tier() == null
             ? TierAccess.tierOf(caller, properties.defaultTier())
             : request.tier();
     try {
-      Outcome outcome = createChecked(request, tierName, caller);
+      Outcome outcome = createChecked(request, tierName, caller, watched);
       count(outcomeName(outcome), tierName);
       return outcome;
     } catch (RuntimeException e) {
@@ -106,7 +112,8 @@ class ExecutionCreator {
     }
   }
 
-  private Outcome createChecked(CreateExecutionRequest request, String tierName, Caller caller) {
+  private Outcome createChecked(
+      CreateExecutionRequest request, String tierName, Caller caller, boolean watched) {
     TierAccess.requireUse(caller, tierName);
     String sql = request.sql() == null ? "" : QueryHash.normalize(request.sql());
     if (sql.isEmpty()) {
@@ -166,13 +173,14 @@ class ExecutionCreator {
     }
     boolean replace = Boolean.TRUE.equals(request.replace());
     if (!replace && tier.maxPendingPerUser() <= 0) {
-      return createOrCollapse(execution, caller);
+      return createOrCollapse(execution, caller, watched);
     }
-    return transaction.execute(status -> createUnderLimits(execution, replace, tier, caller));
+    return transaction.execute(
+        status -> createUnderLimits(execution, replace, tier, caller, watched));
   }
 
-  private Outcome createOrCollapse(NewExecution execution, Caller caller) {
-    return switch (executions.createOrCollapse(execution)) {
+  private Outcome createOrCollapse(NewExecution execution, Caller caller, boolean watched) {
+    return switch (executions.createOrCollapse(execution, watched)) {
       case CreateOutcome.Created created -> new Outcome.Created(created.execution(), null);
       case CreateOutcome.Collapsed collapsed -> new Outcome.Collapsed(collapsed.execution());
       case CreateOutcome.Conflict conflict ->
@@ -187,7 +195,11 @@ class ExecutionCreator {
    * and passes the cap.
    */
   private Outcome createUnderLimits(
-      NewExecution execution, boolean replace, TierProperties tier, Caller caller) {
+      NewExecution execution,
+      boolean replace,
+      TierProperties tier,
+      Caller caller,
+      boolean watched) {
     int cap = tier.maxPendingPerUser();
     if (cap > 0) {
       executions.lockCreates(execution.tier(), caller.user());
@@ -210,7 +222,7 @@ class ExecutionCreator {
           throw new TooManyInFlightException(execution.tier(), cap, PENDING_CAP_RETRY_SECONDS);
         }
       }
-      switch (executions.createOrCollapse(execution)) {
+      switch (executions.createOrCollapse(execution, watched)) {
         case CreateOutcome.Created created -> {
           return new Outcome.Created(created.execution(), replaced);
         }

@@ -52,8 +52,9 @@ class ExecutionWaiter {
 
   /**
    * Reads an execution and, with a wait, waits until its status or progress changes or the time is
-   * up; returns its state then. An ended execution is returned at once. The watch starts before the
-   * read, so that the one read serves both: no change between them goes unnoticed.
+   * up; returns its state then. An ended execution is returned at once. The watch starts (and the
+   * execution is marked watched) before the read, so that the one read serves both: no change
+   * between them goes unnoticed.
    *
    * @param read reads the execution as the caller may see it (throws when they may not)
    */
@@ -77,6 +78,7 @@ class ExecutionWaiter {
           return changed.complete(now);
         };
     try (ExecutionChanges.Registration registration = changes.watch(id, watcher)) {
+      executions.watch(id);
       Execution first = read.get();
       synchronized (start) {
         start[0] = first;
@@ -120,6 +122,9 @@ class ExecutionWaiter {
           return done.test(start, now) && reached.complete(now);
         };
     try (ExecutionChanges.Registration registration = changes.watch(start.id(), watcher)) {
+      if (!start.watched()) {
+        executions.watch(start.id());
+      }
       // A change between the caller's read and the registration was notified to nobody.
       executions.get(start.id()).ifPresent(watcher::changed);
       return reached.get(wait.toNanos(), TimeUnit.NANOSECONDS);

@@ -82,7 +82,8 @@ class RunningExecutionTest {
             null,
             null,
             null,
-            null),
+            null,
+            false),
         Map.of());
   }
 }
