@@ -12,8 +12,8 @@
 -- that each counts the RUNNING rows of the claims before it.
 --
 -- The cost does not grow with the size of a backlog: the users with PENDING rows are found with one
--- index probe each (a loose index scan), and at most 2 * :limit rows of each user are read. It grows
--- with the number of users waiting in the tier: a few index probes for each of them.
+-- index probe each (a loose index scan), and at most :limit + :lookahead rows of each user are read.
+-- It grows with the number of users waiting in the tier: a few index probes for each of them.
 with recursive waiting_users (created_by) as (
     (select e.created_by
      from executions e
@@ -49,9 +49,10 @@ ranked as (
           and x.tier = :tier
           and x.created_by = u.created_by) l
     -- A user's rows in the order of the final ranking. One claim takes :limit rows at most; the
-    -- second :limit is for a claimer that ranked the same rows at the same instant, so that it
-    -- finds the rows after those the first one locks instead of coming back empty. Under the
-    -- per-user limit claims take turns, and the room left is the bound.
+    -- :lookahead rows after them are for the claimers that ranked the same rows at the same
+    -- instant (as many as were woken together), so that each finds the rows after those the others
+    -- lock instead of coming back empty. Under the per-user limit claims take turns, and the room
+    -- left is the bound.
     cross join lateral (
         select e.id, e.priority, e.created_at,
                row_number() over (order by e.priority desc, e.created_at, e.id) as nth
@@ -64,7 +65,7 @@ ranked as (
         limit case
                   when :maxRunningPerUser > 0
                       then greatest(least(:limit, :maxRunningPerUser - r.running), 0)
-                  else 2 * :limit
+                  else :limit + :lookahead
               end) p
     where u.created_by is not null),
 claimable as (

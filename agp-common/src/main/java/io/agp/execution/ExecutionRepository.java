@@ -129,7 +129,7 @@ public class ExecutionRepository {
         if (execution.collapsedCount() > 0) {
           return new CreateOutcome.Collapsed(execution);
         }
-        notifier.afterCommit(Channels.PENDING, execution.tier());
+        notifier.pending(execution.tier());
         return new CreateOutcome.Created(execution);
       }
       Optional<Execution> inFlight =
@@ -252,29 +252,48 @@ public class ExecutionRepository {
    */
   public List<ClaimedExecution> claim(
       String tier, String workerId, int limit, Duration lease, int maxRunningPerUser) {
+    return claim(tier, workerId, limit, limit, lease, maxRunningPerUser);
+  }
+
+  /**
+   * Claims as {@link #claim(String, String, int, Duration, int)}, looking at {@code lookahead} rows
+   * of each user beyond the {@code limit} it takes: the rows that claimers woken at the same
+   * instant lock first are skipped, and each of them finds one of the rows after those.
+   */
+  public List<ClaimedExecution> claim(
+      String tier,
+      String workerId,
+      int limit,
+      int lookahead,
+      Duration lease,
+      int maxRunningPerUser) {
     if (limit <= 0) {
       return List.of();
     }
+    ClaimSpec spec = new ClaimSpec(tier, workerId, limit, Math.max(lookahead, 0), lease);
     if (maxRunningPerUser <= 0) {
-      return claimStatement(tier, workerId, limit, lease, 0);
+      return claimStatement(spec, 0);
     }
     return transactions.execute(
         status -> {
           // A statement of its own: the claim's snapshot must be taken once the lock is held.
           jdbc.sql(LOCK_TIER_CLAIMS).param("tier", tier).query(Boolean.class).single();
-          return claimStatement(tier, workerId, limit, lease, maxRunningPerUser);
+          return claimStatement(spec, maxRunningPerUser);
         });
   }
 
-  private List<ClaimedExecution> claimStatement(
-      String tier, String workerId, int limit, Duration lease, int maxRunningPerUser) {
+  private record ClaimSpec(
+      String tier, String workerId, int limit, int lookahead, Duration lease) {}
+
+  private List<ClaimedExecution> claimStatement(ClaimSpec spec, int maxRunningPerUser) {
     List<ClaimedExecution> claimed =
         jdbc.sql(CLAIM)
-            .param("tier", tier)
-            .param("workerId", workerId)
-            .param("limit", limit)
+            .param("tier", spec.tier())
+            .param("workerId", spec.workerId())
+            .param("limit", spec.limit())
+            .param("lookahead", spec.lookahead())
             .param("maxRunningPerUser", maxRunningPerUser)
-            .param("leaseMillis", lease.toMillis())
+            .param("leaseMillis", spec.lease().toMillis())
             .query(
                 (rs, row) ->
                     new ClaimedExecution(

@@ -34,6 +34,12 @@ public final class NotificationListener implements AutoCloseable {
     /** A notification arrived; called on the listener's thread, so keep it short. */
     void notified(String channel, String payload);
 
+    /**
+     * The listener's connection is open and listening, before {@link #listening()}: for a handler
+     * that registers the session. It must not keep the connection nor leave a transaction open.
+     */
+    default void connected(Connection connection) {}
+
     /** The listener is listening (again): notifications sent before may have been missed. */
     void listening();
   }
@@ -74,6 +80,7 @@ public final class NotificationListener implements AutoCloseable {
         for (String channel : channels) {
           statement.execute("LISTEN " + channel);
         }
+        handler.connected(connection);
         handler.listening();
         PGConnection pg = connection.unwrap(PGConnection.class);
         while (running) {

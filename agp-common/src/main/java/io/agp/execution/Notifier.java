@@ -2,9 +2,12 @@ package io.agp.execution;
 
 import io.agp.jdbc.SqlFile;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -22,8 +25,9 @@ import org.springframework.transaction.support.TransactionSynchronizationManager
  * clients inserting rows committed ~410 per second with a NOTIFY in each transaction and ~2,400
  * without. Here the changes commit side by side, and one notifying transaction at a time carries
  * every notification queued while the previous one ran; the same notification queued twice
- * meanwhile goes once. A notification lost anyway (a crash in between, a pooler in transaction
- * mode) costs its listeners their safety poll.
+ * meanwhile goes once, and the new PENDING executions of a tier go as one notification that counts
+ * them, for the workers to share out. A notification lost anyway (a crash in between, a pooler in
+ * transaction mode) costs its listeners their safety poll.
  */
 public final class Notifier {
 
@@ -34,6 +38,8 @@ public final class Notifier {
 
   private final JdbcClient jdbc;
   private final Set<Notification> queued = new LinkedHashSet<>();
+  // Guarded by queued: new PENDING executions per tier, not yet announced.
+  private final Map<String, Integer> pending = new LinkedHashMap<>();
   private final AtomicBoolean sending = new AtomicBoolean();
 
   public Notifier(JdbcClient jdbc) {
@@ -43,17 +49,52 @@ public final class Notifier {
   /** Notifies once the current transaction commits, or now when there is none. */
   public void afterCommit(String channel, String payload) {
     Notification notification = new Notification(channel, payload);
-    if (TransactionSynchronizationManager.isSynchronizationActive()) {
+    afterCommit(() -> queue(notification));
+  }
+
+  /** Announces a new PENDING execution of a tier to its workers once the transaction commits. */
+  public void pending(String tier) {
+    afterCommit(
+        () -> {
+          synchronized (queued) {
+            pending.merge(tier, 1, Integer::sum);
+          }
+        });
+  }
+
+  /**
+   * Queues a notification once the current transaction commits, or now when there is none. A
+   * transaction's notifications are queued together, so that they go in one batch: the new
+   * executions of one transaction make one PENDING notification that counts them.
+   */
+  private void afterCommit(Runnable enqueue) {
+    if (!TransactionSynchronizationManager.isSynchronizationActive()) {
+      enqueue.run();
+      signal();
+      return;
+    }
+    @SuppressWarnings("unchecked")
+    List<Runnable> inTransaction =
+        (List<Runnable>) TransactionSynchronizationManager.getResource(this);
+    if (inTransaction == null) {
+      List<Runnable> queuedAtCommit = new ArrayList<>();
+      inTransaction = queuedAtCommit;
+      TransactionSynchronizationManager.bindResource(this, queuedAtCommit);
       TransactionSynchronizationManager.registerSynchronization(
           new TransactionSynchronization() {
             @Override
             public void afterCommit() {
-              signal(notification);
+              queuedAtCommit.forEach(Runnable::run);
+              signal();
+            }
+
+            @Override
+            public void afterCompletion(int status) {
+              TransactionSynchronizationManager.unbindResourceIfPossible(Notifier.this);
             }
           });
-    } else {
-      signal(notification);
     }
+    inTransaction.add(enqueue);
   }
 
   /** That an execution changed status or progress, for the API instances' waiters. */
@@ -61,10 +102,13 @@ public final class Notifier {
     afterCommit(Channels.CHANGED, Channels.changed(executionId, status));
   }
 
-  private void signal(Notification notification) {
+  private void queue(Notification notification) {
     synchronized (queued) {
       queued.add(notification);
     }
+  }
+
+  private void signal() {
     if (sending.compareAndSet(false, true)) {
       Thread.ofVirtual().name("agp-notify").start(this::send);
     }
@@ -77,12 +121,20 @@ public final class Notifier {
       synchronized (queued) {
         batch = new ArrayList<>(queued);
         queued.clear();
+        pending.forEach(
+            (tier, count) ->
+                batch.add(
+                    new Notification(
+                        Channels.PENDING,
+                        Channels.pending(
+                            tier, count, ThreadLocalRandom.current().nextInt(1 << 30)))));
+        pending.clear();
       }
       if (batch.isEmpty()) {
         sending.set(false);
         // A signal that came between the copy and the reset found the flag still set.
         synchronized (queued) {
-          if (queued.isEmpty()) {
+          if (queued.isEmpty() && pending.isEmpty()) {
             return;
           }
         }

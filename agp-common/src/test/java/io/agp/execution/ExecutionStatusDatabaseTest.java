@@ -93,7 +93,7 @@ class ExecutionStatusDatabaseTest {
   }
 
   @Test
-  void aCreatedExecutionNotifiesTheWorkersOfItsTier() throws Exception {
+  void aCreatedExecutionNotifiesTheWorkersOfItsTierWithACount() throws Exception {
     try (var connection = db.dataSource().getConnection();
         var statement = connection.createStatement()) {
       statement.execute("listen agp_execution_pending");
@@ -105,7 +105,9 @@ class ExecutionStatusDatabaseTest {
 
       assertThat(notifications).isNotNull();
       assertThat(notifications[0].getName()).isEqualTo("agp_execution_pending");
-      assertThat(notifications[0].getParameter()).isEqualTo("lifecycle");
+      Channels.PendingWake wake = Channels.pendingWake(notifications[0].getParameter());
+      assertThat(wake.tier()).isEqualTo("lifecycle");
+      assertThat(wake.count()).isEqualTo(1);
     }
   }
 
@@ -132,7 +134,9 @@ class ExecutionStatusDatabaseTest {
       PGNotification[] afterCommit = listener.getNotifications(5_000);
 
       assertThat(beforeCommit).isNullOrEmpty();
-      assertThat(afterCommit).extracting(PGNotification::getParameter).contains("in-transaction");
+      assertThat(afterCommit)
+          .extracting(n -> Channels.pendingWake(n.getParameter()).tier())
+          .contains("in-transaction");
     }
   }
 

@@ -10,6 +10,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Clock;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.jdbc.core.simple.JdbcClient;
 
 @Configuration(proxyBeanMethods = false)
 class WorkerConfiguration {
@@ -28,7 +29,7 @@ class WorkerConfiguration {
 
   @Bean
   ExecutionNotifications executionNotifications(
-      WorkerPools pools, NotificationListener.Target database) {
-    return new ExecutionNotifications(database, pools);
+      WorkerPools pools, NotificationListener.Target database, JdbcClient jdbc) {
+    return new ExecutionNotifications(database, pools, jdbc);
   }
 }

@@ -5,13 +5,28 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.IntSupplier;
-import java.util.function.IntUnaryOperator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The loop that claims a tier's executions while there are free slots: at once when woken (a
- * notification, a slot freed), else at each poll interval, so that a lost notification costs at
+ * The loop that claims a tier's executions into the pool's free slots. It claims only as many as it
+ * has reason to expect, so that a fleet of workers does not answer each new execution with a claim
+ * apiece, all but one empty:
+ *
+ * <ul>
+ *   <li>a wake-up handed to this worker ({@link #wake(int)}) is worth that many executions;
+ *   <li>a wake-up for everybody ({@link #wakeAll()}: a notification without a count, a listener
+ *       that (re)connected), the poll, and a slot freed while a backlog may be waiting (the last
+ *       claim filled every slot it asked for) claim as many as there are free slots.
+ * </ul>
+ *
+ * <p>Workers woken together rank the same rows: a claim looks at as many rows beyond its own as
+ * executions were announced with its wake-up (its lookahead), skipping those the others lock. A
+ * claim on wake-ups that still comes back short (other workers, woken by other notifications at the
+ * same instant, took the rows it looked at) is tried once more at once with a longer lookahead;
+ * after that its wake-ups are spent.
+ *
+ * <p>The poll runs after a poll interval without any wake-up, so that a lost notification costs at
  * most one interval. A failing claim (the database away) is tried again after a pause.
  */
 final class ClaimLoop {
@@ -21,25 +36,53 @@ final class ClaimLoop {
   /** Pause after a failed claim, so that a database outage does not spin the loop. */
   private static final Duration CLAIM_ERROR_PAUSE = Duration.ofSeconds(1);
 
+  /** Wake-ups kept for a busy pool at most: many more than any pool has slots. */
+  private static final int MAX_CREDITS = 1 << 20;
+
+  /** The longest lookahead of a claim: the rows of each waiting user it reads stay few. */
+  static final int MAX_LOOKAHEAD = 256;
+
+  /** Claims executions for the pool. */
+  interface Claimer {
+
+    /**
+     * Claims up to {@code limit} executions, looking at {@code lookahead} rows of each user beyond
+     * them, and starts them.
+     *
+     * @return how many it claimed
+     */
+    int claim(int limit, int lookahead);
+  }
+
+  /** One claim to make: how many, how far to look, and whether wake-ups asked for it. */
+  private record Claim(int wanted, int lookahead, boolean onWakeUps) {}
+
   private final String tierName;
   private final Duration pollInterval;
   private final IntSupplier freeSlots;
-  private final IntUnaryOperator claim;
+  private final Claimer claimer;
   private final ReentrantLock lock = new ReentrantLock();
   private final Condition wake = lock.newCondition();
-  private boolean wakeRequested;
+
+  // Guarded by lock.
+  private int credits;
+  private int announced;
+  private boolean retried;
+  private boolean everything;
+  private boolean backlog;
+  private boolean signaled;
+
   private volatile boolean claiming;
   private Thread thread;
 
   /**
    * @param freeSlots how many more executions the pool can run now
-   * @param claim claims up to the given number of executions and returns how many it got
    */
-  ClaimLoop(String tierName, Duration pollInterval, IntSupplier freeSlots, IntUnaryOperator claim) {
+  ClaimLoop(String tierName, Duration pollInterval, IntSupplier freeSlots, Claimer claimer) {
     this.tierName = tierName;
     this.pollInterval = pollInterval;
     this.freeSlots = freeSlots;
-    this.claim = claim;
+    this.claimer = claimer;
   }
 
   void start() {
@@ -47,12 +90,43 @@ final class ClaimLoop {
     thread = Thread.ofPlatform().name("claim-" + tierName).start(this::loop);
   }
 
-  /** Asks the loop to look for work now. */
-  void wake() {
+  /**
+   * {@code executions} new executions are this worker's to claim, out of {@code announced} that
+   * were dealt out together.
+   */
+  void wake(int executions, int announced) {
+    if (executions <= 0) {
+      return;
+    }
     lock.lock();
     try {
-      wakeRequested = true;
-      wake.signalAll();
+      credits = (int) Math.min(MAX_CREDITS, (long) credits + executions);
+      this.announced = Math.min(MAX_LOOKAHEAD, Math.max(this.announced, announced));
+      signal();
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** Claims as many as there are free slots, now. */
+  void wakeAll() {
+    lock.lock();
+    try {
+      everything = true;
+      signal();
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** A slot became free: claims again if wake-ups or a poll wait for it, or a backlog may. */
+  void slotFreed() {
+    lock.lock();
+    try {
+      if (credits > 0 || backlog || everything) {
+        everything |= backlog;
+        signal();
+      }
     } finally {
       lock.unlock();
     }
@@ -61,7 +135,7 @@ final class ClaimLoop {
   /** Stops claiming and waits for the loop to end its round. */
   void stop() {
     claiming = false;
-    wake();
+    wakeAll();
     if (thread != null) {
       try {
         thread.join(Duration.ofSeconds(10));
@@ -71,34 +145,84 @@ final class ClaimLoop {
     }
   }
 
+  private void signal() {
+    signaled = true;
+    wake.signalAll();
+  }
+
   private void loop() {
     while (claiming) {
-      int claimed = 0;
       int free = freeSlots.getAsInt();
-      if (free > 0) {
-        try {
-          claimed = claim.applyAsInt(free);
-        } catch (RuntimeException e) {
-          log.warn("claiming executions of tier {} failed", tierName, e);
-          pause();
-          continue;
-        }
-      }
-      // Something claimed and slots left: more may be waiting (the per-user limit may also have
-      // trimmed the batch), so look again at once. Otherwise wait for a wake-up or the poll.
-      if (claimed == 0 || freeSlots.getAsInt() == 0) {
+      Claim next = next(free);
+      if (next == null) {
         awaitWake();
+        continue;
       }
+      int claimed;
+      try {
+        claimed = claimer.claim(next.wanted(), next.lookahead());
+      } catch (RuntimeException e) {
+        log.warn("claiming executions of tier {} failed", tierName, e);
+        pause();
+        wakeAll();
+        continue;
+      }
+      claimed(next, free, claimed);
+    }
+  }
+
+  /** The claim to make now with {@code free} slots, or null for none; takes what it uses. */
+  private Claim next(int free) {
+    lock.lock();
+    try {
+      if (free <= 0) {
+        return null;
+      }
+      if (everything) {
+        everything = false;
+        return new Claim(free, free, false);
+      }
+      int wanted = Math.min(free, credits);
+      return wanted == 0 ? null : new Claim(wanted, Math.max(wanted, announced), true);
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  private void claimed(Claim claim, int free, int claimed) {
+    lock.lock();
+    try {
+      credits = Math.max(0, credits - claimed);
+      if (claimed < claim.wanted() && claim.onWakeUps() && !retried) {
+        // Once more, looking further: other workers may have locked the rows this one looked at.
+        retried = true;
+        announced = Math.min(MAX_LOOKAHEAD, claim.lookahead() * 4);
+      } else if (claimed < claim.wanted()) {
+        // Nothing more is claimable now: the wake-ups left are spent.
+        credits = 0;
+        retried = false;
+        announced = 0;
+      } else {
+        retried = false;
+        announced = credits == 0 ? 0 : announced;
+      }
+      // As many as there were slots: more may wait behind them.
+      backlog = claimed == claim.wanted() && claim.wanted() == free;
+    } finally {
+      lock.unlock();
     }
   }
 
   private void awaitWake() {
     lock.lock();
     try {
-      if (!wakeRequested && claiming) {
-        wake.await(pollInterval.toMillis(), TimeUnit.MILLISECONDS);
+      if (!signaled && claiming) {
+        if (!wake.await(pollInterval.toMillis(), TimeUnit.MILLISECONDS) && !signaled) {
+          // A poll interval without a wake-up: look for whatever a lost notification announced.
+          everything = true;
+        }
       }
-      wakeRequested = false;
+      signaled = false;
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       claiming = false;

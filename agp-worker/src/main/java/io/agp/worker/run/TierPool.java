@@ -46,7 +46,8 @@ public final class TierPool {
     this.executions = context.executions();
     this.loop =
         new ClaimLoop(tierName, context.pollInterval(), this::freeSlots, this::claimAndStart);
-    this.attempts = new Attempts(tierName, tier, new QuerySender(clickhouse), context, loop::wake);
+    this.attempts =
+        new Attempts(tierName, tier, new QuerySender(clickhouse), context, loop::slotFreed);
     this.leases =
         new LeaseKeeper(tierName, executions, tier.lease(), attempts::running, attempts::isRunning);
     this.sampler = new ProgressSampler(tierName, executions, attempts::running);
@@ -91,9 +92,17 @@ public final class TierPool {
     samples.scheduleWithFixedDelay(this::sampleProgress, every, every, TimeUnit.MILLISECONDS);
   }
 
-  /** Asks the claim loop to look for work now (a notification, or a slot became free). */
-  public void wake() {
-    loop.wake();
+  /**
+   * {@code executions} new executions are this worker's to claim: its share of {@code announced}
+   * that a notification dealt out.
+   */
+  public void wake(int executions, int announced) {
+    loop.wake(executions, announced);
+  }
+
+  /** Asks the claim loop to fill every free slot now (a notification for all, a reconnection). */
+  public void wakeAll() {
+    loop.wakeAll();
   }
 
   /** An execution was canceled: if it runs here, stop it now rather than at the heartbeat. */
@@ -133,10 +142,11 @@ public final class TierPool {
     return attempts.freeSlots();
   }
 
-  /** Claims up to {@code free} executions and starts them; only the claim loop calls it. */
-  private int claimAndStart(int free) {
+  /** Claims up to {@code limit} executions and starts them; only the claim loop calls it. */
+  private int claimAndStart(int limit, int lookahead) {
     List<ClaimedExecution> claimed =
-        executions.claim(tierName, workerId, free, tier.lease(), tier.maxRunningPerUser());
+        executions.claim(
+            tierName, workerId, limit, lookahead, tier.lease(), tier.maxRunningPerUser());
     (claimed.isEmpty() ? emptyClaims : fruitfulClaims).increment();
     claimed.forEach(attempts::start);
     return claimed.size();

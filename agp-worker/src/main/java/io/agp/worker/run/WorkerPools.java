@@ -28,6 +28,7 @@ public final class WorkerPools implements SmartLifecycle {
   private final List<TierPool> pools = new ArrayList<>();
   private final List<ClickHouseClient> clients = new ArrayList<>();
   private final WorkerProperties properties;
+  private final List<Runnable> beforeStopping = new ArrayList<>();
   private volatile boolean running;
 
   /** What the pools need besides the configuration. */
@@ -59,6 +60,16 @@ public final class WorkerPools implements SmartLifecycle {
     return List.copyOf(pools);
   }
 
+  /** This worker's id, as it writes it on the executions it claims. */
+  public String workerId() {
+    return properties.workerId();
+  }
+
+  /** Runs {@code action} as the pools are asked to stop, before they stop claiming. */
+  void beforeStopping(Runnable action) {
+    beforeStopping.add(action);
+  }
+
   @Override
   public void start() {
     pools.forEach(TierPool::start);
@@ -71,6 +82,7 @@ public final class WorkerPools implements SmartLifecycle {
 
   @Override
   public void stop() {
+    beforeStopping.forEach(Runnable::run);
     pools.forEach(TierPool::stopClaiming);
     long deadline = System.nanoTime() + properties.shutdownGrace().toNanos();
     for (TierPool pool : pools) {

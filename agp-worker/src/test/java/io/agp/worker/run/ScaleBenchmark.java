@@ -2,21 +2,10 @@ package io.agp.worker.run;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
-import com.zaxxer.hikari.HikariConfig;
-import com.zaxxer.hikari.HikariDataSource;
 import io.agp.execution.ExecutionRepository;
 import io.agp.execution.NewExecution;
-import io.agp.execution.NotificationListener;
-import io.agp.results.ResultStore;
-import io.agp.results.ResultStores;
 import io.agp.testkit.MigratedDatabase;
 import io.agp.testkit.PostgresTestServer;
-import io.agp.tier.TierProperties;
-import io.agp.tier.Tiers;
-import io.agp.tier.TiersProperties;
-import io.agp.worker.WorkerProperties;
-import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetAddress;
@@ -25,7 +14,6 @@ import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -39,7 +27,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 import org.springframework.jdbc.core.simple.JdbcClient;
-import org.springframework.util.unit.DataSize;
 
 /**
  * What an execution costs PostgreSQL as the fleet grows: N simulated workers, each with its own
@@ -58,8 +45,8 @@ class ScaleBenchmark {
   private static final Duration WINDOW =
       Duration.ofSeconds(Integer.getInteger("agp.bench.seconds", 10));
 
-  /** Connections of each simulated worker's pool (the listener has one more of its own). */
-  private static final int WORKER_CONNECTIONS = 2;
+  /** The workers' poll interval, as deployed. */
+  private static final Duration POLL = Duration.ofSeconds(1);
 
   private static final int FEEDERS = 8;
 
@@ -104,7 +91,7 @@ class ScaleBenchmark {
       List<SimulatedWorker> fleet = new ArrayList<>();
       try {
         for (int i = 0; i < workers; i++) {
-          fleet.add(SimulatedWorker.start("sim-" + i, url, clickhouse.url(), results));
+          fleet.add(SimulatedWorker.start("sim-" + i, url, clickhouse.url(), results, POLL));
         }
         Thread.sleep(1_000);
         if (statements) {
@@ -252,82 +239,6 @@ class ScaleBenchmark {
 
   private static int[] ints(String list) {
     return Arrays.stream(list.split(",")).mapToInt(s -> Integer.parseInt(s.strip())).toArray();
-  }
-
-  /** One worker process as the fleet would run it: its own pool, listener and tier pool. */
-  private static final class SimulatedWorker implements AutoCloseable {
-
-    private final HikariDataSource dataSource;
-    private final WorkerPools pools;
-    private final ExecutionNotifications notifications;
-    private final ResultStore results;
-    private final MeterRegistry meters = new SimpleMeterRegistry();
-
-    private SimulatedWorker(String id, String url, URI clickhouse, Path resultFolder) {
-      HikariConfig config = new HikariConfig();
-      config.setJdbcUrl(url);
-      config.setUsername(PostgresTestServer.shared().user());
-      config.setMaximumPoolSize(WORKER_CONNECTIONS);
-      config.setPoolName(id);
-      dataSource = new HikariDataSource(config);
-      ExecutionRepository executions = new ExecutionRepository(JdbcClient.create(dataSource));
-      results = ResultStores.open(resultFolder.toUri(), null);
-      TierProperties tier =
-          new TierProperties(
-              new TierProperties.ClickHouse(
-                  clickhouse, List.of(), "default", "", "default", Duration.ofSeconds(5), null),
-              Map.of(),
-              4,
-              3,
-              Duration.ofSeconds(30),
-              Duration.ofMinutes(1),
-              Duration.ofHours(1),
-              DataSize.ofGigabytes(1),
-              false,
-              0,
-              io.agp.results.ResultCompression.NONE,
-              null,
-              true,
-              List.of(),
-              0,
-              Duration.ofSeconds(1),
-              false,
-              new TierProperties.Interactive(8, 0));
-      Tiers tiers = new Tiers(new TiersProperties(Map.of("default", tier)));
-      pools =
-          new WorkerPools(
-              new WorkerProperties(
-                  id,
-                  List.of("default"),
-                  Duration.ofSeconds(1),
-                  Duration.ofSeconds(2),
-                  Duration.ofSeconds(1)),
-              tiers,
-              new WorkerPools.Services(executions, results, Clock.systemUTC(), meters));
-      notifications =
-          new ExecutionNotifications(
-              new NotificationListener.Target(url, PostgresTestServer.shared().user(), ""), pools);
-    }
-
-    static SimulatedWorker start(String id, String url, URI clickhouse, Path results) {
-      SimulatedWorker worker = new SimulatedWorker(id, url, clickhouse, results);
-      worker.notifications.start();
-      worker.pools.start();
-      return worker;
-    }
-
-    double claims(String result) {
-      var counter = meters.find("agp.worker.claims").tag("result", result).counter();
-      return counter == null ? 0 : counter.count();
-    }
-
-    @Override
-    public void close() {
-      pools.stop();
-      notifications.stop();
-      results.close();
-      dataSource.close();
-    }
   }
 
   /** A ClickHouse that answers every query at once: "1" to queries, and what the worker asks. */

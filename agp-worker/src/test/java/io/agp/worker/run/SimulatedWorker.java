@@ -1,0 +1,120 @@
+package io.agp.worker.run;
+
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+import io.agp.execution.ExecutionRepository;
+import io.agp.execution.NotificationListener;
+import io.agp.results.ResultCompression;
+import io.agp.results.ResultStore;
+import io.agp.results.ResultStores;
+import io.agp.testkit.PostgresTestServer;
+import io.agp.tier.TierProperties;
+import io.agp.tier.Tiers;
+import io.agp.tier.TiersProperties;
+import io.agp.worker.WorkerProperties;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.util.unit.DataSize;
+
+/**
+ * One worker process as a fleet would run it, several in one JVM: its own connection pool, its own
+ * listener and its own pool of 4 slots for tier {@code default}, built from the worker's classes.
+ */
+final class SimulatedWorker implements AutoCloseable {
+
+  /** Connections of each simulated worker's pool (the listener has one more of its own). */
+  private static final int CONNECTIONS = 2;
+
+  static final int SLOTS = 4;
+
+  private final HikariDataSource dataSource;
+  private final WorkerPools pools;
+  private final ExecutionNotifications notifications;
+  private final ResultStore results;
+  private final MeterRegistry meters = new SimpleMeterRegistry();
+  private boolean closed;
+
+  private SimulatedWorker(
+      String id, String url, URI clickhouse, Path resultFolder, Duration pollInterval) {
+    HikariConfig config = new HikariConfig();
+    config.setJdbcUrl(url);
+    config.setUsername(PostgresTestServer.shared().user());
+    config.setMaximumPoolSize(CONNECTIONS);
+    config.setPoolName(id);
+    dataSource = new HikariDataSource(config);
+    JdbcClient jdbc = JdbcClient.create(dataSource);
+    ExecutionRepository executions = new ExecutionRepository(jdbc);
+    results = ResultStores.open(resultFolder.toUri(), null);
+    TierProperties tier =
+        new TierProperties(
+            new TierProperties.ClickHouse(
+                clickhouse, List.of(), "default", "", "default", Duration.ofSeconds(5), null),
+            Map.of(),
+            SLOTS,
+            3,
+            Duration.ofSeconds(30),
+            Duration.ofMinutes(1),
+            Duration.ofHours(1),
+            DataSize.ofGigabytes(1),
+            false,
+            0,
+            ResultCompression.NONE,
+            null,
+            true,
+            List.of(),
+            0,
+            Duration.ofSeconds(1),
+            false,
+            new TierProperties.Interactive(8, 0));
+    Tiers tiers = new Tiers(new TiersProperties(Map.of("default", tier)));
+    pools =
+        new WorkerPools(
+            new WorkerProperties(
+                id, List.of("default"), pollInterval, Duration.ofSeconds(2), Duration.ofSeconds(1)),
+            tiers,
+            new WorkerPools.Services(executions, results, Clock.systemUTC(), meters));
+    notifications =
+        new ExecutionNotifications(
+            new NotificationListener.Target(url, PostgresTestServer.shared().user(), ""),
+            pools,
+            jdbc);
+  }
+
+  static SimulatedWorker start(
+      String id, String url, URI clickhouse, Path results, Duration pollInterval) {
+    SimulatedWorker worker = new SimulatedWorker(id, url, clickhouse, results, pollInterval);
+    worker.notifications.start();
+    worker.pools.start();
+    return worker;
+  }
+
+  /** Claim statements of this worker so far that found something ("claimed") or nothing. */
+  double claims(String result) {
+    var counter = meters.find("agp.worker.claims").tag("result", result).counter();
+    return counter == null ? 0 : counter.count();
+  }
+
+  /** The listener sessions of tier default as this worker last read the fleet. */
+  int[] fleetView() {
+    return notifications.fleetView("default");
+  }
+
+  @Override
+  public void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    pools.stop();
+    notifications.stop();
+    results.close();
+    dataSource.close();
+  }
+}
