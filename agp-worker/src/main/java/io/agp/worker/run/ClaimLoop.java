@@ -26,8 +26,10 @@ import org.slf4j.LoggerFactory;
  * same instant, took the rows it looked at) is tried once more at once with a longer lookahead;
  * after that its wake-ups are spent.
  *
- * <p>The poll runs after a poll interval without any wake-up, so that a lost notification costs at
- * most one interval. A failing claim (the database away) is tried again after a pause.
+ * <p>The poll runs after a poll interval without any notification of the tier (dealt to this worker
+ * or not), so that a lost notification costs at most one interval once they stop. While they flow,
+ * an execution dealt to a worker that is gone is taken by the next claim of another: claims take
+ * the longest waiting first. A failing claim (the database away) is tried again after a pause.
  */
 final class ClaimLoop {
 
@@ -91,15 +93,17 @@ final class ClaimLoop {
   }
 
   /**
-   * {@code executions} new executions are this worker's to claim, out of {@code announced} that
-   * were dealt out together.
+   * {@code executions} new executions are this worker's to claim (maybe none), out of {@code
+   * announced} that were dealt out together.
    */
   void wake(int executions, int announced) {
-    if (executions <= 0) {
-      return;
-    }
     lock.lock();
     try {
+      if (executions <= 0) {
+        // None for this worker, but the notifications flow: no poll is due yet.
+        signal();
+        return;
+      }
       credits = (int) Math.min(MAX_CREDITS, (long) credits + executions);
       this.announced = Math.min(MAX_LOOKAHEAD, Math.max(this.announced, announced));
       signal();

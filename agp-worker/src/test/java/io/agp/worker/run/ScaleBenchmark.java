@@ -60,13 +60,17 @@ class ScaleBenchmark {
   }
 
   private final List<String> report = new ArrayList<>();
+  private final List<String> breakdown = new ArrayList<>();
   private final ClickHouseStandIn clickhouse = ClickHouseStandIn.start();
 
   @AfterAll
   void stop() throws IOException {
     clickhouse.close();
     report.forEach(System.out::println);
-    Files.write(Path.of("target", "bench-scale.txt"), report);
+    breakdown.forEach(System.out::println);
+    List<String> all = new ArrayList<>(report);
+    all.addAll(breakdown);
+    Files.write(Path.of("target", "bench-scale.txt"), all);
   }
 
   @Test
@@ -92,6 +96,12 @@ class ScaleBenchmark {
       try {
         for (int i = 0; i < workers; i++) {
           fleet.add(SimulatedWorker.start("sim-" + i, url, clickhouse.url(), results, POLL));
+        }
+        // Steady state: every worker knows the fleet it is dealt wake-ups in.
+        long settled = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        while (fleet.stream().anyMatch(w -> w.fleetView().length != workers)
+            && System.nanoTime() < settled) {
+          Thread.sleep(100);
         }
         Thread.sleep(1_000);
         if (statements) {
@@ -120,6 +130,11 @@ class ScaleBenchmark {
                     """)
                 .query()
                 .singleRow();
+        if (statements) {
+          breakdown.add("%d workers, %d creates/s:".formatted(workers, rate));
+          statementBreakdown(jdbc, created).forEach(line -> breakdown.add("  " + line));
+          breakdown.add("  pickup ms by bucket: " + pickupHistogram(jdbc));
+        }
         long succeeded = ((Number) figures.get("succeeded")).longValue();
         double seconds = ((Number) figures.get("seconds")).doubleValue();
         return "%7d  %9d  %10d  %15s  %10.2f  %12.0f  %11.2f  %8.1f / %8.1f  %11.0f  %8.1f  %14.3f"
@@ -225,6 +240,43 @@ class ScaleBenchmark {
             where d.datname = current_database() and s.query not like '%/* bench */%'
             """)
         .query(Long.class)
+        .single();
+  }
+
+  /** The statements that ran most, per execution, each named by its first words past comments. */
+  private static List<String> statementBreakdown(JdbcClient jdbc, int created) {
+    return jdbc.sql(
+            """
+            /* bench */ select s.calls,
+              left(regexp_replace(regexp_replace(s.query, '--[^\\n]*', '', 'g'), '\\s+', ' ', 'g'),
+                   70) as text
+            from pg_stat_statements s
+            join pg_database d on d.oid = s.dbid
+            where d.datname = current_database() and s.query not like '%/* bench */%'
+            order by s.calls desc
+            limit 8
+            """)
+        .query(
+            (rs, row) ->
+                "%8.3f  %s".formatted((double) rs.getLong("calls") / created, rs.getString("text")))
+        .list();
+  }
+
+  /** How many executions waited how long for their claim: under 5 ms, 20, 100, 500, 1,000, more. */
+  private static String pickupHistogram(JdbcClient jdbc) {
+    return jdbc.sql(
+            """
+            /* bench */ select string_agg(b.label || ' ' || coalesce(c.n, 0), ', ' order by b.upper)
+            from (values (5, '<5'), (20, '<20'), (100, '<100'), (500, '<500'), (1000, '<1000'),
+                         (2147483647, 'more')) as b (upper, label)
+            left join (select width_bucket(extract(epoch from picked_at - created_at) * 1000,
+                                           array[5, 20, 100, 500, 1000]) as bucket, count(*) as n
+                       from executions
+                       group by 1) c
+              on c.bucket = case b.upper when 5 then 0 when 20 then 1 when 100 then 2
+                                         when 500 then 3 when 1000 then 4 else 5 end
+            """)
+        .query(String.class)
         .single();
   }
 
