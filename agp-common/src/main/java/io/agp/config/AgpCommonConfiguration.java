@@ -42,10 +42,14 @@ public class AgpCommonConfiguration {
     return new ExecutionRepository(jdbc, new TransactionTemplate(transactionManager));
   }
 
-  /** Where the apps' notification listeners connect: the application's own database. */
+  /**
+   * Where the apps' notification listeners connect: the application's own database, or {@code
+   * agp.notifications.url} when the data source goes through a pooler in transaction mode, where
+   * LISTEN does not work (a listener needs a session of its own).
+   */
   @Bean
   NotificationListener.Target notificationTarget(
-      @Value("${spring.datasource.url}") String url,
+      @Value("${agp.notifications.url:${spring.datasource.url}}") String url,
       @Value("${spring.datasource.username:}") String user,
       @Value("${spring.datasource.password:}") String password) {
     return new NotificationListener.Target(url, user, password);
