@@ -31,6 +31,8 @@ public class MaintenanceRepository {
   private static final String DELETE_EXPIRED = SqlFile.load("maintenance/delete_expired");
   private static final String FIND_LIVE_RESULT_KEYS =
       SqlFile.load("maintenance/find_live_result_keys");
+  private static final String FIND_RUNNING_ATTEMPTS =
+      SqlFile.load("maintenance/find_running_attempts");
   private static final String WIPE_PARAMETERS = SqlFile.load("maintenance/wipe_parameters");
   private static final String COUNT_IN_FLIGHT = SqlFile.load("maintenance/count_in_flight");
   private static final String FIND_AWAITING_QUERY_LOG =
@@ -134,6 +136,21 @@ public class MaintenanceRepository {
     }
     return new HashSet<>(
         jdbc.sql(FIND_LIVE_RESULT_KEYS).param("keys", keys).query(String.class).list());
+  }
+
+  /** Of these attempts, the ones whose execution runs them now. */
+  public Set<AttemptId> findRunningAttempts(Collection<AttemptId> attempts) {
+    if (attempts.isEmpty()) {
+      return Set.of();
+    }
+    Set<AttemptId> running =
+        new HashSet<>(
+            jdbc.sql(FIND_RUNNING_ATTEMPTS)
+                .param("ids", attempts.stream().map(AttemptId::executionId).toArray(Long[]::new))
+                .query((rs, row) -> new AttemptId(rs.getLong("id"), rs.getInt("attempt")))
+                .list());
+    running.retainAll(attempts);
+    return running;
   }
 
   public int wipeParameters(int limit) {

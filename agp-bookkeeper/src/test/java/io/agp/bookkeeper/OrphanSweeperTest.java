@@ -28,7 +28,7 @@ class OrphanSweeperTest {
 
     OrphanSweeper.Report report = sweeper(Duration.ZERO).runOnce();
 
-    assertThat(report).isEqualTo(new OrphanSweeper.Report(3, 2));
+    assertThat(report).isEqualTo(new OrphanSweeper.Report(3, 2, 0));
     assertThat(fixture.storedKeys()).singleElement().satisfies(k -> assertThat(k).endsWith(live));
   }
 

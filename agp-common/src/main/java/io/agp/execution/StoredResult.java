@@ -2,6 +2,9 @@ package io.agp.execution;
 
 import io.agp.results.ResultCompression;
 import java.util.List;
+import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /** What a worker hands over when it completes an execution; the database sets the expiry. */
 public record StoredResult(
@@ -14,6 +17,9 @@ public record StoredResult(
 
   /** Where every result lives in the result store; the bookkeeper sweeps orphans under it. */
   public static final String KEY_PREFIX = "results/";
+
+  private static final Pattern ATTEMPT_KEY =
+      Pattern.compile(Pattern.quote(KEY_PREFIX) + "(\\d{1,18})-(\\d{1,9})\\..*");
 
   public StoredResult {
     columns = columns == null ? List.of() : List.copyOf(columns);
@@ -29,5 +35,15 @@ public record StoredResult(
         + "."
         + format.extension()
         + compression.suffix();
+  }
+
+  /** The attempt whose result a key of {@link #keyFor} names; empty for any other key. */
+  public static Optional<AttemptId> attemptOf(String key) {
+    Matcher matcher = ATTEMPT_KEY.matcher(key);
+    if (!matcher.matches()) {
+      return Optional.empty();
+    }
+    return Optional.of(
+        new AttemptId(Long.parseLong(matcher.group(1)), Integer.parseInt(matcher.group(2))));
   }
 }

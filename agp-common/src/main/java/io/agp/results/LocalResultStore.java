@@ -98,6 +98,28 @@ final class LocalResultStore implements ResultStore {
   }
 
   @Override
+  public Stream<UnfinishedUpload> listUnfinished(String prefix) throws IOException {
+    ResultKeys.checkPrefix(prefix);
+    return walkFiles(root, prefix, true)
+        .map(
+            partial ->
+                new UnfinishedUpload(
+                    partial.key(),
+                    partial.partialKey(),
+                    partial.attributes().lastModifiedTime().toInstant()));
+  }
+
+  @Override
+  public void abortUnfinished(UnfinishedUpload upload) throws IOException {
+    Path file = resolve(upload.handle());
+    if (!isPartial(file)) {
+      throw new IllegalArgumentException("not an unfinished upload: " + upload.handle());
+    }
+    Files.deleteIfExists(file);
+    pruneEmptyFolders(file.getParent());
+  }
+
+  @Override
   public URI location() {
     return root.toUri();
   }
@@ -132,6 +154,24 @@ final class LocalResultStore implements ResultStore {
   }
 
   private Stream<StoredObject> walk(Path folder, String prefix) throws IOException {
+    return walkFiles(folder, prefix, false)
+        .map(
+            file ->
+                new StoredObject(
+                    file.key(),
+                    file.attributes().size(),
+                    file.attributes().lastModifiedTime().toInstant()));
+  }
+
+  /**
+   * A file met by a walk: a committed object, or a partial file, whose key is its target's and
+   * whose partial key names the file itself.
+   */
+  private record WalkedFile(String key, String partialKey, BasicFileAttributes attributes) {}
+
+  /** The committed objects, or the partial files, whose keys start with the prefix. */
+  private Stream<WalkedFile> walkFiles(Path folder, String prefix, boolean partials)
+      throws IOException {
     DirectoryStream<Path> entries;
     try {
       entries = Files.newDirectoryStream(folder);
@@ -141,29 +181,38 @@ final class LocalResultStore implements ResultStore {
     }
     return StreamSupport.stream(entries.spliterator(), false)
         .onClose(() -> closeUnchecked(entries))
-        .flatMap(entry -> visit(entry, prefix));
+        .flatMap(entry -> visit(entry, prefix, partials));
   }
 
-  private Stream<StoredObject> visit(Path entry, String prefix) {
-    String key = keyOf(entry);
+  private Stream<WalkedFile> visit(Path entry, String prefix, boolean partials) {
+    String fileKey = keyOf(entry);
     try {
       BasicFileAttributes attributes = attributes(entry);
       if (attributes == null) {
         return Stream.empty();
       }
       if (attributes.isDirectory()) {
-        String folderKey = key + "/";
+        String folderKey = fileKey + "/";
         boolean mayHoldMatches = folderKey.startsWith(prefix) || prefix.startsWith(folderKey);
-        return mayHoldMatches ? walk(entry, prefix) : Stream.empty();
+        return mayHoldMatches ? walkFiles(entry, prefix, partials) : Stream.empty();
       }
-      if (attributes.isRegularFile() && !isPartial(entry) && key.startsWith(prefix)) {
-        return Stream.of(
-            new StoredObject(key, attributes.size(), attributes.lastModifiedTime().toInstant()));
+      if (!attributes.isRegularFile() || isPartial(entry) != partials) {
+        return Stream.empty();
       }
-      return Stream.empty();
+      String key = partials ? targetKey(entry) : fileKey;
+      return key.startsWith(prefix)
+          ? Stream.of(new WalkedFile(key, fileKey, attributes))
+          : Stream.empty();
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
+  }
+
+  /** The key a partial file ({@code .<name>.partial-<random>}) is the upload of. */
+  private String targetKey(Path partial) {
+    String name = partial.getFileName().toString();
+    String target = name.substring(1, name.lastIndexOf(PARTIAL_MARKER));
+    return keyOf(partial.resolveSibling(target));
   }
 
   private String keyOf(Path file) {

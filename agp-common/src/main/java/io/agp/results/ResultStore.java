@@ -50,6 +50,19 @@ public interface ResultStore extends AutoCloseable {
    */
   Stream<StoredObject> list(String prefix) throws IOException;
 
+  /**
+   * The uploads under {@code prefix} started and neither committed nor aborted, in no particular
+   * order: those in progress, and the leftovers of workers that died in the middle. The stream
+   * holds resources: close it.
+   */
+  Stream<UnfinishedUpload> listUnfinished(String prefix) throws IOException;
+
+  /**
+   * Discards an unfinished upload and what it wrote; one already gone is not an error. The caller
+   * makes sure that nobody writes it any more.
+   */
+  void abortUnfinished(UnfinishedUpload upload) throws IOException;
+
   /** Where the objects are, e.g. {@code s3://bucket/prefix/} or {@code file:///var/lib/agp/}. */
   URI location();
 

@@ -10,6 +10,8 @@ import java.util.Objects;
 import java.util.OptionalLong;
 import java.util.Spliterator;
 import java.util.Spliterators;
+import java.util.function.Function;
+import java.util.function.Supplier;
 import java.util.stream.Stream;
 import java.util.stream.StreamSupport;
 import software.amazon.awssdk.core.ResponseInputStream;
@@ -18,8 +20,8 @@ import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.GetObjectRequest;
 import software.amazon.awssdk.services.s3.model.GetObjectResponse;
 import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
+import software.amazon.awssdk.services.s3.model.NoSuchUploadException;
 import software.amazon.awssdk.services.s3.model.S3Exception;
-import software.amazon.awssdk.services.s3.model.S3Object;
 
 /** Objects in one bucket under a key prefix, uploaded by {@link S3ResultUpload}. */
 final class S3ResultStore implements ResultStore {
@@ -112,35 +114,79 @@ final class S3ResultStore implements ResultStore {
     String fullPrefix = prefix + ResultKeys.checkPrefix(keyPrefix);
     // The paginator fetches a page only when the one before is used up, so a sweep over a large
     // bucket holds one page at a time.
-    Iterator<S3Object> objects =
-        s3.listObjectsV2Paginator(b -> b.bucket(bucket).prefix(fullPrefix)).contents().iterator();
-    Iterator<StoredObject> stored =
+    return paged(
+        () ->
+            s3.listObjectsV2Paginator(b -> b.bucket(bucket).prefix(fullPrefix))
+                .contents()
+                .iterator(),
+        object ->
+            new StoredObject(
+                object.key().substring(prefix.length()),
+                Objects.requireNonNullElse(object.size(), 0L),
+                object.lastModified()),
+        fullPrefix);
+  }
+
+  @Override
+  public Stream<UnfinishedUpload> listUnfinished(String keyPrefix) throws IOException {
+    String fullPrefix = prefix + ResultKeys.checkPrefix(keyPrefix);
+    return paged(
+        () ->
+            s3.listMultipartUploadsPaginator(b -> b.bucket(bucket).prefix(fullPrefix))
+                .uploads()
+                .iterator(),
+        upload ->
+            new UnfinishedUpload(
+                upload.key().substring(prefix.length()), upload.uploadId(), upload.initiated()),
+        "the multipart uploads of " + fullPrefix);
+  }
+
+  @Override
+  public void abortUnfinished(UnfinishedUpload upload) throws IOException {
+    try {
+      s3.abortMultipartUpload(
+          b -> b.bucket(bucket).key(objectKey(upload.key())).uploadId(upload.handle()));
+    } catch (NoSuchUploadException e) {
+      // Completed or aborted meanwhile.
+    } catch (SdkException e) {
+      throw failure("abort the upload of", upload.key(), e);
+    }
+  }
+
+  /**
+   * A stream over the pages of a listing, fetched as it is consumed; the SDK's errors surface as
+   * {@link UncheckedIOException}s.
+   */
+  private <S, T> Stream<T> paged(Supplier<Iterator<S>> pages, Function<S, T> map, String listed)
+      throws IOException {
+    Iterator<S> source;
+    try {
+      source = pages.get();
+    } catch (SdkException e) {
+      throw failure("list", listed, e);
+    }
+    Iterator<T> mapped =
         new Iterator<>() {
           @Override
           public boolean hasNext() {
             try {
-              return objects.hasNext();
+              return source.hasNext();
             } catch (SdkException e) {
-              throw new UncheckedIOException(failure("list", fullPrefix, e));
+              throw new UncheckedIOException(failure("list", listed, e));
             }
           }
 
           @Override
-          public StoredObject next() {
-            S3Object object;
+          public T next() {
             try {
-              object = objects.next();
+              return map.apply(source.next());
             } catch (SdkException e) {
-              throw new UncheckedIOException(failure("list", fullPrefix, e));
+              throw new UncheckedIOException(failure("list", listed, e));
             }
-            return new StoredObject(
-                object.key().substring(prefix.length()),
-                Objects.requireNonNullElse(object.size(), 0L),
-                object.lastModified());
           }
         };
     return StreamSupport.stream(
-        Spliterators.spliteratorUnknownSize(stored, Spliterator.ORDERED | Spliterator.NONNULL),
+        Spliterators.spliteratorUnknownSize(mapped, Spliterator.ORDERED | Spliterator.NONNULL),
         false);
   }
 

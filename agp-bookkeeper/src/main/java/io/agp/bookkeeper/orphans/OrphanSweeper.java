@@ -3,9 +3,11 @@ package io.agp.bookkeeper.orphans;
 import io.agp.bookkeeper.BookkeeperProperties;
 import io.agp.bookkeeper.Duty;
 import io.agp.bookkeeper.MaintenanceRepository;
+import io.agp.execution.AttemptId;
 import io.agp.execution.StoredResult;
 import io.agp.results.ResultStore;
 import io.agp.results.StoredObject;
+import io.agp.results.UnfinishedUpload;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.io.IOException;
@@ -24,6 +26,11 @@ import org.slf4j.LoggerFactory;
  * Deletes stored results that no SUCCEEDED execution points to: leftovers of attempts that lost
  * their execution after storing, or of a crash between storing and recording. Objects younger than
  * the safety margin are left alone, since their worker may be about to record them.
+ *
+ * <p>It also aborts the unfinished uploads that no worker will finish: those of an attempt that no
+ * longer runs (its worker died in the middle of storing, leaving a partial file or an S3 multipart
+ * upload with its parts), last active before the safety margin. An upload of an attempt that still
+ * runs is left alone however old: its query may take hours.
  */
 public final class OrphanSweeper implements Duty {
 
@@ -35,6 +42,7 @@ public final class OrphanSweeper implements Duty {
   private final BookkeeperProperties.Orphans properties;
   private final Clock clock;
   private final Counter deletedCounter;
+  private final Counter abortedCounter;
 
   public OrphanSweeper(
       MaintenanceRepository maintenance,
@@ -47,10 +55,17 @@ public final class OrphanSweeper implements Duty {
     this.properties = properties;
     this.clock = clock;
     this.deletedCounter = meters.counter("agp.bookkeeper.orphans.deleted");
+    this.abortedCounter = meters.counter("agp.bookkeeper.uploads.aborted");
   }
 
-  /** What one round did. */
-  public record Report(int scanned, int deleted) {}
+  /**
+   * What one round did.
+   *
+   * @param scanned committed objects looked at
+   * @param deleted orphans deleted
+   * @param abortedUploads unfinished uploads of attempts that no longer run, aborted
+   */
+  public record Report(int scanned, int deleted, int abortedUploads) {}
 
   @Override
   public String name() {
@@ -80,7 +95,35 @@ public final class OrphanSweeper implements Duty {
       throw new UncheckedIOException("cannot list " + StoredResult.KEY_PREFIX, e);
     }
     deletedCounter.increment(deleted);
-    return new Report(scanned, deleted);
+    int aborted = abortStaleUploads(bornBefore);
+    abortedCounter.increment(aborted);
+    return new Report(scanned, deleted, aborted);
+  }
+
+  private int abortStaleUploads(Instant activeBefore) {
+    List<UnfinishedUpload> stale;
+    try (Stream<UnfinishedUpload> unfinished = results.listUnfinished(StoredResult.KEY_PREFIX)) {
+      stale = unfinished.filter(u -> u.lastActive().isBefore(activeBefore)).toList();
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot list the unfinished uploads", e);
+    }
+    Set<AttemptId> running =
+        maintenance.findRunningAttempts(
+            stale.stream().flatMap(u -> StoredResult.attemptOf(u.key()).stream()).toList());
+    int aborted = 0;
+    for (UnfinishedUpload upload : stale) {
+      if (StoredResult.attemptOf(upload.key()).filter(running::contains).isPresent()) {
+        continue;
+      }
+      try {
+        results.abortUnfinished(upload);
+        aborted++;
+        log.info("aborted the unfinished upload of {} ({})", upload.key(), upload.handle());
+      } catch (IOException | RuntimeException e) {
+        log.warn("could not abort the unfinished upload of {}", upload.key(), e);
+      }
+    }
+    return aborted;
   }
 
   private int deleteOrphans(List<String> keys) {
