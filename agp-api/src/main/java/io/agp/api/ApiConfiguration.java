@@ -3,6 +3,7 @@ package io.agp.api;
 import io.agp.api.execution.ExecutionQueries;
 import io.agp.api.execution.QueueQueries;
 import io.agp.execution.QueryHash;
+import io.agp.results.StoreConnections;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import javax.crypto.Mac;
@@ -20,6 +21,12 @@ class ApiConfiguration {
   @Bean
   ExecutionQueries executionQueries(JdbcClient jdbc, TransactionTemplate transactions) {
     return new ExecutionQueries(jdbc, transactions);
+  }
+
+  /** Each download streams from an S3 connection of its own while it lasts. */
+  @Bean
+  StoreConnections storeConnections() {
+    return StoreConnections.API;
   }
 
   @Bean

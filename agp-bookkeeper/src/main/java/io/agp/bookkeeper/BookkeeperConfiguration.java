@@ -13,6 +13,7 @@ import io.agp.callback.CallbackGuard;
 import io.agp.callback.CallbackProperties;
 import io.agp.execution.ExecutionRepository;
 import io.agp.results.ResultStore;
+import io.agp.results.StoreConnections;
 import io.agp.tier.TierClickHouseClients;
 import io.agp.tier.Tiers;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -29,6 +30,11 @@ import org.springframework.jdbc.core.simple.JdbcClient;
 
 @Configuration(proxyBeanMethods = false)
 class BookkeeperConfiguration {
+
+  @Bean
+  StoreConnections storeConnections() {
+    return StoreConnections.BOOKKEEPER;
+  }
 
   @Bean
   MaintenanceRepository maintenanceRepository(JdbcClient jdbc) {

@@ -77,7 +77,8 @@ final class Fixture implements AutoCloseable {
                 s3.secretKey(),
                 true,
                 true,
-                S3Options.DEFAULT_PART_SIZE_BYTES));
+                S3Options.DEFAULT_PART_SIZE_BYTES,
+                S3Options.DEFAULT_MAX_CONNECTIONS));
     tiers =
         new Tiers(
             new Binder(

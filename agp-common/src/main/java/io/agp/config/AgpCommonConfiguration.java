@@ -7,9 +7,12 @@ import io.agp.execution.NotificationListener;
 import io.agp.results.ResultStore;
 import io.agp.results.ResultStoreProperties;
 import io.agp.results.ResultStores;
+import io.agp.results.S3Options;
+import io.agp.results.StoreConnections;
 import io.agp.tier.Tiers;
 import io.agp.tier.TiersProperties;
 import java.time.Clock;
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.annotation.Bean;
@@ -65,8 +68,14 @@ public class AgpCommonConfiguration {
     return new CallbackGuard(properties.allowedHosts());
   }
 
+  /** The app's store, with as many S3 connections as the app says it needs, unless configured. */
   @Bean(destroyMethod = "close")
-  ResultStore resultStore(ResultStoreProperties properties) {
-    return ResultStores.open(properties.locationUri(), properties.s3().options());
+  ResultStore resultStore(
+      ResultStoreProperties properties, ObjectProvider<StoreConnections> connections) {
+    int count =
+        connections
+            .getIfAvailable(() -> new StoreConnections(S3Options.DEFAULT_MAX_CONNECTIONS))
+            .count();
+    return ResultStores.open(properties.locationUri(), properties.s3().options(count));
   }
 }

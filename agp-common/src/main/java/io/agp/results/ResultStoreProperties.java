@@ -3,6 +3,7 @@ package io.agp.results;
 import jakarta.validation.Valid;
 import jakarta.validation.constraints.NotBlank;
 import jakarta.validation.constraints.NotNull;
+import jakarta.validation.constraints.PositiveOrZero;
 import java.net.URI;
 import java.nio.file.Path;
 import org.springframework.boot.context.properties.ConfigurationProperties;
@@ -38,6 +39,8 @@ public record ResultStoreProperties(
    * @param checksumsWhenRequired send and check checksums only where the operation requires them
    *     (some S3-compatible servers reject the SDK's default checksums)
    * @param partSize multipart part size; memory per running upload is bounded by it
+   * @param maxConnections the most connections to the store; 0 lets the app choose from what it
+   *     runs at once (see {@link StoreConnections})
    */
   public record S3(
       @DefaultValue("") String endpoint,
@@ -46,9 +49,13 @@ public record ResultStoreProperties(
       @DefaultValue("") String secretKey,
       @DefaultValue("false") boolean pathStyle,
       @DefaultValue("false") boolean checksumsWhenRequired,
-      @DefaultValue("8MB") @NotNull DataSize partSize) {
+      @DefaultValue("8MB") @NotNull DataSize partSize,
+      @DefaultValue("0") @PositiveOrZero int maxConnections) {
 
-    public S3Options options() {
+    /**
+     * The client's options; without a configured {@code max-connections}, {@code appConnections}.
+     */
+    public S3Options options(int appConnections) {
       return new S3Options(
           endpoint.isBlank() ? null : URI.create(endpoint),
           region,
@@ -56,7 +63,8 @@ public record ResultStoreProperties(
           secretKey.isBlank() ? null : secretKey,
           pathStyle,
           checksumsWhenRequired,
-          Math.toIntExact(partSize.toBytes()));
+          Math.toIntExact(partSize.toBytes()),
+          maxConnections > 0 ? maxConnections : appConnections);
     }
   }
 }

@@ -53,7 +53,7 @@ public final class ResultStores {
   private static S3Client client(S3Options options) {
     S3ClientBuilder builder =
         S3Client.builder()
-            .httpClientBuilder(Apache5HttpClient.builder())
+            .httpClientBuilder(Apache5HttpClient.builder().maxConnections(options.maxConnections()))
             .forcePathStyle(options.pathStyle());
     if (options.endpoint() != null) {
       builder.endpointOverride(options.endpoint());

@@ -18,6 +18,8 @@ import java.net.URI;
  *     MinIO
  * @param partSizeBytes multipart part size, also the memory one upload holds per buffer; objects
  *     smaller than this are stored with a single request; at least {@value #MIN_PART_SIZE_BYTES}
+ * @param maxConnections the most connections the client keeps to the store: a download holds one
+ *     while it streams, an upload while it sends a part; a request beyond waits for one
  */
 public record S3Options(
     URI endpoint,
@@ -26,12 +28,16 @@ public record S3Options(
     String secretKey,
     boolean pathStyle,
     boolean checksumsWhenRequired,
-    int partSizeBytes) {
+    int partSizeBytes,
+    int maxConnections) {
 
   /** S3 rejects smaller parts, except the last one. */
   public static final int MIN_PART_SIZE_BYTES = 5 * 1024 * 1024;
 
   public static final int DEFAULT_PART_SIZE_BYTES = 8 * 1024 * 1024;
+
+  /** The SDK's own default. */
+  public static final int DEFAULT_MAX_CONNECTIONS = 50;
 
   public S3Options {
     if ((accessKey == null) != (secretKey == null)) {
@@ -41,11 +47,19 @@ public record S3Options(
       throw new IllegalArgumentException(
           "partSizeBytes must be at least " + MIN_PART_SIZE_BYTES + ", was " + partSizeBytes);
     }
+    if (maxConnections < 1) {
+      throw new IllegalArgumentException(
+          "maxConnections must be at least 1, was " + maxConnections);
+    }
   }
 
-  /** AWS with the SDK's default region and credentials, virtual-host addressing, 8 MiB parts. */
+  /**
+   * AWS with the SDK's default region and credentials, virtual-host addressing, 8 MiB parts, 50
+   * connections.
+   */
   public static S3Options defaults() {
-    return new S3Options(null, null, null, null, false, false, DEFAULT_PART_SIZE_BYTES);
+    return new S3Options(
+        null, null, null, null, false, false, DEFAULT_PART_SIZE_BYTES, DEFAULT_MAX_CONNECTIONS);
   }
 
   // Records print every component; the secret must never reach a log.
@@ -65,6 +79,8 @@ public record S3Options(
         + checksumsWhenRequired
         + ", partSizeBytes="
         + partSizeBytes
+        + ", maxConnections="
+        + maxConnections
         + "]";
   }
 }

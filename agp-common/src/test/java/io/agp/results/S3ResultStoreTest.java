@@ -45,7 +45,8 @@ class S3ResultStoreTest extends ResultStoreContract {
         server.secretKey(),
         true,
         true,
-        S3Options.MIN_PART_SIZE_BYTES);
+        S3Options.MIN_PART_SIZE_BYTES,
+        S3Options.DEFAULT_MAX_CONNECTIONS);
   }
 
   @Test

@@ -3,6 +3,7 @@ package io.agp.worker;
 import io.agp.execution.ExecutionRepository;
 import io.agp.execution.NotificationListener;
 import io.agp.results.ResultStore;
+import io.agp.results.StoreConnections;
 import io.agp.tier.Tiers;
 import io.agp.worker.run.ExecutionNotifications;
 import io.agp.worker.run.WorkerPools;
@@ -14,6 +15,15 @@ import org.springframework.jdbc.core.simple.JdbcClient;
 
 @Configuration(proxyBeanMethods = false)
 class WorkerConfiguration {
+
+  /** An upload per slot of the tiers this worker serves. */
+  @Bean
+  StoreConnections storeConnections(WorkerProperties properties, Tiers tiers) {
+    return StoreConnections.forWorker(
+        properties.servedTiers(tiers).stream()
+            .mapToInt(name -> tiers.get(name).concurrency())
+            .sum());
+  }
 
   @Bean
   WorkerPools workerPools(

@@ -1,5 +1,6 @@
 package io.agp.worker;
 
+import io.agp.tier.Tiers;
 import jakarta.validation.constraints.NotNull;
 import java.time.Duration;
 import java.util.List;
@@ -24,6 +25,11 @@ public record WorkerProperties(
     @DefaultValue("1s") @NotNull Duration pollInterval,
     @DefaultValue("2s") @NotNull Duration retryBackoff,
     @DefaultValue("30s") @NotNull Duration shutdownGrace) {
+
+  /** The tiers this worker serves: those configured, or every tier. */
+  public List<String> servedTiers(Tiers all) {
+    return tiers.isEmpty() ? List.copyOf(all.names()) : tiers;
+  }
 
   /** The worker id to write on claimed executions. */
   public String workerId() {

@@ -180,7 +180,7 @@ abstract class LongDownloadsTestBase {
     }
   }
 
-  private static long succeeded(TestApi api, byte[] result) throws Exception {
+  static long succeeded(TestApi api, byte[] result) throws Exception {
     long id =
         api.client
             .postJson(
@@ -193,17 +193,17 @@ abstract class LongDownloadsTestBase {
     return id;
   }
 
-  private static String resultPath(long id) {
+  static String resultPath(long id) {
     return "/v1/async/executions/" + id + "/result";
   }
 
-  private static byte[] randomBytes(int size) {
+  static byte[] randomBytes(int size) {
     byte[] bytes = new byte[size];
     new Random(size).nextBytes(bytes);
     return bytes;
   }
 
-  private static String[] with(String[] first, String... more) {
+  static String[] with(String[] first, String... more) {
     List<String> all = new ArrayList<>(List.of(first));
     all.addAll(List.of(more));
     return all.toArray(String[]::new);

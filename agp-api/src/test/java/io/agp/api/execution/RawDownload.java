@@ -32,6 +32,7 @@ final class RawDownload implements AutoCloseable {
 
   private final Socket socket;
   private final InputStream in;
+  private long consumed;
   private final int status;
   private final Map<String, String> headers;
 
@@ -87,16 +88,18 @@ final class RawDownload implements AutoCloseable {
 
   /** Reads {@code count} bytes of the body at once (or fewer if it ends). */
   byte[] read(int count) throws IOException {
-    return in.readNBytes(count);
+    byte[] bytes = in.readNBytes(count);
+    consumed += bytes.length;
+    return bytes;
   }
 
   /**
-   * Reads the whole body (by its Content-Length) at about {@code bytesPerSecond}, and returns the
-   * SHA-256 of what it read, in hex.
+   * Reads the rest of the body (by its Content-Length, less what {@link #read} took) at about
+   * {@code bytesPerSecond}, and returns the SHA-256 of what it read, in hex.
    */
   String readThrottled(long bytesPerSecond) throws IOException {
     MessageDigest digest = sha256();
-    long length = contentLength();
+    long length = contentLength() - consumed;
     byte[] buffer = new byte[16 * 1024];
     long start = System.nanoTime();
     long read = 0;

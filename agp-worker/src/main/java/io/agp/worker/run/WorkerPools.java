@@ -46,9 +46,7 @@ public final class WorkerPools implements SmartLifecycle {
             properties.pollInterval(),
             services.clock(),
             services.meters());
-    List<String> served =
-        properties.tiers().isEmpty() ? List.copyOf(tiers.names()) : properties.tiers();
-    for (String name : served) {
+    for (String name : properties.servedTiers(tiers)) {
       TierProperties tier = tiers.get(name);
       List<ClickHouseClient> nodes = tier.newClients();
       clients.addAll(nodes);
