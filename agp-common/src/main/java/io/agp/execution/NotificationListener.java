@@ -22,7 +22,10 @@ import org.slf4j.LoggerFactory;
 public final class NotificationListener implements AutoCloseable {
 
   private static final Logger log = LoggerFactory.getLogger(NotificationListener.class);
-  private static final Duration WAIT = Duration.ofSeconds(5);
+
+  /** How long the listener waits for a notification before it checks its connection. */
+  public static final Duration CHECK_INTERVAL = Duration.ofSeconds(5);
+
   private static final Duration RECONNECT_PAUSE = Duration.ofSeconds(1);
 
   /** How to reach PostgreSQL: URL, user and password of the application's data source. */
@@ -42,21 +45,42 @@ public final class NotificationListener implements AutoCloseable {
 
     /** The listener is listening (again): notifications sent before may have been missed. */
     void listening();
+
+    /**
+     * The listener's connection failed or was found dead (no answer to its check within six check
+     * intervals); it connects again after a pause.
+     */
+    default void lost(Exception cause) {}
   }
 
   private final Target target;
   private final String applicationName;
   private final List<String> channels;
   private final Handler handler;
+  private final Duration check;
   private volatile boolean running;
   private Thread thread;
 
   public NotificationListener(
       Target target, String applicationName, List<String> channels, Handler handler) {
+    this(target, applicationName, channels, handler, CHECK_INTERVAL);
+  }
+
+  /**
+   * @param check how long to wait for a notification before checking the connection; a check that
+   *     gets no answer within six of these ends the connection
+   */
+  public NotificationListener(
+      Target target,
+      String applicationName,
+      List<String> channels,
+      Handler handler,
+      Duration check) {
     this.target = target;
     this.applicationName = applicationName;
     this.channels = List.copyOf(channels);
     this.handler = handler;
+    this.check = check;
   }
 
   public void start() {
@@ -84,7 +108,7 @@ public final class NotificationListener implements AutoCloseable {
         handler.listening();
         PGConnection pg = connection.unwrap(PGConnection.class);
         while (running) {
-          PGNotification[] notifications = pg.getNotifications((int) WAIT.toMillis());
+          PGNotification[] notifications = pg.getNotifications((int) check.toMillis());
           if (notifications == null || notifications.length == 0) {
             // Nothing for a while: make sure the connection is still alive.
             statement.execute("SELECT 1");
@@ -97,9 +121,18 @@ public final class NotificationListener implements AutoCloseable {
       } catch (SQLException | RuntimeException e) {
         if (running) {
           log.warn("listening for notifications failed; polling goes on, reconnecting", e);
+          lost(e);
           pause();
         }
       }
+    }
+  }
+
+  private void lost(Exception cause) {
+    try {
+      handler.lost(cause);
+    } catch (RuntimeException e) {
+      log.warn("the handler of a lost connection failed", e);
     }
   }
 
@@ -126,8 +159,9 @@ public final class NotificationListener implements AutoCloseable {
     // Names the connection in pg_stat_activity, so an operator can tell the listener apart.
     properties.setProperty("ApplicationName", applicationName);
     // A connection that died without a reset (a firewall, a failover) is noticed: no wait on it
-    // is longer than WAIT, so a read that takes longer than this means it is gone.
-    properties.setProperty("socketTimeout", Long.toString(WAIT.multipliedBy(6).toSeconds()));
+    // is longer than the check interval, so a read that takes six times as long means it is gone.
+    properties.setProperty(
+        "socketTimeout", Long.toString(Math.max(1, check.multipliedBy(6).toSeconds())));
     properties.setProperty("tcpKeepAlive", "true");
     return properties;
   }
