@@ -1,7 +1,6 @@
 package io.agp.execution;
 
 import io.agp.jdbc.SqlFile;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -14,7 +13,6 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.locks.LockSupport;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.jdbc.core.simple.JdbcClient;
@@ -47,12 +45,6 @@ public final class Notifier {
   // Guarded by queued: new PENDING executions per tier, not yet announced.
   private final Map<String, Integer> pending = new LinkedHashMap<>();
   private final AtomicBoolean sending = new AtomicBoolean();
-
-  /** The least time between two batches: at most 500 batches a second. */
-  static final Duration BATCH_SPACING = Duration.ofMillis(2);
-
-  // Only the sender writes it (its thread may change after an idle minute).
-  private volatile long lastBatchNanos = System.nanoTime() - BATCH_SPACING.toNanos();
 
   /**
    * The sender: a platform thread of its own, kept while it has work and for a while after, not a
@@ -140,23 +132,9 @@ public final class Notifier {
     }
   }
 
-  /**
-   * Waits until {@link #BATCH_SPACING} has passed since the last batch went: under load, what comes
-   * meanwhile joins the next batch. Each batch costs every listener of the database (each worker,
-   * each API instance) a wake-up and a transaction, whatever its channels, so batches are kept to
-   * at most one per spacing. Below that rate nothing waits.
-   */
-  private void spaceOut() {
-    long wait = lastBatchNanos + BATCH_SPACING.toNanos() - System.nanoTime();
-    if (wait > 0) {
-      LockSupport.parkNanos(wait);
-    }
-  }
-
   /** Sends until nothing is queued; only one sender runs at a time. */
   private void send() {
     while (true) {
-      spaceOut();
       List<Notification> batch;
       synchronized (queued) {
         batch = new ArrayList<>(queued);
@@ -183,7 +161,6 @@ public final class Notifier {
         }
         continue;
       }
-      lastBatchNanos = System.nanoTime();
       try {
         jdbc.sql(NOTIFY)
             .param("channels", batch.stream().map(Notification::channel).toArray(String[]::new))
