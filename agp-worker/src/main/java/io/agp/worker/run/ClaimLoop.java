@@ -14,7 +14,7 @@ import org.slf4j.LoggerFactory;
  * apiece, all but one empty:
  *
  * <ul>
- *   <li>a wake-up handed to this worker ({@link #wake(int)}) is worth that many executions;
+ *   <li>a wake-up handed to this worker ({@link #wake(int, int)}) is worth that many executions;
  *   <li>a wake-up for everybody ({@link #wakeAll()}: a notification without a count, a listener
  *       that (re)connected), the poll, and a slot freed while a backlog may be waiting (the last
  *       claim filled every slot it asked for) claim as many as there are free slots.

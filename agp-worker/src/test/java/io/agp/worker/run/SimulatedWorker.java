@@ -42,7 +42,13 @@ final class SimulatedWorker implements AutoCloseable {
   private boolean closed;
 
   private SimulatedWorker(
-      String id, String url, URI clickhouse, Path resultFolder, Duration pollInterval) {
+      String id,
+      String url,
+      URI clickhouse,
+      Path resultFolder,
+      Duration pollInterval,
+      Duration lease,
+      Clock clock) {
     HikariConfig config = new HikariConfig();
     config.setJdbcUrl(url);
     config.setUsername(PostgresTestServer.shared().user());
@@ -59,7 +65,7 @@ final class SimulatedWorker implements AutoCloseable {
             Map.of(),
             SLOTS,
             3,
-            Duration.ofSeconds(30),
+            lease,
             Duration.ofMinutes(1),
             Duration.ofHours(1),
             DataSize.ofGigabytes(1),
@@ -79,7 +85,7 @@ final class SimulatedWorker implements AutoCloseable {
             new WorkerProperties(
                 id, List.of("default"), pollInterval, Duration.ofSeconds(2), Duration.ofSeconds(1)),
             tiers,
-            new WorkerPools.Services(executions, results, Clock.systemUTC(), meters));
+            new WorkerPools.Services(executions, results, clock, meters));
     notifications =
         new ExecutionNotifications(
             new NotificationListener.Target(url, PostgresTestServer.shared().user(), ""),
@@ -89,7 +95,21 @@ final class SimulatedWorker implements AutoCloseable {
 
   static SimulatedWorker start(
       String id, String url, URI clickhouse, Path results, Duration pollInterval) {
-    SimulatedWorker worker = new SimulatedWorker(id, url, clickhouse, results, pollInterval);
+    return start(
+        id, url, clickhouse, results, pollInterval, Duration.ofSeconds(30), Clock.systemUTC());
+  }
+
+  /** A worker with its own lease and clock (a clock that is off, say). */
+  static SimulatedWorker start(
+      String id,
+      String url,
+      URI clickhouse,
+      Path results,
+      Duration pollInterval,
+      Duration lease,
+      Clock clock) {
+    SimulatedWorker worker =
+        new SimulatedWorker(id, url, clickhouse, results, pollInterval, lease, clock);
     worker.notifications.start();
     worker.pools.start();
     return worker;
