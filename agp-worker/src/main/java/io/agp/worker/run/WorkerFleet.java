@@ -11,6 +11,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -106,9 +107,12 @@ final class WorkerFleet implements AutoCloseable {
     }
   }
 
-  /** Reads the fleet again soon: a worker joined or left. */
+  /** Reads the fleet again soon: a worker joined or left. Nothing once closed. */
   void readSoon() {
-    if (readQueued.compareAndSet(false, true)) {
+    if (reads.isShutdown() || !readQueued.compareAndSet(false, true)) {
+      return;
+    }
+    try {
       reads.schedule(
           () -> {
             readQueued.set(false);
@@ -116,6 +120,8 @@ final class WorkerFleet implements AutoCloseable {
           },
           COALESCE.toMillis(),
           TimeUnit.MILLISECONDS);
+    } catch (RejectedExecutionException e) {
+      // Closed meanwhile: the worker is stopping (its own leaving is announced to it too).
     }
   }
 
