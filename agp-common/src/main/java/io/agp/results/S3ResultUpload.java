@@ -31,8 +31,9 @@ import software.amazon.awssdk.services.s3.model.NoSuchUploadException;
  * writer's own.
  *
  * <p>Any failure aborts the multipart upload, so a half-written object never becomes visible. If
- * the abort itself fails (S3 unreachable) the parts stay invisible but billed until a bucket
- * lifecycle rule ({@code AbortIncompleteMultipartUpload}) removes them.
+ * the abort itself fails (S3 unreachable) it is tried again in the background for a while; past
+ * that, or if the worker died, the bookkeeper's orphan sweep aborts the upload of an attempt that
+ * no longer runs.
  */
 final class S3ResultUpload implements ResultUpload {
 
@@ -51,7 +52,12 @@ final class S3ResultUpload implements ResultUpload {
   private static final Duration ABORT_RETRY_PERIOD = Duration.ofMinutes(15);
 
   private static final Duration ABORT_RETRY_FIRST_PAUSE = Duration.ofMillis(500);
-  private static final Duration ABORT_RETRY_MAX_PAUSE = Duration.ofMinutes(1);
+
+  /**
+   * At most this long between two tries: S3 back after an outage is reached within it, even when
+   * the first requests after it fail on connections the outage broke.
+   */
+  private static final Duration ABORT_RETRY_MAX_PAUSE = Duration.ofSeconds(10);
 
   private enum State {
     OPEN,
@@ -159,8 +165,8 @@ final class S3ResultUpload implements ResultUpload {
 
   /**
    * S3 was unreachable when the upload was aborted: its parts would stay, invisible but billed.
-   * Asks again with a growing pause for a while; past it, only a bucket lifecycle rule ({@code
-   * AbortIncompleteMultipartUpload}) removes them.
+   * Asks again with a growing pause for a while; past it, the bookkeeper's orphan sweep (or a
+   * bucket lifecycle rule, {@code AbortIncompleteMultipartUpload}) removes them.
    */
   private void abortLater(String failedUploadId) {
     Thread.ofVirtual()
@@ -191,8 +197,8 @@ final class S3ResultUpload implements ResultUpload {
                 }
               }
               log.warn(
-                  "gave up aborting multipart upload {} of s3://{}/{}; its parts stay until a"
-                      + " lifecycle rule removes them",
+                  "gave up aborting multipart upload {} of s3://{}/{}; the bookkeeper's orphan"
+                      + " sweep aborts it",
                   failedUploadId,
                   bucket,
                   key);
