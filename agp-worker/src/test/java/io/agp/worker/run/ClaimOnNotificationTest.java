@@ -8,7 +8,6 @@ import io.agp.execution.ExecutionStatus;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.time.Duration;
-import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -40,7 +39,7 @@ class ClaimOnNotificationTest {
 
   @Test
   void aPendingExecutionIsClaimedWellWithinThePollIntervalByNotification() {
-    awaitListener(notified);
+    notified.awaitListener();
 
     Execution done = awaitSucceeded(notified, notified.create("SELECT 1", "JSON", "default"));
 
@@ -50,7 +49,7 @@ class ClaimOnNotificationTest {
 
   @Test
   void theListenerReconnectsAfterItsConnectionIsKilled() {
-    int killed = awaitListener(notified);
+    int killed = notified.awaitListener();
 
     assertThat(
             notified
@@ -63,7 +62,7 @@ class ClaimOnNotificationTest {
     int reconnected =
         await()
             .atMost(Duration.ofSeconds(15))
-            .until(() -> listeners(notified), pids -> !pids.isEmpty() && !pids.contains(killed))
+            .until(notified::listeners, pids -> !pids.isEmpty() && !pids.contains(killed))
             .getFirst();
 
     assertThat(reconnected).isNotEqualTo(killed);
@@ -96,24 +95,5 @@ class ClaimOnNotificationTest {
 
   private static Execution awaitSucceeded(WorkerStack stack, long id) {
     return stack.awaitStatus(id, ExecutionStatus.SUCCEEDED, Duration.ofSeconds(5));
-  }
-
-  /** Waits for the worker's listening connection and returns its backend's pid. */
-  private static int awaitListener(WorkerStack stack) {
-    return await()
-        .atMost(Duration.ofSeconds(15))
-        .until(() -> listeners(stack), pids -> !pids.isEmpty())
-        .getFirst();
-  }
-
-  private static List<Integer> listeners(WorkerStack stack) {
-    return stack
-        .jdbc()
-        .sql(
-            "select pid from pg_stat_activity"
-                + " where datname = current_database() and application_name = :name")
-        .param("name", ExecutionNotifications.APPLICATION_NAME)
-        .query(Integer.class)
-        .list();
   }
 }

@@ -33,7 +33,7 @@ class ListenerRobustnessTest {
     try (WorkerStack stack =
         WorkerStack.start(
             Map.of("agp.results.location", results, "agp.worker.poll-interval", "5m"))) {
-      int listener = awaitListener(stack);
+      int listener = stack.awaitListener();
 
       for (String[] notification :
           List.of(
@@ -59,7 +59,7 @@ class ListenerRobustnessTest {
       assertThat(Duration.between(done.createdAt(), done.pickedAt()))
           .isLessThan(Duration.ofSeconds(2));
       // The same session: the listener neither died nor had to reconnect.
-      assertThat(listeners(stack)).containsExactly(listener);
+      assertThat(stack.listeners()).containsExactly(listener);
     }
   }
 
@@ -125,23 +125,5 @@ class ListenerRobustnessTest {
     public void lost(Exception cause) {
       lostAt.compareAndSet(0, System.nanoTime());
     }
-  }
-
-  private static int awaitListener(WorkerStack stack) {
-    return await()
-        .atMost(Duration.ofSeconds(15))
-        .until(() -> listeners(stack), pids -> !pids.isEmpty())
-        .getFirst();
-  }
-
-  private static List<Integer> listeners(WorkerStack stack) {
-    return stack
-        .jdbc()
-        .sql(
-            "select pid from pg_stat_activity"
-                + " where datname = current_database() and application_name = :name")
-        .param("name", ExecutionNotifications.APPLICATION_NAME)
-        .query(Integer.class)
-        .list();
   }
 }

@@ -11,6 +11,7 @@ import io.agp.testkit.PostgresTestServer;
 import io.agp.testkit.TestServerProperties;
 import io.agp.worker.WorkerApplication;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import org.springframework.context.ConfigurableApplicationContext;
@@ -111,6 +112,24 @@ final class WorkerStack implements AutoCloseable {
         .until(
             () -> get(id),
             e -> e.status() != ExecutionStatus.PENDING && e.status() != ExecutionStatus.RUNNING);
+  }
+
+  /** Waits for the worker's listening connection and returns its backend's pid. */
+  int awaitListener() {
+    return await()
+        .atMost(Duration.ofSeconds(15))
+        .until(this::listeners, pids -> !pids.isEmpty())
+        .getFirst();
+  }
+
+  /** The backend pids of the worker's listening connections to its database (one, or none). */
+  List<Integer> listeners() {
+    return jdbc.sql(
+            "select pid from pg_stat_activity"
+                + " where datname = current_database() and application_name = :name")
+        .param("name", ExecutionNotifications.APPLICATION_NAME)
+        .query(Integer.class)
+        .list();
   }
 
   /** Whether ClickHouse runs a query of that execution, any attempt. */
