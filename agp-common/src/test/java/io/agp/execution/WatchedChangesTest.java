@@ -42,16 +42,17 @@ class WatchedChangesTest {
   @Test
   void anUnwatchedExecutionAnnouncesNothingAndAWatchedOneEveryChange() throws Exception {
     try (Connection connection = listening()) {
-      long unwatched = runToSuccess("unwatched", false);
+      runToSuccess("unwatched", false);
       long watched = runToSuccess("watched", true);
 
       List<String> payloads = until(connection, watched + ":SUCCEEDED");
 
-      // One announcement per change of the watched execution, in order; none of the other, whose
-      // changes all committed (and would have been sent) before the watched one's.
-      assertThat(payloads)
-          .containsExactly(watched + ":RUNNING", watched + ":RUNNING", watched + ":SUCCEEDED")
-          .noneMatch(p -> p.startsWith(unwatched + ":"));
+      // The watched execution's changes, in order (its claim's and its progress sample's RUNNING
+      // are one when both are queued before a batch goes); none of the other, whose changes all
+      // committed (and would have been sent) before the watched one's.
+      assertThat(payloads).last().isEqualTo(watched + ":SUCCEEDED");
+      assertThat(payloads).contains(watched + ":RUNNING").hasSizeBetween(2, 3);
+      assertThat(payloads).allMatch(p -> p.startsWith(watched + ":"));
     }
   }
 
