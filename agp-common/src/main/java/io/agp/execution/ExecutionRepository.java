@@ -146,10 +146,21 @@ public class ExecutionRepository {
   /**
    * Marks an in-flight execution as watched: its changes from now on are announced on {@link
    * Channels#CHANGED}. A watcher calls it before it reads the row, so that no change between the
-   * two goes unannounced.
+   * two goes unannounced. Nothing changes unless {@code viewer} may read the execution (null: the
+   * apps' own calls and admins).
    */
-  public void watch(long id) {
-    jdbc.sql(WATCH).param("id", id).update();
+  public void watch(long id, String viewer) {
+    jdbc.sql(WATCH).param("id", id).param("viewer", viewer).update();
+  }
+
+  /**
+   * Marks an execution the caller has read (and so may see) as watched, unless it is already, or
+   * has ended: then no statement is needed.
+   */
+  public void watch(Execution execution) {
+    if (!execution.watched() && !execution.status().isTerminal()) {
+      watch(execution.id(), null);
+    }
   }
 
   /** Any execution by id, whoever created it: for the apps' own work, never for a caller's read. */

@@ -60,7 +60,7 @@ class WatchedChangesTest {
   void aWatchMarksAnInFlightExecutionAndItsLaterChangesAreAnnounced() throws Exception {
     long id = create("later", false).id();
     try (Connection connection = listening()) {
-      executions.watch(id);
+      executions.watch(id, null);
 
       assertThat(executions.get(id).orElseThrow().watched()).isTrue();
       ClaimedExecution claimed = claimOne("later");
@@ -75,10 +75,21 @@ class WatchedChangesTest {
     long id = runToSuccess("ended", false);
     String updatedAt = updatedAt(id);
 
-    executions.watch(id);
+    executions.watch(id, null);
 
     assertThat(executions.get(id).orElseThrow().watched()).isFalse();
     assertThat(updatedAt(id)).isEqualTo(updatedAt);
+  }
+
+  @Test
+  void aWatchByAUserWhoMayNotReadTheExecutionChangesNothing() {
+    long id = create("others", false).id();
+
+    executions.watch(id, "somebody-else");
+    assertThat(executions.get(id).orElseThrow().watched()).isFalse();
+
+    executions.watch(id, "t");
+    assertThat(executions.get(id).orElseThrow().watched()).isTrue();
   }
 
   @Test

@@ -109,7 +109,8 @@ class ExecutionController {
       HttpServletRequest http) {
     Duration waitFor = waiter.check(wait);
     Caller caller = visible.caller(http);
-    Execution execution = waiter.readUntilChanged(id, () -> visible.find(id, caller), waitFor);
+    Execution execution =
+        waiter.readUntilChanged(id, caller.viewer(), () -> visible.find(id, caller), waitFor);
     // Readers mean something only where users are told apart by their tokens.
     ExecutionView view =
         caller.admin() && properties.auth().mode() == ApiProperties.AuthMode.JWT

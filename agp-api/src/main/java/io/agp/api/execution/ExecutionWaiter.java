@@ -56,9 +56,10 @@ class ExecutionWaiter {
    * execution is marked watched) before the read, so that the one read serves both: no change
    * between them goes unnoticed.
    *
+   * @param viewer who reads: the execution is marked watched only if they may see it
    * @param read reads the execution as the caller may see it (throws when they may not)
    */
-  Execution readUntilChanged(long id, Supplier<Execution> read, Duration wait) {
+  Execution readUntilChanged(long id, String viewer, Supplier<Execution> read, Duration wait) {
     if (wait.isZero()) {
       return read.get();
     }
@@ -78,7 +79,7 @@ class ExecutionWaiter {
           return changed.complete(now);
         };
     try (ExecutionChanges.Registration registration = changes.watch(id, watcher)) {
-      executions.watch(id);
+      executions.watch(id, viewer);
       Execution first = read.get();
       synchronized (start) {
         start[0] = first;
@@ -122,9 +123,7 @@ class ExecutionWaiter {
           return done.test(start, now) && reached.complete(now);
         };
     try (ExecutionChanges.Registration registration = changes.watch(start.id(), watcher)) {
-      if (!start.watched()) {
-        executions.watch(start.id());
-      }
+      executions.watch(start);
       // A change between the caller's read and the registration was notified to nobody.
       executions.get(start.id()).ifPresent(watcher::changed);
       return reached.get(wait.toNanos(), TimeUnit.NANOSECONDS);

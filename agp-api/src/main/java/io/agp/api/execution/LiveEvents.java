@@ -105,9 +105,7 @@ class LiveEvents implements SmartLifecycle {
     emitter.onError(e -> cleanup.run());
     streams.add(stream);
     stream.changed(start);
-    if (!start.watched()) {
-      executions.watch(start.id());
-    }
+    executions.watch(start);
     // A change between the caller's read and the registration was notified to nobody.
     executions.get(start.id()).ifPresent(stream::changed);
     return emitter;

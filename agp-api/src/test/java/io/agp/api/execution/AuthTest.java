@@ -123,6 +123,24 @@ class AuthTest {
   }
 
   @Test
+  void anotherUsersWaitIs404AndLeavesTheExecutionAsItWas() throws Exception {
+    String alice = token("alice", "default", List.of());
+    String bob = token("bob", "default", List.of());
+    long ofAlice = create(alice, "SELECT 'alice waits " + UUID.randomUUID() + "'");
+
+    assertThat(as(bob, "GET", "/v1/async/executions/" + ofAlice + "?wait=1", null).status())
+        .isEqualTo(404);
+    assertThat(as(bob, "GET", "/v1/async/executions/" + ofAlice + "/events", null).status())
+        .isEqualTo(404);
+    // Bob's wait marked nothing: the execution's changes are announced only for its own readers.
+    assertThat(api.repository().get(ofAlice).orElseThrow().watched()).isFalse();
+
+    assertThat(as(alice, "GET", "/v1/async/executions/" + ofAlice + "?wait=1", null).status())
+        .isEqualTo(200);
+    assertThat(api.repository().get(ofAlice).orElseThrow().watched()).isTrue();
+  }
+
+  @Test
   void aSignedLinkNeedsNoToken() throws Exception {
     String alice = token("alice", "default", List.of());
     long id = create(alice, "SELECT 'link " + UUID.randomUUID() + "'");
