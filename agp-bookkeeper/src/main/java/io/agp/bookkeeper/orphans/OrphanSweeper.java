@@ -16,7 +16,10 @@ import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
@@ -107,12 +110,14 @@ public final class OrphanSweeper implements Duty {
     } catch (IOException e) {
       throw new UncheckedIOException("cannot list the unfinished uploads", e);
     }
+    Map<UnfinishedUpload, Optional<AttemptId>> attempts = new LinkedHashMap<>();
+    stale.forEach(upload -> attempts.put(upload, StoredResult.attemptOf(upload.key())));
     Set<AttemptId> running =
         maintenance.findRunningAttempts(
-            stale.stream().flatMap(u -> StoredResult.attemptOf(u.key()).stream()).toList());
+            attempts.values().stream().flatMap(Optional::stream).toList());
     int aborted = 0;
     for (UnfinishedUpload upload : stale) {
-      if (StoredResult.attemptOf(upload.key()).filter(running::contains).isPresent()) {
+      if (attempts.get(upload).filter(running::contains).isPresent()) {
         continue;
       }
       try {
