@@ -231,14 +231,17 @@ class ScaleBenchmark {
         .single();
   }
 
+  /** The statements of this database that count: all but the benchmark's own reads. */
+  private static final String COUNTED_STATEMENTS =
+      """
+      from pg_stat_statements s
+      join pg_database d on d.oid = s.dbid
+      where d.datname = current_database() and s.query not like '%/* bench */%'
+      """;
+
   /** Statements run in this database since the reset, less the benchmark's own reads. */
   private static long statementCalls(JdbcClient jdbc) {
-    return jdbc.sql(
-            """
-            /* bench */ select coalesce(sum(s.calls), 0) from pg_stat_statements s
-            join pg_database d on d.oid = s.dbid
-            where d.datname = current_database() and s.query not like '%/* bench */%'
-            """)
+    return jdbc.sql("/* bench */ select coalesce(sum(s.calls), 0) " + COUNTED_STATEMENTS)
         .query(Long.class)
         .single();
   }
@@ -250,12 +253,9 @@ class ScaleBenchmark {
             /* bench */ select s.calls,
               left(regexp_replace(regexp_replace(s.query, '--[^\\n]*', '', 'g'), '\\s+', ' ', 'g'),
                    70) as text
-            from pg_stat_statements s
-            join pg_database d on d.oid = s.dbid
-            where d.datname = current_database() and s.query not like '%/* bench */%'
-            order by s.calls desc
-            limit 8
-            """)
+            """
+                + COUNTED_STATEMENTS
+                + " order by s.calls desc limit 8")
         .query(
             (rs, row) ->
                 "%8.3f  %s".formatted((double) rs.getLong("calls") / created, rs.getString("text")))

@@ -4,11 +4,9 @@ import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import io.agp.execution.ExecutionRepository;
 import io.agp.execution.NotificationListener;
-import io.agp.results.ResultCompression;
 import io.agp.results.ResultStore;
 import io.agp.results.ResultStores;
 import io.agp.testkit.PostgresTestServer;
-import io.agp.tier.TierProperties;
 import io.agp.tier.Tiers;
 import io.agp.tier.TiersProperties;
 import io.agp.worker.WorkerProperties;
@@ -20,8 +18,9 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import org.springframework.boot.context.properties.bind.Binder;
+import org.springframework.boot.context.properties.source.MapConfigurationPropertySource;
 import org.springframework.jdbc.core.simple.JdbcClient;
-import org.springframework.util.unit.DataSize;
 
 /**
  * One worker process as a fleet would run it, several in one JVM: its own connection pool, its own
@@ -58,28 +57,24 @@ final class SimulatedWorker implements AutoCloseable {
     JdbcClient jdbc = JdbcClient.create(dataSource);
     ExecutionRepository executions = new ExecutionRepository(jdbc);
     results = ResultStores.open(resultFolder.toUri(), null);
-    TierProperties tier =
-        new TierProperties(
-            new TierProperties.ClickHouse(
-                clickhouse, List.of(), "default", "", "default", Duration.ofSeconds(5), null),
-            Map.of(),
-            SLOTS,
-            3,
-            lease,
-            Duration.ofMinutes(1),
-            Duration.ofHours(1),
-            DataSize.ofGigabytes(1),
-            false,
-            0,
-            ResultCompression.NONE,
-            null,
-            true,
-            List.of(),
-            0,
-            Duration.ofSeconds(1),
-            false,
-            new TierProperties.Interactive(8, 0));
-    Tiers tiers = new Tiers(new TiersProperties(Map.of("default", tier)));
+    // Bound from properties as the worker binds its configuration: defaults for the rest.
+    Tiers tiers =
+        new Tiers(
+            new Binder(
+                    new MapConfigurationPropertySource(
+                        Map.of(
+                            "agp.tiers.default.clickhouse.url",
+                            clickhouse.toString(),
+                            "agp.tiers.default.concurrency",
+                            Integer.toString(SLOTS),
+                            "agp.tiers.default.lease",
+                            lease.toMillis() + "ms",
+                            "agp.tiers.default.max-run-time",
+                            "1m",
+                            "agp.tiers.default.result-ttl",
+                            "1h")))
+                .bind("agp", TiersProperties.class)
+                .get());
     pools =
         new WorkerPools(
             new WorkerProperties(
