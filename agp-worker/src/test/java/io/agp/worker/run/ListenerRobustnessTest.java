@@ -7,6 +7,7 @@ import io.agp.execution.Channels;
 import io.agp.execution.Execution;
 import io.agp.execution.ExecutionStatus;
 import io.agp.execution.NotificationListener;
+import io.agp.testkit.FreezableProxy;
 import io.agp.testkit.PostgresTestServer;
 import java.net.URI;
 import java.nio.file.Files;

@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import io.agp.execution.Execution;
 import io.agp.execution.ExecutionStatus;
 import io.agp.testkit.ClickHouseTestServer;
+import io.agp.testkit.FreezableProxy;
 import java.nio.file.Files;
 import java.time.Duration;
 import java.util.Map;

@@ -1,4 +1,4 @@
-package io.agp.worker.run;
+package io.agp.testkit;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -15,7 +15,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * A TCP proxy in front of a server that can stop passing bytes either way while keeping every
  * connection open: what a worker sees of a frozen server, or of a link that died without a reset.
  */
-final class FreezableProxy implements AutoCloseable {
+public final class FreezableProxy implements AutoCloseable {
 
   private final ServerSocket server;
   private final URI target;
@@ -23,28 +23,28 @@ final class FreezableProxy implements AutoCloseable {
   private final AtomicLong fromServer = new AtomicLong();
   private volatile boolean frozen;
 
-  FreezableProxy(URI target) throws IOException {
+  public FreezableProxy(URI target) throws IOException {
     this.target = target;
     this.server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
     Thread.ofPlatform().daemon().name("proxy-accept").start(this::accept);
   }
 
   /** The proxy's address, with the target's scheme. */
-  URI uri() {
+  public URI uri() {
     return URI.create(target.getScheme() + "://127.0.0.1:" + server.getLocalPort());
   }
 
   /** From now on bytes are held, in both directions, until {@link #thaw()}. */
-  void freeze() {
+  public void freeze() {
     frozen = true;
   }
 
-  void thaw() {
+  public void thaw() {
     frozen = false;
   }
 
   /** Bytes passed on from the server to its clients so far. */
-  long bytesFromServer() {
+  public long bytesFromServer() {
     return fromServer.get();
   }
 
