@@ -31,6 +31,7 @@ final class FaultStack implements AutoCloseable {
   private final Map<String, Object> properties;
   private final int apiPort;
   private final Map<String, AppProcess> workers = new LinkedHashMap<>();
+  private final Map<String, Map<String, Object>> workerProperties = new HashMap<>();
   private AppProcess api;
   private AppProcess bookkeeper;
 
@@ -118,11 +119,23 @@ final class FaultStack implements AutoCloseable {
 
   /** Starts another worker (or a worker again, under an id it had) and waits until it runs. */
   AppProcess startWorker(String id) throws IOException, InterruptedException {
+    return startWorker(id, workerProperties.getOrDefault(id, Map.of()));
+  }
+
+  /**
+   * Starts a worker with {@code extra} properties of its own (e.g. the tiers it serves), which it
+   * keeps when started again under its id, and waits until it runs.
+   */
+  AppProcess startWorker(String id, Map<String, Object> extra)
+      throws IOException, InterruptedException {
     AppProcess old = workers.remove(id);
     if (old != null) {
       old.close();
     }
-    AppProcess worker = launchWorker(properties, id);
+    workerProperties.put(id, extra);
+    Map<String, Object> all = new HashMap<>(properties);
+    all.putAll(extra);
+    AppProcess worker = launchWorker(all, id);
     workers.put(id, worker);
     worker.awaitOutput(STARTED, START_TIMEOUT);
     return worker;
