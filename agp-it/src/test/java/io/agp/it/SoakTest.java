@@ -68,7 +68,7 @@ class SoakTest {
   private static final double RATE = Double.parseDouble(System.getProperty("agp.soak.rate", "2"));
   private static final boolean SHORT = DURATION.compareTo(Duration.ofMinutes(15)) <= 0;
   private static final Duration SAMPLE_EVERY =
-      SHORT ? Duration.ofSeconds(15) : Duration.ofMinutes(1);
+      SHORT ? Duration.ofSeconds(10) : Duration.ofMinutes(1);
   private static final Duration FAULT_EVERY =
       SHORT ? Duration.ofSeconds(40) : Duration.ofMinutes(4);
 
@@ -78,8 +78,11 @@ class SoakTest {
   /** The first part of the run (and of a restarted process's life) is not judged: JIT, pools. */
   private static final Duration WARM_UP = DURATION.dividedBy(5);
 
-  /** How long after a fault its effects may last: retries, backoffs, reconnections. */
+  /** How long after a fault its effects on requests may last: retries, backoffs, reconnections. */
   private static final Duration SETTLE = Duration.ofSeconds(30);
+
+  /** How long after a fault a process's resources may still show it (pools refilling). */
+  private static final Duration RESOURCES_SETTLE = Duration.ofSeconds(5);
 
   private static final Duration LEASE = Duration.ofSeconds(5);
   private static final Duration ORPHAN_MARGIN = Duration.ofSeconds(30);
@@ -318,12 +321,16 @@ class SoakTest {
 
   /** Whether a fault was under way at {@code at}, or had ended less than {@link #SETTLE} before. */
   private boolean faultAt(Instant at) {
+    return faultAt(at, SETTLE);
+  }
+
+  private boolean faultAt(Instant at, Duration settle) {
     Instant current = faultStarted;
     if (current != null && !at.isBefore(current)) {
       return true;
     }
     for (Span span : spans) {
-      if (!at.isBefore(span.start()) && !at.isAfter(span.end().plus(SETTLE))) {
+      if (!at.isBefore(span.start()) && !at.isAfter(span.end().plus(settle))) {
         return true;
       }
     }
@@ -493,9 +500,11 @@ class SoakTest {
             judgedFrom = begin.plus(WARM_UP);
           }
           Instant from = judgedFrom;
-          // Samples taken in a fault (or while it settles) show the fault, not a drift.
+          // Samples taken in a fault (or just after) show the fault, not a drift.
           List<Sample> judged =
-              all.stream().filter(s -> !s.at().isBefore(from) && !faultAt(s.at())).toList();
+              all.stream()
+                  .filter(s -> !s.at().isBefore(from) && !faultAt(s.at(), RESOURCES_SETTLE))
+                  .toList();
           if (judged.size() < 5) {
             lines.add(
                 String.format(
