@@ -36,6 +36,9 @@ import software.amazon.awssdk.services.s3.S3Client;
  * query parameters, which 18.16 lacks, reach the query; the ClickHouse proxy passes the formats
  * 18.16 lacks (Parquet, Arrow, JSONCompactEachRow) byte for byte; a sync run streams progress.
  *
+ * <p>Then the suite's end-to-end classes run unchanged against each ClickHouse and MinIO ({@link
+ * ExternalServersSuite}).
+ *
  * <p>Tagged {@code docker}: {@code -Dgroups=docker} runs them; without a Docker engine they are
  * skipped with a message saying so (the machines of this project's CI have none).
  */
@@ -96,15 +99,12 @@ class ModernServersTest {
   void theEndToEndCasesHoldOnACurrentClickHouse(String image) throws Exception {
     requireDockerAndMinio();
     try (GenericContainer<?> clickhouse =
-        new GenericContainer<>(DockerImageName.parse(image))
+        clickhouse(image)
             .withEnv("CLICKHOUSE_USER", "agp")
             .withEnv("CLICKHOUSE_PASSWORD", "agp")
-            .withEnv("CLICKHOUSE_DEFAULT_ACCESS_MANAGEMENT", "1")
-            .withExposedPorts(8123)
-            .waitingFor(Wait.forHttp("/ping").forPort(8123))
-            .withStartupTimeout(Duration.ofMinutes(3))) {
+            .withEnv("CLICKHOUSE_DEFAULT_ACCESS_MANAGEMENT", "1")) {
       clickhouse.start();
-      String url = "http://" + clickhouse.getHost() + ":" + clickhouse.getMappedPort(8123);
+      String url = httpUrl(clickhouse);
       try (AgpStack stack =
           AgpStack.start(
               Map.of(
@@ -172,6 +172,44 @@ class ModernServersTest {
         assertThat(events.body()).contains("event: progress", "event: result");
       }
     }
+  }
+
+  /**
+   * The end-to-end test classes of the suite, unchanged, in a JVM whose test kit points at this
+   * ClickHouse and MinIO instead of its own servers ({@link ExternalServersSuite}).
+   */
+  @ParameterizedTest
+  @ValueSource(strings = {"clickhouse/clickhouse-server:24.8", "clickhouse/clickhouse-server:25.8"})
+  void theWholeEndToEndSuitePassesOnACurrentClickHouse(String image) throws Exception {
+    requireDockerAndMinio();
+    // The tests connect as the default user without a password, as to their own server; the
+    // image allows that from outside the container only when told to leave its users alone.
+    try (GenericContainer<?> clickhouse =
+        clickhouse(image).withEnv("CLICKHOUSE_SKIP_USER_SETUP", "1")) {
+      clickhouse.start();
+      ExternalServersSuite.Outcome outcome =
+          ExternalServersSuite.run(
+              URI.create(httpUrl(clickhouse)),
+              minioUrl(),
+              MINIO_USER,
+              MINIO_PASSWORD,
+              Map.of("agp.load.executions", "2000"),
+              ExternalServersSuite.END_TO_END,
+              Duration.ofMinutes(30));
+      assertThat(outcome.exitStatus()).as(outcome.output()).isZero();
+      assertThat(outcome.succeeded()).as(outcome.output()).isPositive();
+    }
+  }
+
+  private static GenericContainer<?> clickhouse(String image) {
+    return new GenericContainer<>(DockerImageName.parse(image))
+        .withExposedPorts(8123)
+        .waitingFor(Wait.forHttp("/ping").forPort(8123))
+        .withStartupTimeout(Duration.ofMinutes(3));
+  }
+
+  private static String httpUrl(GenericContainer<?> clickhouse) {
+    return "http://" + clickhouse.getHost() + ":" + clickhouse.getMappedPort(8123);
   }
 
   private byte[] get(URI uri) throws Exception {

@@ -16,12 +16,25 @@ import org.jclouds.blobstore.domain.PageSet;
 import org.jclouds.blobstore.domain.StorageMetadata;
 import org.jclouds.blobstore.domain.StorageType;
 import org.jclouds.blobstore.options.ListContainerOptions;
+import org.opentest4j.TestAbortedException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.core.checksums.RequestChecksumCalculation;
+import software.amazon.awssdk.core.checksums.ResponseChecksumValidation;
+import software.amazon.awssdk.http.apache5.Apache5HttpClient;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.model.BucketAlreadyExistsException;
+import software.amazon.awssdk.services.s3.model.BucketAlreadyOwnedByYouException;
+import software.amazon.awssdk.services.s3.model.S3Object;
 
 /**
  * An S3-compatible server (S3Proxy over an in-memory jclouds blob store) on a loopback port, shared
- * by every test in the JVM.
+ * by every test in the JVM; or, with the system property {@value #EXTERNAL_ENDPOINT} (and {@value
+ * #EXTERNAL_ACCESS_KEY}, {@value #EXTERNAL_SECRET_KEY}), a server outside the JVM such as MinIO in
+ * a container, read through the AWS SDK and never stopped from here.
  *
  * <p>{@link #stop()} and {@link #start()} exist for fault tests: the data and the port survive a
  * restart, so a client built before the stop works again afterwards. They affect every test that
@@ -43,7 +56,18 @@ public final class S3TestServer {
    */
   private static final String MULTIPART_PART_PREFIX = ".mpus-";
 
+  /** System property: the endpoint of an S3 outside this JVM to test against. */
+  public static final String EXTERNAL_ENDPOINT = "agp.test.s3.endpoint";
+
+  public static final String EXTERNAL_ACCESS_KEY = "agp.test.s3.access-key";
+  public static final String EXTERNAL_SECRET_KEY = "agp.test.s3.secret-key";
+
   private static S3TestServer shared;
+
+  /** The SDK's client of an external server; {@code null} for S3Proxy. */
+  private final S3Client external;
+
+  private final URI externalEndpoint;
 
   private final BlobStoreContext context;
   private final BlobStore blobStore;
@@ -60,6 +84,29 @@ public final class S3TestServer {
     host = InetAddress.getLoopbackAddress();
     this.accessKey = accessKey;
     this.secretKey = secretKey;
+    this.external = null;
+    this.externalEndpoint = null;
+  }
+
+  private S3TestServer(URI endpoint, String accessKey, String secretKey) {
+    context = null;
+    blobStore = null;
+    host = null;
+    this.accessKey = accessKey;
+    this.secretKey = secretKey;
+    this.externalEndpoint = endpoint;
+    this.external =
+        S3Client.builder()
+            .httpClientBuilder(Apache5HttpClient.builder())
+            .endpointOverride(endpoint)
+            .region(Region.of(REGION))
+            .forcePathStyle(true)
+            // Checksums only where the API demands them: S3Proxy refuses the SDK's others.
+            .requestChecksumCalculation(RequestChecksumCalculation.WHEN_REQUIRED)
+            .responseChecksumValidation(ResponseChecksumValidation.WHEN_REQUIRED)
+            .credentialsProvider(
+                StaticCredentialsProvider.create(AwsBasicCredentials.create(accessKey, secretKey)))
+            .build();
   }
 
   /**
@@ -72,9 +119,16 @@ public final class S3TestServer {
     return server;
   }
 
-  /** The server for this JVM, started on first use. */
+  /** The server for this JVM, started on first use (or the external one, when named). */
   public static synchronized S3TestServer shared() {
-    if (shared == null) {
+    String endpoint = System.getProperty(EXTERNAL_ENDPOINT, "");
+    if (shared == null && !endpoint.isBlank()) {
+      shared =
+          new S3TestServer(
+              URI.create(endpoint),
+              System.getProperty(EXTERNAL_ACCESS_KEY, ""),
+              System.getProperty(EXTERNAL_SECRET_KEY, ""));
+    } else if (shared == null) {
       S3TestServer server = new S3TestServer(ACCESS_KEY, SECRET_KEY);
       server.start();
       Runtime.getRuntime().addShutdownHook(new Thread(server::close, "s3-test-server-shutdown"));
@@ -84,6 +138,9 @@ public final class S3TestServer {
   }
 
   public synchronized URI endpoint() {
+    if (external != null) {
+      return externalEndpoint;
+    }
     return URI.create("http://" + host.getHostAddress() + ":" + port);
   }
 
@@ -100,6 +157,14 @@ public final class S3TestServer {
   }
 
   public void createBucket(String name) {
+    if (external != null) {
+      try {
+        external.createBucket(b -> b.bucket(name));
+      } catch (BucketAlreadyOwnedByYouException | BucketAlreadyExistsException e) {
+        // As S3Proxy's blob store: creating a bucket that exists leaves it as it is.
+      }
+      return;
+    }
     blobStore.createContainerInLocation(null, name);
   }
 
@@ -108,6 +173,12 @@ public final class S3TestServer {
    * without the blobs that hold unfinished multipart uploads.
    */
   public List<String> keys(String bucket) {
+    if (external != null) {
+      return external.listObjectsV2Paginator(b -> b.bucket(bucket)).contents().stream()
+          .map(S3Object::key)
+          .sorted()
+          .toList();
+    }
     Set<String> pendingUploadIds =
         blobStore.listMultipartUploads(bucket).stream()
             .map(MultipartUpload::id)
@@ -132,17 +203,24 @@ public final class S3TestServer {
 
   /** Removes an object behind the clients' backs, as another party (or a crashed one) would. */
   public void deleteObject(String bucket, String key) {
+    if (external != null) {
+      external.deleteObject(b -> b.bucket(bucket).key(key));
+      return;
+    }
     blobStore.removeBlob(bucket, key);
   }
 
   /** Multipart uploads started in a bucket and neither completed nor aborted. */
   public int pendingMultipartUploads(String bucket) {
+    if (external != null) {
+      return external.listMultipartUploads(b -> b.bucket(bucket)).uploads().size();
+    }
     return blobStore.listMultipartUploads(bucket).size();
   }
 
   /** Starts the server, on the port it had before if it ran already. Does nothing if running. */
   public synchronized void start() {
-    if (proxy != null) {
+    if (proxy != null || external != null) {
       return;
     }
     S3Proxy started =
@@ -165,6 +243,9 @@ public final class S3TestServer {
 
   /** Stops accepting requests; the data stays for the next {@link #start()}. */
   public synchronized void stop() {
+    if (external != null) {
+      throw new TestAbortedException("an external S3 (" + externalEndpoint + ") is not stopped");
+    }
     if (proxy == null) {
       return;
     }
@@ -179,6 +260,10 @@ public final class S3TestServer {
 
   /** Stops the server and drops its data. */
   public synchronized void close() {
+    if (external != null) {
+      external.close();
+      return;
+    }
     try {
       stop();
     } catch (RuntimeException e) {
