@@ -1,5 +1,6 @@
 package io.agp.it;
 
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.http.HttpResponse;
@@ -17,6 +18,7 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Predicate;
+import java.util.function.Supplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import tools.jackson.databind.JsonNode;
@@ -356,7 +358,7 @@ final class SoakLoad {
   }
 
   private byte[] readSlowly(InputStream in) throws IOException {
-    var out = new java.io.ByteArrayOutputStream();
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
     byte[] buffer = new byte[64 * 1024];
     for (int n = in.read(buffer); n >= 0; n = in.read(buffer)) {
       out.write(buffer, 0, n);
@@ -414,7 +416,7 @@ final class SoakLoad {
     return faultAt.test(to);
   }
 
-  private static ApiClient.Reply attempt(java.util.function.Supplier<ApiClient.Reply> request) {
+  private static ApiClient.Reply attempt(Supplier<ApiClient.Reply> request) {
     try {
       return request.get();
     } catch (RuntimeException e) {

@@ -216,7 +216,7 @@ class SoakTest {
         .atMost(Duration.ofMinutes(3))
         .pollInterval(Duration.ofSeconds(1))
         .until(() -> count("status in ('PENDING', 'RUNNING')") == 0);
-    assertThat(load.problems).as(stack.logs()).isEmpty();
+    assertThat(load.problems).as(stack::logs).isEmpty();
     Map<String, Long> byStatus = checkRows();
 
     // No query left on ClickHouse.
