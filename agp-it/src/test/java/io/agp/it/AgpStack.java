@@ -65,6 +65,16 @@ public final class AgpStack implements AutoCloseable {
     return jdbcUrl;
   }
 
+  /** Stops the worker alone, as a crashed or scaled-down worker Deployment would. */
+  void stopWorker() {
+    worker.close();
+  }
+
+  /** Stops the bookkeeper alone. */
+  void stopBookkeeper() {
+    bookkeeper.close();
+  }
+
   @Override
   public void close() {
     bookkeeper.close();
