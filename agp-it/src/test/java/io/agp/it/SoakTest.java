@@ -15,6 +15,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.sql.Timestamp;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -40,6 +41,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.parallel.Isolated;
+import org.springframework.dao.DataAccessException;
 import org.springframework.jdbc.core.simple.JdbcClient;
 
 /**
@@ -372,15 +374,35 @@ class SoakTest {
         report(
             String.format(
                 Locale.ROOT,
-                "+%5d s | %s | create %s | download %s",
+                "+%5d s | %s | create %s | pickup %s | download %s",
                 Duration.between(begin, next).toSeconds(),
                 String.join(" | ", line),
                 percentiles(between(load.creates, from, next)),
+                pickups(from),
                 percentiles(between(load.downloads, from, next))));
       } catch (InterruptedException e) {
         return;
       }
     }
+  }
+
+  /** The pickups of first attempts claimed since {@code from}, by the database's clock. */
+  private String pickups(Instant from) {
+    try {
+      return percentiles(pickupsSince(from));
+    } catch (DataAccessException e) {
+      // PostgreSQL is being restarted.
+      return "?";
+    }
+  }
+
+  private List<Timing> pickupsSince(Instant from) {
+    return jdbc.sql(
+            "select created_at, extract(epoch from picked_at - created_at) * 1000 as millis"
+                + " from executions where attempt = 1 and picked_at >= :from")
+        .param("from", Timestamp.from(from))
+        .query((rs, n) -> new Timing(rs.getTimestamp(1).toInstant(), rs.getDouble(2)))
+        .list();
   }
 
   private AppProcess process(String role) {
@@ -586,12 +608,7 @@ class SoakTest {
    * p99 is judged only where both windows hold at least 100 samples.
    */
   private List<String> checkLatencies(Instant begin, Instant end) {
-    List<Timing> pickups =
-        jdbc.sql(
-                "select created_at, extract(epoch from picked_at - created_at) * 1000 as millis"
-                    + " from executions where attempt = 1 and picked_at is not null")
-            .query((rs, n) -> new Timing(rs.getTimestamp(1).toInstant(), rs.getDouble(2)))
-            .list();
+    List<Timing> pickups = pickupsSince(begin.minus(Duration.ofMinutes(1)));
     Map<String, Collection<Timing>> metrics = new LinkedHashMap<>();
     metrics.put("create", load.creates);
     metrics.put("pickup", pickups);
