@@ -26,8 +26,11 @@ record ProcessResources(
   static ProcessResources of(long pid, int dbPort) throws IOException, InterruptedException {
     run(JDK_BIN.resolve("jcmd").toString(), Long.toString(pid), "GC.run");
     long heap = heapUsed(run(JDK_BIN.resolve("jstat").toString(), "-gc", Long.toString(pid)));
-    return new ProcessResources(
-        heap, threads(pid), fileDescriptors(pid), dbConnections(pid, dbPort));
+    List<Path> fds;
+    try (Stream<Path> listing = Files.list(Path.of("/proc", Long.toString(pid), "fd"))) {
+      fds = listing.toList();
+    }
+    return new ProcessResources(heap, threads(pid), fds.size(), dbConnections(fds, dbPort));
   }
 
   /** The used parts of the heap, in bytes, from {@code jstat -gc}'s header and values (in KB). */
@@ -53,14 +56,10 @@ record ProcessResources(
     throw new IllegalStateException("no thread count for process " + pid);
   }
 
-  private static int fileDescriptors(long pid) throws IOException {
-    try (Stream<Path> fds = Files.list(Path.of("/proc", Long.toString(pid), "fd"))) {
-      return (int) fds.count();
-    }
-  }
-
-  /** The process's sockets (by inode) that are established TCP connections to {@code port}. */
-  private static int dbConnections(long pid, int port) throws IOException {
+  /**
+   * Of a process's descriptors, the sockets that are established TCP connections to {@code port}.
+   */
+  private static int dbConnections(List<Path> fds, int port) throws IOException {
     Set<String> inodes = new HashSet<>();
     String hexPort = String.format(Locale.ROOT, ":%04X", port);
     for (String table : List.of("/proc/net/tcp", "/proc/net/tcp6")) {
@@ -74,17 +73,15 @@ record ProcessResources(
       }
     }
     int connections = 0;
-    try (Stream<Path> fds = Files.list(Path.of("/proc", Long.toString(pid), "fd"))) {
-      for (Path fd : fds.toList()) {
-        try {
-          String target = Files.readSymbolicLink(fd).toString();
-          if (target.startsWith("socket:[")
-              && inodes.contains(target.substring(8, target.length() - 1))) {
-            connections++;
-          }
-        } catch (IOException e) {
-          // closed since the listing
+    for (Path fd : fds) {
+      try {
+        String target = Files.readSymbolicLink(fd).toString();
+        if (target.startsWith("socket:[")
+            && inodes.contains(target.substring(8, target.length() - 1))) {
+          connections++;
         }
+      } catch (IOException e) {
+        // closed since the listing
       }
     }
     return connections;
