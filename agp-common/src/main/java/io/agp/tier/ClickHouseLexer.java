@@ -19,21 +19,30 @@ import java.util.Map;
  */
 final class ClickHouseLexer {
 
-  /** How a ClickHouse version reads the constructs in which versions disagree. */
+  /**
+   * How a range of ClickHouse versions reads the constructs in which versions disagree. Where a
+   * version refuses a character (an error token) its reading {@link #failed() fails}: that server
+   * refuses the whole statement, so nothing after the character is live there.
+   */
   enum Dialect {
     /**
      * Up to 20.9, 18.16 included: a block comment ends at the first <code>*&#47;</code>; {@code #},
-     * {@code \}, {@code $} and typographic quotes are errors, so the reading ends at the first of
-     * them.
+     * {@code \}, {@code $} and typographic quotes are errors.
      */
-    LEGACY,
+    UP_TO_20_9,
     /**
-     * 20.10 on: block comments nest; later versions add {@code # } and {@code #!} line comments,
-     * {@code $tag$...$tag$} strings and (24.5) strings in ‘’ and identifiers in “”. In a version
-     * without one of these the characters are errors, so reading them as the newest version does is
-     * right for every version from 20.10 on.
+     * 20.10 to 21.8: block comments nest and {@code $} is a letter of bare words ({@code $a$} is an
+     * identifier); {@code # } and {@code #!} begin line comments; typographic quotes are errors.
      */
-    CURRENT
+    FROM_20_10,
+    /**
+     * 21.9 to 25.7: {@code $tag$...$tag$} is a string whatever the tag holds but a {@code $}; from
+     * 24.5, strings in ‘’ and identifiers in “” (earlier versions refuse those characters, so
+     * reading them as 24.5 does is right for every version of the range).
+     */
+    FROM_21_9,
+    /** 25.8 on: a heredoc's tag holds ASCII word characters only; {@code $a b$} is no tag. */
+    FROM_25_8
   }
 
   enum Type {
@@ -55,6 +64,7 @@ final class ClickHouseLexer {
   private final int length;
   private final Dialect dialect;
   private Heredocs heredocs;
+  private boolean failed;
   private int pos;
   private Type type;
   private int start;
@@ -98,9 +108,79 @@ final class ClickHouseLexer {
     return sent == null ? sql : sent.toString();
   }
 
+  /**
+   * Where two versions of ClickHouse that both accept the text read it differently, or -1 if they
+   * agree: the offset of the first token on which the readings of two {@link Dialect dialects} that
+   * do not {@link #failed() fail} differ. A dialect that fails is left out, since its servers
+   * refuse the text whatever it holds.
+   */
+  static int disagreement(String text) {
+    long[] agreed = null;
+    int at = -1;
+    for (Dialect dialect : Dialect.values()) {
+      long[] tokens = new ClickHouseLexer(text, dialect).tokens();
+      if (tokens == null) {
+        continue;
+      }
+      if (agreed == null) {
+        agreed = tokens;
+        continue;
+      }
+      int differs = Arrays.mismatch(agreed, tokens);
+      if (differs >= 0) {
+        long token = differs < agreed.length ? agreed[differs] : tokens[differs];
+        if (differs < agreed.length && differs < tokens.length) {
+          token = Math.min(startOf(agreed[differs]), startOf(tokens[differs]));
+        } else {
+          token = startOf(token);
+        }
+        at = at < 0 ? (int) token : Math.min(at, (int) token);
+      }
+    }
+    return at;
+  }
+
+  /** Every token of the reading (type, start and end in one long), or null if it fails. */
+  private long[] tokens() {
+    long[] tokens = new long[16];
+    int count = 0;
+    for (next(); type != Type.END; next()) {
+      if (count == tokens.length) {
+        tokens = Arrays.copyOf(tokens, count * 2);
+      }
+      tokens[count++] = ((long) type.ordinal() << 60) | ((long) start << 30) | end;
+    }
+    return failed ? null : Arrays.copyOf(tokens, count);
+  }
+
+  private static long startOf(long token) {
+    return (token >>> 30) & ((1L << 30) - 1);
+  }
+
   /** Where the current token begins. */
   int start() {
     return start;
+  }
+
+  /** Where the current token ends. */
+  int end() {
+    return end;
+  }
+
+  /**
+   * Whether the reading met a character the dialect's servers refuse (and ended there): those
+   * servers refuse the statement.
+   */
+  boolean failed() {
+    return failed;
+  }
+
+  char textAt(int index) {
+    return text.charAt(index);
+  }
+
+  String text(int from, int to) {
+    return text.substring(from, to);
   }
 
   boolean is(Type expected) {
@@ -246,13 +326,16 @@ final class ClickHouseLexer {
           }
         }
         case '#', '\\', '$', '\u2018', '\u201C' -> {
-          if (dialect == Dialect.LEGACY) {
-            // Servers before 20.10 refuse these characters, so nothing after one is live there;
-            // reading on would only find what newer servers take for a comment or a string.
-            token(Type.END, length, length);
+          if (dialect == Dialect.UP_TO_20_9
+              || (dialect == Dialect.FROM_20_10 && (c == '\u2018' || c == '\u201C'))) {
+            // Those servers refuse these characters, so nothing after one is live there.
+            fail();
             return;
           }
           if (current(p, c)) {
+            return;
+          }
+          if (failed) {
             return;
           }
         }
@@ -296,8 +379,17 @@ final class ClickHouseLexer {
           token(Type.OTHER, p, to);
           return;
         }
-        case '>', '!' -> {
+        case '>' -> {
           token(Type.OTHER, p, charAt(p + 1) == '=' ? p + 2 : p + 1);
+          return;
+        }
+        case '!' -> {
+          if (charAt(p + 1) != '=') {
+            // A lone '!' is an error token in every version.
+            fail();
+            return;
+          }
+          token(Type.OTHER, p, p + 2);
           return;
         }
         case ':', '|', '@' -> {
@@ -334,7 +426,11 @@ final class ClickHouseLexer {
     char after = charAt(p + 1);
     switch (c) {
       case '#' -> {
-        pos = after == ' ' || after == '!' ? lineEnd(p + 1) : p + 1;
+        if (after == ' ' || after == '!') {
+          pos = lineEnd(p + 1);
+        } else {
+          fail();
+        }
         return false;
       }
       case '\\' -> {
@@ -342,7 +438,7 @@ final class ClickHouseLexer {
           token(Type.OTHER, p, p + 2);
           return true;
         }
-        pos = p + 1;
+        fail();
         return false;
       }
       case '$' -> {
@@ -351,10 +447,19 @@ final class ClickHouseLexer {
       }
       default -> {
         int close = text.indexOf(c == '\u2018' ? '\u2019' : '\u201D', p + 1);
+        if (close < 0) {
+          failed = true;
+        }
         token(c == '\u2018' ? Type.STRING : Type.QUOTED, p, close < 0 ? length : close + 1);
         return true;
       }
     }
+  }
+
+  /** Ends the reading where the dialect's servers refuse a character. */
+  private void fail() {
+    failed = true;
+    token(Type.END, length, length);
   }
 
   private void token(Type type, int start, int end) {
@@ -373,10 +478,18 @@ final class ClickHouseLexer {
     return newline < 0 ? length : newline;
   }
 
+  /**
+   * The end of a block comment whose text starts at {@code from}; an unclosed one fails the
+   * reading.
+   */
   private int blockCommentEnd(int from) {
-    if (dialect == Dialect.LEGACY) {
+    if (dialect == Dialect.UP_TO_20_9) {
       int close = text.indexOf("*/", from);
-      return close < 0 ? length : close + 2;
+      if (close < 0) {
+        failed = true;
+        return length;
+      }
+      return close + 2;
     }
     int depth = 1;
     int i = from;
@@ -395,6 +508,7 @@ final class ClickHouseLexer {
         i++;
       }
     }
+    failed = true;
     return length;
   }
 
@@ -415,6 +529,8 @@ final class ClickHouseLexer {
       }
       i += c == '\\' ? 2 : 1;
     }
+    // Unclosed: an error token in every version.
+    failed = true;
     return length;
   }
 
@@ -451,7 +567,7 @@ final class ClickHouseLexer {
 
   private int wordEnd(int from) {
     int i = from;
-    boolean dollars = dialect == Dialect.CURRENT;
+    boolean dollars = dialect != Dialect.UP_TO_20_9;
     while (i < length) {
       char c = text.charAt(i);
       if (!isWordChar(c) && !(dollars && c == '$')) {
@@ -463,12 +579,17 @@ final class ClickHouseLexer {
   }
 
   /**
-   * A heredoc {@code $tag$...$tag$} (the tag is anything up to the next {@code $}), a lone {@code
-   * $}, or a word that begins with one, as ClickHouse reads them.
+   * A heredoc {@code $tag$...$tag$}, a lone {@code $}, or a word that begins with one, as the
+   * dialect reads them: before 21.9 {@code $} is a letter; then the tag is anything up to the next
+   * {@code $}; from 25.8 only word characters.
    */
   private void dollar(int p) {
+    if (dialect == Dialect.FROM_20_10) {
+      token(Type.WORD, p, wordEnd(p + 1));
+      return;
+    }
     if (heredocs == null) {
-      heredocs = new Heredocs(text);
+      heredocs = new Heredocs(text, dialect == Dialect.FROM_25_8);
     }
     int close = heredocs.endOf(p);
     if (close >= 0) {
@@ -491,7 +612,11 @@ final class ClickHouseLexer {
     private final int[] dollars;
     private final int[] closing;
 
-    Heredocs(String text) {
+    /**
+     * @param wordTags whether a tag must consist of ASCII word characters (25.8 on) to open a
+     *     heredoc
+     */
+    Heredocs(String text, boolean wordTags) {
       int count = 0;
       for (int i = text.indexOf('$'); i >= 0; i = text.indexOf('$', i + 1)) {
         count++;
@@ -514,6 +639,9 @@ final class ClickHouseLexer {
       closing = new int[count];
       Arrays.fill(closing, -1);
       for (int k = 0; k < stretches; k++) {
+        if (wordTags && !isWordTag(text, dollars[k] + 1, dollars[k + 1])) {
+          continue;
+        }
         int copy = sameLater[k];
         // The search starts after the tag's closing sign: a copy sharing that sign does not count.
         if (copy == k + 1) {
@@ -523,6 +651,15 @@ final class ClickHouseLexer {
           closing[k] = dollars[copy + 1] + 1;
         }
       }
+    }
+
+    private static boolean isWordTag(String text, int from, int to) {
+      for (int i = from; i < to; i++) {
+        if (!isWordChar(text.charAt(i))) {
+          return false;
+        }
+      }
+      return true;
     }
 
     /** The end of the heredoc that opens at the {@code $} at {@code position}, or -1. */

@@ -7,8 +7,6 @@ import java.util.Comparator;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
-import java.util.Objects;
-import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -81,56 +79,55 @@ public final class QuerySettings {
   private QuerySettings() {}
 
   /**
+   * One setting a statement sets.
+   *
+   * @param name the setting's name, lower-cased
+   * @param value the value's text when it is one literal ({@code 8}, {@code '8'}, {@code -1}), else
+   *     null: an expression, a profile element or no value at all
+   */
+  public record Setting(String name, String value) {}
+
+  /**
    * The names of the ClickHouse settings a statement sets itself, lower-cased, in order of
    * appearance, without duplicates.
    */
   public static List<String> named(String sql) {
-    if (sql == null || sql.isEmpty()) {
-      return List.of();
-    }
-    String text = ClickHouseLexer.asSent(sql);
-    List<Found> found = new ArrayList<>();
-    for (Dialect dialect : Dialect.values()) {
-      new Scan(new ClickHouseLexer(text, dialect), found).run();
-    }
-    found.sort(Comparator.comparingInt(Found::offset));
     Set<String> names = new LinkedHashSet<>();
-    for (Found f : found) {
-      names.add(f.name());
+    for (Setting setting : found(sql)) {
+      names.add(setting.name());
     }
     return List.copyOf(names);
   }
 
   /**
-   * The first setting the statement sets that {@code locked} holds, compared lower-case. An entry
-   * ending in {@code *} is a prefix ({@code max_*}), one starting with {@code *} a suffix ({@code
-   * *_overflow_mode}), one with both a part ({@code *memory*}).
+   * The settings a statement sets itself, with their values, in order of appearance, as any version
+   * of ClickHouse may read them; each name and value once.
    */
-  public static Optional<String> firstLocked(String sql, Set<String> locked) {
-    Objects.requireNonNull(locked, "locked");
-    List<String> named = named(sql);
-    if (named.isEmpty()) {
-      return Optional.empty();
+  public static List<Setting> found(String sql) {
+    if (sql == null || sql.isEmpty()) {
+      return List.of();
     }
-    List<String> patterns = new ArrayList<>(locked.size());
-    for (String entry : locked) {
-      if (entry != null && !entry.isEmpty()) {
-        patterns.add(entry.toLowerCase(Locale.ROOT));
-      }
+    return found(ClickHouseLexer.asSent(sql), Dialect.values());
+  }
+
+  /** The settings that the readings of {@code text} (as sent) in {@code dialects} find. */
+  static List<Setting> found(String text, Dialect[] dialects) {
+    List<Found> found = new ArrayList<>();
+    for (Dialect dialect : dialects) {
+      new Scan(new ClickHouseLexer(text, dialect), found).run();
     }
-    for (String name : named) {
-      for (String pattern : patterns) {
-        if (matches(name, pattern)) {
-          return Optional.of(name);
-        }
-      }
+    found.sort(Comparator.comparingInt(Found::offset));
+    Set<Setting> settings = new LinkedHashSet<>();
+    for (Found f : found) {
+      settings.add(new Setting(f.name(), f.value()));
     }
-    return Optional.empty();
+    return List.copyOf(settings);
   }
 
   /**
-   * Whether one setting, named as in a URL parameter, is among {@code locked} (compared lower-case,
-   * with the patterns of {@link #firstLocked}).
+   * Whether a setting is among {@code locked}, compared lower-case. An entry ending in {@code *} is
+   * a prefix ({@code max_*}), one starting with {@code *} a suffix ({@code *_overflow_mode}), one
+   * with both a part ({@code *memory*}).
    */
   public static boolean isLocked(String name, Set<String> locked) {
     String lower = name.toLowerCase(Locale.ROOT);
@@ -157,13 +154,16 @@ public final class QuerySettings {
     return name.equals(pattern);
   }
 
-  private record Found(int offset, String name) {}
+  private record Found(int offset, String name, String value) {}
 
   /** One reading of the statement. */
   private static final class Scan {
 
     private final ClickHouseLexer lexer;
     private final List<Found> found;
+
+    /** The index in {@code found} of the item the last {@link #readItem} reported, or -1. */
+    private int reported = -1;
 
     Scan(ClickHouseLexer lexer, List<Found> found) {
       this.lexer = lexer;
@@ -214,7 +214,7 @@ public final class QuerySettings {
         lexer.next();
         if (lexer.isWord("zone")) {
           // SET TIME ZONE 'UTC' (25.x) sets session_timezone.
-          found.add(new Found(time, "session_timezone"));
+          found.add(new Found(time, "session_timezone", null));
           lexer.next();
           return;
         }
@@ -239,7 +239,7 @@ public final class QuerySettings {
         return false;
       }
       while (true) {
-        skipValue();
+        readValue();
         if (!lexer.is(Type.COMMA)) {
           return true;
         }
@@ -257,6 +257,7 @@ public final class QuerySettings {
      * always counts; a name followed by what can end an item only if {@code bareNameAllowed}.
      */
     private boolean readItem(boolean bareNameAllowed) {
+      reported = -1;
       int nameStart = lexer.start();
       String name = readName();
       if (name == null) {
@@ -306,6 +307,46 @@ public final class QuerySettings {
         lexer.next();
       }
       return name.toString();
+    }
+
+    /**
+     * Reads the value of the item just reported, when it is one literal, and skips whatever else
+     * belongs to the item (see {@link #skipValue}).
+     */
+    private void readValue() {
+      if (!lexer.is(Type.EQUALS) || reported < 0) {
+        skipValue();
+        return;
+      }
+      lexer.next();
+      int valueStart = lexer.start();
+      if (lexer.is(Type.OTHER)
+          && lexer.end() == valueStart + 1
+          && lexer.textAt(valueStart) == '-') {
+        lexer.next();
+      }
+      if (lexer.is(Type.NUMBER) || lexer.is(Type.STRING)) {
+        int valueEnd = lexer.end();
+        lexer.next();
+        if (endsItem()) {
+          Found item = found.get(reported);
+          found.set(
+              reported, new Found(item.offset(), item.name(), lexer.text(valueStart, valueEnd)));
+          return;
+        }
+      }
+      lexer.moveTo(valueStart);
+      if (skipToken()) {
+        skipValue();
+      }
+    }
+
+    private boolean endsItem() {
+      return lexer.is(Type.COMMA)
+          || lexer.is(Type.SEMICOLON)
+          || lexer.is(Type.END)
+          || lexer.is(Type.CLOSE)
+          || lexer.isAnyWord(LIST_END_WORDS);
     }
 
     /**
@@ -360,7 +401,8 @@ public final class QuerySettings {
 
     private void report(int offset, String name) {
       if (!name.isEmpty()) {
-        found.add(new Found(offset, name));
+        reported = found.size();
+        found.add(new Found(offset, name, null));
       }
     }
   }

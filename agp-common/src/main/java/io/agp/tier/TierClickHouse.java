@@ -7,7 +7,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -38,7 +37,7 @@ public final class TierClickHouse {
 
   private final String tierName;
   private final TierProperties tier;
-  private final Set<String> lockedSettings;
+  private final QueryPolicy policy;
 
   /** How long an endpoint that refused a connection is tried only after the others. */
   static final Duration UNREACHABLE_PAUSE = Duration.ofSeconds(10);
@@ -57,7 +56,7 @@ public final class TierClickHouse {
     }
     this.tierName = tierName;
     this.tier = tier;
-    this.lockedSettings = tier.effectiveLockedSettings();
+    this.policy = new QueryPolicy(tierName, tier);
     this.nodes = List.copyOf(nodes);
     this.unreachableUntil = new long[nodes.size()];
   }
@@ -107,21 +106,14 @@ public final class TierClickHouse {
   }
 
   /**
-   * Refuses a query that sets a setting the tier locks. The API refuses such a query before it
-   * queues or runs it; one queued before the tier locked the setting is refused here.
+   * Refuses a query that sets or reaches what the tier does not allow (see {@link QueryPolicy}).
+   * The API refuses such a query before it queues or runs it; one queued before the tier's lists
+   * changed is refused here.
    *
-   * @throws UnsupportedQueryException when the SQL sets a setting the tier locks
+   * @throws QueryRefusedException naming what the tier does not allow
    */
-  public void refuseLockedSettings(String sql) {
-    Optional<String> locked = QuerySettings.firstLocked(sql, lockedSettings);
-    if (locked.isPresent()) {
-      throw new UnsupportedQueryException(
-          "the query sets "
-              + locked.get()
-              + ", which tier "
-              + tierName
-              + " does not let a query change; the query was not run");
-    }
+  public void refuseDisallowed(String sql) {
+    policy.check(sql);
   }
 
   /**
@@ -177,9 +169,9 @@ public final class TierClickHouse {
     return server(node).knownSettings().contains(setting);
   }
 
-  /** The settings a query of the tier may not set itself (see {@link TierProperties}). */
-  public Set<String> lockedSettings() {
-    return lockedSettings;
+  /** What a query of the tier may set and reach. */
+  public QueryPolicy policy() {
+    return policy;
   }
 
   public TierProperties tier() {

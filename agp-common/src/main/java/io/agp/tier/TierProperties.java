@@ -9,13 +9,10 @@ import jakarta.validation.constraints.NotBlank;
 import jakarta.validation.constraints.NotNull;
 import java.net.URI;
 import java.time.Duration;
-import java.util.Collections;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.TreeSet;
 import org.springframework.boot.context.properties.bind.DefaultValue;
 import org.springframework.util.unit.DataSize;
 
@@ -39,9 +36,9 @@ import org.springframework.util.unit.DataSize;
  *     the lease
  * @param readOnly send {@code readonly=2} with each query, so that ClickHouse refuses writes and
  *     DDL (unless the settings name readonly themselves); false lets the tier's queries write
- * @param lockedSettings settings a query may not set itself in a SETTINGS clause; empty means every
- *     setting of {@code settings} and {@code max_memory_usage}. {@link #ALWAYS_LOCKED} are locked
- *     whatever this says. A name ending or starting with {@code *} is a pattern.
+ * @param lockedSettings settings no query may change even where changeable-settings would let it,
+ *     besides {@link #ALWAYS_LOCKED}, which are locked whatever a tier says. A name ending or
+ *     starting with {@code *} is a pattern.
  * @param maxPendingPerUser PENDING and RUNNING executions one user may have in this tier at once; a
  *     create beyond is refused (429); 0 means no limit
  * @param progressInterval how often a worker reads the progress of its running queries (one
@@ -51,6 +48,17 @@ import org.springframework.util.unit.DataSize;
  *     and the tier's user read system.query_log)
  * @param interactive the limits of the tier's queries run at once through the synchronous run and
  *     the ClickHouse proxy of the API
+ * @param changeableSettings the settings a query may change, in its SQL or as URL parameters of the
+ *     proxy: names, patterns ({@code output_format_*}), or {@code name<=N} and {@code name<=tier}
+ *     for a whole number from 1 to N or to the tier's own value; {@code defaults} stands for {@link
+ *     QueryPolicy#DEFAULT_CHANGEABLE_SETTINGS}, which apply when this is not set. A setting the
+ *     tier sets itself is changeable only where its own name is listed.
+ * @param allowedTableFunctions the table functions a query may call (names or patterns); {@code
+ *     defaults} stands for {@link QueryPolicy#DEFAULT_TABLE_FUNCTIONS}, which apply when this is
+ *     not set
+ * @param allowedSystemTables the tables of database system a query may read (names or patterns,
+ *     {@code *} for all); {@code defaults} stands for {@link QueryPolicy#DEFAULT_SYSTEM_TABLES},
+ *     the catalogue, which applies when this is not set
  */
 public record TierProperties(
     @DefaultValue @Valid ClickHouse clickhouse,
@@ -70,7 +78,10 @@ public record TierProperties(
     @DefaultValue("0") @Min(0) int maxPendingPerUser,
     @DefaultValue("1s") @NotNull Duration progressInterval,
     @DefaultValue("false") boolean readQueryLog,
-    @DefaultValue @Valid @NotNull Interactive interactive) {
+    @DefaultValue @Valid @NotNull Interactive interactive,
+    List<String> changeableSettings,
+    List<String> allowedTableFunctions,
+    List<String> allowedSystemTables) {
 
   /**
    * Settings no query may set itself, whatever the tier says: they carry the guarantees of the
@@ -96,28 +107,16 @@ public record TierProperties(
   public TierProperties {
     settings = settings == null ? Map.of() : Map.copyOf(settings);
     lockedSettings = lockedSettings == null ? List.of() : List.copyOf(lockedSettings);
+    changeableSettings = changeableSettings == null ? null : List.copyOf(changeableSettings);
+    allowedTableFunctions =
+        allowedTableFunctions == null ? null : List.copyOf(allowedTableFunctions);
+    allowedSystemTables = allowedSystemTables == null ? null : List.copyOf(allowedSystemTables);
     String readonly = settings.get(READONLY);
     if (readOnly && readonly != null && readonly.strip().equals("0")) {
       throw new IllegalArgumentException(
           "settings.readonly is 0 on a read-only tier: set read-only: false to let its queries"
               + " write");
     }
-  }
-
-  /**
-   * The settings a query may not set in its own SETTINGS clause: {@link #ALWAYS_LOCKED}, and the
-   * tier's {@code locked-settings} or, when it names none, every setting the tier sends and
-   * max_memory_usage. Lower-case; {@code *} marks a pattern.
-   */
-  public Set<String> effectiveLockedSettings() {
-    Set<String> locked = new TreeSet<>(ALWAYS_LOCKED);
-    if (lockedSettings.isEmpty()) {
-      settings.keySet().forEach(name -> locked.add(name.toLowerCase(Locale.ROOT)));
-      locked.add("max_memory_usage");
-    } else {
-      lockedSettings.forEach(name -> locked.add(name.strip().toLowerCase(Locale.ROOT)));
-    }
-    return Collections.unmodifiableSet(locked);
   }
 
   /**
@@ -210,12 +209,12 @@ public record TierProperties(
    * @param concurrency queries of the tier one API instance runs at once for the synchronous run
    *     and the ClickHouse proxy together; beyond, a query is refused with 429. 0 turns both off
    *     for the tier.
-   * @param concurrencyPerUser of those, how many one user may run at once; 0 means no bound but
-   *     concurrency
+   * @param concurrencyPerUser of those, how many one user may run at once, so that ten users share
+   *     the default concurrency; 0 means no bound but concurrency
    */
   public record Interactive(
-      @DefaultValue("8") @Min(0) int concurrency,
-      @DefaultValue("0") @Min(0) int concurrencyPerUser) {}
+      @DefaultValue("20") @Min(0) int concurrency,
+      @DefaultValue("2") @Min(0) int concurrencyPerUser) {}
 
   /**
    * @param url the HTTP interface, e.g. http://clickhouse:8123; the default when neither this nor

@@ -9,24 +9,28 @@ import java.util.TreeMap;
 public final class Tiers {
 
   private final Map<String, TierProperties> byName;
-  private final Map<String, Set<String>> lockedSettings;
+  private final Map<String, QueryPolicy> policies;
 
+  /**
+   * @throws IllegalArgumentException when a tier's lists of what a query may set or reach cannot be
+   *     read
+   */
   public Tiers(TiersProperties properties) {
     if (properties.tiers().isEmpty()) {
       throw new IllegalStateException("no tier configured: set agp.tiers.<name>.clickhouse.url");
     }
     this.byName = new TreeMap<>(properties.tiers());
-    this.lockedSettings = new TreeMap<>();
-    byName.forEach((name, tier) -> lockedSettings.put(name, tier.effectiveLockedSettings()));
+    this.policies = new TreeMap<>();
+    byName.forEach((name, tier) -> policies.put(name, new QueryPolicy(name, tier)));
   }
 
-  /** The settings a query of the tier may not set itself (see {@link TierProperties}). */
-  public Set<String> lockedSettings(String name) {
-    Set<String> locked = lockedSettings.get(name);
-    if (locked == null) {
+  /** What a query of the tier may set and reach (see {@link QueryPolicy}). */
+  public QueryPolicy policy(String name) {
+    QueryPolicy policy = policies.get(name);
+    if (policy == null) {
       throw new UnknownTierException(name, names());
     }
-    return locked;
+    return policy;
   }
 
   public Optional<TierProperties> find(String name) {

@@ -2,8 +2,8 @@ package io.agp.tier;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatCode;
-import static org.assertj.core.api.Assertions.assertThatNullPointerException;
 
+import io.agp.tier.ClickHouseLexer.Dialect;
 import java.util.List;
 import java.util.Random;
 import java.util.Set;
@@ -319,8 +319,21 @@ class QuerySettingsTest {
 
   @Test
   void readsAHeredocToTheSameTagAsClickHouse() {
-    assertThat(QuerySettings.named("SELECT $a$ $b$ SETTINGS x = 1 $b$ $a$ SETTINGS y = 1"))
+    // 21.9 to 25.7 read any tag; 25.8 only tags of word characters; before 21.9 $q$ is a name.
+    String words = "SELECT $a$ $b$ SETTINGS x = 1 $b$ $a$ SETTINGS y = 1";
+    assertThat(QuerySettings.found(words, new Dialect[] {Dialect.FROM_21_9, Dialect.FROM_25_8}))
+        .extracting(QuerySettings.Setting::name)
         .containsExactly("y");
+    assertThat(QuerySettings.found(words, new Dialect[] {Dialect.FROM_20_10}))
+        .extracting(QuerySettings.Setting::name)
+        .containsExactly("x", "y");
+    String spaced = "SELECT $a b$ SETTINGS x = 1 $a b$ SETTINGS y = 1";
+    assertThat(QuerySettings.found(spaced, new Dialect[] {Dialect.FROM_21_9}))
+        .extracting(QuerySettings.Setting::name)
+        .containsExactly("y");
+    assertThat(QuerySettings.found(spaced, new Dialect[] {Dialect.FROM_25_8}))
+        .extracting(QuerySettings.Setting::name)
+        .containsExactly("x", "y");
     assertThat(QuerySettings.named("SELECT $a$x$ab$ $a$ SETTINGS y = 1")).containsExactly("y");
     assertThat(QuerySettings.named("SELECT $a$ SETTINGS x = 1 $b$")).containsExactly("x");
   }
@@ -361,7 +374,6 @@ class QuerySettingsTest {
         "SELECT 1 /* /* SETTINGS max_threads = 1 */ */",
         "SELECT 1 # SETTINGS max_threads = 1",
         "SELECT $$SETTINGS max_threads = 1$$",
-        "SELECT $q$ SETTINGS max_threads = 1 $q$",
         "SELECT \u2018SETTINGS max_threads = 1\u2019",
         "SELECT \u201CSETTINGS max_threads = 1\u201D FROM t",
         "SELECT 1 AS `SETTINGS` FROM t WHERE \"SETTINGS\" = 1",
@@ -528,31 +540,34 @@ class QuerySettingsTest {
   }
 
   @Test
-  void firstLockedMatchesNamesPrefixesAndSuffixes() {
+  void isLockedMatchesNamesPrefixesSuffixesAndParts() {
     Set<String> locked =
         Set.of("MAX_EXECUTION_TIME", "readonly", "*_overflow_mode", "max_memory_*");
 
-    assertThat(QuerySettings.firstLocked("SELECT 1 SETTINGS max_threads = 8", locked)).isEmpty();
-    assertThat(
-            QuerySettings.firstLocked(
-                "SELECT 1 SETTINGS max_threads = 8, Max_Execution_Time = 0", locked))
-        .contains("max_execution_time");
-    assertThat(QuerySettings.firstLocked("SET result_overflow_mode = 'break'", locked))
-        .contains("result_overflow_mode");
-    assertThat(
-            QuerySettings.firstLocked(
-                "SELECT 1 SETTINGS max_memory_usage_for_user = 0, readonly = 0", locked))
-        .contains("max_memory_usage_for_user");
-    assertThat(QuerySettings.firstLocked("SELECT 1 SETTINGS readonly_x = 1", locked)).isEmpty();
-    assertThat(QuerySettings.firstLocked("SELECT 1 SETTINGS a = 1", Set.of("*"))).contains("a");
-    assertThat(QuerySettings.firstLocked("SELECT 1 SETTINGS x_memory_y = 1", Set.of("*memory*")))
-        .contains("x_memory_y");
-    assertThat(QuerySettings.firstLocked("SELECT 1", Set.of("*"))).isEmpty();
+    assertThat(QuerySettings.isLocked("max_threads", locked)).isFalse();
+    assertThat(QuerySettings.isLocked("Max_Execution_Time", locked)).isTrue();
+    assertThat(QuerySettings.isLocked("result_overflow_mode", locked)).isTrue();
+    assertThat(QuerySettings.isLocked("max_memory_usage_for_user", locked)).isTrue();
+    assertThat(QuerySettings.isLocked("readonly_x", locked)).isFalse();
+    assertThat(QuerySettings.isLocked("a", Set.of("*"))).isTrue();
+    assertThat(QuerySettings.isLocked("x_memory_y", Set.of("*memory*"))).isTrue();
   }
 
   @Test
-  void firstLockedWantsASet() {
-    assertThatNullPointerException().isThrownBy(() -> QuerySettings.firstLocked("SELECT 1", null));
+  void readsEachSettingsValueWhenItIsOneLiteral() {
+    assertThat(
+            QuerySettings.found(
+                "SELECT 1 SETTINGS max_threads = 8, max_block_size = '100', x = -1, y = 1 + 1,"
+                    + " z = toUInt8(1), w"))
+        .containsExactly(
+            new QuerySettings.Setting("max_threads", "8"),
+            new QuerySettings.Setting("max_block_size", "'100'"),
+            new QuerySettings.Setting("x", "-1"),
+            new QuerySettings.Setting("y", null),
+            new QuerySettings.Setting("z", null),
+            new QuerySettings.Setting("w", null));
+    assertThat(QuerySettings.found("SET max_threads = 2"))
+        .containsExactly(new QuerySettings.Setting("max_threads", "2"));
   }
 
   @Test
@@ -565,7 +580,7 @@ class QuerySettingsTest {
         text.append("$$ab".charAt(random.nextInt(4)));
       }
       String sample = text.toString();
-      ClickHouseLexer.Heredocs heredocs = new ClickHouseLexer.Heredocs(sample);
+      ClickHouseLexer.Heredocs heredocs = new ClickHouseLexer.Heredocs(sample, false);
       for (int p = sample.indexOf('$'); p >= 0; p = sample.indexOf('$', p + 1)) {
         assertThat(heredocs.endOf(p)).as("%s at %d", sample, p).isEqualTo(heredocEnd(sample, p));
       }

@@ -46,7 +46,7 @@ final class QuerySender {
       try {
         // First, as it may ask the server what it knows and take a while: an attempt abandoned
         // meanwhile is refused by useNode and sends nothing.
-        clickhouse.refuseLockedSettings(execution.sql());
+        clickhouse.refuseDisallowed(execution.sql());
         Map<String, String> settings =
             clickhouse.settingsFor(
                 run.claimed().effectiveQuotaKey(), run.claimed().parameters(), node);

@@ -17,11 +17,14 @@ import java.net.URI;
 import java.nio.file.Files;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.springframework.boot.context.properties.bind.Binder;
+import org.springframework.boot.context.properties.source.MapConfigurationPropertySource;
 
 /**
  * A tier with several ClickHouse endpoints, the first of which is down: executions run on the live
@@ -137,26 +140,17 @@ class MultipleEndpointsTest {
   }
 
   private static TierProperties tier(List<URI> urls) {
-    return new TierProperties(
-        new TierProperties.ClickHouse(
-            null, urls, "default", "", "default", Duration.ofSeconds(1), null),
-        Map.of(),
-        1,
-        1,
-        Duration.ofSeconds(30),
-        Duration.ofMinutes(1),
-        Duration.ofHours(1),
-        org.springframework.util.unit.DataSize.ofGigabytes(1),
-        false,
-        0,
-        io.agp.results.ResultCompression.NONE,
-        null,
-        true,
-        List.of(),
-        0,
-        Duration.ofSeconds(1),
-        false,
-        new TierProperties.Interactive(8, 0));
+    Map<String, String> properties = new HashMap<>();
+    for (int i = 0; i < urls.size(); i++) {
+      properties.put("tier.clickhouse.urls[" + i + "]", urls.get(i).toString());
+    }
+    properties.put("tier.clickhouse.connect-timeout", "1s");
+    properties.put("tier.concurrency", "1");
+    properties.put("tier.max-attempts", "1");
+    properties.put("tier.max-run-time", "1m");
+    return new Binder(new MapConfigurationPropertySource(properties))
+        .bind("tier", TierProperties.class)
+        .get();
   }
 
   private static int closedPort() throws IOException {
