@@ -124,7 +124,7 @@ class ExecutionCreator {
     }
     TierProperties tier =
         tiers.find(tierName).orElseThrow(() -> new UnknownTierException(tierName, tiers.names()));
-    TierAccess.refuseLockedSettings(tiers, tierName, sql);
+    TierAccess.refuseDisallowed(tiers, tierName, sql);
     ResultFormat format =
         request.format() == null
             ? ResultFormat.DEFAULT

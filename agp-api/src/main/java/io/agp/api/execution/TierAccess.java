@@ -1,9 +1,7 @@
 package io.agp.api.execution;
 
 import io.agp.api.auth.Caller;
-import io.agp.tier.QuerySettings;
 import io.agp.tier.Tiers;
-import java.util.Optional;
 import java.util.TreeSet;
 
 /**
@@ -41,17 +39,11 @@ public final class TierAccess {
     }
   }
 
-  /** Refuses (400) a query whose SQL sets a setting the tier locks. */
-  public static void refuseLockedSettings(Tiers tiers, String tierName, String sql) {
-    Optional<String> locked = QuerySettings.firstLocked(sql, tiers.lockedSettings(tierName));
-    if (locked.isPresent()) {
-      throw new InvalidRequestException(
-          "sql",
-          "the query sets "
-              + locked.get()
-              + ", which tier "
-              + tierName
-              + " does not let a query change; remove it from the query's SETTINGS");
-    }
+  /**
+   * Refuses (400) a query whose SQL sets or reaches what the tier does not allow (see {@link
+   * io.agp.tier.QueryPolicy}).
+   */
+  public static void refuseDisallowed(Tiers tiers, String tierName, String sql) {
+    tiers.policy(tierName).check(sql);
   }
 }

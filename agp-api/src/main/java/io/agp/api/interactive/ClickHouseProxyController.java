@@ -7,7 +7,7 @@ import io.agp.api.execution.InvalidRequestException;
 import io.agp.api.execution.RequestBodies;
 import io.agp.api.execution.TierAccess;
 import io.agp.clickhouse.ClickHouseResponse;
-import io.agp.tier.QuerySettings;
+import io.agp.tier.QueryPolicy;
 import io.agp.tier.TierProperties;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
@@ -35,9 +35,13 @@ import org.springframework.web.bind.annotation.RestController;
  * comes as ClickHouse takes it (the {@code query} URL parameter and/or the body, settings and
  * {@code param_} values as URL parameters, {@code database}, {@code default_format}, {@code
  * session_id}, HTTP compression) and goes to a node of the caller's tier with the tier's settings,
- * run-time bound, read-only default and the caller's quota key; ClickHouse's status, headers and
- * body come back untouched. A setting the tier locks is refused (400), whether in the URL or in the
- * SQL.
+ * run-time bound, read-only default and the caller's quota key; ClickHouse's status, its {@code
+ * X-ClickHouse-*} headers and body come back untouched. What the tier does not allow (see {@link
+ * io.agp.tier.QueryPolicy}) is refused (400), whether a setting in the URL or anything in the SQL.
+ *
+ * <p>The answer can never be a page of AGP's origin: it carries {@code X-Content-Type-Options:
+ * nosniff}, a Content-Security-Policy that allows nothing and sandboxes it, and a Content-Type of
+ * one of ClickHouse's formats ({@code application/octet-stream} for any other).
  *
  * <p>The caller's token comes as a bearer token, or as the password of Basic auth, the {@code
  * X-ClickHouse-Key} header or the {@code password} parameter, since most ClickHouse clients can
@@ -62,6 +66,34 @@ class ClickHouseProxyController {
 
   /** The credentials ClickHouse clients send as parameters: the token's, never ClickHouse's. */
   private static final Set<String> CREDENTIALS = Set.of("user", "password");
+
+  /**
+   * Parameters of ClickHouse's HTTP interface that are not settings and change only how the answer
+   * is written or how long a session lives: passed as they are. Any other parameter but {@code
+   * param_} values is a setting, which the tier must let a query change.
+   */
+  private static final Set<String> INTERFACE_PARAMETERS =
+      Set.of("default_format", "compress", "session_timeout", "session_check");
+
+  /** The Content-Types of ClickHouse's formats; an answer with any other is sent as bytes. */
+  private static final Set<String> FORMAT_TYPES =
+      Set.of(
+          "text/plain",
+          "text/csv",
+          "text/tab-separated-values",
+          "text/markdown",
+          "application/json",
+          "application/x-ndjson",
+          "application/jsonl",
+          "application/xml",
+          "application/octet-stream",
+          "application/x-protobuf",
+          "application/vnd.apache.parquet",
+          "application/vnd.apache.arrow.file",
+          "application/vnd.apache.arrow.stream",
+          "application/vnd.apache.avro");
+
+  static final String CONTENT_SECURITY_POLICY = "default-src 'none'; sandbox";
 
   private final Callers callers;
   private final InteractiveQueries queries;
@@ -129,7 +161,9 @@ class ClickHouseProxyController {
     ClientConnections.ClientConnection client = ClientConnections.of(http);
     try (query;
         ClientWatch.Watched watched = watch.watch(client, query::kill)) {
-      Map<String, String> own = checked(url, queries.lockedSettings(tier), tier);
+      QueryPolicy policy = queries.policy(tier);
+      policy.checkDatabase("database", database);
+      Map<String, String> own = checked(url, policy);
       if (session != null && !session.isBlank()) {
         own.put("session_id", "agp-" + tag + "-" + bounded("session_id", session));
       }
@@ -151,11 +185,17 @@ class ClickHouseProxyController {
         return;
       }
       response.setStatus(answer.status());
+      String contentType = null;
       for (Map.Entry<String, String> header : answer.headers()) {
-        if (passed(header.getKey())) {
+        if (header.getKey().equalsIgnoreCase(HttpHeaders.CONTENT_TYPE)) {
+          contentType = header.getValue();
+        } else if (passed(header.getKey())) {
           response.addHeader(header.getKey(), header.getValue());
         }
       }
+      response.setHeader(HttpHeaders.CONTENT_TYPE, formatType(contentType));
+      response.setHeader("X-Content-Type-Options", "nosniff");
+      response.setHeader("Content-Security-Policy", CONTENT_SECURITY_POLICY);
       response.setHeader("X-AGP-Tier", tier);
       Relay.copy(query, answer.body(), response, client);
       if (answer.status() != 200) {
@@ -166,29 +206,35 @@ class ClickHouseProxyController {
   }
 
   /**
-   * The URL parameters to send: the query's own settings and values, each checked against the
-   * tier's locked settings.
+   * The URL parameters to send: the query's own values, interface parameters, and settings the tier
+   * lets a query change, within their bounds.
    */
-  private static Map<String, String> checked(
-      Map<String, String> url, Set<String> locked, String tier) {
+  private static Map<String, String> checked(Map<String, String> url, QueryPolicy policy) {
     Map<String, String> own = new LinkedHashMap<>();
     for (Map.Entry<String, String> entry : url.entrySet()) {
       String name = entry.getKey();
       if (!PARAMETER_NAME.matcher(name).matches()) {
         throw new InvalidRequestException(name, "'" + name + "' is not a ClickHouse parameter");
       }
-      if (!name.startsWith("param_") && QuerySettings.isLocked(name, locked)) {
-        throw new InvalidRequestException(
-            name,
-            "tier "
-                + tier
-                + " does not let a query change the setting "
-                + name.toLowerCase(Locale.ROOT)
-                + "; leave it out of the URL");
+      if (!name.startsWith("param_") && !INTERFACE_PARAMETERS.contains(name)) {
+        policy.checkSetting(name, entry.getValue());
       }
       own.put(name, entry.getValue());
     }
     return own;
+  }
+
+  /** ClickHouse's Content-Type when it is one of its formats', else bytes. */
+  static String formatType(String contentType) {
+    if (contentType == null) {
+      return MediaType.APPLICATION_OCTET_STREAM_VALUE;
+    }
+    int semicolon = contentType.indexOf(';');
+    String type =
+        (semicolon < 0 ? contentType : contentType.substring(0, semicolon))
+            .strip()
+            .toLowerCase(Locale.ROOT);
+    return FORMAT_TYPES.contains(type) ? contentType : MediaType.APPLICATION_OCTET_STREAM_VALUE;
   }
 
   /**
@@ -210,12 +256,10 @@ class ClickHouseProxyController {
     return merged;
   }
 
-  /** The headers of ClickHouse's answer a client of its interface reads. */
+  /** The headers of ClickHouse's answer a client of its interface reads, but its Content-Type. */
   private static boolean passed(String name) {
     String lower = name.toLowerCase(Locale.ROOT);
-    return lower.startsWith("x-clickhouse-")
-        || lower.equals("content-type")
-        || lower.equals("content-encoding");
+    return lower.startsWith("x-clickhouse-") || lower.equals("content-encoding");
   }
 
   private static String bounded(String field, String value) {

@@ -5,6 +5,7 @@ import io.agp.api.execution.ForbiddenException;
 import io.agp.api.execution.InvalidRequestException;
 import io.agp.api.execution.TierAccess;
 import io.agp.clickhouse.ClickHouseClient;
+import io.agp.tier.QueryPolicy;
 import io.agp.tier.TierClickHouse;
 import io.agp.tier.TierProperties;
 import io.agp.tier.Tiers;
@@ -14,7 +15,6 @@ import io.micrometer.core.instrument.MeterRegistry;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -58,10 +58,11 @@ class InteractiveQueries implements DisposableBean {
   /**
    * Checks the query and takes a slot for it.
    *
-   * @param sql the query as the tier checks it for the settings it sets
+   * @param sql the query as the tier checks it for what it sets and reaches
    * @throws ForbiddenException when the caller may not use the tier, or the tier runs no
    *     interactive queries
-   * @throws InvalidRequestException when the query sets a setting the tier locks
+   * @throws io.agp.tier.QueryRefusedException when the query sets or reaches what the tier does not
+   *     allow
    * @throws TooManyInteractiveQueriesException when the tier or the caller has no slot free
    */
   RunningQuery prepare(Api api, Caller caller, String tierName, String sql, String queryId) {
@@ -82,9 +83,9 @@ class InteractiveQueries implements DisposableBean {
     }
   }
 
-  /** The settings a query of the tier may not set (see {@link TierProperties}). */
-  Set<String> lockedSettings(String tierName) {
-    return tiers.lockedSettings(tierName);
+  /** What a query of the tier may set and reach (see {@link QueryPolicy}). */
+  QueryPolicy policy(String tierName) {
+    return tiers.policy(tierName);
   }
 
   private TierProperties check(Caller caller, String tierName, String sql) {
@@ -102,7 +103,7 @@ class InteractiveQueries implements DisposableBean {
     if (sql.isBlank()) {
       throw new InvalidRequestException("sql", "the SQL text is empty");
     }
-    TierAccess.refuseLockedSettings(tiers, tierName, sql);
+    TierAccess.refuseDisallowed(tiers, tierName, sql);
     return tier;
   }
 

@@ -43,7 +43,9 @@ class ClickHouseProxyTest {
 
   private final ClickHouseTestServer clickhouse = ClickHouseTestServer.shared();
   private final TestApi api =
-      TestApi.start("--agp.tiers.default.clickhouse.url=" + clickhouse.httpUrl());
+      TestApi.start(
+          "--agp.tiers.default.clickhouse.url=" + clickhouse.httpUrl(),
+          "--agp.tiers.default.settings.max_threads=4");
   private final TestApi jwtApi =
       TestApi.start(
           "--agp.tiers.default.clickhouse.url=" + clickhouse.httpUrl(),
@@ -51,6 +53,8 @@ class ClickHouseProxyTest {
           "--agp.tiers.keyed.clickhouse.url=" + clickhouse.httpUrl(),
           "--agp.tiers.keyed.clickhouse.user=" + ClickHouseTestServer.KEYED_QUOTA_USER,
           "--agp.tiers.keyed.send-quota-key=true",
+          // What an operator's tier may allow: reading the tier's own queries.
+          "--agp.tiers.keyed.allowed-system-tables=defaults,processes",
           "--agp.api.auth.mode=jwt",
           "--agp.api.auth.jwt-secret=" + SECRET);
   private final HttpClient http = HttpClient.newHttpClient();
@@ -161,8 +165,24 @@ class ClickHouseProxyTest {
     Reply inSql = api.client.postSql(PROXY, "SELECT 1 SETTINGS max_execution_time = 0");
     assertThat(inSql.status()).isEqualTo(400);
     assertThat(inSql.json().get("field").asString()).isEqualTo("sql");
-    // A setting the tier leaves to its queries passes.
+    // A setting the tier lets its queries change passes, within its bounds.
     assertThat(api.client.postSql(PROXY + "?max_threads=1", "SELECT 7").text()).isEqualTo("7\n");
+    Reply over = api.client.postSql(PROXY + "?max_threads=5", "SELECT 7");
+    assertThat(over.status()).isEqualTo(400);
+    assertThat(over.json().get("detail").asString()).contains("from 1 to 4");
+    // Any other is refused, whether ClickHouse knows it or not.
+    for (String setting :
+        List.of(
+            "http_response_headers=%7B%27Content-Type%27%3A%27text%2Fhtml%27%7D",
+            "role=admin",
+            "log_queries=0",
+            "max_result_rows_leaf=0",
+            "result_overflow_mode_leaf=break",
+            "a_setting_of_tomorrow=1")) {
+      Reply refused = api.client.postSql(PROXY + "?" + setting, "SELECT 1");
+      assertThat(refused.status()).as(setting).isEqualTo(400);
+      assertThat(refused.json().get("field").asString()).isEqualTo(setting.split("=")[0]);
+    }
   }
 
   @Test
