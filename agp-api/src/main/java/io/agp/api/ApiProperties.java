@@ -40,11 +40,16 @@ import org.springframework.validation.annotation.Validated;
  *     user of a tier, or each user alone; empty means {@code user} with jwt auth, else {@code tier}
  * @param allowedOrigins browser origins (e.g. {@code https://dash.example.com}) whose pages may
  *     send requests that change something; others are refused, whatever the auth mode
+ * @param allowedHosts with auth mode none, the names (or {@code *.example.com} patterns) this API
+ *     may be reached by besides localhost and IP addresses; a request addressed to another name is
+ *     refused (403), so that no page can reach it through a name that points at it (DNS rebinding)
  * @param rateLimit how many requests one user may send (jwt auth only)
  * @param auth who the caller is: from a header ({@code none}) or a bearer token ({@code jwt})
  * @param ui the web console's settings
  * @param interactive the synchronous run and the ClickHouse proxy (their limits per tier are the
  *     tiers' {@code interactive} settings)
+ * @param preview the bounds of a result's preview
+ * @param perUser what one user may hold open at once in one API instance
  */
 @Validated
 @ConfigurationProperties("agp.api")
@@ -62,14 +67,18 @@ public record ApiProperties(
     @DefaultValue("") String queryHashSecret,
     ShareScope shareScope,
     @DefaultValue List<String> allowedOrigins,
+    @DefaultValue List<String> allowedHosts,
     @DefaultValue @Valid RateLimit rateLimit,
     @DefaultValue @Valid Auth auth,
     @DefaultValue @Valid Ui ui,
-    @DefaultValue @Valid Interactive interactive) {
+    @DefaultValue @Valid Interactive interactive,
+    @DefaultValue @Valid Preview preview,
+    @DefaultValue @Valid PerUser perUser) {
 
   public ApiProperties {
     linkSecrets = linkSecrets == null ? List.of() : List.copyOf(linkSecrets);
     allowedOrigins = allowedOrigins == null ? List.of() : List.copyOf(allowedOrigins);
+    allowedHosts = allowedHosts == null ? List.of() : List.copyOf(allowedHosts);
   }
 
   /** Who shares executions: the tier's users, or each user alone. */
@@ -106,6 +115,39 @@ public record ApiProperties(
       @DefaultValue("500ms") @NotNull Duration progressInterval,
       @DefaultValue("250ms") @NotNull Duration clientCheck,
       @DefaultValue("10MB") @NotNull DataSize maxEventResult) {}
+
+  /**
+   * How much of a result a preview answers, in characters: a value longer than maxValueSize is cut,
+   * a row takes values up to maxRowSize, and the preview takes rows up to maxSize.
+   *
+   * @param maxValueSize the longest value shown whole
+   * @param maxRowSize the most of one row shown
+   * @param maxSize the most a preview answers
+   */
+  public record Preview(
+      @DefaultValue("8KB") @NotNull DataSize maxValueSize,
+      @DefaultValue("64KB") @NotNull DataSize maxRowSize,
+      @DefaultValue("1MB") @NotNull DataSize maxSize) {}
+
+  /**
+   * What one user may hold open at once in one API instance, so that no user can take what the
+   * others need: beyond, a request is refused with 429 and Retry-After. 0 means no bound but the
+   * instance's own.
+   *
+   * @param eventStreams open event streams ({@code /events})
+   * @param waits requests waiting for a change ({@code wait} of a create or get)
+   * @param downloads result downloads in progress (by token or signed link)
+   * @param stalledDownloadRate a download that sends less than this a second for
+   *     stalledDownloadAfter is cut (the reader is too slow to be worth a connection and a stored
+   *     object's stream); 0 turns it off
+   * @param stalledDownloadAfter how long a download may stay below stalledDownloadRate
+   */
+  public record PerUser(
+      @DefaultValue("20") @Min(0) int eventStreams,
+      @DefaultValue("50") @Min(0) int waits,
+      @DefaultValue("8") @Min(0) int downloads,
+      @DefaultValue("1KB") @NotNull DataSize stalledDownloadRate,
+      @DefaultValue("60s") @NotNull Duration stalledDownloadAfter) {}
 
   /**
    * @param oidc the identity provider that signs users in to the console (with jwt auth); without

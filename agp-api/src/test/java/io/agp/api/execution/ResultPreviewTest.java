@@ -12,6 +12,7 @@ import java.util.zip.GZIPOutputStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.ValueSource;
 import tools.jackson.databind.JsonNode;
 
 class ResultPreviewTest {
@@ -123,6 +124,51 @@ class ResultPreviewTest {
     assertThat(preview.get("rows").toString())
         .isEqualTo("[[\"18446744073709551615\",null,[\"a\",\"b\"],1.5]]");
     assertThat(preview.get("truncated").asBoolean()).isFalse();
+  }
+
+  /**
+   * A row of about 30 MB (one value of a whole table, as {@code groupArray} makes: an array in
+   * JSONEachRow, a string in JSON, a line in TSV and CSV): the preview answers within its bounds,
+   * the cut value marked, the next row whole, whatever the row's size.
+   */
+  @ParameterizedTest
+  @ValueSource(strings = {"JSONEachRow", "JSON", "TSV", "CSV"})
+  void aHugeRowIsCutToTheBoundsAndTheCutValueIsMarked(String format) throws Exception {
+    int count = 3_000_000;
+    StringBuilder numbers = new StringBuilder(count * 9);
+    for (int i = 0; i < count; i++) {
+      numbers.append(i == 0 ? "" : ",").append(1_000_000 + i);
+    }
+    String big = numbers.toString();
+    String body =
+        switch (format) {
+          case "JSONEachRow" -> "{\"n\":[" + big + "]}\n{\"n\":[1]}\n";
+          case "JSON" ->
+              "{\"meta\":[{\"name\":\"n\",\"type\":\"String\"}],\"data\":[{\"n\":\"\u00e9"
+                  + big
+                  + "\"},{\"n\":\"small\"}],\"rows\":2}";
+          case "TSV" -> big + "\nsmall\n";
+          default -> "\"" + big + "\"\n\"small\"\n";
+        };
+    long id = api.create(format);
+    api.succeed(id, body.getBytes(StandardCharsets.UTF_8), null);
+
+    long start = System.nanoTime();
+    Reply reply = client.get("/v1/async/executions/" + id + "/result/preview?rows=10");
+    long millis = (System.nanoTime() - start) / 1_000_000;
+
+    assertThat(reply.status()).isEqualTo(200);
+    JsonNode preview = reply.json();
+    assertThat(preview.get("cut").toString()).isEqualTo("[[0,0]]");
+    assertThat(preview.get("rows")).hasSize(2);
+    JsonNode shown = preview.get("rows").get(0).get(0);
+    assertThat(shown.toString()).contains("1000000,1000001").hasSizeLessThan(20_000);
+    if (shown.isString()) {
+      assertThat(shown.asString()).endsWith("\u2026");
+    }
+    assertThat(preview.get("rows").get(1).get(0).toString()).isIn("[1]", "\"small\"");
+    assertThat(reply.body().length).isLessThan(20_000);
+    System.out.printf("preview of a row of %d bytes (%s): %d ms%n", body.length(), format, millis);
   }
 
   @Test
