@@ -1,9 +1,11 @@
 package io.agp.api.execution;
 
+import io.agp.api.UserLimits;
 import io.agp.api.auth.InvalidCallerException;
 import io.agp.api.interactive.TooManyInteractiveQueriesException;
 import io.agp.clickhouse.ClickHouseException;
 import io.agp.results.NoSuchResultException;
+import io.agp.tier.QueryRefusedException;
 import io.agp.tier.UnknownTierException;
 import io.agp.tier.UnsupportedQueryException;
 import java.net.URI;
@@ -81,6 +83,14 @@ class ApiExceptionHandler extends ResponseEntityExceptionHandler {
   }
 
   @ExceptionHandler
+  ResponseEntity<ProblemDetail> tooManyOfOneUser(UserLimits.TooManyOpenException e) {
+    return ResponseEntity.status(HttpStatus.TOO_MANY_REQUESTS)
+        .header(HttpHeaders.RETRY_AFTER, Integer.toString(e.retryAfterSeconds()))
+        .contentType(MediaType.APPLICATION_PROBLEM_JSON)
+        .body(problem(HttpStatus.TOO_MANY_REQUESTS, e.getMessage()));
+  }
+
+  @ExceptionHandler
   ResponseEntity<ProblemDetail> tooManyWatchers(TooManyWatchersException e) {
     return ResponseEntity.status(HttpStatus.TOO_MANY_REQUESTS)
         .header(HttpHeaders.RETRY_AFTER, "1")
@@ -98,11 +108,15 @@ class ApiExceptionHandler extends ResponseEntityExceptionHandler {
         .body(problem(HttpStatus.TOO_MANY_REQUESTS, e.getMessage()));
   }
 
-  /** A query the tier's ClickHouse cannot run as asked (parameters on a server too old). */
+  /**
+   * A query the tier's ClickHouse cannot run as asked (parameters on a server too old), or that
+   * sets or reaches what the tier does not allow (the field names the SQL or the URL parameter).
+   */
   @ExceptionHandler
   ProblemDetail unsupported(UnsupportedQueryException e) {
     ProblemDetail problem = problem(HttpStatus.BAD_REQUEST, e.getMessage());
-    problem.setProperty("field", "sql");
+    problem.setProperty(
+        "field", e instanceof QueryRefusedException refused ? refused.field() : "sql");
     return problem;
   }
 

@@ -1,6 +1,7 @@
 package io.agp.api.execution;
 
 import io.agp.api.ApiProperties;
+import io.agp.api.UserLimits;
 import io.agp.api.auth.Caller;
 import io.agp.execution.Execution;
 import io.agp.execution.ExecutionRepository;
@@ -110,7 +111,8 @@ class ExecutionController {
     Duration waitFor = waiter.check(wait);
     Caller caller = visible.caller(http);
     Execution execution =
-        waiter.readUntilChanged(id, caller.viewer(), () -> visible.find(id, caller), waitFor);
+        waiter.readUntilChanged(
+            id, caller.viewer(), caller.user(), () -> visible.find(id, caller), waitFor);
     // Readers mean something only where users are told apart by their tokens.
     ExecutionView view =
         caller.admin() && properties.auth().mode() == ApiProperties.AuthMode.JWT
@@ -159,8 +161,8 @@ class ExecutionController {
     ExecutionCreator.Outcome outcome = creator.create(request, caller, !wait.isZero());
     Execution execution;
     try {
-      execution = waiter.untilEnded(outcome.execution(), wait);
-    } catch (TooManyWatchersException e) {
+      execution = waiter.untilEnded(outcome.execution(), caller.user(), wait);
+    } catch (TooManyWatchersException | UserLimits.TooManyOpenException e) {
       // The execution exists: answer it as it is rather than a 429 that reads as "not created".
       execution = outcome.execution();
     }

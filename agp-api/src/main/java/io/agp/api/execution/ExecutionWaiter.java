@@ -1,6 +1,7 @@
 package io.agp.api.execution;
 
 import io.agp.api.ApiProperties;
+import io.agp.api.UserLimits;
 import io.agp.execution.Execution;
 import io.agp.execution.ExecutionRepository;
 import java.time.Duration;
@@ -25,12 +26,17 @@ class ExecutionWaiter {
   private final ExecutionRepository executions;
   private final ExecutionChanges changes;
   private final ApiProperties properties;
+  private final UserLimits limits;
 
   ExecutionWaiter(
-      ExecutionRepository executions, ExecutionChanges changes, ApiProperties properties) {
+      ExecutionRepository executions,
+      ExecutionChanges changes,
+      ApiProperties properties,
+      UserLimits limits) {
     this.executions = executions;
     this.changes = changes;
     this.properties = properties;
+    this.limits = limits;
   }
 
   /** Checks a {@code wait} parameter: null or 0 to 60 s (or the configured maximum). */
@@ -45,9 +51,13 @@ class ExecutionWaiter {
     return Duration.ofSeconds(seconds);
   }
 
-  /** Waits until the execution has ended, or the time is up; returns its state then. */
-  Execution untilEnded(Execution start, Duration wait) {
-    return until(start, wait, (first, now) -> now.status().isTerminal());
+  /**
+   * Waits until the execution has ended, or the time is up; returns its state then.
+   *
+   * @param user who waits: each user may hold {@code agp.api.per-user.waits} waits at once
+   */
+  Execution untilEnded(Execution start, String user, Duration wait) {
+    return until(start, user, wait, (first, now) -> now.status().isTerminal());
   }
 
   /**
@@ -57,9 +67,11 @@ class ExecutionWaiter {
    * between them goes unnoticed.
    *
    * @param viewer who reads: the execution is marked watched only if they may see it
+   * @param user who waits: each user may hold {@code agp.api.per-user.waits} waits at once
    * @param read reads the execution as the caller may see it (throws when they may not)
    */
-  Execution readUntilChanged(long id, String viewer, Supplier<Execution> read, Duration wait) {
+  Execution readUntilChanged(
+      long id, String viewer, String user, Supplier<Execution> read, Duration wait) {
     if (wait.isZero()) {
       return read.get();
     }
@@ -78,7 +90,8 @@ class ExecutionWaiter {
           }
           return changed.complete(now);
         };
-    try (ExecutionChanges.Registration registration = changes.watch(id, watcher)) {
+    try (UserLimits.Lease lease = limits.open(UserLimits.Kind.WAITS, user);
+        ExecutionChanges.Registration registration = changes.watch(id, watcher)) {
       executions.watch(id, viewer);
       Execution first = read.get();
       synchronized (start) {
@@ -109,7 +122,8 @@ class ExecutionWaiter {
         || !Objects.equals(first.progress(), now.progress());
   }
 
-  private Execution until(Execution start, Duration wait, BiPredicate<Execution, Execution> done) {
+  private Execution until(
+      Execution start, String user, Duration wait, BiPredicate<Execution, Execution> done) {
     if (wait.isZero() || done.test(start, start)) {
       return start;
     }
@@ -122,7 +136,8 @@ class ExecutionWaiter {
           }
           return done.test(start, now) && reached.complete(now);
         };
-    try (ExecutionChanges.Registration registration = changes.watch(start.id(), watcher)) {
+    try (UserLimits.Lease lease = limits.open(UserLimits.Kind.WAITS, user);
+        ExecutionChanges.Registration registration = changes.watch(start.id(), watcher)) {
       executions.watch(start);
       // A change between the caller's read and the registration was notified to nobody.
       executions.get(start.id()).ifPresent(watcher::changed);

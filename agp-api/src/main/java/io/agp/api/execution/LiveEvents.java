@@ -1,6 +1,7 @@
 package io.agp.api.execution;
 
 import io.agp.api.ApiProperties;
+import io.agp.api.UserLimits;
 import io.agp.api.auth.Caller;
 import io.agp.execution.Execution;
 import io.agp.execution.ExecutionRepository;
@@ -34,6 +35,7 @@ import org.springframework.web.servlet.mvc.method.annotation.SseEmitter;
 class LiveEvents implements SmartLifecycle {
 
   private final ExecutionChanges changes;
+  private final UserLimits limits;
   private final ExecutionRepository executions;
   private final ExecutionOutlook outlook;
   private final Duration keepAliveEvery;
@@ -47,7 +49,9 @@ class LiveEvents implements SmartLifecycle {
       ExecutionChanges changes,
       ExecutionRepository executions,
       ExecutionOutlook outlook,
-      ApiProperties properties) {
+      ApiProperties properties,
+      UserLimits limits) {
+    this.limits = limits;
     this.changes = changes;
     this.executions = executions;
     this.outlook = outlook;
@@ -94,11 +98,19 @@ class LiveEvents implements SmartLifecycle {
       emitter.complete();
       return emitter;
     }
-    ExecutionChanges.Registration registration = changes.watch(start.id(), stream);
+    UserLimits.Lease lease = limits.open(UserLimits.Kind.EVENT_STREAMS, caller.user());
+    ExecutionChanges.Registration registration;
+    try {
+      registration = changes.watch(start.id(), stream);
+    } catch (RuntimeException e) {
+      lease.close();
+      throw e;
+    }
     Runnable cleanup =
         () -> {
           registration.close();
           streams.remove(stream);
+          lease.close();
         };
     emitter.onCompletion(cleanup);
     emitter.onTimeout(cleanup);

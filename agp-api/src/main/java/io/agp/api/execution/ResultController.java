@@ -1,5 +1,6 @@
 package io.agp.api.execution;
 
+import io.agp.api.auth.Caller;
 import io.agp.execution.Execution;
 import io.agp.execution.ExecutionRepository;
 import io.agp.execution.ExecutionStatus;
@@ -45,7 +46,8 @@ class ResultController {
   @GetMapping("/executions/{id}/result")
   void result(@PathVariable long id, HttpServletRequest http, HttpServletResponse response)
       throws IOException {
-    downloads.serve(visible.find(id, visible.caller(http)), http, response);
+    Caller caller = visible.caller(http);
+    downloads.serve(visible.find(id, caller), caller.user(), http, response);
   }
 
   /**
@@ -89,7 +91,11 @@ class ResultController {
       HttpServletResponse response)
       throws IOException {
     links.check(id, expires, signature);
+    // A link names nobody: its downloads count against the address they come from.
     downloads.serve(
-        executions.get(id).orElseThrow(() -> new ExecutionNotFoundException(id)), http, response);
+        executions.get(id).orElseThrow(() -> new ExecutionNotFoundException(id)),
+        "address:" + http.getRemoteAddr(),
+        http,
+        response);
   }
 }

@@ -1,5 +1,6 @@
 package io.agp.api.execution;
 
+import io.agp.api.UserLimits;
 import io.agp.execution.Execution;
 import io.agp.execution.ExecutionStatus;
 import io.agp.execution.ResultFormat;
@@ -39,11 +40,13 @@ class ResultDownloads {
 
   private final ResultStore results;
   private final DownloadWatchdog watchdog;
+  private final UserLimits limits;
   private final Clock clock;
 
-  ResultDownloads(ResultStore results, DownloadWatchdog watchdog, Clock clock) {
+  ResultDownloads(ResultStore results, DownloadWatchdog watchdog, UserLimits limits, Clock clock) {
     this.results = results;
     this.watchdog = watchdog;
+    this.limits = limits;
     this.clock = clock;
   }
 
@@ -51,8 +54,12 @@ class ResultDownloads {
    * Checks that the result can be served, sets the response's status and headers and starts sending
    * the bytes, which goes on after the request's thread has returned. Refusals (404, 406, 410, 416)
    * are thrown before anything is sent.
+   *
+   * @param holder whom the download counts against (the caller, or the client's address for a
+   *     signed link): each may hold {@code agp.api.per-user.downloads} at once (else 429)
    */
-  void serve(Execution execution, HttpServletRequest request, HttpServletResponse response)
+  void serve(
+      Execution execution, String holder, HttpServletRequest request, HttpServletResponse response)
       throws IOException {
     if (execution.status() != ExecutionStatus.SUCCEEDED || execution.result() == null) {
       throw new ResultNotAvailableException(execution);
@@ -78,10 +85,32 @@ class ResultDownloads {
     if (compression != null) {
       headers.add(HttpHeaders.VARY, HttpHeaders.ACCEPT_ENCODING);
     }
+    UserLimits.Lease lease = limits.open(UserLimits.Kind.DOWNLOADS, holder);
+    try {
+      serve(execution, request, response, headers, passThrough, encoding, lease);
+    } catch (IOException | RuntimeException e) {
+      // Nothing started: the download does not count.
+      lease.close();
+      throw e;
+    }
+  }
+
+  private void serve(
+      Execution execution,
+      HttpServletRequest request,
+      HttpServletResponse response,
+      HttpHeaders headers,
+      boolean passThrough,
+      ResultCompression encoding,
+      UserLimits.Lease lease)
+      throws IOException {
+    ResultMetadata result = execution.result();
+    String compression =
+        result.compression() == null ? null : result.compression().toLowerCase(Locale.ROOT);
     if (!passThrough) {
       // Recoded bytes have another length and no stable offsets: no Content-Length, no ranges.
       InputStream encoded = results.open(result.key());
-      send(execution, request, response, HttpStatus.OK, headers, encoded, decoded(encoding));
+      send(execution, request, response, HttpStatus.OK, headers, encoded, decoded(encoding), lease);
       return;
     }
     if (compression != null) {
@@ -116,12 +145,21 @@ class ResultDownloads {
           HttpStatus.PARTIAL_CONTENT,
           headers,
           stored,
-          Download.exactly(length));
+          Download.exactly(length),
+          lease);
       return;
     }
     InputStream stored = results.open(result.key());
     headers.setContentLength(size);
-    send(execution, request, response, HttpStatus.OK, headers, stored, Download.exactly(size));
+    send(
+        execution,
+        request,
+        response,
+        HttpStatus.OK,
+        headers,
+        stored,
+        Download.exactly(size),
+        lease);
   }
 
   private void send(
@@ -131,7 +169,8 @@ class ResultDownloads {
       HttpStatus status,
       HttpHeaders headers,
       InputStream stored,
-      Download.Body body)
+      Download.Body body,
+      UserLimits.Lease lease)
       throws IOException {
     AsyncContext async;
     try {
@@ -149,7 +188,12 @@ class ResultDownloads {
     Download download =
         new Download(execution.id(), stored, body, ConnectionDrops.of(request), clock);
     watchdog.watch(download);
-    download.start(async, () -> watchdog.forget(download));
+    download.start(
+        async,
+        () -> {
+          watchdog.forget(download);
+          lease.close();
+        });
   }
 
   /** One range, or none when the header is absent, malformed or asks for several (RFC 9110). */

@@ -3,6 +3,7 @@ package io.agp.api.execution;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.agp.api.UserLimits;
 import java.io.IOException;
 import java.net.URI;
 import java.time.Duration;
@@ -43,6 +44,9 @@ abstract class LongDownloadsTestBase {
   /** Whose downloads are never cut within a test: only a client that leaves can end one. */
   private final TestApi patient;
 
+  /** Whose users may hold two downloads each, cut below 256 KiB a second over a second. */
+  private final TestApi guarded;
+
   LongDownloadsTestBase(String... storeArgs) {
     strict =
         TestApi.start(
@@ -50,13 +54,97 @@ abstract class LongDownloadsTestBase {
                 storeArgs,
                 "--spring.mvc.async.request-timeout=" + ASYNC_REQUEST_TIMEOUT.toMillis() + "ms",
                 "--agp.api.download-idle-timeout=" + IDLE_TIMEOUT.toMillis() + "ms"));
-    patient = TestApi.start(with(storeArgs, "--agp.api.download-idle-timeout=1h"));
+    patient =
+        TestApi.start(
+            with(
+                storeArgs,
+                "--agp.api.download-idle-timeout=1h",
+                // Many downloads of one user, at any pace: the instance's bounds alone.
+                "--agp.api.per-user.downloads=0",
+                "--agp.api.per-user.stalled-download-rate=0"));
+    guarded =
+        TestApi.start(
+            with(
+                storeArgs,
+                "--agp.api.download-idle-timeout=1h",
+                "--agp.api.per-user.downloads=2",
+                "--agp.api.per-user.stalled-download-rate=256KB",
+                "--agp.api.per-user.stalled-download-after=1s"));
   }
 
   @AfterAll
   void stop() {
     strict.context.close();
     patient.context.close();
+    guarded.context.close();
+  }
+
+  /**
+   * One user holding as many downloads as they may is refused another (429, Retry-After) while
+   * another user downloads whole; once they let one go, they may download again.
+   */
+  @Test
+  void oneUserHoldsAtMostTheirDownloadsWhileOthersStillDownload() throws Exception {
+    byte[] result = randomBytes(16 * MIB);
+    long id = succeeded(guarded, result);
+    URI url = guarded.url(resultPath(id));
+    List<RawDownload> held = new ArrayList<>();
+    try {
+      for (int i = 0; i < 2; i++) {
+        RawDownload download = RawDownload.open(url, "X-AGP-User: hog");
+        held.add(download);
+        assertThat(download.status()).isEqualTo(200);
+        download.read(64 * 1024);
+      }
+      try (RawDownload over = RawDownload.open(url, "X-AGP-User: hog")) {
+        assertThat(over.status()).isEqualTo(429);
+        assertThat(over.header("Retry-After")).isNotBlank();
+        assertThat(over.header("Content-Type")).startsWith("application/problem+json");
+      }
+      try (RawDownload other = RawDownload.open(url, "X-AGP-User: someone-else")) {
+        assertThat(other.status()).isEqualTo(200);
+        assertThat(other.readThrottled(Long.MAX_VALUE)).isEqualTo(RawDownload.sha256(result));
+      }
+    } finally {
+      held.getFirst().abort();
+    }
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(
+            () ->
+                guarded.context.getBean(UserLimits.class).held(UserLimits.Kind.DOWNLOADS, "hog")
+                    == 1);
+    try (RawDownload again = RawDownload.open(url, "X-AGP-User: hog")) {
+      assertThat(again.status()).isEqualTo(200);
+    } finally {
+      held.get(1).abort();
+    }
+  }
+
+  /**
+   * A reader that takes a trickle (4 KiB a second, below the floor of 256 KiB) holds its download
+   * open a window or two, not for the hours its pace would take: the download is cut and lets go of
+   * its stored object and its user's download. (The reader itself may still drain what the sockets
+   * had buffered before it sees the end.)
+   */
+  @Test
+  void aReaderThatTakesATrickleBelowTheFloorIsCut() throws Exception {
+    byte[] result = randomBytes(32 * MIB);
+    long id = succeeded(guarded, result);
+    UserLimits limits = guarded.context.getBean(UserLimits.class);
+    ExecutorService reader = Executors.newSingleThreadExecutor();
+    try (RawDownload trickle = RawDownload.open(guarded.url(resultPath(id)), "X-AGP-User: slow")) {
+      assertThat(trickle.status()).isEqualTo(200);
+      Future<String> read = reader.submit(() -> trickle.readThrottled(4 * 1024));
+      await()
+          .atMost(Duration.ofSeconds(10))
+          .until(() -> limits.held(UserLimits.Kind.DOWNLOADS, "slow") == 0);
+      assertThat(guarded.context.getBean(DownloadWatchdog.class).running()).isZero();
+      assertThat(read).isNotDone();
+      trickle.abort();
+    } finally {
+      reader.shutdownNow();
+    }
   }
 
   /** What the store holds open for downloads: files, or connections to S3. */

@@ -60,7 +60,8 @@ class S3StoreLongDownloadsTest extends LongDownloadsTestBase {
    */
   @Test
   void sixtyConcurrentDownloadsStarveNeitherEachOtherNorAnUpload() throws Exception {
-    TestApi api = TestApi.start(s3Args());
+    // Sixty downloads of one user: the instance's bounds alone, not a user's.
+    TestApi api = TestApi.start(with(s3Args(), "--agp.api.per-user.downloads=0"));
     try {
       byte[] result = randomBytes(16 * MIB);
       long id = succeeded(api, result);
@@ -109,7 +110,9 @@ class S3StoreLongDownloadsTest extends LongDownloadsTestBase {
    */
   @Test
   void maxConnectionsBoundsThePoolAndADownloadWaitsForAFreeConnection() throws Exception {
-    TestApi api = TestApi.start(with(s3Args(), "--agp.results.s3.max-connections=4"));
+    TestApi api =
+        TestApi.start(
+            with(s3Args(), "--agp.results.s3.max-connections=4", "--agp.api.per-user.downloads=0"));
     try {
       byte[] result = randomBytes(16 * MIB);
       long id = succeeded(api, result);
