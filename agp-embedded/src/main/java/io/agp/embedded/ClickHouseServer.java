@@ -19,6 +19,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
@@ -85,6 +86,14 @@ public final class ClickHouseServer implements AutoCloseable {
    * the data of an earlier start is kept), on free ports, and waits until it answers.
    */
   public static ClickHouseServer launch(Path directory) {
+    return launch(directory, Map.of());
+  }
+
+  /**
+   * Starts a server as {@link #launch(Path)} does, with these files (name to XML) in the users
+   * file's drop-in folder ({@code users.d}), which ClickHouse merges into it.
+   */
+  public static ClickHouseServer launch(Path directory, Map<String, String> usersDropIns) {
     Path binary = findBinary();
     Path config = findConfig();
     Path home;
@@ -97,6 +106,11 @@ public final class ClickHouseServer implements AutoCloseable {
       }
       try (InputStream users = ClickHouseServer.class.getResourceAsStream("clickhouse-users.xml")) {
         Files.copy(users, home.resolve(USERS_FILE), StandardCopyOption.REPLACE_EXISTING);
+      }
+      Path dropIns = home.resolve("users.d");
+      Files.createDirectories(dropIns);
+      for (Map.Entry<String, String> dropIn : usersDropIns.entrySet()) {
+        Files.writeString(dropIns.resolve(dropIn.getKey()), dropIn.getValue());
       }
     } catch (IOException e) {
       throw new UncheckedIOException("cannot prepare " + directory + " for ClickHouse", e);

@@ -133,6 +133,9 @@ class HelmStackTest {
     Map<String, Object> install = new LinkedHashMap<>();
     install.put("auth.jwtSecret", JWT_SECRET);
     install.put("database.password", "agp");
+    // The password of the tiers' own ClickHouse users (deploy/clickhouse), which the test
+    // ClickHouse has.
+    install.put("tierDefaults.clickhouse.password", "agp");
     install.put("results.s3.endpoint", "http://minio:9000");
     install.put("results.s3.pathStyle", true);
     // S3Proxy, which stands in for the object store, refuses the S3 SDK's default checksums.

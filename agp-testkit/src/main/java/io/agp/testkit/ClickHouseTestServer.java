@@ -10,6 +10,7 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Map;
 import java.time.Duration;
 import org.opentest4j.TestAbortedException;
 
@@ -59,7 +60,11 @@ public final class ClickHouseTestServer {
             return shared;
           }
           try {
-            instance = new ClickHouseTestServer(ClickHouseServer.launch(directory()), null);
+            instance =
+                new ClickHouseTestServer(
+                    ClickHouseServer.launch(directory(), Map.of(TIERS_FILE, tiersRecipe())),
+                    null);
+            instance.query("CREATE DATABASE IF NOT EXISTS " + ANALYTICS);
           } catch (RuntimeException e) {
             launchFailure = e;
             throw e;
@@ -72,6 +77,38 @@ public final class ClickHouseTestServer {
       }
     }
     return instance;
+  }
+
+  /** The file of deploy/clickhouse that gives each tier its ClickHouse user. */
+  static final String TIERS_FILE = "agp-tiers.xml";
+
+  /** The analytic database that the recipe's tier users may read. */
+  public static final String ANALYTICS = "analytics";
+
+  /**
+   * The tier users of {@code deploy/clickhouse/users.d/agp-tiers.xml} ({@code agp_default} and
+   * {@code agp_vip}, password {@code agp}), as ClickHouse 18.16 takes them: without the settings
+   * constraints it does not know (19.x on). Tests that run AGP as a team would (the Compose and
+   * Helm configurations) reach ClickHouse as those users.
+   */
+  static String tiersRecipe() {
+    Path file = repositoryRoot().resolve("deploy/clickhouse/users.d").resolve(TIERS_FILE);
+    try {
+      return Files.readString(file).replaceAll("(?s)\\s*<constraints>.*?</constraints>", "");
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read " + file, e);
+    }
+  }
+
+  /** The repository's root: the first folder up from here that holds deploy/clickhouse. */
+  static Path repositoryRoot() {
+    Path dir = Path.of(System.getProperty("user.dir")).toAbsolutePath();
+    for (Path d = dir; d != null; d = d.getParent()) {
+      if (Files.isDirectory(d.resolve("deploy/clickhouse"))) {
+        return d;
+      }
+    }
+    throw new IllegalStateException("no deploy/clickhouse above " + dir);
   }
 
   private static Path directory() {
