@@ -2,7 +2,9 @@
 -- there is one. Every filter is optional: a null parameter lets every row through; :statuses is a
 -- comma-separated list and :labels a JSON object the row's labels must contain.
 -- :viewer (null for an admin) sees the executions they created and those they joined; each half
--- reads its own index newest first and stops at :limit, and the page is the newest of both.
+-- reads its own index newest first and stops at :limit, and the page is the newest of both. A
+-- joined execution is shown without its creator and labels, so a filter by either never matches
+-- one: it would tell what is not shown.
 with created as (
     select *
     from execution_summaries
@@ -30,10 +32,10 @@ joined as (
       and (cast(:queryId as text) is null or e.query_id = :queryId)
       and (cast(:statuses as text) is null or e.status = any (string_to_array(:statuses, ',')))
       and (cast(:tier as text) is null or e.tier = :tier)
-      and (cast(:createdBy as text) is null or e.created_by = :createdBy)
+      and cast(:createdBy as text) is null
       and (cast(:createdAfter as timestamptz) is null or e.created_at >= :createdAfter)
       and (cast(:createdBefore as timestamptz) is null or e.created_at < :createdBefore)
-      and e.labels @> cast(:labels as jsonb)
+      and cast(:labels as jsonb) = '{}'::jsonb
     order by r.execution_created_at desc, r.execution_id desc
     limit :limit)
 select *

@@ -374,6 +374,8 @@ class HelmChartTest {
         .contains("at least 32 bytes");
     assertThat(renderFailure(Map.of("auth.jwkSetUri", "https://idp.example.com/jwks")))
         .contains("not both");
+    assertThat(renderFailure(Map.of("auth.issuer", "https://idp.example.com")))
+        .contains("auth.issuer is set without auth.audience");
     // The values' schema refuses it before the templates do.
     assertThat(renderFailure(Map.of("auth.mode", "oidc")))
         .contains("auth.mode must be one of the following", "\"jwt\"", "\"none\"");

@@ -16,6 +16,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -24,6 +26,7 @@ import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.boot.convert.DurationStyle;
 import org.springframework.boot.web.server.context.WebServerApplicationContext;
@@ -238,6 +241,10 @@ public final class LocalAgp implements AutoCloseable {
     // Without authentication every caller is an admin: only this machine may call. The actuators
     // of the worker and the bookkeeper, on ports of their own, stay local too.
     common.add("--server.address=" + host);
+    if (!host.matches("[0-9.]+|.*:.*")) {
+      // A name to listen on is a name callers reach it by (without auth, others are refused).
+      common.add("--agp.api.allowed-hosts=" + host);
+    }
     common.addAll(passThrough);
     start("agp-bookkeeper", BookkeeperApplication.builder(), with(common, "--server.port=0"));
     start("agp-worker", WorkerApplication.builder(), with(common, "--server.port=0"));
@@ -410,20 +417,29 @@ public final class LocalAgp implements AutoCloseable {
     }
   }
 
-  /** A secret kept in the data folder under this name, made at the first start. */
-  private static String secret(Path data, String name) throws IOException {
+  /**
+   * A secret kept in the data folder under this name, made at the first start. Only its owner may
+   * read it (0600): whoever reads the JWT secret may sign tokens as any user, an admin's too.
+   */
+  static String secret(Path data, String name) throws IOException {
     Path file = data.resolve(name);
     if (!Files.exists(file)) {
       byte[] secret = new byte[32];
       new SecureRandom().nextBytes(secret);
-      Path written =
-          Files.writeString(
-              data.resolve(name + ".new"),
-              Base64.getUrlEncoder().withoutPadding().encodeToString(secret));
-      Files.move(written, file, StandardCopyOption.ATOMIC_MOVE);
+      Path fresh = data.resolve(name + ".new");
+      Files.deleteIfExists(fresh);
+      Files.createFile(fresh, PosixFilePermissions.asFileAttribute(OWNER_ONLY));
+      Files.writeString(fresh, Base64.getUrlEncoder().withoutPadding().encodeToString(secret));
+      Files.move(fresh, file, StandardCopyOption.ATOMIC_MOVE);
+    } else if (!Files.getPosixFilePermissions(file).equals(OWNER_ONLY)) {
+      // Written by an earlier version, readable by others.
+      Files.setPosixFilePermissions(file, OWNER_ONLY);
     }
     return Files.readString(file).strip();
   }
+
+  private static final Set<PosixFilePermission> OWNER_ONLY =
+      PosixFilePermissions.fromString("rw-------");
 
   /** The deepest cause's message, on one line: what a person can act on. */
   private static String oneLine(Throwable e) {

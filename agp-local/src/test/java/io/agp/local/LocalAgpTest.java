@@ -22,6 +22,7 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -83,6 +84,25 @@ class LocalAgpTest {
     String secret = Files.readString(data.resolve("link-secret")).strip();
 
     assertThat(secret.length()).isGreaterThanOrEqualTo(43);
+  }
+
+  @Test
+  void onlyItsOwnerMayReadTheSecretsIncludingOnesAnEarlierVersionLeftOpen() throws Exception {
+    for (String name : List.of("link-secret", "callback-secret")) {
+      assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(data.resolve(name))))
+          .as(name)
+          .isEqualTo("rw-------");
+    }
+    Path older = Files.createTempDirectory("agp-local-older");
+    Files.writeString(older.resolve("jwt-secret"), "a secret an earlier version wrote, 32+ bytes");
+    Files.setPosixFilePermissions(
+        older.resolve("jwt-secret"), PosixFilePermissions.fromString("rw-r--r--"));
+
+    assertThat(LocalAgp.secret(older, "jwt-secret")).startsWith("a secret an earlier");
+    assertThat(
+            PosixFilePermissions.toString(
+                Files.getPosixFilePermissions(older.resolve("jwt-secret"))))
+        .isEqualTo("rw-------");
   }
 
   @Test

@@ -85,7 +85,7 @@ public class Callers {
     String preferred = claimed.isEmpty() ? null : claimed.getFirst();
     String quotaKey = jwt.getClaimAsString("quota_key");
     return new Caller(
-        jwt.getSubject().strip(),
+        jwt.getSubject(),
         everyTier ? Set.copyOf(tiers.names()) : allowed,
         preferred,
         roles.contains(properties.auth().adminRole()),

@@ -144,8 +144,9 @@ class SecurityConfiguration {
   /**
    * The token decoder: HS256 with the configured secret, or the issuer's JWKS with the configured
    * algorithms. Either way a token must name its user ({@code sub}) and expire ({@code exp}), and
-   * match the issuer and audience when they are configured. With auth off, a decoder that accepts
-   * nothing (its presence keeps Spring from generating a login password).
+   * match the issuer and audience when they are configured; an issuer needs an audience. With auth
+   * off, a decoder that accepts nothing (its presence keeps Spring from generating a login
+   * password).
    */
   @Bean
   JwtDecoder jwtDecoder(ApiProperties properties) {
@@ -178,6 +179,14 @@ class SecurityConfiguration {
     } else {
       throw new IllegalStateException(
           "agp.api.auth.mode=jwt needs agp.api.auth.jwt-secret or agp.api.auth.jwk-set-uri");
+    }
+    if (!auth.issuer().isBlank() && auth.audience().isBlank()) {
+      // An identity provider signs the tokens of all its applications with the same keys and as
+      // the same issuer: only the audience tells AGP's from another application's.
+      throw new IllegalStateException(
+          "agp.api.auth.issuer is set without agp.api.auth.audience: tokens the same identity"
+              + " provider issues to other applications would be accepted; set the audience AGP's"
+              + " tokens carry");
     }
     decoder.setJwtValidator(TokenRules.of(auth));
     return decoder;

@@ -1,6 +1,7 @@
 package io.agp.api.execution;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.nimbusds.jose.JWSAlgorithm;
 import com.nimbusds.jose.JWSHeader;
@@ -70,6 +71,22 @@ class AuthTest {
     Reply reply = as(token, "POST", "/v1/async/executions", "{\"sql\": \"" + sql + "\"}");
     assertThat(reply.status()).isEqualTo(201);
     return reply.json().get("id").asLong();
+  }
+
+  /**
+   * An identity provider signs every application's tokens with the same keys and as the same
+   * issuer: an issuer without an audience would let another application's tokens in.
+   */
+  @Test
+  void anIssuerWithoutAnAudienceStopsTheStart() {
+    assertThatThrownBy(
+            () ->
+                TestApi.start(
+                    "--agp.api.auth.mode=jwt",
+                    "--agp.api.auth.jwt-secret=a-test-secret-of-at-least-32-bytes!!",
+                    "--agp.api.auth.issuer=https://id.example.com"))
+        .rootCause()
+        .hasMessageContaining("agp.api.auth.audience");
   }
 
   @Test
