@@ -45,6 +45,11 @@ final class RawDownload implements AutoCloseable {
 
   /** Sends the request and reads the status line and headers; the body is left unread. */
   static RawDownload open(URI url, String... headerLines) throws IOException {
+    return openAs(url, url.getHost() + ':' + url.getPort(), headerLines);
+  }
+
+  /** The same, addressed to {@code host} (the Host header) whatever the URL's host. */
+  static RawDownload openAs(URI url, String host, String... headerLines) throws IOException {
     Socket socket = new Socket();
     socket.setReceiveBufferSize(RECEIVE_BUFFER);
     socket.connect(new InetSocketAddress(url.getHost(), url.getPort()), 5_000);
@@ -53,7 +58,7 @@ final class RawDownload implements AutoCloseable {
     StringBuilder request = new StringBuilder();
     String target = url.getRawPath() + (url.getRawQuery() == null ? "" : "?" + url.getRawQuery());
     request.append("GET ").append(target).append(" HTTP/1.1\r\n");
-    request.append("Host: ").append(url.getHost()).append(':').append(url.getPort()).append("\r\n");
+    request.append("Host: ").append(host).append("\r\n");
     for (String line : headerLines) {
       request.append(line).append("\r\n");
     }
