@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.agp.api.execution.ContractClient.Reply;
 import io.agp.testkit.ClickHouseTestServer;
+import java.io.IOException;
 import java.math.BigInteger;
 import java.net.URLEncoder;
 import java.net.http.HttpRequest;
@@ -16,6 +17,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.SplittableRandom;
 import java.util.TreeMap;
+import java.util.random.RandomGenerator;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
@@ -52,11 +54,46 @@ class BadInputFuzzTest {
   private static String link;
 
   private static final int TRIES = Integer.getInteger("agp.fuzz.tries", 500);
-  private static final long SEED =
-      switch (System.getProperty("agp.fuzz.seed", "20261128")) {
-        case "random" -> new SplittableRandom().nextLong();
-        case String seed -> Long.parseLong(seed);
-      };
+
+  /** The seed the build always sends, so that what it found once stays found. */
+  private static final long FIXED_SEED = 20261128;
+
+  /**
+   * The seeds of this run: {@code -Dagp.fuzz.seed=S} (or {@code random}) alone when given; else the
+   * fixed seed and one derived from the commit under test, so that each change explores new
+   * requests and a failure still replays with the seed it prints.
+   */
+  private static final List<Long> SEEDS = seeds();
+
+  private static List<Long> seeds() {
+    String given = System.getProperty("agp.fuzz.seed");
+    if (given != null) {
+      return List.of(
+          given.equals("random") ? new SplittableRandom().nextLong() : Long.parseLong(given));
+    }
+    List<Long> seeds = new ArrayList<>(List.of(FIXED_SEED));
+    commitSeed().ifPresent(seeds::add);
+    return List.copyOf(seeds);
+  }
+
+  /** A seed from the first 16 hex digits of the commit under test, if git can tell it. */
+  private static Optional<Long> commitSeed() {
+    try {
+      Process git =
+          new ProcessBuilder("git", "rev-parse", "HEAD").redirectErrorStream(true).start();
+      String commit =
+          new String(git.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
+      if (git.waitFor() != 0 || !commit.matches("[0-9a-f]{16,}")) {
+        return Optional.empty();
+      }
+      return Optional.of(Long.parseUnsignedLong(commit.substring(0, 16), 16));
+    } catch (IOException e) {
+      return Optional.empty();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return Optional.empty();
+    }
+  }
 
   /** Valid {@code Authorization} values the generator mixes in; none with auth off. */
   private static List<String> bearers = List.of();
@@ -78,6 +115,8 @@ class BadInputFuzzTest {
     List<String> all = new ArrayList<>(List.of(arguments));
     all.add("--agp.tiers.default.clickhouse.url=" + url);
     all.add("--agp.tiers.gold.clickhouse.url=" + url);
+    // A value of its own, which a query may lower (max_threads<=tier).
+    all.add("--agp.tiers.default.settings.max_threads=4");
     return all.toArray(String[]::new);
   }
 
@@ -87,8 +126,9 @@ class BadInputFuzzTest {
    */
   static void createFixtures(String authorization) throws Exception {
     System.out.printf(
-        "%s: %d tries per test, -Dagp.fuzz.seed=%d%n",
-        authorization == null ? "BadInputFuzzTest" : "BadInputFuzzTest (jwt)", TRIES, SEED);
+        "%s: %d tries per test and seed, seeds %s (the last one the commit's unless given;"
+            + " replay one with -Dagp.fuzz.seed=S)%n",
+        authorization == null ? "BadInputFuzzTest" : "BadInputFuzzTest (jwt)", TRIES, SEEDS);
     ContractClient client = api.client;
     pending = create(client, authorization, "SELECT 'fuzz pending'");
     long done = create(client, authorization, "SELECT 'fuzz done'");
@@ -216,19 +256,215 @@ class BadInputFuzzTest {
    * whole class.
    */
   private static void run(Gen<Req> requests) {
-    SplittableRandom random = new SplittableRandom(SEED);
-    for (int i = 1; i <= TRIES; i++) {
-      Req request = null;
-      try {
-        request = requests.next(random);
-        check(request);
-      } catch (AssertionError | RuntimeException e) {
-        throw new AssertionError(
-            "seed %d, try %d of %d (replay the class with -Dagp.fuzz.seed=%d): %s%n%s"
-                .formatted(SEED, i, TRIES, SEED, request, e.getMessage()),
-            e);
+    for (long seed : SEEDS) {
+      SplittableRandom random = new SplittableRandom(seed);
+      for (int i = 1; i <= TRIES; i++) {
+        Req request = null;
+        try {
+          request = requests.next(random);
+          check(request);
+        } catch (AssertionError | RuntimeException e) {
+          throw new AssertionError(
+              "seed %d, try %d of %d (replay the class with -Dagp.fuzz.seed=%d): %s%n%s"
+                  .formatted(seed, i, TRIES, seed, request, e.getMessage()),
+              e);
+        }
       }
     }
+  }
+
+  /**
+   * Queries assembled from pieces a tier allows and pieces it does not (settings, table functions,
+   * system tables, statements, texts versions read differently), in random case and quoting, sent
+   * to a create, the sync run or the proxy: refused with 400 naming a disallowed piece exactly when
+   * one is in, run otherwise. URL settings of the proxy likewise, named by their parameter.
+   */
+  @Test
+  void generatedQueriesAreRefusedExactlyWhenTheyHoldWhatTheTierDoesNotAllow() {
+    Gen<HostileQuery> queries = hostileQueries();
+    Gen<String> endpoint = Gen.of("create", "sync", "proxy", "proxy-url");
+    for (long seed : SEEDS) {
+      SplittableRandom random = new SplittableRandom(seed);
+      for (int i = 1; i <= TRIES / 5; i++) {
+        HostileQuery query = queries.next(random);
+        String where = endpoint.next(random);
+        Reply reply = null;
+        try {
+          reply = sendHostile(query, where, random);
+          String refused = where.equals("proxy-url") ? query.urlRefused() : query.refused();
+          if (refused == null) {
+            assertThat(reply.status()).as("status").isIn(200, 201);
+          } else {
+            assertThat(reply.status()).as("status").isEqualTo(400);
+            assertThat(reply.header("Content-Type")).startsWith("application/problem+json");
+            assertThat(reply.json().get("detail").asString().toLowerCase())
+                .as("detail")
+                .contains(refused);
+          }
+        } catch (AssertionError | RuntimeException e) {
+          throw new AssertionError(
+              "seed %d, try %d (replay the class with -Dagp.fuzz.seed=%d): %s to %s: %s%n%s"
+                  .formatted(seed, i, seed, query, where, reply, e.getMessage()),
+              e);
+        }
+      }
+    }
+  }
+
+  /**
+   * A query made of pieces; {@code refused} names the disallowed piece (lower-case) the tier
+   * refuses first, or is null when there is none. {@code urlSetting} is a setting sent as a URL
+   * parameter of the proxy, {@code urlRefused} its name when the tier refuses it.
+   */
+  record HostileQuery(String sql, String refused, String urlSetting, String urlRefused) {}
+
+  /** A piece of a query: its text, and the name it is refused by (null when allowed). */
+  private record Piece(String text, String refused) {
+
+    static Piece allowed(String text) {
+      return new Piece(text, null);
+    }
+  }
+
+  private static Gen<HostileQuery> hostileQueries() {
+    Gen<Piece> source =
+        Gen.frequencyOf(
+            weighted(
+                6,
+                Gen.of(
+                    Piece.allowed("numbers(3)"),
+                    Piece.allowed("system.one"),
+                    Piece.allowed("(SELECT 1 AS x)"),
+                    Piece.allowed("system.tables"))),
+            weighted(
+                4,
+                Gen.of(
+                    new Piece("url('http://127.0.0.1:1/x', CSV, 'x UInt8')", "url"),
+                    new Piece("remote('127.0.0.1:9000', system.one)", "remote"),
+                    new Piece("file('a.csv', CSV, 'x UInt8')", "file"),
+                    new Piece("merge('system', '^one$')", "merge"),
+                    new Piece("a_table_function_of_tomorrow(1)", "a_table_function_of_tomorrow"),
+                    new Piece("system.processes", "system.processes"),
+                    new Piece("system.query_log", "system.query_log"),
+                    new Piece("system.users", "system.users"),
+                    new Piece("system.a_table_of_tomorrow", "system.a_table_of_tomorrow"))));
+    Gen<Piece> setting =
+        Gen.frequencyOf(
+            weighted(
+                6,
+                Gen.of(
+                    Piece.allowed("join_use_nulls = 1"),
+                    Piece.allowed("extremes = 0"),
+                    Piece.allowed("max_threads = 2"),
+                    Piece.allowed("output_format_json_quote_64bit_integers = 0"))),
+            weighted(
+                4,
+                Gen.of(
+                    new Piece("log_queries = 0", "log_queries"),
+                    new Piece("max_result_rows_leaf = 0", "max_result_rows_leaf"),
+                    new Piece("http_response_headers = 1", "http_response_headers"),
+                    new Piece("role = 'admin'", "role"),
+                    new Piece("max_execution_time = 0", "max_execution_time"),
+                    new Piece("readonly = 0", "readonly"),
+                    new Piece("result_overflow_mode = 'break'", "result_overflow_mode"),
+                    new Piece("a_setting_of_tomorrow = 1", "a_setting_of_tomorrow"),
+                    new Piece("max_threads = 100", "max_threads"))));
+    Gen<Piece> filter =
+        Gen.frequencyOf(
+            weighted(8, Gen.of(Piece.allowed("1"), Piece.allowed("1 = 1 /* a comment */"))),
+            weighted(
+                2,
+                Gen.of(
+                    new Piece("$t$x$t$ = 'x'", "read this sql differently"),
+                    new Piece("1 /* /* */ */ = 1", "read this sql differently"))));
+    Gen<Piece> statement =
+        Gen.frequencyOf(
+            weighted(9, Gen.just(Piece.allowed(null))),
+            weighted(
+                1,
+                Gen.of(
+                    new Piece("KILL QUERY WHERE query_id = 'agp-1-1'", "system.processes"),
+                    new Piece("SHOW PROCESSLIST", "system.processes"),
+                    new Piece("SHOW GRANTS", "system.grants"))));
+    Gen<Piece> urlSetting =
+        Gen.of(
+            Piece.allowed("max_threads=1"),
+            Piece.allowed("output_format_json_quote_64bit_integers=1"),
+            new Piece("http_response_headers=%7B%7D", "http_response_headers"),
+            new Piece("role=admin", "role"),
+            new Piece("log_queries=0", "log_queries"),
+            new Piece("max_result_rows_leaf=0", "max_result_rows_leaf"),
+            new Piece("max_threads=64", "max_threads"));
+    return random -> {
+      Piece whole = statement.next(random);
+      Piece url = urlSetting.next(random);
+      String urlRefused = url.refused();
+      if (whole.text() != null) {
+        return new HostileQuery(whole.text(), whole.refused(), url.text(), urlRefused);
+      }
+      Piece from = source.next(random);
+      Piece where = filter.next(random);
+      Piece settings = setting.next(random);
+      String sql =
+          mixedCase("SELECT count() FROM ", random)
+              + from.text()
+              + " WHERE "
+              + where.text()
+              + mixedCase(" SETTINGS ", random)
+              + settings.text();
+      // The policy reads the text for differing readings first, then settings, then what it
+      // reaches: the first disallowed piece in that order is the one the answer names.
+      String refused =
+          where.refused() != null
+              ? where.refused()
+              : settings.refused() != null ? settings.refused() : from.refused();
+      return new HostileQuery(sql, refused, url.text(), urlRefused);
+    };
+  }
+
+  private static String mixedCase(String text, RandomGenerator random) {
+    StringBuilder mixed = new StringBuilder(text.length());
+    for (char c : text.toCharArray()) {
+      mixed.append(random.nextBoolean() ? Character.toUpperCase(c) : Character.toLowerCase(c));
+    }
+    return mixed.toString();
+  }
+
+  private static Reply sendHostile(HostileQuery query, String endpoint, SplittableRandom random) {
+    ContractClient client = api.client;
+    HttpRequest.Builder request = HttpRequest.newBuilder();
+    if (!bearers.isEmpty()) {
+      request.header("Authorization", bearers.getFirst());
+    }
+    String encoded = URLEncoder.encode(query.sql(), StandardCharsets.UTF_8);
+    return switch (endpoint) {
+      case "create" ->
+          client.send(
+              "POST",
+              EXECUTIONS + "?wait=0",
+              request
+                  .header("Content-Type", "text/plain")
+                  .POST(
+                      HttpRequest.BodyPublishers.ofString(
+                          query.sql() + " -- " + random.nextLong())));
+      case "sync" ->
+          client.send(
+              "POST",
+              "/v1/sync/run?format=CSV",
+              request
+                  .header("Content-Type", "text/plain")
+                  .POST(HttpRequest.BodyPublishers.ofString(query.sql())));
+      case "proxy" -> client.send("GET", PROXY + "/?query=" + encoded, request.GET());
+      default ->
+          client.send(
+              "GET",
+              PROXY
+                  + "/?query="
+                  + URLEncoder.encode("SELECT 1", StandardCharsets.UTF_8)
+                  + "&"
+                  + query.urlSetting(),
+              request.GET());
+    };
   }
 
   // ---- the checks ------------------------------------------------------------------------
