@@ -10,8 +10,8 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Map;
 import java.time.Duration;
+import java.util.Map;
 import org.opentest4j.TestAbortedException;
 
 /**
@@ -62,8 +62,7 @@ public final class ClickHouseTestServer {
           try {
             instance =
                 new ClickHouseTestServer(
-                    ClickHouseServer.launch(directory(), Map.of(TIERS_FILE, tiersRecipe())),
-                    null);
+                    ClickHouseServer.launch(directory(), Map.of(TIERS_FILE, tiersRecipe())), null);
             instance.query("CREATE DATABASE IF NOT EXISTS " + ANALYTICS);
           } catch (RuntimeException e) {
             launchFailure = e;
@@ -80,7 +79,7 @@ public final class ClickHouseTestServer {
   }
 
   /** The file of deploy/clickhouse that gives each tier its ClickHouse user. */
-  static final String TIERS_FILE = "agp-tiers.xml";
+  public static final String TIERS_FILE = "agp-tiers.xml";
 
   /** The analytic database that the recipe's tier users may read. */
   public static final String ANALYTICS = "analytics";
@@ -91,7 +90,7 @@ public final class ClickHouseTestServer {
    * constraints it does not know (19.x on). Tests that run AGP as a team would (the Compose and
    * Helm configurations) reach ClickHouse as those users.
    */
-  static String tiersRecipe() {
+  public static String tiersRecipe() {
     Path file = repositoryRoot().resolve("deploy/clickhouse/users.d").resolve(TIERS_FILE);
     try {
       return Files.readString(file).replaceAll("(?s)\\s*<constraints>.*?</constraints>", "");
