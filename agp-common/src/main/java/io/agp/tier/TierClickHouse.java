@@ -113,7 +113,11 @@ public final class TierClickHouse {
    * @throws QueryRefusedException naming what the tier does not allow
    */
   public void refuseDisallowed(String sql) {
-    policy.check(sql);
+    try {
+      policy.check(sql);
+    } catch (QueryRefusedException e) {
+      throw new QueryRefusedException(e.field(), e.getMessage() + "; the query was not run");
+    }
   }
 
   /**

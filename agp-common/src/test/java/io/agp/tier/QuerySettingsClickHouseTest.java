@@ -181,6 +181,41 @@ class QuerySettingsClickHouseTest {
     assertThat(answer.body()).startsWith("Code: 62");
   }
 
+  /**
+   * The reading of versions up to 20.9 fails exactly where 18.16 refuses the text: what AGP takes
+   * for a text those servers refuse (so that nothing after the failure is live there) is one.
+   */
+  @ParameterizedTest
+  @ValueSource(
+      strings = {
+        "SELECT 1 AS $a",
+        "SELECT $a$ x $a$",
+        "SELECT 1 # a comment",
+        "SELECT 'unclosed",
+        "SELECT 1 /* unclosed",
+        "SELECT 1 ! 2",
+        "SELECT \u2018a\u2019",
+        "SELECT 1 \\ 2",
+        "SELECT 1 /* /* */ AS x",
+        "SELECT 'a\\'b' AS `x``y`",
+        "SELECT 1 -- c\n AS x",
+      })
+  void theOldestReadingFailsWhereClickHouse18RefusesTheText(String sql) {
+    assumeTrue(version18, "the reading of 18.16");
+    ClickHouseLexer lexer =
+        new ClickHouseLexer(ClickHouseLexer.asSent(sql), ClickHouseLexer.Dialect.UP_TO_20_9);
+    for (lexer.next(); !lexer.is(ClickHouseLexer.Type.END); lexer.next()) {
+      // Reads to the end or to the first character those versions refuse.
+    }
+    Answer answer = post(sql, "");
+    if (lexer.failed()) {
+      assertThat(answer.status()).as(sql).isEqualTo(400);
+      assertThat(answer.body()).as(sql).startsWith("Code: 62");
+    } else {
+      assertThat(answer.status()).as(sql + ": " + answer.body()).isEqualTo(200);
+    }
+  }
+
   @Test
   void clickHouse18RefusesCompoundNamesAndSetTimeZone() {
     assumeTrue(version18, "what 18.16 refuses");

@@ -10,6 +10,8 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -19,6 +21,7 @@ import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.testcontainers.DockerClientFactory;
+import org.testcontainers.containers.BindMode;
 import org.testcontainers.containers.GenericContainer;
 import org.testcontainers.containers.wait.strategy.Wait;
 import org.testcontainers.utility.DockerImageName;
@@ -199,6 +202,93 @@ class ModernServersTest {
       assertThat(outcome.exitStatus()).as(outcome.output()).isZero();
       assertThat(outcome.succeeded()).as(outcome.output()).isPositive();
     }
+  }
+
+  /**
+   * ClickHouse's own lock behind AGP's lists, as deploy/clickhouse sets it up (the server settings
+   * of config.d, then agp-access.sql run by the administrating user): each attempt of the attack
+   * suite, sent straight to ClickHouse as a tier's user, is refused by the server as well, while
+   * what AGP itself needs (the analytic database, system.processes, settings) still works.
+   */
+  @ParameterizedTest
+  @ValueSource(strings = {"clickhouse/clickhouse-server:24.8", "clickhouse/clickhouse-server:25.8"})
+  void theServerRefusesWhatTheTiersListsRefuseAsWell(String image) throws Exception {
+    assumeTrue(
+        DockerClientFactory.instance().isDockerAvailable(),
+        "no Docker engine here: the ClickHouse side of the tiers (tag docker) needs one");
+    Path recipe = Path.of(System.getProperty("user.dir")).getParent().resolve("deploy/clickhouse");
+    try (GenericContainer<?> clickhouse =
+        clickhouse(image)
+            .withEnv("CLICKHOUSE_USER", "agp")
+            .withEnv("CLICKHOUSE_PASSWORD", "agp")
+            .withEnv("CLICKHOUSE_DEFAULT_ACCESS_MANAGEMENT", "1")
+            .withFileSystemBind(
+                recipe.resolve("config.d/agp-access-control.xml").toString(),
+                "/etc/clickhouse-server/config.d/agp-access-control.xml",
+                BindMode.READ_ONLY)) {
+      clickhouse.start();
+      String url = httpUrl(clickhouse);
+      for (String statement :
+          Files.readString(recipe.resolve("agp-access.sql"))
+              .replaceAll("(?m)^--.*$", "")
+              .split(";")) {
+        if (!statement.isBlank()) {
+          Answer applied = send(url, "agp", statement, "");
+          assertThat(applied.status()).as(statement + ": " + applied.body()).isEqualTo(200);
+        }
+      }
+      send(url, "agp", "CREATE TABLE analytics.hits (n UInt32) ENGINE = Memory", "");
+      send(url, "agp", "INSERT INTO analytics.hits SELECT number FROM numbers(10)", "");
+
+      // What AGP needs works.
+      assertThat(send(url, "agp_default", "SELECT count() FROM hits", "").body()).isEqualTo("10\n");
+      assertThat(send(url, "agp_default", "SELECT count() >= 0 FROM system.processes", "").status())
+          .isEqualTo(200);
+      assertThat(send(url, "agp_default", "SELECT count() > 0 FROM system.settings", "").status())
+          .isEqualTo(200);
+      assertThat(send(url, "agp_default", "SELECT sum(number) FROM numbers(4)", "").body())
+          .isEqualTo("6\n");
+      // What the attack suite tries is refused by the server too.
+      for (String[] attempt :
+          new String[][] {
+            {"SELECT * FROM url('http://127.0.0.1:8123/ping', TSV, 'x String')", ""},
+            {"SELECT * FROM remote('127.0.0.1:9000', system.one)", ""},
+            {"SELECT * FROM file('x.csv', CSV, 'x UInt8')", ""},
+            {"SELECT query FROM system.query_log", ""},
+            {"SELECT name FROM system.users", ""},
+            {"SELECT * FROM system.grants", ""},
+            {"SELECT 1", "log_queries=0"},
+            {"SELECT 1", "max_threads=64"},
+            {"SELECT 1", "max_execution_time=0"},
+            {"SELECT 1", "readonly=0"},
+            {"SELECT 1", "role=admin"},
+            {"CREATE TABLE analytics.mine (x UInt8) ENGINE = Memory", ""},
+            {"SELECT * FROM default.whatever", ""}
+          }) {
+        Answer refused = send(url, "agp_default", attempt[0], attempt[1]);
+        assertThat(refused.status())
+            .as("%s %s: %s", attempt[0], attempt[1], refused.body())
+            .isNotEqualTo(200);
+      }
+    }
+  }
+
+  private record Answer(int status, String body) {}
+
+  private Answer send(String url, String user, String sql, String parameters) throws Exception {
+    HttpResponse<String> response =
+        http.send(
+            HttpRequest.newBuilder(
+                    URI.create(
+                        url
+                            + "/?user="
+                            + user
+                            + "&password=agp"
+                            + (parameters.isEmpty() ? "" : "&" + parameters)))
+                .POST(HttpRequest.BodyPublishers.ofString(sql))
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
+    return new Answer(response.statusCode(), response.body());
   }
 
   private static GenericContainer<?> clickhouse(String image) {

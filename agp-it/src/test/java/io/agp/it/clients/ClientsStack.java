@@ -56,7 +56,10 @@ final class ClientsStack {
                   "agp.tiers.idle.clickhouse.url",
                   ClickHouseTestServer.shared().httpUrl().toString(),
                   "agp.worker.tiers",
-                  "default,gzip"));
+                  "default,gzip",
+                  // A value of its own, which a query may lower (max_threads<=tier).
+                  "agp.tiers.default.settings.max_threads",
+                  "4"));
       Runtime.getRuntime().addShutdownHook(new Thread(stack::close, "clients-stack-shutdown"));
       shared = new ClientsStack(stack);
     }

@@ -69,6 +69,30 @@ final class Caller {
     return send(request.POST(HttpRequest.BodyPublishers.ofString(sql)));
   }
 
+  /** An answer whose body is still coming: a held event stream or download. */
+  record Opened(int status, HttpHeaders headers, java.io.InputStream body)
+      implements AutoCloseable {
+
+    @Override
+    public void close() throws IOException {
+      body.close();
+    }
+  }
+
+  /** Sends a GET and returns as soon as the head has come, leaving the body unread. */
+  Opened open(String path) {
+    try {
+      HttpResponse<java.io.InputStream> response =
+          HTTP.send(request(path).GET().build(), HttpResponse.BodyHandlers.ofInputStream());
+      return new Opened(response.statusCode(), response.headers(), response.body());
+    } catch (IOException e) {
+      throw new IllegalStateException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+  }
+
   /** Creates an execution from JSON; returns the reply whatever its status. */
   Reply create(String json) {
     return postJson("/v1/async/executions", json);

@@ -18,6 +18,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.UUID;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
@@ -153,6 +156,35 @@ class ManyUsersAttackTest {
         .isEmpty();
     assertThat(bob.get("/v1/async/executions?created_by=alice-" + run).json().get("executions"))
         .isEmpty();
+    // A subject is compared as it is written: one with a trailing space is another user.
+    Caller lookalike = stack.as(Tokens.of("alice-" + run + " "));
+    assertThat(lookalike.get("/v1/async/executions/" + ofAlice).status()).isEqualTo(404);
+  }
+
+  @Test
+  void aJoinedExecutionIsNeverFoundByItsCreatorOrLabels() {
+    Caller aliceOnTier = stack.onTierScope(Tokens.of("alice-" + run));
+    Caller carolOnTier = stack.onTierScope(Tokens.of("carol-" + run));
+    String sql = "SELECT sleep(1), 'joined filters " + run + "'";
+    long ofAlice = id(aliceOnTier.create(json(sql, "labels", "{\"team\": \"ads-" + run + "\"}")));
+    assertThat(carolOnTier.create(json(sql)).json().get("id").asLong()).isEqualTo(ofAlice);
+
+    // Carol sees it in her list, without its creator and labels, and no filter by either finds it.
+    assertThat(carolOnTier.get("/v1/async/executions").json().get("executions"))
+        .anySatisfy(e -> assertThat(e.get("id").asLong()).isEqualTo(ofAlice));
+    assertThat(
+            carolOnTier
+                .get("/v1/async/executions?created_by=alice-" + run)
+                .json()
+                .get("executions"))
+        .isEmpty();
+    assertThat(
+            carolOnTier.get("/v1/async/executions?label=team=ads-" + run).json().get("executions"))
+        .isEmpty();
+    // Alice, who owns it, finds it by its label.
+    assertThat(
+            aliceOnTier.get("/v1/async/executions?label=team=ads-" + run).json().get("executions"))
+        .anySatisfy(e -> assertThat(e.get("id").asLong()).isEqualTo(ofAlice));
   }
 
   @Test
@@ -244,6 +276,7 @@ class ManyUsersAttackTest {
             claims(Tokens.good("eve").notBeforeTime(Date.from(now.plusSeconds(120))))),
         Arguments.of("another issuer", claims(Tokens.good("eve").issuer("https://evil.example"))),
         Arguments.of("another audience", claims(Tokens.good("eve").audience("other-app"))),
+        Arguments.of("no issuer", claims(Tokens.good("eve").issuer(null))),
         Arguments.of("no audience", claims(Tokens.good("eve").audience((String) null))),
         Arguments.of(
             "HS512",
@@ -389,6 +422,206 @@ class ManyUsersAttackTest {
     assertThat(executionCount()).isEqualTo(before);
     // A setting the tier leaves open is fine.
     assertThat(tester.create(json("SELECT 1 SETTINGS max_threads = 1")).status()).isEqualTo(201);
+  }
+
+  // --- One ClickHouse user for the whole tier: what SQL and URL settings may reach there ---
+
+  /** The three ways a user sends SQL to ClickHouse: a create, the sync run, the proxy. */
+  private List<Reply> everyWay(Caller caller, String sql) {
+    return List.of(
+        caller.create(json(sql.replace("'", "\\u0027"))),
+        caller.postSql("/v1/sync/run", sql),
+        caller.postSql("/v1/chproxy/", sql));
+  }
+
+  private void refusedEveryWay(Caller caller, String sql, String named) {
+    long before = executionCount();
+    for (Reply reply : everyWay(caller, sql)) {
+      assertThat(reply.status()).as("%s: %s", sql, reply).isEqualTo(400);
+      assertThat(reply.header("Content-Type")).startsWith("application/problem+json");
+      assertThat(reply.json().get("field").asString()).isEqualTo("sql");
+      assertThat(reply.json().get("detail").asString()).contains(named);
+    }
+    assertThat(executionCount()).isEqualTo(before);
+  }
+
+  @Test
+  void noUserReadsAnotherUsersSqlFromTheSystemTables() {
+    String secret = "alice-secret-" + run;
+    long ofAlice = id(alice.create(json("SELECT sleep(3), '" + secret + "'")));
+    awaitStatus(alice, ofAlice, "RUNNING");
+
+    refusedEveryWay(bob, "SELECT query, query_id FROM system.processes", "system.processes");
+    refusedEveryWay(bob, "SELECT query FROM system.query_log", "system.query_log");
+    refusedEveryWay(bob, "SELECT query FROM `system`.`Processes`", "system.processes");
+    refusedEveryWay(bob, "SHOW PROCESSLIST", "system.processes");
+    refusedEveryWay(bob, "SELECT * FROM merge('system', '^processes$')", "merge");
+    // Nor kills it: KILL acts on system.processes, which readonly lets through.
+    refusedEveryWay(bob, "KILL QUERY WHERE query LIKE '%" + secret + "%'", "system.processes");
+    assertThat(
+            awaitStatus(alice, ofAlice, "SUCCEEDED", "FAILED", "CANCELED").get("status").asString())
+        .isEqualTo("SUCCEEDED");
+    // The catalogue stays open.
+    assertThat(
+            bob.postSql("/v1/sync/run?format=TSV", "SELECT count() > 0 FROM system.tables").text())
+        .isEqualTo("1\n");
+  }
+
+  @Test
+  void clickHouseReachesNoOtherAddressForAUser() {
+    String agp = "http://127.0.0.1:" + stack.apiPort() + "/v1/async/executions";
+    refusedEveryWay(bob, "SELECT * FROM url('" + agp + "', TSV, 'x String')", "url");
+    refusedEveryWay(bob, "SELECT * FROM remote('127.0.0.1:9000', system.one)", "remote");
+    refusedEveryWay(bob, "SELECT * FROM cluster('any', system.one)", "cluster");
+    refusedEveryWay(bob, "SELECT * FROM file('x.csv', CSV, 'x UInt8')", "file");
+    refusedEveryWay(bob, "SELECT * FROM numbers(3) AS n, s3('http://x/y', CSV)", "s3");
+    // The harmless table functions stay open.
+    assertThat(bob.postSql("/v1/sync/run?format=TSV", "SELECT sum(number) FROM numbers(4)").text())
+        .isEqualTo("6\n");
+  }
+
+  @Test
+  void aHeredocCannotHideASettingFromAnyVersionOfClickHouse() {
+    refusedEveryWay(
+        bob,
+        "SELECT 1 AS $a, 2 AS b$ SETTINGS max_execution_time = 0 -- $a, 2 AS b$",
+        "read this SQL differently");
+    refusedEveryWay(bob, "SELECT $q$ SETTINGS max_threads = 1 $q$", "read this SQL differently");
+  }
+
+  @Test
+  void urlSettingsOfTheProxyAreAnAllowList() {
+    for (String setting :
+        List.of(
+            "http_response_headers=%7B%27Content-Type%27%3A%27text%2Fhtml%27%7D",
+            "role=admin",
+            "log_queries=0",
+            "max_result_rows_leaf=0",
+            "result_overflow_mode_leaf=break",
+            "a_setting_of_a_future_clickhouse=1",
+            "max_threads=64")) {
+      Reply reply = bob.postSql("/v1/chproxy/?" + setting, "SELECT 1");
+      assertThat(reply.status()).as(setting).isEqualTo(400);
+      assertThat(reply.header("Content-Type")).startsWith("application/problem+json");
+      assertThat(reply.json().get("field").asString()).isEqualTo(setting.split("=")[0]);
+    }
+    assertThat(bob.postSql("/v1/chproxy/?database=system", "SELECT 1").status()).isEqualTo(400);
+    // What a BI tool sets passes.
+    Reply allowed =
+        bob.postSql(
+            "/v1/chproxy/?max_threads=2&output_format_json_quote_64bit_integers=0"
+                + "&default_format=JSONEachRow",
+            "SELECT toUInt64(1) AS n");
+    assertThat(allowed.status()).isEqualTo(200);
+    assertThat(allowed.text()).isEqualTo("{\"n\":1}\n");
+  }
+
+  @Test
+  void theProxysAnswerCanNeverBeAPageOfAgpsOrigin() {
+    for (Reply reply :
+        List.of(
+            bob.postSql("/v1/chproxy/?default_format=TSV", "SELECT '<script>alert(1)</script>'"),
+            bob.postSql("/v1/chproxy/", "SELEC 1"))) {
+      assertThat(reply.header("X-Content-Type-Options")).isEqualTo("nosniff");
+      assertThat(reply.header("Content-Security-Policy")).isEqualTo("default-src 'none'; sandbox");
+      assertThat(reply.header("Content-Type")).doesNotContainIgnoringCase("html");
+    }
+  }
+
+  @Test
+  void aPreviewOfAHugeRowAnswersWithinItsBounds() {
+    long id =
+        id(
+            bob.create(
+                json(
+                    "SELECT groupArray(toUInt32(number)) AS a FROM numbers(10000000)",
+                    "format",
+                    quoted("JSONEachRow"))));
+    JsonNode done = awaitStatus(bob, id, "SUCCEEDED", "FAILED");
+    assertThat(done.get("status").asString()).isEqualTo("SUCCEEDED");
+    assertThat(done.get("result").get("bytes").asLong()).isGreaterThan(70_000_000L);
+
+    long start = System.nanoTime();
+    Reply preview = bob.get("/v1/async/executions/" + id + "/result/preview?rows=10");
+    long millis = Duration.ofNanos(System.nanoTime() - start).toMillis();
+
+    assertThat(preview.status()).isEqualTo(200);
+    assertThat(preview.body().length).isLessThan(1_100_000);
+    assertThat(preview.json().get("cut").toString()).isEqualTo("[[0,0]]");
+    assertThat(preview.json().get("rows").get(0).get(0).get(0).asLong()).isZero();
+    System.out.printf(
+        "preview of a row of %d bytes: %d bytes in %d ms%n",
+        done.get("result").get("bytes").asLong(), preview.body().length, millis);
+  }
+
+  @Test
+  void oneUserCannotTakeEveryEventStreamDownloadOrInteractiveSlot() throws Exception {
+    Caller hog = stack.as(Tokens.of("hog-" + run));
+    Caller other = stack.as(Tokens.of("other-" + run));
+    long running = id(hog.create(json("SELECT sleep(3), 'held " + run + "'")));
+    long done = id(hog.create(json("SELECT 'download " + run + "', number FROM numbers(200000)")));
+    awaitStatus(hog, done, "SUCCEEDED");
+    long othersRunning = id(other.create(json("SELECT sleep(3), 'other held " + run + "'")));
+    List<Caller.Opened> held = new ArrayList<>();
+    try {
+      // Event streams: three each.
+      for (int i = 0; i < 3; i++) {
+        held.add(hog.open("/v1/async/executions/" + running + "/events"));
+        assertThat(held.getLast().status()).isEqualTo(200);
+      }
+      Caller.Opened fourth = hog.open("/v1/async/executions/" + running + "/events");
+      assertThat(fourth.status()).isEqualTo(429);
+      assertThat(fourth.headers().firstValue("Retry-After")).isPresent();
+      fourth.close();
+      try (Caller.Opened others = other.open("/v1/async/executions/" + othersRunning + "/events")) {
+        assertThat(others.status()).isEqualTo(200);
+      }
+      // Downloads: two each.
+      for (int i = 0; i < 2; i++) {
+        held.add(hog.open("/v1/async/executions/" + done + "/result"));
+        assertThat(held.getLast().status()).isEqualTo(200);
+        held.getLast().body().readNBytes(1024);
+      }
+      Reply third = hog.get("/v1/async/executions/" + done + "/result");
+      assertThat(third.status()).isEqualTo(429);
+      assertThat(third.header("Content-Type")).startsWith("application/problem+json");
+    } finally {
+      for (Caller.Opened opened : held) {
+        opened.close();
+      }
+    }
+    // Interactive queries: two each (the tier's interactive.concurrency-per-user by default).
+    ExecutorService runs = Executors.newFixedThreadPool(2);
+    try {
+      String slow =
+          "SELECT sleepEachRow(0.3), 'slot "
+              + run
+              + "' FROM numbers(10) SETTINGS max_block_size = 1";
+      List<Future<Reply>> slots = new ArrayList<>();
+      for (int i = 0; i < 2; i++) {
+        slots.add(runs.submit(() -> hog.postSql("/v1/sync/run", slow)));
+      }
+      await()
+          .atMost(Duration.ofSeconds(10))
+          .until(
+              () ->
+                  ClickHouseTestServer.shared()
+                      .query(
+                          "SELECT count() FROM system.processes WHERE query LIKE '%slot "
+                              + run
+                              + "%' AND query NOT LIKE '%system.processes%'")
+                      .strip(),
+              "2"::equals);
+      Reply third = hog.postSql("/v1/sync/run", "SELECT 1");
+      assertThat(third.status()).isEqualTo(429);
+      assertThat(third.header("Retry-After")).isNotBlank();
+      assertThat(other.postSql("/v1/sync/run?format=TSV", "SELECT 1").text()).isEqualTo("1\n");
+      for (Future<Reply> slot : slots) {
+        assertThat(slot.get().status()).isEqualTo(200);
+      }
+    } finally {
+      runs.shutdownNow();
+    }
   }
 
   @Test

@@ -23,7 +23,8 @@ import org.springframework.jdbc.core.simple.JdbcClient;
  * <p>Tiers: {@code default} and {@code vip}; {@code short}, whose max-run-time of 2 s only the
  * worker enforces (its settings let ClickHouse run for ever); {@code keyed}, which sends quota keys
  * as a ClickHouse user whose quota is keyed; {@code capped}, {@code idle} (two in flight per user),
- * served by no worker, so that their executions stay PENDING.
+ * served by no worker, so that their executions stay PENDING. The main API lets each user hold
+ * three event streams and two downloads at once.
  */
 final class SecureStack implements AutoCloseable {
 
@@ -55,6 +56,10 @@ final class SecureStack implements AutoCloseable {
     common.put("agp.tiers.short.settings.max_execution_time", "0");
     common.put("agp.tiers.keyed.clickhouse.user", ClickHouseTestServer.KEYED_QUOTA_USER);
     common.put("agp.tiers.keyed.send-quota-key", "true");
+    // An operator's tier that may read the queries of its own user (its quota keys).
+    common.put("agp.tiers.keyed.allowed-system-tables", "defaults,processes");
+    // A value of its own, which a query may lower (max_threads<=tier).
+    common.put("agp.tiers.default.settings.max_threads", "4");
     common.put("agp.tiers.capped.max-pending-per-user", "2");
     common.put("agp.worker.poll-interval", "100ms");
     common.put("agp.api.auth.mode", "jwt");
@@ -70,6 +75,9 @@ final class SecureStack implements AutoCloseable {
     // High enough that the tests never meet it; the other instance's is the one under test.
     api.put("agp.api.rate-limit.requests-per-second", "5000");
     api.put("agp.api.rate-limit.burst", "5000");
+    // Small per-user bounds, so that the tests reach them with a few requests.
+    api.put("agp.api.per-user.event-streams", "3");
+    api.put("agp.api.per-user.downloads", "2");
     Map<String, Object> tierScope = new HashMap<>(common);
     tierScope.put("agp.api.share-scope", "tier");
     tierScope.put("agp.api.rate-limit.requests-per-second", "1");
@@ -96,6 +104,11 @@ final class SecureStack implements AutoCloseable {
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
+  }
+
+  /** The main API's port. */
+  int apiPort() {
+    return ((WebServerApplicationContext) api).getWebServer().getPort();
   }
 
   /** A user of the main API (sharing per user). */
