@@ -10,6 +10,8 @@ import java.math.BigInteger;
 import java.net.URLEncoder;
 import java.net.http.HttpRequest;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
@@ -17,11 +19,16 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.SplittableRandom;
 import java.util.TreeMap;
+import java.util.function.Supplier;
 import java.util.random.RandomGenerator;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 import tools.jackson.databind.node.ArrayNode;
@@ -188,63 +195,59 @@ class BadInputFuzzTest {
     }
   }
 
-  // ---- tests, one per operation ----------------------------------------------------------
+  // ---- tests, one per operation of the contract --------------------------------------------
 
-  @Test
-  void createFromText() {
-    run(createTextRequests());
+  /**
+   * The generator of each operation of {@code openapi/api.yaml}, by its operationId. A new
+   * operation without one fails {@link #everyOperationOfTheContractHasAGenerator}.
+   */
+  private static final Map<String, Supplier<Gen<Req>>> OPERATIONS = operations();
+
+  private static Map<String, Supplier<Gen<Req>>> operations() {
+    Map<String, Supplier<Gen<Req>>> operations = new TreeMap<>();
+    operations.put("createExecution", () -> Gen.oneOf(createTextRequests(), createJsonRequests()));
+    operations.put("listExecutions", BadInputFuzzTest::listRequests);
+    operations.put("getExecution", BadInputFuzzTest::byIdRequests);
+    operations.put("cancelExecution", BadInputFuzzTest::byIdRequests);
+    operations.put("createResultLink", BadInputFuzzTest::byIdRequests);
+    operations.put("streamExecutionEvents", BadInputFuzzTest::eventRequests);
+    operations.put("getExecutionResult", BadInputFuzzTest::resultRequests);
+    operations.put("previewExecutionResult", BadInputFuzzTest::previewRequests);
+    operations.put("getSignedResult", BadInputFuzzTest::signedLinkRequests);
+    operations.put("getQueues", BadInputFuzzTest::queueRequests);
+    operations.put("searchExecutions", BadInputFuzzTest::searchRequests);
+    operations.put("runQuery", () -> Gen.oneOf(syncRunTextRequests(), syncRunJsonRequests()));
+    operations.put("proxyQueryGet", BadInputFuzzTest::proxyRequests);
+    operations.put("proxyQuery", BadInputFuzzTest::proxyRequests);
+    operations.put("proxyPing", BadInputFuzzTest::pingRequests);
+    return operations;
+  }
+
+  /** The operationIds of the contract's paths (not of its callbacks, which AGP sends). */
+  static List<String> contractOperations() throws IOException {
+    Path contract = Path.of(System.getProperty("user.dir")).getParent().resolve("openapi/api.yaml");
+    List<String> ids = new ArrayList<>();
+    Matcher operation =
+        Pattern.compile("(?m)^      operationId: (\\w+)$").matcher(Files.readString(contract));
+    while (operation.find()) {
+      ids.add(operation.group(1));
+    }
+    return ids;
   }
 
   @Test
-  void createFromJson() {
-    run(createJsonRequests());
+  void everyOperationOfTheContractHasAGenerator() throws IOException {
+    assertThat(contractOperations()).isNotEmpty();
+    assertThat(OPERATIONS.keySet()).containsExactlyInAnyOrderElementsOf(contractOperations());
   }
 
-  @Test
-  void list() {
-    run(listRequests());
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("contractOperations")
+  void operation(String operationId) {
+    run(OPERATIONS.get(operationId).get());
   }
 
-  @Test
-  void getCancelAndLink() {
-    run(byIdRequests());
-  }
-
-  @Test
-  void downloadResult() {
-    run(resultRequests());
-  }
-
-  @Test
-  void previewResult() {
-    run(previewRequests());
-  }
-
-  @Test
-  void queues() {
-    run(queueRequests());
-  }
-
-  @Test
-  void signedLink() {
-    run(signedLinkRequests());
-  }
-
-  @Test
-  void search() {
-    run(searchRequests());
-  }
-
-  @Test
-  void syncRun() {
-    run(Gen.oneOf(syncRunTextRequests(), syncRunJsonRequests()));
-  }
-
-  @Test
-  void clickHouseProxy() {
-    run(proxyRequests());
-  }
-
+  /** Paths and methods no operation has, and the console's. */
   @Test
   void otherMethodsAndPaths() {
     run(otherMethodsRequests());
@@ -813,6 +816,37 @@ class BadInputFuzzTest {
       byte[] b = body.next(random);
       return new Req(m, p, headers.next(random), m.equals("GET") ? null : b);
     };
+  }
+
+  /**
+   * Event streams of every kind of id but the PENDING execution's, whose stream stays open as long
+   * as it is pending: the ended ones' end at once.
+   */
+  private static Gen<Req> eventRequests() {
+    // No text that a lenient number parser could read as the PENDING execution's id (" 1", "+1").
+    Gen<String> ids =
+        Gen.frequencyOf(
+                weighted(
+                    2,
+                    Gen.of(succeeded, failed, 0L, -1L, 999999L, Long.MAX_VALUE)
+                        .map(String::valueOf)),
+                weighted(1, Gen.of("abc", "1.5", "null", "%2F", "..", "1;2", "\u00e9")),
+                weighted(1, weird().map(text -> "x" + text)))
+            .map(BadInputFuzzTest::pathSegment);
+    Gen<List<Map.Entry<String, String>>> headers = headers(null);
+    Gen<Optional<String>> lastEventId = optional(weird(), Gen.of("3f9c1e0a7b2d4c55", ""));
+    return random -> {
+      List<Map.Entry<String, String>> h = new ArrayList<>(headers.next(random));
+      lastEventId.next(random).ifPresent(value -> h.add(Map.entry("Last-Event-ID", value)));
+      return new Req("GET", EXECUTIONS + "/" + ids.next(random) + "/events", h, null);
+    };
+  }
+
+  private static Gen<Req> pingRequests() {
+    Gen<List<Map.Entry<String, String>>> headers = headers(null);
+    Gen<String> query = queryString(Map.of("query", Gen.of("SELECT 1")));
+    return random ->
+        new Req("GET", PROXY + "/ping" + query.next(random), headers.next(random), null);
   }
 
   private static Gen<Req> otherMethodsRequests() {
