@@ -124,10 +124,6 @@ final class LocalResultStore implements ResultStore {
     return root.toUri();
   }
 
-  Path root() {
-    return root;
-  }
-
   /**
    * Folders emptied by deletes would otherwise pile up, one per result. An upload that is creating
    * a file in a folder being pruned retries (see {@link LocalResultUpload}).

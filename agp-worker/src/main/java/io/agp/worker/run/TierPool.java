@@ -110,11 +110,6 @@ public final class TierPool {
     attempts.canceled(executionId);
   }
 
-  /** Executions of this pool that run right now. */
-  public int runningCount() {
-    return attempts.running().size();
-  }
-
   /** Stops claiming; running attempts go on until {@link #awaitRunning} or {@link #requeueAll}. */
   void stopClaiming() {
     loop.stop();
