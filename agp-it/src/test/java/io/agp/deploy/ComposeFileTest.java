@@ -20,17 +20,43 @@ class ComposeFileTest {
 
   private static final Path ROOT = Path.of(System.getProperty("user.dir")).getParent();
 
+  /**
+   * What a broken file would lose: a service, a file it mounts (the apps' configuration, the tiers'
+   * ClickHouse users), or the order of starts (the apps before the servers they need are healthy).
+   */
   @Test
-  void theComposeFileIsValidAndHasEveryServiceTheReadmeNames() throws Exception {
-    List<String> services = dockerCompose("config", "--services");
-
-    assertThat(services)
-        .contains("postgres", "clickhouse", "minio", "agp-api", "agp-worker", "agp-bookkeeper");
-    String readme = Files.readString(ROOT.resolve("README.md"));
-    for (String service :
-        List.of("agp-api", "agp-worker", "agp-bookkeeper", "postgres", "clickhouse", "minio")) {
-      assertThat(readme).as("README names %s", service).contains(service);
+  void everyServiceStartsAfterWhatItNeedsAndEveryMountedFileExists() throws Exception {
+    Map<String, Object> services = services();
+    assertThat(services.keySet())
+        .containsExactlyInAnyOrder(
+            "postgres",
+            "clickhouse",
+            "minio",
+            "minio-bucket",
+            "agp-api",
+            "agp-worker",
+            "agp-bookkeeper");
+    for (String app : List.of("agp-api", "agp-worker", "agp-bookkeeper")) {
+      Map<String, Object> dependsOn = cast(((Map<?, ?>) services.get(app)).get("depends_on"));
+      assertThat(dependsOn).as(app).containsKeys("postgres", "clickhouse", "minio-bucket");
+      assertThat(((Map<?, ?>) dependsOn.get("postgres")).get("condition"))
+          .isEqualTo("service_healthy");
+      assertThat(((Map<?, ?>) dependsOn.get("clickhouse")).get("condition"))
+          .isEqualTo("service_healthy");
     }
+    for (Object service : services.values()) {
+      List<Object> volumes = cast(((Map<?, ?>) service).get("volumes"));
+      for (Object volume : volumes == null ? List.of() : volumes) {
+        String mount = String.valueOf(volume);
+        if (mount.startsWith("/")) {
+          // A bind mount (docker-compose config makes host paths absolute): the file is here.
+          String hostPath = mount.split(":")[0];
+          assertThat(Path.of(hostPath)).as(mount).exists();
+        }
+      }
+    }
+    assertThat(String.valueOf(((Map<?, ?>) services.get("clickhouse")).get("volumes")))
+        .contains("deploy/clickhouse/users.d/agp-tiers.xml");
   }
 
   @Test
