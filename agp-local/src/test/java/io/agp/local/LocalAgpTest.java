@@ -132,8 +132,8 @@ class LocalAgpTest {
   }
 
   @Test
-  void theReadmeHoldsTheTourAsWritten() throws IOException {
-    String readme = Files.readString(REPOSITORY.resolve("README.md"));
+  void theApiGuideHoldsTheTourAsWritten() throws IOException {
+    String readme = Files.readString(REPOSITORY.resolve("docs/api.md"));
     String begins = "<!-- api-tour.sh begins -->\n```sh\n";
     String copy =
         readme.substring(
