@@ -57,8 +57,10 @@ final class ClientsStack {
                   ClickHouseTestServer.shared().httpUrl().toString(),
                   "agp.worker.tiers",
                   "default,gzip",
-                  // A value of its own, which a query may lower (max_threads<=tier).
+                  // Values of their own, which a query may lower (max_threads<=tier).
                   "agp.tiers.default.settings.max_threads",
+                  "4",
+                  "agp.tiers.idle.settings.max_threads",
                   "4"));
       Runtime.getRuntime().addShutdownHook(new Thread(stack::close, "clients-stack-shutdown"));
       shared = new ClientsStack(stack);
