@@ -65,6 +65,7 @@ final class ClickHouseLexer {
   private final Dialect dialect;
   private Heredocs heredocs;
   private boolean failed;
+  private boolean versionSensitive;
   private int pos;
   private Type type;
   private int start;
@@ -138,6 +139,22 @@ final class ClickHouseLexer {
       }
     }
     return at;
+  }
+
+  /**
+   * Whether every version reads the text alike, as far as one reading can tell: it meets no {@code
+   * $}, {@code #}, backslash or typographic quote outside strings, quoted names and comments, no
+   * comment inside a comment, and no error. Then one reading stands for all, and there is no
+   * disagreement to look for; else every dialect must be read.
+   */
+  static boolean readsAlikeInEveryVersion(String text) {
+    ClickHouseLexer lexer = new ClickHouseLexer(text, Dialect.FROM_25_8);
+    for (lexer.next(); lexer.type != Type.END; lexer.next()) {
+      if (lexer.versionSensitive) {
+        return false;
+      }
+    }
+    return !lexer.versionSensitive && !lexer.failed;
   }
 
   /** Every token of the reading (type, start and end in one long), or null if it fails. */
@@ -326,6 +343,7 @@ final class ClickHouseLexer {
           }
         }
         case '#', '\\', '$', '\u2018', '\u201C' -> {
+          versionSensitive = true;
           if (dialect == Dialect.UP_TO_20_9
               || (dialect == Dialect.FROM_20_10 && (c == '\u2018' || c == '\u201C'))) {
             // Those servers refuse these characters, so nothing after one is live there.
@@ -497,6 +515,8 @@ final class ClickHouseLexer {
       char c = text.charAt(i);
       char after = text.charAt(i + 1);
       if (c == '/' && after == '*') {
+        // A comment inside a comment: versions up to 20.9 end the outer one at the inner's end.
+        versionSensitive = true;
         depth++;
         i += 2;
       } else if (c == '*' && after == '/') {
@@ -572,6 +592,9 @@ final class ClickHouseLexer {
       char c = text.charAt(i);
       if (!isWordChar(c) && !(dollars && c == '$')) {
         break;
+      }
+      if (c == '$') {
+        versionSensitive = true;
       }
       i++;
     }

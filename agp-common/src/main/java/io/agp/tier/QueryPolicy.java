@@ -176,6 +176,8 @@ public final class QueryPolicy {
 
   private static final int SNIPPET = 24;
 
+  private static final Dialect[] ONE_READING = {Dialect.FROM_25_8};
+
   private final String tierName;
   private final Map<String, String> tierSettings;
   private final Set<String> floor;
@@ -183,6 +185,8 @@ public final class QueryPolicy {
   private final List<Changeable> changeable;
   private final List<String> tableFunctions;
   private final List<String> systemTables;
+  private final Set<String> tableFunctionPatterns;
+  private final Set<String> systemTablePatterns;
 
   /**
    * A setting a query may change.
@@ -217,6 +221,8 @@ public final class QueryPolicy {
     this.tableFunctions =
         lowered(withDefaults(tier.allowedTableFunctions(), DEFAULT_TABLE_FUNCTIONS));
     this.systemTables = lowered(withDefaults(tier.allowedSystemTables(), DEFAULT_SYSTEM_TABLES));
+    this.tableFunctionPatterns = Set.copyOf(tableFunctions);
+    this.systemTablePatterns = Set.copyOf(systemTables);
   }
 
   private Changeable changeable(String entry) {
@@ -270,7 +276,10 @@ public final class QueryPolicy {
       return;
     }
     String text = ClickHouseLexer.asSent(sql);
-    int differs = ClickHouseLexer.disagreement(text);
+    // Most statements hold nothing versions read differently: one reading then stands for all.
+    boolean alike = ClickHouseLexer.readsAlikeInEveryVersion(text);
+    Dialect[] dialects = alike ? ONE_READING : Dialect.values();
+    int differs = alike ? -1 : ClickHouseLexer.disagreement(text);
     if (differs >= 0) {
       throw new QueryRefusedException(
           "sql",
@@ -281,12 +290,12 @@ public final class QueryPolicy {
               + "): a heredoc ($tag$...$tag$), a $ in a name or a comment inside a comment; write"
               + " it in a way every version reads alike (a '...' string, a `quoted` name)");
     }
-    for (Setting setting : QuerySettings.found(text, Dialect.values())) {
+    for (Setting setting : QuerySettings.found(text, dialects)) {
       checkSetting("sql", setting.name(), setting.value());
     }
-    Targets targets = QueryTargets.of(text);
+    Targets targets = QueryTargets.of(text, dialects);
     for (String function : targets.tableFunctions()) {
-      if (!matchesAny(function, tableFunctions)) {
+      if (!QuerySettings.isLocked(function, tableFunctionPatterns)) {
         throw new QueryRefusedException(
             "sql",
             "the query calls the table function "
@@ -426,7 +435,7 @@ public final class QueryPolicy {
   }
 
   private void checkSystemTable(String table) {
-    if (!matchesAny(table, systemTables)) {
+    if (!QuerySettings.isLocked(table, systemTablePatterns)) {
       throw new QueryRefusedException(
           "sql",
           "the query reads system."
@@ -557,10 +566,6 @@ public final class QueryPolicy {
 
   private static List<String> lowered(List<String> entries) {
     return entries.stream().map(QueryPolicy::lower).distinct().toList();
-  }
-
-  private static boolean matchesAny(String name, List<String> patterns) {
-    return QuerySettings.isLocked(name, Set.copyOf(patterns));
   }
 
   private static String lower(String text) {

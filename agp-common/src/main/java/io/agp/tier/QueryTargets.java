@@ -151,13 +151,18 @@ final class QueryTargets {
 
   /** What {@code text} (as sent, see {@link ClickHouseLexer#asSent}) reaches in any dialect. */
   static Targets of(String text) {
+    return of(text, Dialect.values());
+  }
+
+  /** What {@code text} reaches as {@code dialects} read it. */
+  static Targets of(String text, Dialect[] dialects) {
     Targets targets =
         new Targets(
             new LinkedHashSet<>(),
             new LinkedHashSet<>(),
             new LinkedHashSet<>(),
             new LinkedHashSet<>());
-    for (Dialect dialect : Dialect.values()) {
+    for (Dialect dialect : dialects) {
       new Scan(new ClickHouseLexer(text, dialect), targets).run();
     }
     return new Targets(

@@ -1,10 +1,12 @@
 package io.agp.tier;
 
+import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatCode;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.util.HashMap;
 import java.util.Map;
+import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -315,6 +317,71 @@ class QueryPolicyTest {
     assertThatThrownBy(() -> defaults.check(sql))
         .isInstanceOf(QueryRefusedException.class)
         .hasMessageContaining("versions of ClickHouse read this SQL differently");
+  }
+
+  /**
+   * Where one reading says every version reads a text alike, reading it as every version does finds
+   * the same settings and targets and no disagreement: the one reading may stand for all.
+   */
+  @Test
+  void oneReadingStandsForAllWhereItSaysTheyAgree() {
+    String[] pieces = {
+      "SELECT ",
+      "1",
+      " SETTINGS ",
+      "max_threads",
+      " = ",
+      "2",
+      ", ",
+      "FROM ",
+      "url(",
+      "'x'",
+      ")",
+      " /* ",
+      " */",
+      "/*",
+      "*/",
+      "$",
+      "$a$",
+      "#",
+      "# ",
+      "\\",
+      "\u2018",
+      "\u2019",
+      "\"",
+      "`",
+      "system",
+      ".",
+      "processes",
+      " -- c\n",
+      "\n",
+      "(",
+      " JOIN ",
+      "numbers(",
+      "KILL QUERY ",
+      ";"
+    };
+    Random random = new Random(11);
+    int alike = 0;
+    for (int i = 0; i < 20_000; i++) {
+      StringBuilder text = new StringBuilder();
+      int length = random.nextInt(12);
+      for (int j = 0; j < length; j++) {
+        text.append(pieces[random.nextInt(pieces.length)]);
+      }
+      String sql = text.toString();
+      if (!ClickHouseLexer.readsAlikeInEveryVersion(sql)) {
+        continue;
+      }
+      alike++;
+      ClickHouseLexer.Dialect[] one = {ClickHouseLexer.Dialect.FROM_25_8};
+      assertThat(ClickHouseLexer.disagreement(sql)).as(sql).isEqualTo(-1);
+      assertThat(QuerySettings.found(sql, one))
+          .as(sql)
+          .containsExactlyElementsOf(QuerySettings.found(sql, ClickHouseLexer.Dialect.values()));
+      assertThat(QueryTargets.of(sql, one)).as(sql).isEqualTo(QueryTargets.of(sql));
+    }
+    assertThat(alike).isGreaterThan(1000);
   }
 
   private static QueryPolicy policy(Map<String, String> properties) {
