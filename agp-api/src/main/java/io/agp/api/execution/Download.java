@@ -130,6 +130,12 @@ final class Download implements WriteListener, AsyncListener {
           return;
         }
         int slice = Math.min(SLICE, limit - position);
+        if (sent + slice == body.length()) {
+          // The last promised bytes: the client may have them, and send its next request, before
+          // this write returns. What the download holds (the user's place among the downloads)
+          // is let go first, so that the next request finds it free.
+          end(State.DONE);
+        }
         out.write(buffer, position, slice);
         position += slice;
         sent += slice;

@@ -122,6 +122,46 @@ abstract class LongDownloadsTestBase {
   }
 
   /**
+   * A client that downloads with as many threads as the user may hold downloads, each taking one
+   * result after another, is never refused: the place a download holds is free again by the time
+   * its client has the last byte and asks for the next.
+   */
+  @Test
+  void aClientWithAsManyThreadsAsItsPlacesIsNeverRefused() throws Exception {
+    byte[] result = randomBytes(4 * 1024);
+    long id = succeeded(guarded, result);
+    URI url = guarded.url(resultPath(id));
+    String expected = RawDownload.sha256(result);
+    ExecutorService threads = Executors.newFixedThreadPool(2);
+    try {
+      List<Future<List<Integer>>> statuses = new ArrayList<>();
+      for (int t = 0; t < 2; t++) {
+        statuses.add(
+            threads.submit(
+                () -> {
+                  List<Integer> seen = new ArrayList<>();
+                  for (int i = 0; i < 500; i++) {
+                    // A connection of its own each time, as a client with a pool of several
+                    // connections may take: the request is not queued behind the last one's end.
+                    try (RawDownload download = RawDownload.open(url, "X-AGP-User: busy")) {
+                      seen.add(download.status());
+                      if (download.status() == 200) {
+                        assertThat(download.readThrottled(Long.MAX_VALUE)).isEqualTo(expected);
+                      }
+                    }
+                  }
+                  return seen;
+                }));
+      }
+      for (Future<List<Integer>> seen : statuses) {
+        assertThat(seen.get()).hasSize(500).containsOnly(200);
+      }
+    } finally {
+      threads.shutdownNow();
+    }
+  }
+
+  /**
    * A reader that takes a trickle (4 KiB a second, below the floor of 256 KiB) holds its download
    * open a window or two, not for the hours its pace would take: the download is cut and lets go of
    * its stored object and its user's download. (The reader itself may still drain what the sockets
