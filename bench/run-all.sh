@@ -39,6 +39,9 @@ section "ClickHouse proxy against ClickHouse direct: SELECT 1 latency, 1 GB thro
 bench/proxy/run.sh "$@" >/dev/null
 tee -a "$OUT" <agp-api/target/bench-proxy.txt
 
+section "allow-lists: checking a query against its tier's lists (bench/policy/run.sh)"
+bench/policy/run.sh "$@" | grep "policy check" | tee -a "$OUT"
+
 section "scale: the cost per execution for 1 to 100 simulated workers (bench/scale/run.sh)"
 bench/scale/run.sh "$@" >/dev/null
 tee -a "$OUT" <agp-worker/target/bench-scale.txt
