@@ -4,8 +4,12 @@ import io.agp.api.execution.ExecutionQueries;
 import io.agp.api.execution.QueueQueries;
 import io.agp.execution.QueryHash;
 import io.agp.results.StoreConnections;
+import io.agp.schedule.PeriodicJob;
+import io.agp.schedule.ScheduledJobs;
+import io.micrometer.core.instrument.MeterRegistry;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
+import java.util.List;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
 import org.springframework.context.annotation.Bean;
@@ -56,6 +60,12 @@ class ApiConfiguration {
     } catch (GeneralSecurityException e) {
       throw new IllegalStateException("every JVM has HmacSHA256", e);
     }
+  }
+
+  /** The API's periodic jobs: the download watchdog, the client watch, the progress feed. */
+  @Bean
+  ScheduledJobs periodicJobs(List<PeriodicJob> jobs, MeterRegistry meters) {
+    return new ScheduledJobs(jobs, meters);
   }
 
   @Bean

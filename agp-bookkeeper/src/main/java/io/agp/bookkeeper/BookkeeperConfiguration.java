@@ -14,15 +14,14 @@ import io.agp.callback.CallbackProperties;
 import io.agp.execution.ExecutionRepository;
 import io.agp.results.ResultStore;
 import io.agp.results.StoreConnections;
+import io.agp.schedule.PeriodicJob;
+import io.agp.schedule.ScheduledJobs;
 import io.agp.tier.TierClickHouseClients;
 import io.agp.tier.Tiers;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Clock;
-import java.time.Duration;
-import java.util.LinkedHashMap;
-import java.util.Map;
+import java.util.List;
 import javax.net.ssl.SSLSocketFactory;
-import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -82,8 +81,12 @@ class BookkeeperConfiguration {
   }
 
   @Bean
-  QueueMetrics queueMetrics(MaintenanceRepository maintenance, Tiers tiers, MeterRegistry meters) {
-    return new QueueMetrics(maintenance, tiers, meters);
+  QueueMetrics queueMetrics(
+      MaintenanceRepository maintenance,
+      Tiers tiers,
+      MeterRegistry meters,
+      BookkeeperProperties properties) {
+    return new QueueMetrics(maintenance, tiers, meters, properties.queueMetrics().interval());
   }
 
   @Bean(destroyMethod = "close")
@@ -119,25 +122,9 @@ class BookkeeperConfiguration {
     return new QueryLogStatsReader(maintenance, tiers, clickhouse, properties.queryLog(), meters);
   }
 
+  /** Every duty of the bookkeeper (the callback sender only when callbacks are enabled). */
   @Bean
-  DutyScheduler dutyScheduler(
-      BookkeeperProperties properties,
-      CallbackProperties callbackProperties,
-      DeadExecutionRequeuer requeuer,
-      ExecutionExpirer expirer,
-      OrphanSweeper sweeper,
-      ParameterWiper wiper,
-      QueueMetrics queueMetrics,
-      QueryLogStatsReader queryLogStats,
-      ObjectProvider<CallbackSender> callbackSender) {
-    Map<Duty, Duration> duties = new LinkedHashMap<>();
-    duties.put(requeuer, properties.rescue().interval());
-    duties.put(expirer, properties.expiry().interval());
-    duties.put(sweeper, properties.orphans().interval());
-    duties.put(wiper, properties.secrets().interval());
-    duties.put(queueMetrics, properties.queueMetrics().interval());
-    duties.put(queryLogStats, properties.queryLog().interval());
-    callbackSender.ifAvailable(sender -> duties.put(sender, callbackProperties.interval()));
-    return new DutyScheduler(duties);
+  ScheduledJobs duties(List<PeriodicJob> duties, MeterRegistry meters) {
+    return new ScheduledJobs(duties, meters);
   }
 }

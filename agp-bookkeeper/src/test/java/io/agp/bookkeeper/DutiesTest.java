@@ -4,9 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.agp.bookkeeper.rescue.DeadExecutionRequeuer;
+import io.agp.schedule.PeriodicJob;
+import io.agp.schedule.ScheduledJobs;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
-import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import org.junit.jupiter.api.AfterEach;
@@ -16,7 +18,7 @@ import org.junit.jupiter.api.Test;
  * Each duty has a thread of its own: a sweep that takes minutes (a bucket of millions of objects, a
  * store that answers slowly) cannot delay the rescue of a dead worker's executions.
  */
-class DutySchedulerTest {
+class DutiesTest {
 
   private final Fixture fixture = new Fixture();
 
@@ -29,36 +31,28 @@ class DutySchedulerTest {
   void aSweepThatHangsDoesNotDelayTheRescueOfDeadExecutions() throws Exception {
     CountDownLatch sweepStarted = new CountDownLatch(1);
     CountDownLatch releaseSweep = new CountDownLatch(1);
-    Duty hangingSweep =
-        new Duty() {
-          @Override
-          public String name() {
-            return "orphan-sweeper";
-          }
-
-          @Override
-          public Object runOnce() {
-            sweepStarted.countDown();
-            try {
-              releaseSweep.await();
-            } catch (InterruptedException e) {
-              Thread.currentThread().interrupt();
-            }
-            return "released";
-          }
-        };
+    // The sweep on a short interval: with a thread shared with the rescue it would hold it from
+    // the start.
+    PeriodicJob hangingSweep =
+        PeriodicJob.of(
+            "orphans",
+            Duration.ofMillis(10),
+            () -> {
+              sweepStarted.countDown();
+              try {
+                releaseSweep.await();
+              } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+              }
+            });
     DeadExecutionRequeuer rescue =
         new DeadExecutionRequeuer(
             fixture.maintenance,
             fixture.clickhouse,
             new BookkeeperProperties.Rescue(Duration.ofMillis(100), 10),
             new SimpleMeterRegistry());
-    Map<Duty, Duration> duties = new LinkedHashMap<>();
-    // The sweep first and on a short interval: with a shared thread it would hold it from the
-    // start.
-    duties.put(hangingSweep, Duration.ofMillis(10));
-    duties.put(rescue, Duration.ofMillis(100));
-    DutyScheduler scheduler = new DutyScheduler(duties);
+    ScheduledJobs scheduler =
+        new ScheduledJobs(List.of(hangingSweep, rescue), new SimpleMeterRegistry());
     scheduler.start();
     try {
       sweepStarted.await();

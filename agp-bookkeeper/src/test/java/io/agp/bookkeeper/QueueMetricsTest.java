@@ -21,7 +21,8 @@ class QueueMetricsTest {
   @Test
   void gaugesCountPendingAndRunningExecutionsPerTier() {
     SimpleMeterRegistry meters = new SimpleMeterRegistry();
-    QueueMetrics metrics = new QueueMetrics(fixture.maintenance, fixture.tiers, meters);
+    QueueMetrics metrics =
+        new QueueMetrics(fixture.maintenance, fixture.tiers, meters, Duration.ofSeconds(1));
     fixture.create("SELECT 1", Map.of(), 3);
     fixture.create("SELECT 2", Map.of(), 3);
     fixture.create("SELECT 3", Map.of(), 3);

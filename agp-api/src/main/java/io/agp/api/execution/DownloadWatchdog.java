@@ -1,7 +1,7 @@
 package io.agp.api.execution;
 
 import io.agp.api.ApiProperties;
-import io.agp.api.PeriodicRound;
+import io.agp.schedule.PeriodicJob;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Map;
@@ -24,10 +24,11 @@ import org.springframework.stereotype.Component;
  * server's error callback, which lets go of the same things.
  */
 @Component
-class DownloadWatchdog extends PeriodicRound {
+class DownloadWatchdog implements PeriodicJob {
 
   private static final Logger log = LoggerFactory.getLogger(DownloadWatchdog.class);
 
+  private final Duration interval;
   private final Duration idleTimeout;
   private final long floorBytesPerSecond;
   private final Duration floorWindow;
@@ -38,12 +39,9 @@ class DownloadWatchdog extends PeriodicRound {
   private record Window(long startMillis, long sentAtStart) {}
 
   DownloadWatchdog(ApiProperties properties, Clock clock) {
-    // A tenth of the shorter bound: a stalled download is cut at most a tenth late.
-    super(
-        "download-watchdog",
+    this.interval =
         shorter(properties.downloadIdleTimeout(), properties.perUser().stalledDownloadAfter())
-            .dividedBy(10),
-        "could not check the running downloads");
+            .dividedBy(10);
     this.idleTimeout = properties.downloadIdleTimeout();
     this.floorBytesPerSecond = properties.perUser().stalledDownloadRate().toBytes();
     this.floorWindow = properties.perUser().stalledDownloadAfter();
@@ -68,13 +66,24 @@ class DownloadWatchdog extends PeriodicRound {
     return running.size();
   }
 
+  @Override
+  public String name() {
+    return "download-watchdog";
+  }
+
+  @Override
+  public Duration interval() {
+    return interval;
+  }
+
   /**
    * Cuts every download idle for the timeout or longer, or below the floor rate over a whole
    * window.
    *
    * @return how many were cut
    */
-  int runOnce() {
+  @Override
+  public Integer runOnce() {
     long now = clock.millis();
     long idleSince = now - idleTimeout.toMillis();
     int cut = 0;
@@ -119,10 +128,5 @@ class DownloadWatchdog extends PeriodicRound {
     }
     running.replace(download, window, new Window(now, sent));
     return 0;
-  }
-
-  @Override
-  protected void round() {
-    runOnce();
   }
 }

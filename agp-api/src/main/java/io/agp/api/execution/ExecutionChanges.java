@@ -5,8 +5,10 @@ import io.agp.execution.Channels;
 import io.agp.execution.Execution;
 import io.agp.execution.ExecutionRepository;
 import io.agp.execution.NotificationListener;
+import io.agp.schedule.PeriodicJob;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -14,8 +16,6 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -33,7 +33,7 @@ import org.springframework.stereotype.Component;
  * wait is refused with 429 rather than piling up.
  */
 @Component
-class ExecutionChanges implements SmartLifecycle, NotificationListener.Handler {
+class ExecutionChanges implements SmartLifecycle, NotificationListener.Handler, PeriodicJob {
 
   private static final Logger log = LoggerFactory.getLogger(ExecutionChanges.class);
   static final String APPLICATION_NAME = "agp-api-listener";
@@ -66,9 +66,6 @@ class ExecutionChanges implements SmartLifecycle, NotificationListener.Handler {
   // Executions with a read scheduled and not started yet: one read serves a burst of notifications.
   private final Set<Long> scheduled = ConcurrentHashMap.newKeySet();
   private final ExecutorService reads = Executors.newVirtualThreadPerTaskExecutor();
-  private final ScheduledExecutorService poll =
-      Executors.newSingleThreadScheduledExecutor(
-          Thread.ofPlatform().name("wait-safety-poll").daemon().factory());
   private volatile boolean running;
 
   ExecutionChanges(
@@ -137,7 +134,7 @@ class ExecutionChanges implements SmartLifecycle, NotificationListener.Handler {
   @Override
   public void listening() {
     // Changes notified while nobody listened: look at every watched execution now.
-    poll.execute(this::pollAll);
+    reads.submit(this::runOnce);
   }
 
   private void read(long id) {
@@ -169,8 +166,23 @@ class ExecutionChanges implements SmartLifecycle, NotificationListener.Handler {
     }
   }
 
-  /** The safety poll: every watched execution, in a few statements. */
-  private void pollAll() {
+  @Override
+  public String name() {
+    return "wait-safety-poll";
+  }
+
+  @Override
+  public Duration interval() {
+    return properties.waitSafetyPoll();
+  }
+
+  /**
+   * The safety poll: every watched execution, in a few statements.
+   *
+   * @return how many executions it read
+   */
+  @Override
+  public Integer runOnce() {
     List<Long> ids = new ArrayList<>(watchers.keySet());
     for (int from = 0; from < ids.size(); from += POLL_BATCH) {
       List<Long> batch = ids.subList(from, Math.min(ids.size(), from + POLL_BATCH));
@@ -180,21 +192,19 @@ class ExecutionChanges implements SmartLifecycle, NotificationListener.Handler {
         log.warn("the safety poll of {} watched executions failed: {}", batch.size(), e.toString());
       }
     }
+    return ids.size();
   }
 
   @Override
   public void start() {
     running = true;
     listener.start();
-    long every = properties.waitSafetyPoll().toMillis();
-    poll.scheduleWithFixedDelay(this::pollAll, every, every, TimeUnit.MILLISECONDS);
   }
 
   @Override
   public void stop() {
     running = false;
     listener.close();
-    poll.shutdownNow();
     reads.shutdownNow();
   }
 

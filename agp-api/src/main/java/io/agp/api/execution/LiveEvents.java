@@ -5,6 +5,7 @@ import io.agp.api.UserLimits;
 import io.agp.api.auth.Caller;
 import io.agp.execution.Execution;
 import io.agp.execution.ExecutionRepository;
+import io.agp.schedule.PeriodicJob;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -14,9 +15,6 @@ import java.util.HexFormat;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 import org.springframework.context.SmartLifecycle;
 import org.springframework.http.MediaType;
 import org.springframework.stereotype.Component;
@@ -32,7 +30,7 @@ import org.springframework.web.servlet.mvc.method.annotation.SseEmitter;
  * quiet stream and finds clients that left.
  */
 @Component
-class LiveEvents implements SmartLifecycle {
+class LiveEvents implements SmartLifecycle, PeriodicJob {
 
   private final ExecutionChanges changes;
   private final UserLimits limits;
@@ -40,9 +38,6 @@ class LiveEvents implements SmartLifecycle {
   private final ExecutionOutlook outlook;
   private final Duration keepAliveEvery;
   private final Set<Stream> streams = ConcurrentHashMap.newKeySet();
-  private final ScheduledExecutorService keepAlive =
-      Executors.newSingleThreadScheduledExecutor(
-          Thread.ofPlatform().name("event-keep-alive").daemon().factory());
   private volatile boolean running;
 
   LiveEvents(
@@ -128,23 +123,37 @@ class LiveEvents implements SmartLifecycle {
     return streams.size();
   }
 
-  private void keepAlive() {
+  @Override
+  public String name() {
+    return "event-keep-alive";
+  }
+
+  @Override
+  public Duration interval() {
+    return keepAliveEvery;
+  }
+
+  /**
+   * Sends a comment down every open stream, so that proxies on the way keep them open.
+   *
+   * @return how many streams it reached
+   */
+  @Override
+  public Integer runOnce() {
     for (Stream stream : streams) {
       stream.comment("keep-alive");
     }
+    return streams.size();
   }
 
   @Override
   public void start() {
     running = true;
-    long every = keepAliveEvery.toMillis();
-    keepAlive.scheduleWithFixedDelay(this::keepAlive, every, every, TimeUnit.MILLISECONDS);
   }
 
   @Override
   public void stop() {
     running = false;
-    keepAlive.shutdownNow();
     streams.forEach(stream -> stream.emitter.complete());
   }
 

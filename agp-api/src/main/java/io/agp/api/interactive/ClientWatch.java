@@ -1,7 +1,8 @@
 package io.agp.api.interactive;
 
 import io.agp.api.ApiProperties;
-import io.agp.api.PeriodicRound;
+import io.agp.schedule.PeriodicJob;
+import java.time.Duration;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
@@ -15,17 +16,15 @@ import org.springframework.stereotype.Component;
  * aggregate can be its whole run time.
  */
 @Component
-class ClientWatch extends PeriodicRound {
+class ClientWatch implements PeriodicJob {
 
   private static final Logger log = LoggerFactory.getLogger(ClientWatch.class);
 
+  private final Duration interval;
   private final Set<Watched> watched = ConcurrentHashMap.newKeySet();
 
   ClientWatch(ApiProperties properties) {
-    super(
-        "client-watch",
-        properties.interactive().clientCheck(),
-        "could not check the clients of interactive queries");
+    this.interval = properties.interactive().clientCheck();
   }
 
   /**
@@ -45,8 +44,19 @@ class ClientWatch extends PeriodicRound {
     return watched.size();
   }
 
+  @Override
+  public String name() {
+    return "client-watch";
+  }
+
+  @Override
+  public Duration interval() {
+    return interval;
+  }
+
   /** Looks at every watched client once; returns how many were found gone. */
-  int runOnce() {
+  @Override
+  public Integer runOnce() {
     int gone = 0;
     for (Watched w : watched) {
       if (w.check()) {
@@ -54,11 +64,6 @@ class ClientWatch extends PeriodicRound {
       }
     }
     return gone;
-  }
-
-  @Override
-  protected void round() {
-    runOnce();
   }
 
   /** One watched client. */

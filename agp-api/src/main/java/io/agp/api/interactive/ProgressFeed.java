@@ -1,11 +1,12 @@
 package io.agp.api.interactive;
 
 import io.agp.api.ApiProperties;
-import io.agp.api.PeriodicRound;
 import io.agp.clickhouse.ClickHouseClient;
 import io.agp.execution.Progress;
+import io.agp.schedule.PeriodicJob;
 import io.agp.view.ExecutionView;
 import java.io.IOException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -25,19 +26,17 @@ import tools.jackson.databind.json.JsonMapper;
  * quiet for the keep-alive interval gets a comment, whose failed write finds a client that left.
  */
 @Component
-class ProgressFeed extends PeriodicRound {
+class ProgressFeed implements PeriodicJob {
 
   private static final Logger log = LoggerFactory.getLogger(ProgressFeed.class);
 
+  private final Duration interval;
   private final long keepAliveNanos;
   private final JsonMapper json;
   private final Set<Followed> followed = ConcurrentHashMap.newKeySet();
 
   ProgressFeed(ApiProperties properties, JsonMapper json) {
-    super(
-        "sync-progress",
-        properties.interactive().progressInterval(),
-        "could not send the progress of interactive queries");
+    this.interval = properties.interactive().progressInterval();
     this.keepAliveNanos = properties.eventsKeepAlive().toNanos();
     this.json = json;
   }
@@ -49,8 +48,23 @@ class ProgressFeed extends PeriodicRound {
     return f;
   }
 
-  /** One round: reads the progress of every followed query and sends what changed. */
-  void runOnce() {
+  @Override
+  public String name() {
+    return "sync-progress";
+  }
+
+  @Override
+  public Duration interval() {
+    return interval;
+  }
+
+  /**
+   * One round: reads the progress of every followed query and sends what changed.
+   *
+   * @return how many queries it followed
+   */
+  @Override
+  public Integer runOnce() {
     Map<ClickHouseClient, List<Followed>> byNode = new HashMap<>();
     for (Followed f : followed) {
       ClickHouseClient node = f.query.node();
@@ -74,11 +88,7 @@ class ProgressFeed extends PeriodicRound {
     for (Followed f : followed) {
       f.keepAlive();
     }
-  }
-
-  @Override
-  protected void round() {
-    runOnce();
+    return followed.size();
   }
 
   /** One followed query. */

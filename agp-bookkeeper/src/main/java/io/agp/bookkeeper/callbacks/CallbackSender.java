@@ -1,11 +1,11 @@
 package io.agp.bookkeeper.callbacks;
 
-import io.agp.bookkeeper.Duty;
 import io.agp.callback.CallbackGuard;
 import io.agp.callback.CallbackProperties;
 import io.agp.callback.CallbackRefusedException;
 import io.agp.execution.Callback;
 import io.agp.execution.Execution;
+import io.agp.schedule.PeriodicJob;
 import io.agp.view.ExecutionJson;
 import io.agp.view.ExecutionView;
 import io.micrometer.core.instrument.Counter;
@@ -42,7 +42,7 @@ import org.slf4j.LoggerFactory;
  * callbacks of a batch are sent at once, each on a virtual thread and bounded by the timeouts, so a
  * receiver that hangs holds up neither the others nor the round for longer than the timeouts.
  */
-public final class CallbackSender implements Duty {
+public final class CallbackSender implements PeriodicJob {
 
   private static final Logger log = LoggerFactory.getLogger(CallbackSender.class);
 
@@ -94,7 +94,12 @@ public final class CallbackSender implements Duty {
 
   @Override
   public String name() {
-    return "callback-sender";
+    return "callbacks";
+  }
+
+  @Override
+  public Duration interval() {
+    return properties.interval();
   }
 
   @Override

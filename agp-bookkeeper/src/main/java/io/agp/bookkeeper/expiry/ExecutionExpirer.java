@@ -1,14 +1,15 @@
 package io.agp.bookkeeper.expiry;
 
 import io.agp.bookkeeper.BookkeeperProperties;
-import io.agp.bookkeeper.Duty;
 import io.agp.bookkeeper.MaintenanceRepository;
 import io.agp.bookkeeper.MaintenanceRepository.ExpiredResult;
 import io.agp.results.ResultStore;
+import io.agp.schedule.PeriodicJob;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.io.IOException;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -21,7 +22,7 @@ import org.slf4j.LoggerFactory;
  * retention; EXPIRED rows are deleted after the history retention. The object goes first and the
  * row after, and both steps are idempotent, so a crash in between only repeats a delete.
  */
-public final class ExecutionExpirer implements Duty {
+public final class ExecutionExpirer implements PeriodicJob {
 
   private static final Logger log = LoggerFactory.getLogger(ExecutionExpirer.class);
 
@@ -53,7 +54,12 @@ public final class ExecutionExpirer implements Duty {
 
   @Override
   public String name() {
-    return "execution-expirer";
+    return "expiry";
+  }
+
+  @Override
+  public Duration interval() {
+    return properties.interval();
   }
 
   @Override

@@ -1,18 +1,19 @@
 package io.agp.bookkeeper.orphans;
 
 import io.agp.bookkeeper.BookkeeperProperties;
-import io.agp.bookkeeper.Duty;
 import io.agp.bookkeeper.MaintenanceRepository;
 import io.agp.execution.AttemptId;
 import io.agp.execution.StoredResult;
 import io.agp.results.ResultStore;
 import io.agp.results.StoredObject;
 import io.agp.results.UnfinishedUpload;
+import io.agp.schedule.PeriodicJob;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -35,7 +36,7 @@ import org.slf4j.LoggerFactory;
  * upload with its parts), last active before the safety margin. An upload of an attempt that still
  * runs is left alone however old: its query may take hours.
  */
-public final class OrphanSweeper implements Duty {
+public final class OrphanSweeper implements PeriodicJob {
 
   private static final Logger log = LoggerFactory.getLogger(OrphanSweeper.class);
   private static final int BATCH = 500;
@@ -72,7 +73,12 @@ public final class OrphanSweeper implements Duty {
 
   @Override
   public String name() {
-    return "orphan-sweeper";
+    return "orphans";
+  }
+
+  @Override
+  public Duration interval() {
+    return properties.interval();
   }
 
   @Override

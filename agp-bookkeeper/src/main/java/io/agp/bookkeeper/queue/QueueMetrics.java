@@ -1,11 +1,12 @@
 package io.agp.bookkeeper.queue;
 
-import io.agp.bookkeeper.Duty;
 import io.agp.bookkeeper.MaintenanceRepository;
 import io.agp.bookkeeper.MaintenanceRepository.TierQueue;
+import io.agp.schedule.PeriodicJob;
 import io.agp.tier.Tiers;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -14,21 +15,32 @@ import java.util.concurrent.ConcurrentHashMap;
  * Gauges of the queue per tier: PENDING and RUNNING executions and the age of the oldest PENDING
  * one, refreshed by {@link #runOnce} so that a scrape never queries the database.
  */
-public final class QueueMetrics implements Duty {
+public final class QueueMetrics implements PeriodicJob {
 
   private final MaintenanceRepository maintenance;
   private final MeterRegistry meters;
+  private final Duration interval;
   private final Map<String, TierQueue> latest = new ConcurrentHashMap<>();
 
-  public QueueMetrics(MaintenanceRepository maintenance, Tiers tiers, MeterRegistry meters) {
+  /**
+   * @param interval how often the gauges are refreshed
+   */
+  public QueueMetrics(
+      MaintenanceRepository maintenance, Tiers tiers, MeterRegistry meters, Duration interval) {
     this.maintenance = maintenance;
     this.meters = meters;
+    this.interval = interval;
     tiers.names().forEach(this::register);
   }
 
   @Override
   public String name() {
     return "queue-metrics";
+  }
+
+  @Override
+  public Duration interval() {
+    return interval;
   }
 
   @Override

@@ -1,14 +1,15 @@
 package io.agp.bookkeeper.rescue;
 
 import io.agp.bookkeeper.BookkeeperProperties;
-import io.agp.bookkeeper.Duty;
 import io.agp.bookkeeper.MaintenanceRepository;
 import io.agp.bookkeeper.MaintenanceRepository.DeadAttempt;
 import io.agp.clickhouse.ClickHouseClient;
 import io.agp.execution.ExecutionStatus;
+import io.agp.schedule.PeriodicJob;
 import io.agp.tier.TierClickHouseClients;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
+import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import org.slf4j.Logger;
@@ -19,7 +20,7 @@ import org.slf4j.LoggerFactory;
  * goes back to PENDING, or to FAILED once its attempts are used up, and the ClickHouse query of the
  * dead attempt is killed so that it does not run on beside the next one.
  */
-public final class DeadExecutionRequeuer implements Duty {
+public final class DeadExecutionRequeuer implements PeriodicJob {
 
   private static final Logger log = LoggerFactory.getLogger(DeadExecutionRequeuer.class);
 
@@ -46,7 +47,12 @@ public final class DeadExecutionRequeuer implements Duty {
 
   @Override
   public String name() {
-    return "dead-execution-requeuer";
+    return "rescue";
+  }
+
+  @Override
+  public Duration interval() {
+    return properties.interval();
   }
 
   @Override

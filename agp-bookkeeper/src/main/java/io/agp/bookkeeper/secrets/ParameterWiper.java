@@ -1,14 +1,15 @@
 package io.agp.bookkeeper.secrets;
 
 import io.agp.bookkeeper.BookkeeperProperties;
-import io.agp.bookkeeper.Duty;
 import io.agp.bookkeeper.MaintenanceRepository;
+import io.agp.schedule.PeriodicJob;
+import java.time.Duration;
 
 /**
  * Wipes the parameters (which may hold secrets) of executions that have ended. Workers wipe them
  * when they complete an execution; this catches the ways an execution can end without its worker.
  */
-public final class ParameterWiper implements Duty {
+public final class ParameterWiper implements PeriodicJob {
 
   private final MaintenanceRepository maintenance;
   private final BookkeeperProperties.Secrets properties;
@@ -24,7 +25,12 @@ public final class ParameterWiper implements Duty {
 
   @Override
   public String name() {
-    return "parameter-wiper";
+    return "secrets";
+  }
+
+  @Override
+  public Duration interval() {
+    return properties.interval();
   }
 
   @Override

@@ -1,13 +1,13 @@
 package io.agp.bookkeeper.stats;
 
 import io.agp.bookkeeper.BookkeeperProperties;
-import io.agp.bookkeeper.Duty;
 import io.agp.bookkeeper.MaintenanceRepository;
 import io.agp.bookkeeper.MaintenanceRepository.AwaitingQueryLog;
 import io.agp.clickhouse.ClickHouseClient;
 import io.agp.clickhouse.LoggedQuery;
 import io.agp.execution.AttemptId;
 import io.agp.execution.QueryStats;
+import io.agp.schedule.PeriodicJob;
 import io.agp.tier.TierClickHouseClients;
 import io.agp.tier.TierProperties;
 import io.agp.tier.Tiers;
@@ -32,7 +32,7 @@ import org.slf4j.LoggerFactory;
  * recorded), records what it found in one statement, and gives up on executions ended longer than
  * {@code give-up-after} ago: they keep the figures of their last progress sample, if any.
  */
-public final class QueryLogStatsReader implements Duty {
+public final class QueryLogStatsReader implements PeriodicJob {
 
   private static final Logger log = LoggerFactory.getLogger(QueryLogStatsReader.class);
 
@@ -69,7 +69,12 @@ public final class QueryLogStatsReader implements Duty {
 
   @Override
   public String name() {
-    return "query-log-stats";
+    return "query-log";
+  }
+
+  @Override
+  public Duration interval() {
+    return properties.interval();
   }
 
   @Override

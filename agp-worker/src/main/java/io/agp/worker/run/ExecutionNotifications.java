@@ -35,7 +35,9 @@ public final class ExecutionNotifications implements SmartLifecycle, Notificatio
       NotificationListener.Target target, WorkerPools workerPools, JdbcClient jdbc) {
     this.pools =
         workerPools.pools().stream().collect(Collectors.toMap(TierPool::tier, Function.identity()));
-    this.fleet = new WorkerFleet(jdbc, workerPools.workerId(), List.copyOf(pools.keySet()));
+    this.fleet =
+        new WorkerFleet(
+            jdbc, workerPools.workerId(), List.copyOf(pools.keySet()), workerPools.meters());
     // Out of the fleet before the pools stop claiming: nothing is dealt to a worker that drains.
     workerPools.beforeStopping(fleet::leave);
     this.listener =

@@ -1,13 +1,13 @@
 package io.agp.worker.run;
 
 import io.agp.execution.ExecutionRepository;
+import io.agp.schedule.JobRunner;
+import io.agp.schedule.PeriodicJob;
+import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
 import java.util.Collection;
 import java.util.List;
 import java.util.Set;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -27,7 +27,8 @@ final class LeaseKeeper {
   private final Duration lease;
   private final Supplier<Collection<RunningExecution>> running;
   private final Predicate<RunningExecution> stillRunning;
-  private final ScheduledExecutorService heartbeats;
+  private final MeterRegistry meters;
+  private JobRunner heartbeats;
 
   /**
    * @param running the pool's attempts now
@@ -38,25 +39,26 @@ final class LeaseKeeper {
       ExecutionRepository executions,
       Duration lease,
       Supplier<Collection<RunningExecution>> running,
-      Predicate<RunningExecution> stillRunning) {
+      Predicate<RunningExecution> stillRunning,
+      MeterRegistry meters) {
     this.tierName = tierName;
     this.executions = executions;
     this.lease = lease;
     this.running = running;
     this.stillRunning = stillRunning;
-    this.heartbeats =
-        Executors.newSingleThreadScheduledExecutor(
-            Thread.ofPlatform().name("heartbeat-" + tierName).daemon().factory());
+    this.meters = meters;
   }
 
   void start(Duration every) {
-    heartbeats.scheduleWithFixedDelay(
-        this::renew, every.toMillis(), every.toMillis(), TimeUnit.MILLISECONDS);
+    heartbeats =
+        JobRunner.start(PeriodicJob.of("heartbeat-" + tierName, every, this::renew), meters);
   }
 
   /** Stops the renewals: the last thing a pool stops, so that its attempts kept their leases. */
   void stop() {
-    heartbeats.shutdownNow();
+    if (heartbeats != null) {
+      heartbeats.close();
+    }
   }
 
   void renew() {
@@ -69,7 +71,7 @@ final class LeaseKeeper {
       renewed =
           executions.renewLeases(runs.stream().map(RunningExecution::attemptId).toList(), lease);
     } catch (RuntimeException e) {
-      // The leases still run; the next heartbeat tries again. (A throwing task is not rerun.)
+      // The leases still run; the next heartbeat tries again.
       log.warn("renewing the leases of {} executions of tier {} failed", runs.size(), tierName, e);
       return;
     }

@@ -3,6 +3,8 @@ package io.agp.worker.run;
 import io.agp.execution.ClaimedExecution;
 import io.agp.execution.ExecutionRepository;
 import io.agp.results.ResultStore;
+import io.agp.schedule.JobRunner;
+import io.agp.schedule.PeriodicJob;
 import io.agp.tier.TierClickHouse;
 import io.agp.tier.TierProperties;
 import io.micrometer.core.instrument.Counter;
@@ -10,11 +12,6 @@ import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * The executions of one tier on this worker: its {@link ClaimLoop} takes up to the free slots of
@@ -24,8 +21,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class TierPool {
 
-  private static final Logger log = LoggerFactory.getLogger(TierPool.class);
-
   private final String tierName;
   private final TierProperties tier;
   private final String workerId;
@@ -34,7 +29,8 @@ public final class TierPool {
   private final ClaimLoop loop;
   private final LeaseKeeper leases;
   private final ProgressSampler sampler;
-  private final ScheduledExecutorService samples;
+  private final MeterRegistry meters;
+  private JobRunner samples;
 
   private final Counter emptyClaims;
   private final Counter fruitfulClaims;
@@ -49,13 +45,17 @@ public final class TierPool {
     this.attempts =
         new Attempts(tierName, tier, new QuerySender(clickhouse), context, loop::slotFreed);
     this.leases =
-        new LeaseKeeper(tierName, executions, tier.lease(), attempts::running, attempts::isRunning);
+        new LeaseKeeper(
+            tierName,
+            executions,
+            tier.lease(),
+            attempts::running,
+            attempts::isRunning,
+            context.meters());
     this.sampler = new ProgressSampler(tierName, executions, attempts::running);
     this.emptyClaims = claims(context.meters(), tierName, "empty");
     this.fruitfulClaims = claims(context.meters(), tierName, "claimed");
-    this.samples =
-        Executors.newSingleThreadScheduledExecutor(
-            Thread.ofPlatform().name("progress-" + tierName).daemon().factory());
+    this.meters = context.meters();
   }
 
   /**
@@ -88,8 +88,11 @@ public final class TierPool {
   void start() {
     loop.start();
     leases.start(tier.effectiveHeartbeatInterval());
-    long every = tier.effectiveProgressInterval().toMillis();
-    samples.scheduleWithFixedDelay(this::sampleProgress, every, every, TimeUnit.MILLISECONDS);
+    samples =
+        JobRunner.start(
+            PeriodicJob.of(
+                "progress-" + tierName, tier.effectiveProgressInterval(), sampler::sample),
+            meters);
   }
 
   /**
@@ -126,7 +129,9 @@ public final class TierPool {
   }
 
   void close() {
-    samples.shutdownNow();
+    if (samples != null) {
+      samples.close();
+    }
     sampler.close();
     attempts.close();
     // Last, so that the attempts that finished above kept their leases to the end.
@@ -145,14 +150,5 @@ public final class TierPool {
     (claimed.isEmpty() ? emptyClaims : fruitfulClaims).increment();
     claimed.forEach(attempts::start);
     return claimed.size();
-  }
-
-  private void sampleProgress() {
-    try {
-      sampler.sample();
-    } catch (RuntimeException e) {
-      // A scheduled task that throws is never run again.
-      log.warn("sampling the progress of tier {} failed", tierName, e);
-    }
   }
 }

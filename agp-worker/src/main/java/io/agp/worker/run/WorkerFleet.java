@@ -2,6 +2,9 @@ package io.agp.worker.run;
 
 import io.agp.execution.Channels;
 import io.agp.jdbc.SqlFile;
+import io.agp.schedule.JobRunner;
+import io.agp.schedule.PeriodicJob;
+import io.micrometer.core.instrument.MeterRegistry;
 import java.sql.Array;
 import java.sql.Connection;
 import java.sql.SQLException;
@@ -10,10 +13,6 @@ import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.Executors;
-import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -49,23 +48,22 @@ final class WorkerFleet implements AutoCloseable {
   private final JdbcClient jdbc;
   private final String workerId;
   private final String[] tiers;
-  private final ScheduledExecutorService reads =
-      Executors.newSingleThreadScheduledExecutor(
-          Thread.ofPlatform().name("fleet").daemon().factory());
+  private final MeterRegistry meters;
+  private volatile JobRunner reads;
   private final AtomicBoolean readQueued = new AtomicBoolean();
   private volatile int pid;
   private volatile Map<String, int[]> listeners = Map.of();
   private volatile boolean leaving;
 
-  WorkerFleet(JdbcClient jdbc, String workerId, List<String> tiers) {
+  WorkerFleet(JdbcClient jdbc, String workerId, List<String> tiers, MeterRegistry meters) {
     this.jdbc = jdbc;
+    this.meters = meters;
     this.workerId = workerId;
     this.tiers = tiers.toArray(String[]::new);
   }
 
   void start() {
-    long every = REFRESH.toMillis();
-    reads.scheduleWithFixedDelay(this::read, every, every, TimeUnit.MILLISECONDS);
+    reads = JobRunner.start(PeriodicJob.of("fleet", REFRESH, this::read), meters);
   }
 
   /**
@@ -109,20 +107,11 @@ final class WorkerFleet implements AutoCloseable {
 
   /** Reads the fleet again soon: a worker joined or left. Nothing once closed. */
   void readSoon() {
-    if (reads.isShutdown() || !readQueued.compareAndSet(false, true)) {
+    JobRunner runner = reads;
+    if (runner == null || runner.closed() || !readQueued.compareAndSet(false, true)) {
       return;
     }
-    try {
-      reads.schedule(
-          () -> {
-            readQueued.set(false);
-            read();
-          },
-          COALESCE.toMillis(),
-          TimeUnit.MILLISECONDS);
-    } catch (RejectedExecutionException e) {
-      // Closed meanwhile: the worker is stopping (its own leaving is announced to it too).
-    }
+    runner.runSoon(COALESCE);
   }
 
   /**
@@ -145,6 +134,7 @@ final class WorkerFleet implements AutoCloseable {
   }
 
   private void read() {
+    readQueued.set(false);
     try {
       Map<String, int[]> read = new HashMap<>();
       jdbc.sql(LIST)
@@ -169,6 +159,9 @@ final class WorkerFleet implements AutoCloseable {
 
   @Override
   public void close() {
-    reads.shutdownNow();
+    JobRunner runner = reads;
+    if (runner != null) {
+      runner.close();
+    }
   }
 }

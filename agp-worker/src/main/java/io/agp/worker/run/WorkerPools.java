@@ -28,6 +28,7 @@ public final class WorkerPools implements SmartLifecycle {
   private final List<TierPool> pools = new ArrayList<>();
   private final List<ClickHouseClient> clients = new ArrayList<>();
   private final WorkerProperties properties;
+  private final MeterRegistry meters;
   private final List<Runnable> beforeStopping = new ArrayList<>();
   private volatile boolean running;
 
@@ -37,6 +38,7 @@ public final class WorkerPools implements SmartLifecycle {
 
   public WorkerPools(WorkerProperties properties, Tiers tiers, Services services) {
     this.properties = properties;
+    this.meters = services.meters();
     TierPool.PoolContext context =
         new TierPool.PoolContext(
             properties.workerId(),
@@ -61,6 +63,10 @@ public final class WorkerPools implements SmartLifecycle {
   /** This worker's id, as it writes it on the executions it claims. */
   public String workerId() {
     return properties.workerId();
+  }
+
+  MeterRegistry meters() {
+    return meters;
   }
 
   /** Runs {@code action} as the pools are asked to stop, before they stop claiming. */
