@@ -140,7 +140,7 @@ class DeadExecutionRequeuerTest {
             }
             return null;
           });
-      await().until(() -> clickhouse.progress(attemptId.clickHouseQueryId()).isPresent());
+      await().until(() -> clickhouse.system().progress(attemptId.clickHouseQueryId()).isPresent());
       fixture.awaitLeasesPast();
 
       DeadExecutionRequeuer.Report report = requeuer.runOnce();

@@ -1,30 +1,19 @@
 package io.agp.clickhouse;
 
-import io.agp.execution.Progress;
-import io.agp.execution.ResultMetadata;
-import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.InputStreamReader;
 import java.net.ConnectException;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.time.Instant;
-import java.util.ArrayList;
-import java.util.Collection;
 import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
-import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
-import java.util.function.Function;
 import java.util.regex.Pattern;
-import java.util.stream.Collectors;
 import javax.net.ssl.SSLContext;
 import org.apache.hc.client5.http.ConnectTimeoutException;
 
@@ -67,23 +56,9 @@ public final class ClickHouseClient implements AutoCloseable {
    */
   private static final String EXCEPTION_IN_FORMAT = "http_write_exception_in_output_format";
 
-  private static final String PROGRESS_SQL =
-      "SELECT query_id, read_rows, read_bytes, total_rows_approx, elapsed, memory_usage,"
-          + " peak_memory_usage FROM system.processes WHERE query_id IN (%s) FORMAT TabSeparated";
-
-  // The type of a row is a number up to 19.x and an enum after: its text is one or the other.
-  private static final String QUERY_LOG_SQL =
-      "SELECT query_id, read_rows, read_bytes, memory_usage, query_duration_ms,"
-          + " toUInt32(query_start_time)"
-          + " FROM system.query_log WHERE event_date >= yesterday() AND query_id IN (%s)"
-          + " AND toString(type) IN ('2', '3', '4', 'QueryFinish', 'ExceptionBeforeStart',"
-          + " 'ExceptionWhileProcessing') FORMAT TabSeparated";
-  private static final String KILL_SQL = "KILL QUERY WHERE query_id = %s SYNC FORMAT TabSeparated";
-  private static final String VERSION_SQL = "SELECT version() FORMAT TabSeparated";
-  private static final String SETTINGS_SQL = "SELECT name FROM system.settings FORMAT TabSeparated";
-
   private final ClickHouseEndpoint endpoint;
   private final ClickHouseHttp http;
+  private final ClickHouseSystemQueries system = new ClickHouseSystemQueries(this);
   private volatile Boolean serverKnowsExceptionInFormat;
 
   public ClickHouseClient(ClickHouseEndpoint endpoint, Duration connectTimeout) {
@@ -174,120 +149,12 @@ public final class ClickHouseClient implements AutoCloseable {
     return new ClickHouseResponse(exchange, exchange.body());
   }
 
-  /** How far a running query has got, or empty when the node runs no query with that id. */
-  public Optional<Progress> progress(String queryId) {
-    return Optional.ofNullable(progress(List.of(queryId)).get(queryId));
-  }
-
   /**
-   * How far each of these queries has got, in one query to the node: by query_id, for those the
-   * node runs now.
+   * What AGP asks this node besides its users' queries (progress, query log, version, settings,
+   * kills), over this client's connections.
    */
-  public Map<String, Progress> progress(Collection<String> queryIds) {
-    return byQueryId(
-        PROGRESS_SQL,
-        "system.processes",
-        queryIds,
-        row ->
-            new Progress(
-                Long.parseLong(row.get(1)),
-                Long.parseLong(row.get(2)),
-                Long.parseLong(row.get(3)),
-                Math.round(Double.parseDouble(row.get(4)) * 1000),
-                Long.parseLong(row.get(5)),
-                Long.parseLong(row.get(6))));
-  }
-
-  /**
-   * What {@code system.query_log} of this node says of these queries once they ended (finished or
-   * failed), by query_id: nothing for a query it has not logged, or not yet (the server writes its
-   * log every few seconds), or when the server logs no queries ({@code log_queries}).
-   */
-  public Map<String, LoggedQuery> queryLog(Collection<String> queryIds) {
-    return byQueryId(
-        QUERY_LOG_SQL,
-        "system.query_log",
-        queryIds,
-        row ->
-            new LoggedQuery(
-                Long.parseLong(row.get(1)),
-                Long.parseLong(row.get(2)),
-                Long.parseLong(row.get(3)),
-                Long.parseLong(row.get(4)),
-                Instant.ofEpochSecond(Long.parseLong(row.get(5)))));
-  }
-
-  /**
-   * The rows of a system table for these queries, one statement for all of them, each read by
-   * {@code read} and keyed by its query_id (the first column).
-   *
-   * @param sql the statement, with {@code %s} where the quoted query ids go
-   */
-  private <T> Map<String, T> byQueryId(
-      String sql, String table, Collection<String> queryIds, Function<List<String>, T> read) {
-    if (queryIds.isEmpty()) {
-      return Map.of();
-    }
-    Map<String, T> found = new LinkedHashMap<>();
-    for (List<String> row : rows(sql.formatted(quoteAll(queryIds)))) {
-      try {
-        found.put(row.get(0), read.apply(row));
-      } catch (IndexOutOfBoundsException | NumberFormatException e) {
-        throw new ClickHouseException("unexpected " + table + " row: " + row, 0, false, e);
-      }
-    }
-    return found;
-  }
-
-  /**
-   * Kills the query and waits until it has stopped. The stream of the killed query then fails.
-   *
-   * @return whether a query with that id was running and is now stopped
-   */
-  public boolean kill(String queryId) {
-    // Each row is (kill_status, query_id, user, query); SYNC only answers once they are final.
-    return rows(KILL_SQL.formatted(quote(queryId))).stream()
-        .anyMatch(row -> !row.isEmpty() && row.getFirst().equals("finished"));
-  }
-
-  /** The server's version, e.g. {@code 18.16.1} or {@code 25.8.2.29}. */
-  public String version() {
-    List<List<String>> rows = rows(VERSION_SQL);
-    if (rows.isEmpty() || rows.getFirst().isEmpty()) {
-      throw new ClickHouseException("SELECT version() returned no row", 0, false);
-    }
-    return rows.getFirst().getFirst();
-  }
-
-  /**
-   * The columns a query would return, with their ClickHouse types, without running it ({@code
-   * DESCRIBE TABLE (query)}, which every version from 18.16 on understands).
-   *
-   * @param sql the query, without a {@code FORMAT} clause
-   * @param settings as for {@link #execute}: parameters and settings the query needs
-   */
-  public List<ResultMetadata.Column> describe(String sql, Map<String, String> settings) {
-    Map<String, String> effective = new LinkedHashMap<>(settings);
-    String quotaKey = effective.remove(QUOTA_KEY);
-    String describe = "DESCRIBE TABLE (" + sql + "\n) FORMAT TabSeparated";
-    List<ResultMetadata.Column> columns = new ArrayList<>();
-    for (List<String> row : rows(describe, effective, quotaKey)) {
-      if (row.size() >= 2) {
-        columns.add(new ResultMetadata.Column(row.get(0), row.get(1)));
-      }
-    }
-    return columns;
-  }
-
-  /** The names of all settings the server accepts; any other setting would fail a query. */
-  public Set<String> knownSettings() {
-    Set<String> names = new LinkedHashSet<>();
-    for (List<String> row : rows(SETTINGS_SQL)) {
-      if (!row.isEmpty()) {
-        names.add(row.getFirst());
-      }
-    }
-    return Set.copyOf(names);
+  public ClickHouseSystemQueries system() {
+    return system;
   }
 
   /** Aborts the exchanges still open; the server cancels their queries when it notices. */
@@ -300,7 +167,7 @@ public final class ClickHouseClient implements AutoCloseable {
     Boolean known = serverKnowsExceptionInFormat;
     if (known == null) {
       // Racing first calls may both ask: the answer is the same and asking is cheap.
-      known = knownSettings().contains(EXCEPTION_IN_FORMAT);
+      known = system.knownSettings().contains(EXCEPTION_IN_FORMAT);
       serverKnowsExceptionInFormat = known;
     }
     return known;
@@ -488,29 +355,14 @@ public final class ClickHouseClient implements AutoCloseable {
     return new ClickHouseException(message, code, transientFailure);
   }
 
-  /** Runs a small internal query and reads its TabSeparated rows. */
-  private List<List<String>> rows(String sql) {
-    return rows(sql, Map.of(), null);
-  }
-
-  private List<List<String>> rows(String sql, Map<String, String> settings, String quotaKey) {
-    try (ClickHouseResponse response = send(sql, settings, quotaKey);
-        BufferedReader reader =
-            new BufferedReader(new InputStreamReader(response.body(), StandardCharsets.UTF_8))) {
-      List<List<String>> rows = new ArrayList<>();
-      String line;
-      while ((line = reader.readLine()) != null) {
-        rows.add(TabSeparated.parseLine(line));
-      }
-      return rows;
-    } catch (IOException e) {
-      throw new ClickHouseException(
-          "reading the answer to an internal query failed: " + e, 0, true, e);
-    }
-  }
-
-  private static String quoteAll(Collection<String> values) {
-    return values.stream().map(ClickHouseClient::quote).collect(Collectors.joining(", "));
+  /**
+   * Sends one of {@link ClickHouseSystemQueries}' small queries, with a short timeout; the caller
+   * reads and closes the answer.
+   */
+  ClickHouseResponse internal(String sql, Map<String, String> settings) {
+    Map<String, String> effective = new LinkedHashMap<>(settings);
+    String quotaKey = effective.remove(QUOTA_KEY);
+    return send(sql, effective, quotaKey);
   }
 
   /** A ClickHouse string literal; backslash and quote escaped, so any text stays one literal. */
@@ -530,39 +382,5 @@ public final class ClickHouseClient implements AutoCloseable {
       }
     }
     return literal.append('\'').toString();
-  }
-
-  /** Reads ClickHouse's TabSeparated escaping, enough for the internal queries' answers. */
-  static final class TabSeparated {
-
-    private TabSeparated() {}
-
-    static List<String> parseLine(String line) {
-      List<String> fields = new ArrayList<>();
-      StringBuilder field = new StringBuilder();
-      for (int i = 0; i < line.length(); i++) {
-        char c = line.charAt(i);
-        if (c == '\t') {
-          fields.add(field.toString());
-          field.setLength(0);
-        } else if (c == '\\' && i + 1 < line.length()) {
-          char next = line.charAt(++i);
-          field.append(
-              switch (next) {
-                case 'n' -> '\n';
-                case 't' -> '\t';
-                case 'r' -> '\r';
-                case 'b' -> '\b';
-                case 'f' -> '\f';
-                case '0' -> '\0';
-                default -> next;
-              });
-        } else {
-          field.append(c);
-        }
-      }
-      fields.add(field.toString());
-      return fields;
-    }
   }
 }

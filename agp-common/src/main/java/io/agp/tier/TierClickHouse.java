@@ -186,8 +186,8 @@ public final class TierClickHouse {
     Server known = server;
     if (known == null) {
       // Racing first queries may both ask; the answers are the same.
-      String version = node.version();
-      Set<String> settings = node.knownSettings();
+      String version = node.system().version();
+      Set<String> settings = node.system().knownSettings();
       known = new Server(version, settings, atLeast(version, PARAMETERS_SINCE));
       Set<String> unknown = new TreeSet<>(tier.settings().keySet());
       unknown.removeAll(settings);

@@ -27,10 +27,13 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
 
 class ClickHouseClientTest {
 
   private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(2);
+  private static final JsonMapper JSON = JsonMapper.builder().build();
   // A safety net: a test that dies before killing its endless query must not leave it running.
   private static final Map<String, String> BOUNDED = Map.of("max_execution_time", "60");
 
@@ -65,10 +68,10 @@ class ClickHouseClientTest {
     try (ClickHouseResponse response =
         client.execute(id, "SELECT number FROM system.numbers FORMAT TSV", BOUNDED)) {
       assertThat(response.body().readNBytes(4 * 1024 * 1024)).hasSize(4 * 1024 * 1024);
-      assertThat(client.progress(id)).isPresent();
+      assertThat(client.system().progress(id)).isPresent();
     }
 
-    await().atMost(Duration.ofSeconds(20)).until(() -> client.progress(id).isEmpty());
+    await().atMost(Duration.ofSeconds(20)).until(() -> client.system().progress(id).isEmpty());
   }
 
   @Test
@@ -78,15 +81,17 @@ class ClickHouseClientTest {
         new ClickHouseClient(
             new ClickHouseEndpoint(server.httpUrl(), "default", "", "system"), CONNECT_TIMEOUT);
     String sql =
-        "SELECT (SELECT query_id FROM system.processes WHERE query_id = %s),"
+        "SELECT (SELECT query_id FROM system.processes WHERE query_id = %s) AS id,"
                 .formatted(ClickHouseClient.quote(id))
-            + " (SELECT value FROM system.settings WHERE name = 'max_threads'),"
-            + " currentDatabase() FORMAT TabSeparated";
+            + " (SELECT value FROM system.settings WHERE name = 'max_threads') AS threads,"
+            + " currentDatabase() AS db FORMAT JSONEachRow";
 
     try (onSystem;
         ClickHouseResponse response = onSystem.execute(id, sql, Map.of("max_threads", "3"))) {
-      String row = new String(response.body().readAllBytes(), StandardCharsets.UTF_8).strip();
-      assertThat(ClickHouseClient.TabSeparated.parseLine(row)).containsExactly(id, "3", "system");
+      JsonNode row = JSON.readTree(response.body());
+      assertThat(row.path("id").asString()).isEqualTo(id);
+      assertThat(row.path("threads").asString()).isEqualTo("3");
+      assertThat(row.path("db").asString()).isEqualTo("system");
     }
   }
 
@@ -96,10 +101,10 @@ class ClickHouseClientTest {
 
     try (ClickHouseResponse response =
         client.execute(
-            null, "SELECT " + ClickHouseClient.quote(text) + " FORMAT TabSeparated", Map.of())) {
-      String line = new String(response.body().readAllBytes(), StandardCharsets.UTF_8);
-      assertThat(ClickHouseClient.TabSeparated.parseLine(line.stripTrailing()))
-          .containsExactly(text);
+            null,
+            "SELECT " + ClickHouseClient.quote(text) + " AS text FORMAT JSONEachRow",
+            Map.of())) {
+      assertThat(JSON.readTree(response.body()).path("text").asString()).isEqualTo(text);
     }
   }
 
@@ -166,7 +171,7 @@ class ClickHouseClientTest {
                 assertThat(e.code()).isZero();
                 assertThat(e.getMessage()).contains("connection refused");
               });
-      assertThatThrownBy(nowhere::version)
+      assertThatThrownBy(nowhere.system()::version)
           .isInstanceOfSatisfying(
               ClickHouseException.class, e -> assertThat(e.isTransient()).isTrue());
     }
@@ -243,18 +248,18 @@ class ClickHouseClientTest {
     CompletableFuture<ClickHouseResponse> running =
         runAsync(id, "SELECT count() FROM system.numbers");
     try {
-      await().atMost(Duration.ofSeconds(10)).until(() -> client.progress(id).isPresent());
-      long first = client.progress(id).orElseThrow().rows();
+      await().atMost(Duration.ofSeconds(10)).until(() -> client.system().progress(id).isPresent());
+      long first = client.system().progress(id).orElseThrow().rows();
 
       await()
           .atMost(Duration.ofSeconds(10))
-          .until(() -> client.progress(id).map(p -> p.rows() > first).orElse(false));
-      Progress later = client.progress(id).orElseThrow();
+          .until(() -> client.system().progress(id).map(p -> p.rows() > first).orElse(false));
+      Progress later = client.system().progress(id).orElseThrow();
       assertThat(later.bytes()).isPositive();
       assertThat(later.elapsedMillis()).isPositive();
       assertThat(later.memoryBytes()).isNotNegative();
     } finally {
-      client.kill(id);
+      client.system().kill(id);
     }
     assertThatThrownBy(() -> running.get(10, TimeUnit.SECONDS))
         .isInstanceOf(ExecutionException.class)
@@ -279,20 +284,20 @@ class ClickHouseClientTest {
           await()
               .atMost(Duration.ofSeconds(10))
               .until(
-                  () -> client.progress(List.of(first, second, queryId(), "it's")),
+                  () -> client.system().progress(List.of(first, second, queryId(), "it's")),
                   found -> found.size() == 2);
 
       assertThat(progress).containsOnlyKeys(first, second);
       assertThat(progress.get(first).peakMemoryBytes())
           .isGreaterThanOrEqualTo(progress.get(first).memoryBytes());
     } finally {
-      client.kill(first);
-      client.kill(second);
+      client.system().kill(first);
+      client.system().kill(second);
     }
     assertThat(one).failsWithin(Duration.ofSeconds(10));
     assertThat(two).failsWithin(Duration.ofSeconds(10));
     threads.close();
-    assertThat(client.progress(List.of())).isEmpty();
+    assertThat(client.system().progress(List.of())).isEmpty();
   }
 
   @Test
@@ -313,7 +318,7 @@ class ClickHouseClientTest {
             .until(
                 () -> {
                   server.query("SYSTEM FLUSH LOGS");
-                  return client.queryLog(List.of(id, queryId()));
+                  return client.system().queryLog(List.of(id, queryId()));
                 },
                 found -> !found.isEmpty());
 
@@ -326,7 +331,7 @@ class ClickHouseClientTest {
 
   @Test
   void reportsNoProgressForAQueryThatIsNotRunning() {
-    assertThat(client.progress(queryId())).isEmpty();
+    assertThat(client.system().progress(queryId())).isEmpty();
   }
 
   @Test
@@ -338,13 +343,14 @@ class ClickHouseClientTest {
       assertThat(body.readNBytes(1024 * 1024)).hasSize(1024 * 1024);
 
       // SYNC waits for the query to stop, and it only stops once this reader takes its output.
-      CompletableFuture<Boolean> killed = CompletableFuture.supplyAsync(() -> client.kill(id));
+      CompletableFuture<Boolean> killed =
+          CompletableFuture.supplyAsync(() -> client.system().kill(id));
       assertThatThrownBy(() -> countLines(body))
           .isInstanceOfAny(ClickHouseException.class, IOException.class)
           .hasMessageContaining("cancelled");
       assertThat(killed.join()).isTrue();
     }
-    assertThat(client.progress(id)).isEmpty();
+    assertThat(client.system().progress(id)).isEmpty();
   }
 
   @Test
@@ -353,21 +359,21 @@ class ClickHouseClientTest {
     CompletableFuture<ClickHouseResponse> running =
         runAsync(id, "SELECT count() FROM system.numbers");
     try {
-      await().atMost(Duration.ofSeconds(10)).until(() -> client.progress(id).isPresent());
+      await().atMost(Duration.ofSeconds(10)).until(() -> client.system().progress(id).isPresent());
 
-      assertThat(client.kill("nothing' OR query_id = '" + id + "' OR '1' = '1")).isFalse();
-      assertThat(client.kill("nothing\\' OR 1 = 1 OR query_id = \\'")).isFalse();
-      assertThat(client.progress(id)).isPresent();
+      assertThat(client.system().kill("nothing' OR query_id = '" + id + "' OR '1' = '1")).isFalse();
+      assertThat(client.system().kill("nothing\\' OR 1 = 1 OR query_id = \\'")).isFalse();
+      assertThat(client.system().progress(id)).isPresent();
     } finally {
-      assertThat(client.kill(id)).isTrue();
+      assertThat(client.system().kill(id)).isTrue();
     }
     assertThat(running).failsWithin(Duration.ofSeconds(10));
   }
 
   @Test
   void tellsTheServerVersionAndTheSettingsItKnows() {
-    assertThat(client.version()).matches("\\d+\\.\\d+(\\.\\d+)*");
-    assertThat(client.knownSettings())
+    assertThat(client.system().version()).matches("\\d+\\.\\d+(\\.\\d+)*");
+    assertThat(client.system().knownSettings())
         .contains("max_execution_time", "max_result_rows", "result_overflow_mode", "max_threads");
   }
 

@@ -76,7 +76,10 @@ class ProgressFeed implements PeriodicJob {
       Map<String, Progress> read;
       try {
         read =
-            entry.getKey().progress(entry.getValue().stream().map(f -> f.query.queryId()).toList());
+            entry
+                .getKey()
+                .system()
+                .progress(entry.getValue().stream().map(f -> f.query.queryId()).toList());
       } catch (RuntimeException e) {
         log.debug("could not read the progress of interactive queries", e);
         read = Map.of();

@@ -185,7 +185,7 @@ final class RunningQuery implements AutoCloseable {
     killer.execute(
         () -> {
           try {
-            on.kill(queryId);
+            on.system().kill(queryId);
           } catch (RuntimeException e) {
             log.warn("could not kill interactive query {} of a client that left", queryId, e);
           }

@@ -95,7 +95,7 @@ public final class DeadExecutionRequeuer implements PeriodicJob {
     boolean killed = false;
     for (ClickHouseClient node : nodes.get()) {
       try {
-        killed |= node.kill(queryId);
+        killed |= node.system().kill(queryId);
       } catch (RuntimeException e) {
         // The attempt is requeued either way; its query ends at the tier's max_execution_time.
         log.warn("could not kill ClickHouse query {}", queryId, e);

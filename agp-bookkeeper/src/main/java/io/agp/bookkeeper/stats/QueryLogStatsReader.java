@@ -110,7 +110,8 @@ public final class QueryLogStatsReader implements PeriodicJob {
     Map<AttemptId, QueryStats> stats = new HashMap<>();
     for (ClickHouseClient node : nodes) {
       try {
-        node.queryLog(byQueryId.keySet())
+        node.system()
+            .queryLog(byQueryId.keySet())
             .forEach(
                 (queryId, logged) -> {
                   AwaitingQueryLog awaited = byQueryId.get(queryId);

@@ -24,7 +24,7 @@ final class ColumnDescriber {
       return carried;
     }
     try {
-      List<Column> described = sent.node().describe(sql, sent.settings());
+      List<Column> described = sent.node().system().describe(sql, sent.settings());
       return described.isEmpty() ? carried : described;
     } catch (RuntimeException e) {
       log.warn("could not describe the result's columns; keeping {}: {}", carried, e.toString());

@@ -87,7 +87,7 @@ final class ProgressSampler {
     runs.forEach(run -> byQueryId.put(run.attemptId().clickHouseQueryId(), run));
     Map<String, Progress> readings;
     try {
-      readings = node.progress(byQueryId.keySet());
+      readings = node.system().progress(byQueryId.keySet());
       failing.remove(node);
     } catch (RuntimeException e) {
       warn(node, e);

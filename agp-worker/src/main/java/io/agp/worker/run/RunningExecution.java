@@ -201,7 +201,7 @@ final class RunningExecution {
       return false;
     }
     try {
-      return current.kill(attemptId().clickHouseQueryId());
+      return current.system().kill(attemptId().clickHouseQueryId());
     } catch (RuntimeException e) {
       log.warn(
           "could not kill ClickHouse query {}: {}", attemptId().clickHouseQueryId(), e.toString());
