@@ -102,7 +102,7 @@ class PrometheusServerTest {
     Process check = new ProcessBuilder("promtool", "check", "rules", RULES.toString()).start();
     String checked = new String(check.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     assertThat(check.waitFor()).as(checked).isZero();
-    assertThat(checked).contains("SUCCESS: 4 rules found");
+    assertThat(checked).contains("SUCCESS: 5 rules found");
 
     // A little of everything the panels show: a success, a failure, an interactive run, a 404;
     // once before Prometheus's first scrape (the series exist) and once after (they grow).
@@ -144,7 +144,8 @@ class PrometheusServerTest {
                       "AgpOldestPendingTooOld ok",
                       "AgpFailureRatioHigh ok",
                       "AgpNoLiveWorkerForTier ok",
-                      "AgpBookkeeperNotRunning ok");
+                      "AgpBookkeeperNotRunning ok",
+                      "AgpPeriodicJobFailing ok");
             });
     // One execution of two failed in the last 15 minutes; nothing else is wrong.
     await()
