@@ -34,11 +34,16 @@ call 201 -X POST "$AGP/v1/async/executions?wait=30" -H 'Content-Type: text/plain
 first=$(field .id)
 [[ $(field .status) == SUCCEEDED ]]
 
-# The same with JSON and more fields: query_id, tier, format, labels, and max_age (a SUCCEEDED
-# result of the same query at most that old is reused instead of running it again).
+# The same with JSON and more fields: query_id, a name for people, tier, format, labels, and
+# max_age (a SUCCEEDED result of the same query at most that old is reused instead of running it
+# again).
 call 201 -X POST "$AGP/v1/async/executions" -H 'Content-Type: application/json' \
-  --data '{"sql":"SELECT 1 AS one","query_id":"report-'"$RUN"'","tier":"default",
-           "format":"CSVWithNames","labels":{"team":"ads"},"max_age":600}'
+  --data '{"sql":"SELECT 1 AS one","query_id":"report-'"$RUN"'","name":"ads report '"$RUN"'",
+           "tier":"default","format":"CSVWithNames","labels":{"team":"ads"},"max_age":600}'
+
+# A list finds it by its name (as by its labels, status, tier, query_id or creation time).
+call 200 "$AGP/v1/async/executions?name=ads%20report%20$RUN"
+[[ $(field '.executions[0].query_id') == "report-$RUN" ]]
 
 # A slow query (about 30 s), to show what happens while one runs.
 SLOW='SELECT sleepEachRow(0.5), number FROM system.numbers LIMIT 60 SETTINGS max_block_size = 1'

@@ -15,5 +15,5 @@ select id, query_id, query_hash, left(sql, 4097) as sql, format, tier, created_b
        callback_url, callback_state, callback_attempts, callback_queued_at,
        callback_next_attempt_at, callback_last_status, callback_last_error, callback_delivered_at,
        stats_read_rows, stats_read_bytes, stats_peak_memory_bytes, stats_elapsed_ms, stats_source,
-       stats_await_query_log, progress_peak_memory_bytes, watched
+       stats_await_query_log, progress_peak_memory_bytes, watched, name
 from executions;

@@ -3,8 +3,8 @@
 -- comma-separated list and :labels a JSON object the row's labels must contain.
 -- :viewer (null for an admin) sees the executions they created and those they joined; each half
 -- reads its own index newest first and stops at :limit, and the page is the newest of both. A
--- joined execution is shown without its creator and labels, so a filter by either never matches
--- one: it would tell what is not shown.
+-- joined execution is shown without its creator, name and labels, so a filter by any of them never
+-- matches one: it would tell what is not shown.
 with created as (
     select *
     from execution_summaries
@@ -13,6 +13,7 @@ with created as (
       and (cast(:statuses as text) is null or status = any (string_to_array(:statuses, ',')))
       and (cast(:tier as text) is null or tier = :tier)
       and (cast(:createdBy as text) is null or created_by = :createdBy)
+      and (cast(:name as text) is null or name = :name)
       and (cast(:createdAfter as timestamptz) is null or created_at >= :createdAfter)
       and (cast(:createdBefore as timestamptz) is null or created_at < :createdBefore)
       and labels @> cast(:labels as jsonb)
@@ -33,6 +34,7 @@ joined as (
       and (cast(:statuses as text) is null or e.status = any (string_to_array(:statuses, ',')))
       and (cast(:tier as text) is null or e.tier = :tier)
       and cast(:createdBy as text) is null
+      and cast(:name as text) is null
       and (cast(:createdAfter as timestamptz) is null or e.created_at >= :createdAfter)
       and (cast(:createdBefore as timestamptz) is null or e.created_at < :createdBefore)
       and cast(:labels as jsonb) = '{}'::jsonb

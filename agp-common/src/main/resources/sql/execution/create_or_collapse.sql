@@ -5,10 +5,11 @@
 -- A create that waits for the outcome marks the execution watched (see watch.sql), in the same
 -- statement, so that no later statement has to lock the row a worker may be claiming.
 with upserted as (
-    insert into executions (query_id, query_hash, sql, format, tier, created_by, labels,
+    insert into executions (query_id, query_hash, name, sql, format, tier, created_by, labels,
                             parameters, priority, max_attempts, share_key, quota_key,
                             callback_url, callback_state, watched)
-    values (:queryId, :queryHash, :sql, :format, :tier, :createdBy, cast(:labels as jsonb),
+    values (:queryId, :queryHash, cast(:name as text), :sql, :format, :tier, :createdBy,
+            cast(:labels as jsonb),
             cast(:parameters as jsonb), :priority, :maxAttempts, :shareKey, :quotaKey,
             cast(:callbackUrl as text),
             case when cast(:callbackUrl as text) is null then null else 'waiting' end, :watched)

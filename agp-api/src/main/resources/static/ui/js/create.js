@@ -44,6 +44,8 @@ export function renderCreate(main) {
       h('label', { for: 'sql' }, 'SQL'),
       h('div', { class: 'editor' }, gutter, sql),
       h('small', { id: 'sql-help', class: 'muted' }, 'Ctrl-Enter (⌘-Enter) runs the query.')),
+    field('name', 'Name', input('name', { value: draft.name || '', maxlength: 200, placeholder: 'e.g. daily revenue' }),
+      'Optional: shown in the list, which can be filtered on it.'),
     field('tier', 'Tier', input('tier', { value: draft.tier || '', list: 'tiers', placeholder: 'the default tier' }),
       'Empty for your default tier.'),
     field('format', 'Result format', format),
@@ -63,6 +65,7 @@ export function renderCreate(main) {
     for (const el of form.querySelectorAll('[aria-invalid]')) el.removeAttribute('aria-invalid');
     const request = { sql: sql.value };
     const data = new FormData(form);
+    if (data.get('name').trim()) request.name = data.get('name').trim();
     if (data.get('tier').trim()) request.tier = data.get('tier').trim();
     request.format = data.get('format');
     if (data.get('max_age').trim()) request.max_age = Number(data.get('max_age'));

@@ -158,7 +158,7 @@ export function renderExecution(main, { id }) {
 
   function runAgain(e) {
     sessionStorage.setItem(DRAFT, JSON.stringify({
-      sql: e.sql, tier: e.tier, format: e.format, labels: e.labels || {}, query_id: null,
+      sql: e.sql, name: e.name, tier: e.tier, format: e.format, labels: e.labels || {}, query_id: null,
     }));
     location.hash = '#/new';
   }
@@ -194,6 +194,7 @@ function cell(value) {
 function about(e) {
   const labels = Object.entries(e.labels || {});
   return h('dl', { class: 'facts' },
+    e.name ? fact('Name', e.name) : null,
     fact('Query id', h('code', null, e.query_id)),
     fact('Tier', e.tier),
     fact('Format', e.format),

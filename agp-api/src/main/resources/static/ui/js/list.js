@@ -24,6 +24,7 @@ export function renderList(main, { params }) {
         h('label', { class: 'check' },
           h('input', { type: 'checkbox', name: 'status', value: s, checked: statuses.includes(s) }),
           ' ' + s.toLowerCase()))),
+    field('name', 'Name'),
     field('tier', 'Tier'),
     context.admin ? field('created_by', 'User') : null,
     field('label', 'Label', { placeholder: 'key=value' }),
@@ -151,7 +152,10 @@ function rowOf(e) {
     h('td', { class: 'progress-cell' }, progressBar(e)),
     h('td', null, e.tier),
     h('td', null, e.created_by || '–'),
-    h('td', { class: 'sql-cell' }, h('code', { title: e.sql }, firstLine.length > 80 ? firstLine.slice(0, 80) + '…' : firstLine)),
+    h('td', { class: 'sql-cell' },
+      e.name ? h('strong', { class: 'execution-name' }, e.name) : null,
+      e.name ? ' ' : null,
+      h('code', { title: e.sql }, firstLine.length > 80 ? firstLine.slice(0, 80) + '…' : firstLine)),
     h('td', null, time(e.created_at)),
     h('td', null, took == null ? '–' : duration(took)));
 }

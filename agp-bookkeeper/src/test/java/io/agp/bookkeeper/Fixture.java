@@ -100,17 +100,13 @@ final class Fixture implements AutoCloseable {
     String hash = HASH.of(sql, "JSON", parameters);
     return executions
         .createOrCollapse(
-            new NewExecution(
-                UUID.randomUUID().toString(),
-                hash,
-                sql,
-                "JSON",
-                "default",
-                "tester",
-                Map.of(),
-                parameters,
-                0,
-                maxAttempts))
+            NewExecution.builder(UUID.randomUUID().toString(), sql)
+                .queryHash(hash)
+                .format("JSON")
+                .createdBy("tester")
+                .parameters(parameters)
+                .maxAttempts(maxAttempts)
+                .build())
         .execution()
         .id();
   }

@@ -45,6 +45,9 @@ final class ListCommand implements Callable<Integer> {
   @Option(names = "--created-by", paramLabel = "USER")
   @Nullable String createdBy;
 
+  @Option(names = "--name", paramLabel = "NAME", description = "Only executions of this name.")
+  @Nullable String name;
+
   @Option(
       names = "--label",
       paramLabel = "KEY=VALUE",
@@ -91,6 +94,7 @@ final class ListCommand implements Callable<Integer> {
                                 .toList(),
                         tier,
                         createdBy,
+                        name,
                         since,
                         until,
                         labels,
@@ -109,7 +113,7 @@ final class ListCommand implements Callable<Integer> {
 
   private void table(List<Execution> executions) {
     List<String[]> rows = new ArrayList<>();
-    rows.add(new String[] {"ID", "STATUS", "TIER", "CREATED", "TOOK", "ROWS", "SQL"});
+    rows.add(new String[] {"ID", "STATUS", "TIER", "CREATED", "TOOK", "ROWS", "NAME", "SQL"});
     for (Execution e : executions) {
       rows.add(
           new String[] {
@@ -121,6 +125,7 @@ final class ListCommand implements Callable<Integer> {
             e.getResult() == null || e.getResult().getRows() < 0
                 ? ""
                 : Describe.count(e.getResult().getRows()),
+            e.getName() == null ? "" : e.getName(),
             e.getSql().strip().replaceAll("\\s+", " ")
           });
     }

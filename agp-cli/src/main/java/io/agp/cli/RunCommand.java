@@ -74,6 +74,12 @@ final class RunCommand implements Callable<Integer> {
               + " seconds, or 90s, 10m, 2h, 1d.")
   @Nullable Long maxAge;
 
+  @Option(
+      names = "--name",
+      paramLabel = "NAME",
+      description = "A name for the execution, shown by agp list and found by agp list --name.")
+  @Nullable String name;
+
   @Option(names = "--query-id", paramLabel = "ID", description = "The query_id (default: a hash).")
   @Nullable String queryId;
 
@@ -102,6 +108,7 @@ final class RunCommand implements Callable<Integer> {
         new CreateExecutionRequest()
             .sql(text)
             .queryId(queryId)
+            .name(name)
             .tier(tier)
             .format(format)
             .parameters(parameters)
@@ -112,7 +119,8 @@ final class RunCommand implements Callable<Integer> {
         api.call(
             () ->
                 api.executions()
-                    .createExecution(request, null, null, null, null, null, null, null, null));
+                    .createExecution(
+                        request, null, null, null, null, null, null, null, null, null));
     long id = created.getId();
     Display display = agp.display();
     AtomicReference<Execution> latest = new AtomicReference<>(created);

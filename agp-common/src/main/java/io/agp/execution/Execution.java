@@ -8,6 +8,7 @@ import java.util.Map;
  * left out on purpose: only a worker that claimed the execution gets them ({@link
  * ClaimedExecution}).
  *
+ * @param name a name its creator gave it, or null
  * @param progress null until a worker has reported progress
  * @param result null until the execution succeeded
  * @param callback null when its create named no callback URL
@@ -20,6 +21,7 @@ public record Execution(
     long id,
     String queryId,
     String queryHash,
+    String name,
     String sql,
     String format,
     String tier,

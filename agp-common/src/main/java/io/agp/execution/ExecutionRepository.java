@@ -105,6 +105,7 @@ public class ExecutionRepository {
           jdbc.sql(CREATE_OR_COLLAPSE)
               .param("queryId", request.queryId())
               .param("queryHash", request.queryHash())
+              .param("name", request.name())
               .param("sql", request.sql())
               .param("format", request.format())
               .param("tier", request.tier())
@@ -572,6 +573,7 @@ public class ExecutionRepository {
         rs.getLong("id"),
         rs.getString("query_id"),
         rs.getString("query_hash"),
+        rs.getString("name"),
         rs.getString("sql"),
         rs.getString("format"),
         rs.getString("tier"),

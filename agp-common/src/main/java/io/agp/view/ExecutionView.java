@@ -1,6 +1,7 @@
 package io.agp.view;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonUnwrapped;
 import io.agp.execution.Callback;
 import io.agp.execution.Execution;
 import io.agp.execution.ExecutionStatus;
@@ -19,13 +20,12 @@ import tools.jackson.databind.annotation.JsonNaming;
  * An execution as users see it: in the API's answers and in the body of its completion callback,
  * one shape (the {@code Execution} schema of {@code openapi/api.yaml}), written by {@link
  * ExecutionJson}. Parameters are never shown. A {@link Viewer#READER} sees it without what is the
- * creator's: their name, labels and callback. In lists the SQL is cut to its first {@link
- * #LISTED_SQL_BYTES} bytes ({@code sql_truncated}).
+ * creator's: their name, the execution's name, labels and callback. In lists the SQL is cut to its
+ * first {@link #LISTED_SQL_BYTES} bytes ({@code sql_truncated}).
  *
- * @param queuePosition on a get or event of a PENDING execution, its place in its tier's queue
- * @param estimate on a get or event of a RUNNING execution, how long it may still take
+ * @param name a name its creator gave it, or null (not shown to a reader, as its labels)
  * @param queryStats ClickHouse's own figures of the query, once it ended
- * @param readers on an admin's get, the users who joined the execution
+ * @param extras what a request adds to the row (shown at the same level in JSON)
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
@@ -33,6 +33,7 @@ public record ExecutionView(
     long id,
     String queryId,
     String queryHash,
+    String name,
     String sql,
     Boolean sqlTruncated,
     String tier,
@@ -47,18 +48,12 @@ public record ExecutionView(
     int maxAttempts,
     int collapsedCount,
     Map<String, String> labels,
-    Long queuePosition,
     ProgressView progress,
-    EstimateView estimate,
     ResultView result,
     QueryStatsView queryStats,
     String error,
     CallbackView callback,
-    Boolean collapsed,
-    Boolean reused,
-    Long resultAgeMs,
-    Long replacedExecutionId,
-    List<String> readers) {
+    @JsonUnwrapped Extras extras) {
 
   /** How much of its SQL a listed execution shows. */
   public static final int LISTED_SQL_BYTES = 4096;
@@ -84,19 +79,27 @@ public record ExecutionView(
   /** The same, with the users who joined it (an admin's get). */
   public ExecutionView withReaders(List<String> joined) {
     return with(
-        queuePosition,
-        estimate,
-        collapsed,
-        reused,
-        resultAgeMs,
-        replacedExecutionId,
-        List.copyOf(joined));
+        new Extras(
+            extras.queuePosition,
+            extras.estimate,
+            extras.collapsed,
+            extras.reused,
+            extras.resultAgeMs,
+            extras.replacedExecutionId,
+            List.copyOf(joined)));
   }
 
   /** The same, with what a waiting caller wants to know besides the row (a get, an event). */
   public ExecutionView withOutlook(Long position, EstimateView estimateOfRun) {
     return with(
-        position, estimateOfRun, collapsed, reused, resultAgeMs, replacedExecutionId, readers);
+        new Extras(
+            position,
+            estimateOfRun,
+            extras.collapsed,
+            extras.reused,
+            extras.resultAgeMs,
+            extras.replacedExecutionId,
+            extras.readers));
   }
 
   /**
@@ -106,22 +109,23 @@ public record ExecutionView(
   public ExecutionView asCreated(
       boolean collapsed, boolean reused, Long resultAgeMs, Long replacedExecutionId) {
     return with(
-        queuePosition, estimate, collapsed, reused, resultAgeMs, replacedExecutionId, readers);
+        new Extras(
+            extras.queuePosition,
+            extras.estimate,
+            collapsed,
+            reused,
+            resultAgeMs,
+            replacedExecutionId,
+            extras.readers));
   }
 
-  /** The row's fields as they are, with what a caller adds to them. */
-  private ExecutionView with(
-      Long position,
-      EstimateView estimateOfRun,
-      Boolean collapsedOnto,
-      Boolean reusedResult,
-      Long ageOfResultMs,
-      Long replaced,
-      List<String> joined) {
+  /** The row's fields as they are, with these extras. */
+  private ExecutionView with(Extras added) {
     return new ExecutionView(
         id,
         queryId,
         queryHash,
+        name,
         sql,
         sqlTruncated,
         tier,
@@ -136,18 +140,12 @@ public record ExecutionView(
         maxAttempts,
         collapsedCount,
         labels,
-        position,
         progress,
-        estimateOfRun,
         result,
         queryStats,
         error,
         callback,
-        collapsedOnto,
-        reusedResult,
-        ageOfResultMs,
-        replaced,
-        joined);
+        added);
   }
 
   private static ExecutionView of(Execution e, Viewer viewer, boolean listed) {
@@ -165,6 +163,7 @@ public record ExecutionView(
         e.id(),
         e.queryId(),
         e.queryHash(),
+        creator ? e.name() : null,
         sql,
         truncated,
         e.tier(),
@@ -179,18 +178,12 @@ public record ExecutionView(
         e.maxAttempts(),
         e.collapsedCount(),
         creator ? e.labels() : Map.of(),
-        null,
         e.progress() == null ? null : ProgressView.of(e.progress()),
-        null,
         e.result() == null ? null : ResultView.of(e.result(), e.format()),
         e.queryStats() == null ? null : QueryStatsView.of(e.queryStats()),
         e.error(),
         creator && e.callback() != null ? CallbackView.of(e.callback()) : null,
-        null,
-        null,
-        null,
-        null,
-        null);
+        Extras.NONE);
   }
 
   /** The longest prefix of UTF-8 text that fits in {@code limit} bytes, cut between characters. */
@@ -201,6 +194,32 @@ public record ExecutionView(
       end--;
     }
     return new String(utf8, 0, end, StandardCharsets.UTF_8);
+  }
+
+  /**
+   * What a request adds to an execution's row; none of it is stored with the execution.
+   *
+   * @param queuePosition on a get or event of a PENDING execution, its place in its tier's queue
+   * @param estimate on a get or event of a RUNNING execution, how long it may still take
+   * @param collapsed on a create, whether it collapsed onto an execution in flight
+   * @param reused on a create, whether it took an earlier result
+   * @param resultAgeMs on a create that reused a result, how old the result was
+   * @param replacedExecutionId on a create that replaced an execution in flight, that one's id
+   * @param readers on an admin's get, the users who joined the execution
+   */
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+  public record Extras(
+      Long queuePosition,
+      EstimateView estimate,
+      Boolean collapsed,
+      Boolean reused,
+      Long resultAgeMs,
+      Long replacedExecutionId,
+      List<String> readers) {
+
+    /** A row as it is. */
+    static final Extras NONE = new Extras(null, null, null, null, null, null, null);
   }
 
   @JsonInclude(JsonInclude.Include.NON_NULL)

@@ -7,7 +7,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CyclicBarrier;
@@ -328,8 +327,13 @@ class ClaimFairnessTest {
     String queryId = UUID.randomUUID().toString();
     return repository
         .createOrCollapse(
-            new NewExecution(
-                queryId, "h", "SELECT 1", "JSON", tier, user, Map.of(), Map.of(), priority, 3))
+            NewExecution.builder(queryId, "SELECT 1")
+                .queryHash("h")
+                .format("JSON")
+                .tier(tier)
+                .createdBy(user)
+                .priority(priority)
+                .build())
         .execution()
         .id();
   }

@@ -6,7 +6,6 @@ import io.agp.testkit.MigratedDatabase;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.ExecutorService;
@@ -148,8 +147,12 @@ class ClaimLimitsAndAttemptErrorsTest {
     String queryId = UUID.randomUUID().toString();
     return repository
         .createOrCollapse(
-            new NewExecution(
-                queryId, "h", "SELECT 1", "JSON", tier, user, Map.of(), Map.of(), 0, 3))
+            NewExecution.builder(queryId, "SELECT 1")
+                .queryHash("h")
+                .format("JSON")
+                .tier(tier)
+                .createdBy(user)
+                .build())
         .execution()
         .id();
   }

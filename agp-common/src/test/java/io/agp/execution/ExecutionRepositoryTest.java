@@ -133,17 +133,13 @@ class ExecutionRepositoryTest {
   @Test
   void claimGivesTheWorkerALeaseAndTheParameters() {
     NewExecution request =
-        new NewExecution(
-            "with-params",
-            "h",
-            "SELECT {x}",
-            "JSON",
-            "params",
-            "alice",
-            Map.of(),
-            Map.of("x", "secret"),
-            0,
-            3);
+        NewExecution.builder("with-params", "SELECT {x}")
+            .queryHash("h")
+            .format("JSON")
+            .tier("params")
+            .createdBy("alice")
+            .parameters(Map.of("x", "secret"))
+            .build();
     long id = repository.createOrCollapse(request).execution().id();
 
     ClaimedExecution claimed = repository.claim("params", "worker-1", 5, LEASE).getFirst();
@@ -281,8 +277,13 @@ class ExecutionRepositoryTest {
   @Test
   void endingAnExecutionWipesItsParameters() {
     NewExecution request =
-        new NewExecution(
-            "wipe", "h", "SELECT 1", "JSON", "wipe", "bob", Map.of(), Map.of("p", "v"), 0, 3);
+        NewExecution.builder("wipe", "SELECT 1")
+            .queryHash("h")
+            .format("JSON")
+            .tier("wipe")
+            .createdBy("bob")
+            .parameters(Map.of("p", "v"))
+            .build();
     long id = repository.createOrCollapse(request).execution().id();
     AttemptId attemptId = repository.claim("wipe", "w", 1, LEASE).getFirst().attemptId();
 
@@ -299,17 +300,13 @@ class ExecutionRepositoryTest {
 
   private static long create(String sql, String tier, int priority) {
     NewExecution request =
-        new NewExecution(
-            HASH.of(sql, "JSON", Map.of()) + tier,
-            HASH.of(sql, "JSON", Map.of()),
-            sql,
-            "JSON",
-            tier,
-            "tester",
-            Map.of(),
-            Map.of(),
-            priority,
-            3);
+        NewExecution.builder(HASH.of(sql, "JSON", Map.of()) + tier, sql)
+            .queryHash(HASH.of(sql, "JSON", Map.of()))
+            .format("JSON")
+            .tier(tier)
+            .createdBy("tester")
+            .priority(priority)
+            .build();
     return repository.createOrCollapse(request).execution().id();
   }
 
@@ -318,7 +315,7 @@ class ExecutionRepositoryTest {
     String sql = "SELECT 'owned " + System.nanoTime() + "'";
     String hash = HASH.of(sql, "JSON", Map.of());
     NewExecution ofAlice =
-        new NewExecution(hash, hash, sql, "JSON", "default", "alice", Map.of(), Map.of(), 0, 3);
+        NewExecution.builder(hash, sql).format("JSON").createdBy("alice").build();
     long id = repository.createOrCollapse(ofAlice).execution().id();
 
     assertThat(repository.getVisible(id, "bob")).isEmpty();
@@ -326,8 +323,7 @@ class ExecutionRepositoryTest {
     assertThat(repository.getVisible(id, null)).isPresent();
 
     // Bob's identical create collapses onto it (shared per tier): from now on he may read it.
-    NewExecution ofBob =
-        new NewExecution(hash, hash, sql, "JSON", "default", "bob", Map.of(), Map.of(), 0, 3);
+    NewExecution ofBob = NewExecution.builder(hash, sql).format("JSON").createdBy("bob").build();
     assertThat(repository.createOrCollapse(ofBob)).isInstanceOf(CreateOutcome.Collapsed.class);
     assertThat(repository.getVisible(id, "bob")).isPresent();
     assertThat(repository.readers(id)).containsExactly("bob");
@@ -335,8 +331,11 @@ class ExecutionRepositoryTest {
     // Reading is not owning: only alice (or an admin, owner null) may cancel or replace it.
     assertThat(repository.cancel(id, "bob")).isEmpty();
     NewExecution replacement =
-        new NewExecution(
-            hash, "other", "SELECT 2", "JSON", "default", "bob", Map.of(), Map.of(), 0, 3);
+        NewExecution.builder(hash, "SELECT 2")
+            .queryHash("other")
+            .format("JSON")
+            .createdBy("bob")
+            .build();
     assertThat(repository.cancelInFlight(replacement, "bob")).isEmpty();
     assertThat(repository.get(id).orElseThrow().status()).isEqualTo(ExecutionStatus.PENDING);
     assertThat(repository.cancel(id, "alice")).isPresent();
@@ -347,23 +346,20 @@ class ExecutionRepositoryTest {
     String sql = "SELECT 'apart " + System.nanoTime() + "'";
     String hash = HASH.of(sql, "JSON", Map.of());
     NewExecution ofAlice =
-        new NewExecution(
-            "report", hash, sql, "JSON", "default", "alice", Map.of(), Map.of(), 0, 3, "alice",
-            null);
+        NewExecution.builder("report", sql)
+            .queryHash(hash)
+            .format("JSON")
+            .createdBy("alice")
+            .shareKey("alice")
+            .build();
     NewExecution ofBob =
-        new NewExecution(
-            "report",
-            "other",
-            "SELECT 2",
-            "JSON",
-            "default",
-            "bob",
-            Map.of(),
-            Map.of(),
-            0,
-            3,
-            "bob",
-            "team-b");
+        NewExecution.builder("report", "SELECT 2")
+            .queryHash("other")
+            .format("JSON")
+            .createdBy("bob")
+            .shareKey("bob")
+            .quotaKey("team-b")
+            .build();
 
     assertThat(repository.createOrCollapse(ofAlice)).isInstanceOf(CreateOutcome.Created.class);
     assertThat(repository.createOrCollapse(ofBob)).isInstanceOf(CreateOutcome.Created.class);
@@ -374,22 +370,21 @@ class ExecutionRepositoryTest {
   }
 
   private static NewExecution request(String sql, String queryId) {
-    return new NewExecution(
-        queryId,
-        HASH.of(sql, "JSON", Map.of()),
-        sql,
-        "JSON",
-        "default",
-        "tester",
-        Map.of(),
-        Map.of(),
-        0,
-        3);
+    return NewExecution.builder(queryId, sql)
+        .queryHash(HASH.of(sql, "JSON", Map.of()))
+        .format("JSON")
+        .createdBy("tester")
+        .build();
   }
 
   private static NewExecution request(String sql, String tier, Map<String, String> labels) {
     String hash = HASH.of(sql, "JSON", Map.of());
-    return new NewExecution(hash, hash, sql, "JSON", tier, "tester", labels, Map.of(), 0, 3);
+    return NewExecution.builder(hash, sql)
+        .format("JSON")
+        .tier(tier)
+        .createdBy("tester")
+        .labels(labels)
+        .build();
   }
 
   private static StoredResult result(String key) {

@@ -6,7 +6,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.agp.testkit.MigratedDatabase;
 import java.sql.SQLException;
 import java.util.Arrays;
-import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.UUID;
@@ -157,8 +156,11 @@ class ExecutionStatusDatabaseTest {
 
   private static NewExecution newExecution(String tier) {
     String queryId = UUID.randomUUID().toString();
-    return new NewExecution(
-        queryId, queryId, "SELECT 1", "JSON", tier, "t", Map.of(), Map.of(), 0, 3);
+    return NewExecution.builder(queryId, "SELECT 1")
+        .format("JSON")
+        .tier(tier)
+        .createdBy("t")
+        .build();
   }
 
   private static long insert(ExecutionStatus status) {

@@ -9,7 +9,6 @@ import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.UUID;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -143,8 +142,11 @@ class WatchedChangesTest {
 
   private static NewExecution request(String tier) {
     String queryId = UUID.randomUUID().toString();
-    return new NewExecution(
-        queryId, queryId, "SELECT 1", "JSON", tier, "t", Map.of(), Map.of(), 0, 3);
+    return NewExecution.builder(queryId, "SELECT 1")
+        .format("JSON")
+        .tier(tier)
+        .createdBy("t")
+        .build();
   }
 
   private static String updatedAt(long id) {

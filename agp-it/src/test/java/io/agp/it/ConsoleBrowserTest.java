@@ -175,6 +175,35 @@ class ConsoleBrowserTest {
         .isEqualTo("CANCELED");
   }
 
+  /**
+   * A person names a query as they run it: the execution page shows the name, and the list finds it
+   * by its name alone, showing the name beside its SQL.
+   */
+  @Test
+  void namesAQueryAndFindsItInTheListByItsName() {
+    String name = "revenue by day " + UUID.randomUUID().toString().substring(0, 8);
+    open("#/new");
+    WebElement editor = browser.await(10, ExpectedConditions.elementToBeClickable(By.id("sql")));
+    editor.clear();
+    editor.sendKeys("SELECT 'named in the console'");
+    WebElement nameField = browser.find("#name");
+    nameField.clear();
+    nameField.sendKeys(name);
+    browser.find("#run").click();
+    browser.await(15, ExpectedConditions.urlMatches("#/executions/\\d+$"));
+    long id = shownId();
+    browser.await(10, d -> browser.find("body").getText().contains(name));
+    create("SELECT 'not named', '" + name + "'", Map.of());
+
+    open("#/");
+    WebElement filter = browser.await(10, ExpectedConditions.elementToBeClickable(By.id("f-name")));
+    filter.sendKeys(name);
+    filter.sendKeys(Keys.ENTER);
+    browser.await(10, d -> rowIds().equals(List.of(id)));
+    assertThat(browser.find("tr[data-id='" + id + "'] .execution-name").getText()).isEqualTo(name);
+    browser.screenshot("list-by-name");
+  }
+
   @Test
   void filtersTheListAndSeesNewExecutionsAndTheirEndWithoutReloading() {
     String suite = UUID.randomUUID().toString().substring(0, 8);

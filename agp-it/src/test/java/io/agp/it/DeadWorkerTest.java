@@ -123,17 +123,10 @@ class DeadWorkerTest {
   private long create() {
     return executions
         .createOrCollapse(
-            new NewExecution(
-                UUID.randomUUID().toString(),
-                UUID.randomUUID().toString(),
-                SLOW_SQL,
-                "JSON",
-                "default",
-                "tester",
-                Map.of(),
-                Map.of(),
-                0,
-                3))
+            NewExecution.builder(UUID.randomUUID().toString(), SLOW_SQL)
+                .format("JSON")
+                .createdBy("tester")
+                .build())
         .execution()
         .id();
   }

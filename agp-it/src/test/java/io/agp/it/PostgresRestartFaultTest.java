@@ -150,17 +150,11 @@ class PostgresRestartFaultTest {
     long id =
         executions
             .createOrCollapse(
-                new NewExecution(
-                    UUID.randomUUID().toString(),
-                    UUID.randomUUID().toString(),
-                    "SELECT 1",
-                    "CSV",
-                    "ghost",
-                    "tester",
-                    Map.of(),
-                    Map.of(),
-                    0,
-                    1))
+                NewExecution.builder(UUID.randomUUID().toString(), "SELECT 1")
+                    .tier("ghost")
+                    .createdBy("tester")
+                    .maxAttempts(1)
+                    .build())
             .execution()
             .id();
     assertThat(executions.claim("ghost", "ghost-worker", 1, Duration.ofSeconds(1)))

@@ -5,6 +5,7 @@ import java.util.Map;
 /**
  * The JSON body of a create; a text/plain body is the SQL alone.
  *
+ * @param name a name for the execution, shown in lists and filtered on
  * @param maxAge seconds: a SUCCEEDED, unexpired result of the same query this fresh is returned
  *     instead of running the query again
  * @param replace cancel an in-flight execution of the same query_id with other SQL instead of
@@ -15,6 +16,7 @@ import java.util.Map;
 record CreateExecutionRequest(
     String sql,
     String queryId,
+    String name,
     String tier,
     String format,
     Map<String, String> parameters,
@@ -25,6 +27,6 @@ record CreateExecutionRequest(
 
   CreateExecutionRequest withQueryId(String id) {
     return new CreateExecutionRequest(
-        sql, id, tier, format, parameters, maxAge, replace, labels, callbackUrl);
+        sql, id, name, tier, format, parameters, maxAge, replace, labels, callbackUrl);
   }
 }

@@ -66,6 +66,7 @@ class ExecutionController {
       produces = MediaType.APPLICATION_JSON_VALUE)
   ResponseEntity<ExecutionView> createFromText(
       @RequestParam(name = "query_id", required = false) String queryId,
+      @RequestParam(required = false) String name,
       @RequestParam(required = false) String tier,
       @RequestParam(required = false) String format,
       @RequestParam(name = "max_age", required = false) Long maxAge,
@@ -78,7 +79,7 @@ class ExecutionController {
     String sql = bodies.sql(http);
     return create(
         new CreateExecutionRequest(
-            sql, queryId, tier, format, null, maxAge, replace, null, callbackUrl),
+            sql, queryId, name, tier, format, null, maxAge, replace, null, callbackUrl),
         waitFor,
         http);
   }

@@ -46,6 +46,9 @@ class ExecutionCreator {
   static final int MAX_LABEL_KEY_LENGTH = 128;
   static final int MAX_LABEL_VALUE_LENGTH = 1024;
 
+  /** The longest name of an execution. */
+  static final int MAX_NAME_LENGTH = 200;
+
   /** When a caller over max-pending-per-user may look again, in seconds. */
   static final long PENDING_CAP_RETRY_SECONDS = 5;
 
@@ -149,20 +152,22 @@ class ExecutionCreator {
       throw new InvalidRequestException("query_id", "query_id must have 1 to 256 characters");
     }
     NewExecution execution =
-        new NewExecution(
-            queryId,
-            hash,
-            sql,
-            format.name(),
-            tierName,
-            caller.user(),
-            request.labels(),
-            parameters,
-            0,
-            tier.maxAttempts(),
-            properties.effectiveShareScope() == ApiProperties.ShareScope.USER ? caller.user() : "",
-            caller.quotaKey(),
-            callbackUrl);
+        NewExecution.builder(queryId, sql)
+            .queryHash(hash)
+            .name(checkName(request.name()))
+            .format(format.name())
+            .tier(tierName)
+            .createdBy(caller.user())
+            .labels(request.labels())
+            .parameters(parameters)
+            .maxAttempts(tier.maxAttempts())
+            .shareKey(
+                properties.effectiveShareScope() == ApiProperties.ShareScope.USER
+                    ? caller.user()
+                    : "")
+            .quotaKey(caller.quotaKey())
+            .callbackUrl(callbackUrl)
+            .build();
     if (request.maxAge() != null && request.maxAge() > 0) {
       Optional<Execution> fresh =
           queries.findReusable(execution, Duration.ofSeconds(request.maxAge()));
@@ -271,6 +276,23 @@ class ExecutionCreator {
         .tag("tier", tier)
         .register(meters)
         .increment();
+  }
+
+  /**
+   * A name is optional; given, it has 1 to {@value #MAX_NAME_LENGTH} characters, none a control.
+   */
+  static String checkName(String name) {
+    if (name == null) {
+      return null;
+    }
+    String stripped = name.strip();
+    if (stripped.isEmpty()
+        || stripped.length() > MAX_NAME_LENGTH
+        || stripped.chars().anyMatch(Character::isISOControl)) {
+      throw new InvalidRequestException(
+          "name", "a name has 1 to " + MAX_NAME_LENGTH + " characters and no control characters");
+    }
+    return stripped;
   }
 
   /** JSON lets a map value be null; labels and parameters are strings, so it is a 400. */

@@ -63,6 +63,7 @@ class ExecutionListController {
       @RequestParam(name = "status", required = false) List<String> statuses,
       @RequestParam(required = false) String tier,
       @RequestParam(name = "created_by", required = false) String createdBy,
+      @RequestParam(required = false) String name,
       @RequestParam(name = "created_after", required = false) String createdAfter,
       @RequestParam(name = "created_before", required = false) String createdBefore,
       @RequestParam(name = "label", required = false) List<String> labels,
@@ -82,6 +83,7 @@ class ExecutionListController {
             statuses(statuses, "status", Set.of()),
             tier,
             createdBy,
+            name,
             instant(createdAfter, "created_after"),
             instant(createdBefore, "created_before"),
             labels(labels));

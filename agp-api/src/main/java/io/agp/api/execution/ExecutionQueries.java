@@ -76,6 +76,7 @@ public class ExecutionQueries {
    *
    * @param viewer the user whose executions (created or joined) are listed; null for all (an admin)
    * @param statuses empty for all
+   * @param name the exact name an execution was given
    * @param labels key/values an execution's labels must all contain; empty for any
    */
   public record ListFilter(
@@ -84,6 +85,7 @@ public class ExecutionQueries {
       Set<ExecutionStatus> statuses,
       String tier,
       String createdBy,
+      String name,
       Instant createdAfter,
       Instant createdBefore,
       Map<String, String> labels) {
@@ -105,6 +107,7 @@ public class ExecutionQueries {
         .param("statuses", filter.statuses().isEmpty() ? null : joined(filter.statuses()))
         .param("tier", filter.tier())
         .param("createdBy", filter.createdBy())
+        .param("name", filter.name())
         .param("createdAfter", timestamp(filter.createdAfter()))
         .param("createdBefore", timestamp(filter.createdBefore()))
         .param("labels", json.writeValueAsString(filter.labels()))

@@ -32,12 +32,13 @@ class ExecutionQueriesTest extends FreshDatabaseTest {
 
   private static CreateOutcome create(String hash, String sql, String user) {
     return repository.createOrCollapse(
-        new NewExecution(hash, hash, sql, "JSON", "default", user, Map.of(), Map.of(), 0, 3));
+        NewExecution.builder(hash, sql).format("JSON").createdBy(user).build());
   }
 
   private static java.util.List<Execution> list(String user, String queryId) {
     return queries.list(
-        new ExecutionQueries.ListFilter(user, queryId, null, null, null, null, null, Map.of()),
+        new ExecutionQueries.ListFilter(
+            user, queryId, null, null, null, null, null, null, Map.of()),
         null,
         10);
   }

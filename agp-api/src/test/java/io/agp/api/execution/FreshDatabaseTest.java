@@ -4,7 +4,6 @@ import io.agp.execution.ExecutionRepository;
 import io.agp.execution.NewExecution;
 import io.agp.testkit.MigratedDatabase;
 import java.time.Duration;
-import java.util.Map;
 import java.util.UUID;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -41,17 +40,13 @@ abstract class FreshDatabaseTest {
   static long pending(String tier, String user, int priority) {
     return repository
         .createOrCollapse(
-            new NewExecution(
-                UUID.randomUUID().toString(),
-                "h",
-                "SELECT 1",
-                "JSON",
-                tier,
-                user,
-                Map.of(),
-                Map.of(),
-                priority,
-                3))
+            NewExecution.builder(UUID.randomUUID().toString(), "SELECT 1")
+                .queryHash("h")
+                .format("JSON")
+                .tier(tier)
+                .createdBy(user)
+                .priority(priority)
+                .build())
         .execution()
         .id();
   }

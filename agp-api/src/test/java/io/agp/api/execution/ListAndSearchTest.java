@@ -117,4 +117,56 @@ class ListAndSearchTest {
     assertThat(lists.get(3).size()).isZero();
     assertThat(lists.get(4).size()).isZero();
   }
+
+  /**
+   * A name given at create (JSON body or text/plain parameter) is shown on the get and in lists,
+   * and filters a list exactly; a user who only collapsed onto the execution sees it without the
+   * name and cannot find it by the name; a name that is blank, too long or holds a control
+   * character is a 400 that names the field.
+   */
+  @Test
+  void namesAnExecutionShowsTheNameToItsCreatorAndListsByIt() {
+    String name = "daily revenue " + run;
+    Reply json =
+        client.postJson(
+            "/v1/async/executions",
+            """
+            {"sql": "SELECT 'named %s'", "name": "  %s  ", "labels": {"run": "%s"}}
+            """
+                .formatted(run, name, run));
+    assertThat(json.status()).isEqualTo(201);
+    long id = json.json().get("id").asLong();
+    assertThat(json.json().get("name").asString()).isEqualTo(name);
+    Reply text =
+        client.postSql(
+            "/v1/async/executions?name="
+                + URLEncoder.encode(name + " text", StandardCharsets.UTF_8)
+                + "&query_id="
+                + run
+                + "-text",
+            "SELECT 'named by a parameter'");
+    assertThat(text.status()).isEqualTo(201);
+    assertThat(text.json().get("name").asString()).isEqualTo(name + " text");
+    create("SELECT 'unnamed " + run + "'", run + "-unnamed", "default");
+
+    assertThat(client.get("/v1/async/executions/" + id).json().get("name").asString())
+        .isEqualTo(name);
+    String byName = "/v1/async/executions?name=" + URLEncoder.encode(name, StandardCharsets.UTF_8);
+    assertThat(ids(client.get(byName))).containsExactly(id);
+    assertThat(client.get(byName).json().get("executions").get(0).get("name").asString())
+        .isEqualTo(name);
+    assertThat(ids(client.get("/v1/async/executions?name=no-such-name-" + run))).isEmpty();
+
+    for (String bad : List.of("   ", "x".repeat(201), "tab\\there")) {
+      Reply refused =
+          client.postJson(
+              "/v1/async/executions",
+              """
+              {"sql": "SELECT 'bad name'", "name": "%s"}
+              """
+                  .formatted(bad));
+      assertThat(refused.status()).as("name %s", bad).isEqualTo(400);
+      assertThat(refused.text()).contains("name");
+    }
+  }
 }

@@ -10,7 +10,6 @@ import io.agp.execution.StoredResult;
 import io.agp.execution.TypicalDuration;
 import java.time.Duration;
 import java.util.List;
-import java.util.Map;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
 
@@ -93,19 +92,13 @@ class TypicalDurationTest extends FreshDatabaseTest {
     String user = shareKey.isEmpty() ? "anyone" : shareKey;
     return repository
         .createOrCollapse(
-            new NewExecution(
-                queryId,
-                hash,
-                "SELECT 1",
-                "JSON",
-                "typical",
-                user,
-                Map.of(),
-                Map.of(),
-                0,
-                3,
-                shareKey,
-                null))
+            NewExecution.builder(queryId, "SELECT 1")
+                .queryHash(hash)
+                .format("JSON")
+                .tier("typical")
+                .createdBy(user)
+                .shareKey(shareKey)
+                .build())
         .execution()
         .id();
   }

@@ -278,7 +278,11 @@ class CallbackRepositoryTest {
   /** A request whose query_id is its hash, shared by every user of the tier. */
   private static NewExecution request(String sql, String user, String callbackUrl) {
     String hash = HASH.of(sql, "JSON", Map.of());
-    return new NewExecution(
-        hash, hash, sql, "JSON", "default", user, Map.of(), Map.of(), 0, 1, "", null, callbackUrl);
+    return NewExecution.builder(hash, sql)
+        .format("JSON")
+        .createdBy(user)
+        .maxAttempts(1)
+        .callbackUrl(callbackUrl)
+        .build();
   }
 }

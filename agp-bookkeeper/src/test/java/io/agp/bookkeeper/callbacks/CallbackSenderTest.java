@@ -427,20 +427,15 @@ class CallbackSenderTest {
     long id =
         executions
             .createOrCollapse(
-                new NewExecution(
-                    hash,
-                    hash,
-                    sql,
-                    "JSON",
-                    "default",
-                    "alice",
-                    Map.of("team", "ads"),
-                    Map.of("token", "never shown"),
-                    0,
-                    1,
-                    "alice",
-                    null,
-                    callbackUrl))
+                NewExecution.builder(hash, sql)
+                    .format("JSON")
+                    .createdBy("alice")
+                    .labels(Map.of("team", "ads"))
+                    .parameters(Map.of("token", "never shown"))
+                    .maxAttempts(1)
+                    .shareKey("alice")
+                    .callbackUrl(callbackUrl)
+                    .build())
             .execution()
             .id();
     AttemptId attemptId =

@@ -154,7 +154,7 @@ class AgpCommandsTest {
             () ->
                 executions
                     .listExecutions(
-                        queryId, List.of("RUNNING"), null, null, null, null, null, 1, null)
+                        queryId, List.of("RUNNING"), null, null, null, null, null, null, 1, null)
                     .getExecutions(),
             list -> !list.isEmpty());
 
@@ -167,6 +167,24 @@ class AgpCommandsTest {
     assertThat(Files.readAllLines(err).getLast()).endsWith(" CANCELED");
   }
 
+  /** A name given to agp run is shown by agp list, and agp list --name finds that one alone. */
+  @Test
+  void runNamesAnExecutionAndListFindsItByItsName() throws Exception {
+    String name = "weekly users " + label;
+    AgpCli.Run named = agp.run("run", "--name", name, "SELECT 'named " + label + "'");
+    assertThat(named.exit()).isZero();
+    AgpCli.Run other = agp.run("run", "SELECT 'unnamed " + label + "'");
+    assertThat(other.exit()).isZero();
+
+    AgpCli.Run table = agp.run("list", "--name", name);
+    assertThat(table.exit()).isZero();
+    assertThat(table.out().lines().toList())
+        .hasSize(2)
+        .last()
+        .asString()
+        .matches("\\d+ +SUCCEEDED +default +.* +" + name + " +SELECT 'named " + label + "'");
+  }
+
   @Test
   void waitGetListResultLinkAndCancel() throws Exception {
     Execution done =
@@ -174,6 +192,7 @@ class AgpCommandsTest {
             new CreateExecutionRequest()
                 .sql("SELECT number FROM numbers(4) -- " + label)
                 .putLabelsItem("test", label),
+            null,
             null,
             null,
             null,
@@ -205,7 +224,7 @@ class AgpCommandsTest {
         .hasSize(2)
         .first()
         .asString()
-        .matches("ID +STATUS +TIER +CREATED +TOOK +ROWS +SQL");
+        .matches("ID +STATUS +TIER +CREATED +TOOK +ROWS +NAME +SQL");
     assertThat(table.out().lines().toList().get(1))
         .matches(
             id
@@ -246,6 +265,7 @@ class AgpCommandsTest {
     Execution slow =
         executions.createExecution(
             new CreateExecutionRequest().sql("SELECT sleep(3), '" + label + "'"),
+            null,
             null,
             null,
             null,

@@ -55,7 +55,8 @@ class GeneratedClientTest {
   }
 
   private Execution create(String sql, Integer wait) throws ApiException {
-    return executions.createExecution(request(sql), null, null, null, null, null, null, wait, null);
+    return executions.createExecution(
+        request(sql), null, null, null, null, null, null, null, wait, null);
   }
 
   private CreateExecutionRequest request(String sql) {
@@ -71,7 +72,7 @@ class GeneratedClientTest {
 
     ApiResponse<Execution> created =
         executions.createExecutionWithHttpInfo(
-            request(sql), null, null, null, null, null, null, 30, null);
+            request(sql), null, null, null, null, null, null, null, 30, null);
 
     assertThat(created.getStatusCode()).isEqualTo(201);
     assertThat(created.getHeaders().get("location"))
@@ -129,7 +130,7 @@ class GeneratedClientTest {
 
     ApiResponse<Execution> again =
         executions.createExecutionWithHttpInfo(
-            request(sql).maxAge(600L), null, null, null, null, null, null, null, null);
+            request(sql).maxAge(600L), null, null, null, null, null, null, null, null, null);
 
     assertThat(again.getStatusCode()).isEqualTo(200);
     assertThat(again.getData().getReused()).isTrue();
@@ -143,6 +144,7 @@ class GeneratedClientTest {
     Execution done =
         executions.createExecution(
             request(CSV_SQL.formatted(3) + " -- " + label).format(Format.JSON),
+            null,
             null,
             null,
             null,
@@ -179,10 +181,19 @@ class GeneratedClientTest {
 
     ExecutionPage first =
         executions.listExecutions(
-            null, List.of("SUCCEEDED"), "default", null, null, null, labels, 1, null);
+            null, List.of("SUCCEEDED"), "default", null, null, null, null, labels, 1, null);
     ExecutionPage second =
         executions.listExecutions(
-            null, List.of("SUCCEEDED"), "default", null, null, null, labels, 1, first.getCursor());
+            null,
+            List.of("SUCCEEDED"),
+            "default",
+            null,
+            null,
+            null,
+            null,
+            labels,
+            1,
+            first.getCursor());
 
     assertThat(first.getExecutions()).extracting(Execution::getId).containsExactly(newer.getId());
     assertThat(first.getCursor()).isNotNull();

@@ -162,16 +162,28 @@ class ManyUsersAttackTest {
   }
 
   @Test
-  void aJoinedExecutionIsNeverFoundByItsCreatorOrLabels() {
+  void aJoinedExecutionIsNeverFoundByItsCreatorNameOrLabels() {
     Caller aliceOnTier = stack.onTierScope(Tokens.of("alice-" + run));
     Caller carolOnTier = stack.onTierScope(Tokens.of("carol-" + run));
     String sql = "SELECT sleep(1), 'joined filters " + run + "'";
-    long ofAlice = id(aliceOnTier.create(json(sql, "labels", "{\"team\": \"ads-" + run + "\"}")));
-    assertThat(carolOnTier.create(json(sql)).json().get("id").asLong()).isEqualTo(ofAlice);
+    String name = "ads revenue " + run;
+    long ofAlice =
+        id(
+            aliceOnTier.create(
+                json(sql, "labels", "{\"team\": \"ads-" + run + "\"}", "name", quoted(name))));
+    Reply joined = carolOnTier.create(json(sql));
+    assertThat(joined.json().get("id").asLong()).isEqualTo(ofAlice);
+    assertThat(joined.json().has("name")).isFalse();
+    assertThat(carolOnTier.get("/v1/async/executions/" + ofAlice).json().has("name")).isFalse();
 
-    // Carol sees it in her list, without its creator and labels, and no filter by either finds it.
+    // Carol sees it in her list, without its creator, name and labels, and no filter by any of
+    // them finds it.
     assertThat(carolOnTier.get("/v1/async/executions").json().get("executions"))
-        .anySatisfy(e -> assertThat(e.get("id").asLong()).isEqualTo(ofAlice));
+        .anySatisfy(
+            e -> {
+              assertThat(e.get("id").asLong()).isEqualTo(ofAlice);
+              assertThat(e.has("name")).isFalse();
+            });
     assertThat(
             carolOnTier
                 .get("/v1/async/executions?created_by=alice-" + run)
@@ -181,10 +193,15 @@ class ManyUsersAttackTest {
     assertThat(
             carolOnTier.get("/v1/async/executions?label=team=ads-" + run).json().get("executions"))
         .isEmpty();
-    // Alice, who owns it, finds it by its label.
+    String byName = "/v1/async/executions?name=" + name.replace(" ", "%20");
+    assertThat(carolOnTier.get(byName).json().get("executions")).isEmpty();
+    // Alice, who owns it, finds it by its label and by its name.
     assertThat(
             aliceOnTier.get("/v1/async/executions?label=team=ads-" + run).json().get("executions"))
         .anySatisfy(e -> assertThat(e.get("id").asLong()).isEqualTo(ofAlice));
+    assertThat(aliceOnTier.get(byName).json().get("executions"))
+        .singleElement()
+        .satisfies(e -> assertThat(e.get("name").asString()).isEqualTo(name));
   }
 
   @Test

@@ -12,7 +12,6 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
 
@@ -48,17 +47,11 @@ class ClockSkewTest {
         ids.add(
             executions
                 .createOrCollapse(
-                    new NewExecution(
-                        queryId,
-                        queryId,
-                        "SELECT sleep(3), " + i,
-                        "TSV",
-                        "default",
-                        "u",
-                        Map.of(),
-                        Map.of(),
-                        0,
-                        1))
+                    NewExecution.builder(queryId, "SELECT sleep(3), " + i)
+                        .format("TSV")
+                        .createdBy("u")
+                        .maxAttempts(1)
+                        .build())
                 .execution()
                 .id());
       }

@@ -82,8 +82,7 @@ class GracefulShutdownTest {
     String queryId = UUID.randomUUID().toString();
     return executions
         .createOrCollapse(
-            new NewExecution(
-                queryId, queryId, sql, "JSON", "default", "tester", Map.of(), Map.of(), 0, 3))
+            NewExecution.builder(queryId, sql).format("JSON").createdBy("tester").build())
         .execution()
         .id();
   }

@@ -62,6 +62,7 @@ class RunningExecutionTest {
             id,
             "q",
             "h",
+            null,
             "SELECT 1",
             "JSON",
             "default",

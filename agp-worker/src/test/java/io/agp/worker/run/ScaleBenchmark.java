@@ -185,17 +185,10 @@ class ScaleBenchmark {
                       }
                       String id = UUID.randomUUID().toString();
                       executions.createOrCollapse(
-                          new NewExecution(
-                              id,
-                              id,
-                              "SELECT 1",
-                              "TSV",
-                              "default",
-                              "user-" + (i % 50),
-                              Map.of(),
-                              Map.of(),
-                              0,
-                              3));
+                          NewExecution.builder(id, "SELECT 1")
+                              .format("TSV")
+                              .createdBy("user-" + (i % 50))
+                              .build());
                       created.incrementAndGet();
                     }
                   }));

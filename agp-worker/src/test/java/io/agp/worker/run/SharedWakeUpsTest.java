@@ -13,7 +13,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.UUID;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -139,8 +138,7 @@ class SharedWakeUpsTest {
     String queryId = UUID.randomUUID().toString();
     CreateOutcome outcome =
         executions.createOrCollapse(
-            new NewExecution(
-                queryId, queryId, sql, "TSV", "default", "u", Map.of(), Map.of(), 0, 3));
+            NewExecution.builder(queryId, sql).format("TSV").createdBy("u").build());
     return outcome.execution().id();
   }
 

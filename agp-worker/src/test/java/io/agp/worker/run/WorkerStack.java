@@ -82,8 +82,13 @@ final class WorkerStack implements AutoCloseable {
     String queryId = UUID.randomUUID().toString();
     return executions
         .createOrCollapse(
-            new NewExecution(
-                queryId, queryId, sql, format, tier, user, Map.of(), parameters, 0, maxAttempts))
+            NewExecution.builder(queryId, sql)
+                .format(format)
+                .tier(tier)
+                .createdBy(user)
+                .parameters(parameters)
+                .maxAttempts(maxAttempts)
+                .build())
         .execution()
         .id();
   }
