@@ -19,9 +19,10 @@ import io.agp.schedule.ScheduledJobs;
 import io.agp.tier.TierClickHouseClients;
 import io.agp.tier.Tiers;
 import io.micrometer.core.instrument.MeterRegistry;
+import java.security.NoSuchAlgorithmException;
 import java.time.Clock;
 import java.util.List;
-import javax.net.ssl.SSLSocketFactory;
+import javax.net.ssl.SSLContext;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -90,11 +91,9 @@ class BookkeeperConfiguration {
   }
 
   @Bean(destroyMethod = "close")
-  CallbackPoster callbackPoster(CallbackProperties properties) {
+  CallbackPoster callbackPoster(CallbackProperties properties) throws NoSuchAlgorithmException {
     return new CallbackPoster(
-        properties.connectTimeout(),
-        properties.readTimeout(),
-        (SSLSocketFactory) SSLSocketFactory.getDefault());
+        properties.connectTimeout(), properties.readTimeout(), SSLContext.getDefault());
   }
 
   /** Only when callbacks are enabled: it needs their secret, and fails to start without it. */

@@ -26,7 +26,7 @@ import org.springframework.validation.annotation.Validated;
  * @param maxBackoff the longest delay between two attempts
  * @param connectTimeout the longest wait for the receiver's TCP connection
  * @param readTimeout the longest an attempt lasts once connected: TLS handshake, sending the body
- *     and the receiver's status line
+ *     and the head of the receiver's final answer (after any interim 1xx ones)
  * @param batchSize callbacks claimed and sent at once by one bookkeeper
  * @param interval pause between two rounds of the bookkeeper's sender
  * @param timeLimit a round stops claiming batches after this long; the next round goes on

@@ -2,6 +2,7 @@ package io.agp.bookkeeper.callbacks;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
@@ -21,12 +22,11 @@ import io.agp.view.ExecutionJson;
 import io.agp.view.ExecutionView;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.ServerSocket;
-import java.net.Socket;
 import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
+import java.security.NoSuchAlgorithmException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -46,7 +46,7 @@ import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
-import javax.net.ssl.SSLSocketFactory;
+import javax.net.ssl.SSLContext;
 import org.flywaydb.core.Flyway;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -155,17 +155,13 @@ class CallbackSenderTest {
     CallbackSender sender =
         sender(properties(b -> b.readTimeout(Duration.ofMillis(800))), allowLoopback());
 
-    long started = System.nanoTime();
-    CallbackSender.Report round = sender.runOnce();
-    Duration took = Duration.ofNanos(System.nanoTime() - started);
+    TimedRound round = TimedRound.of(sender);
 
-    assertThat(round).isEqualTo(new CallbackSender.Report(2, 1, 1, 0));
-    assertThat(took).isLessThan(Duration.ofSeconds(5));
+    assertThat(round.report()).isEqualTo(new CallbackSender.Report(2, 1, 1, 0));
+    assertThat(round.took()).isLessThan(Duration.ofSeconds(5));
     assertThat(callback(fast).state()).isEqualTo(Callback.State.DELIVERED);
-    Callback timedOut = callback(slow);
-    assertThat(timedOut.state()).isEqualTo(Callback.State.PENDING);
-    assertThat(timedOut.lastStatus()).isNull();
-    assertThat(timedOut.lastError()).startsWith("timed out").contains("read timeout");
+    assertThat(callback(slow).state()).isEqualTo(Callback.State.PENDING);
+    assertCutAtTheReadTimeout(slow);
     release.countDown();
     assertThat(sender.runOnce()).isEqualTo(new CallbackSender.Report(1, 1, 0, 0));
     assertThat(callback(slow).attempts()).isEqualTo(2);
@@ -321,10 +317,7 @@ class CallbackSenderTest {
     long named = ended("https://hooks.test:" + receiver.port() + "/hook");
     long misnamed = ended("https://other.test:" + receiver.port() + "/hook");
     CallbackSender sender =
-        sender(
-            properties(b -> b.allowedHosts(List.of())),
-            guard,
-            certificate.trustingClient().getSocketFactory());
+        sender(properties(b -> b.allowedHosts(List.of())), guard, certificate.trustingClient());
 
     assertThat(sender.runOnce()).isEqualTo(new CallbackSender.Report(2, 1, 1, 0));
 
@@ -341,32 +334,136 @@ class CallbackSenderTest {
   }
 
   @Test
+  void anErrorNamesTheHostNotTheAddressItResolvedTo() throws Exception {
+    int closedPort;
+    try (ServerSocket closed = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      closedPort = closed.getLocalPort();
+    }
+    long id = ended("http://hooks.invalid:" + closedPort + "/hook");
+    CallbackGuard guard =
+        new CallbackGuard(
+            List.of("hooks.invalid"), host -> new InetAddress[] {InetAddress.getLoopbackAddress()});
+    CallbackSender sender = sender(properties(b -> b.allowedHosts(List.of())), guard);
+
+    assertThat(sender.runOnce()).isEqualTo(new CallbackSender.Report(1, 0, 1, 0));
+
+    assertThat(callback(id).lastError())
+        .startsWith("could not connect: ")
+        .contains("hooks.invalid")
+        .doesNotContain("127.0.0.1");
+  }
+
+  @Test
   void readsNoMoreThanTheStartOfAnAnswer() throws Exception {
-    ServerSocket garbage = new ServerSocket(0, 10, InetAddress.getLoopbackAddress());
-    closing.add(garbage);
-    Thread.ofVirtual()
-        .start(
-            () -> {
-              try (Socket socket = garbage.accept();
-                  OutputStream out = socket.getOutputStream()) {
-                byte[] noLineEnd = "x".repeat(64 * 1024).getBytes(StandardCharsets.US_ASCII);
-                for (int i = 0; i < 1024; i++) {
-                  out.write(noLineEnd);
-                }
-              } catch (IOException e) {
-                // the sender hung up after the first bytes: expected
+    byte[] noLineEnd = "x".repeat(64 * 1024).getBytes(StandardCharsets.US_ASCII);
+    SocketReceiver garbage =
+        socketReceiver(
+            out -> {
+              for (int i = 0; i < 1024; i++) {
+                out.write(noLineEnd);
               }
             });
-    long id = ended("http://127.0.0.1:" + garbage.getLocalPort() + "/hook");
+    long id = ended(garbage.url("/hook"));
     CallbackSender sender = sender(properties(b -> b), allowLoopback());
 
     assertThat(sender.runOnce()).isEqualTo(new CallbackSender.Report(1, 0, 1, 0));
 
     assertThat(callback(id).lastError())
         .isEqualTo(
-            "not an HTTP answer: no status line in its first "
+            "not an HTTP answer: no end of its head in its first "
                 + CallbackPoster.MAX_ANSWER_BYTES
                 + " bytes");
+    // The sender hung up after the first bytes, long before the 64 MiB were written.
+    await().atMost(Duration.ofSeconds(10)).until(() -> garbage.cut() == 1);
+  }
+
+  @Test
+  void skipsAnInterimAnswerAndTakesTheFinalOne() throws Exception {
+    SocketReceiver receiver =
+        socketReceiver(
+            out -> {
+              out.write(
+                  ascii("HTTP/1.1 103 Early Hints\r\nLink: </style.css>; rel=preload\r\n\r\n"));
+              out.flush();
+              Thread.sleep(50);
+              out.write(ascii("HTTP/1.1 204 No Content\r\n\r\n"));
+            });
+    long id = ended(receiver.url("/agp/hook?token=t0k3n"));
+    CallbackSender sender = sender(properties(b -> b), allowLoopback());
+
+    assertThat(sender.runOnce()).isEqualTo(new CallbackSender.Report(1, 1, 0, 0));
+
+    Callback delivered = callback(id);
+    assertThat(delivered.state()).isEqualTo(Callback.State.DELIVERED);
+    assertThat(delivered.lastStatus()).isEqualTo(204);
+    assertThat(receiver.requestLines()).containsExactly("POST /agp/hook?token=t0k3n HTTP/1.1");
+  }
+
+  @Test
+  void aReceiverThatTricklesItsAnswerIsCutAtTheReadTimeout() throws Exception {
+    // A byte every 200 ms: no wait comes near the read timeout; the whole answer takes 7.6 s.
+    byte[] answer = ascii("HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n");
+    SocketReceiver trickling =
+        socketReceiver(
+            out -> {
+              for (byte b : answer) {
+                out.write(b);
+                out.flush();
+                Thread.sleep(200);
+              }
+            });
+    long id = ended(trickling.url("/hook"));
+    CallbackSender sender =
+        sender(properties(b -> b.readTimeout(Duration.ofMillis(800))), allowLoopback());
+
+    TimedRound round = TimedRound.of(sender);
+
+    assertThat(round.report()).isEqualTo(new CallbackSender.Report(1, 0, 1, 0));
+    assertThat(round.took()).isLessThan(Duration.ofSeconds(4));
+    assertCutAtTheReadTimeout(id);
+    await().atMost(Duration.ofSeconds(10)).until(() -> trickling.cut() == 1);
+  }
+
+  @Test
+  void aTlsHandshakeThatNeverEndsIsCutAtTheReadTimeout() throws Exception {
+    // It waits for a request's head, which never comes: the client waits for the server's hello.
+    SocketReceiver silent = socketReceiver(out -> {});
+    long id = ended("https://127.0.0.1:" + silent.port() + "/hook");
+    // The handshake counts against the read timeout, not the (longer) connect timeout.
+    CallbackSender sender =
+        sender(
+            properties(
+                b -> b.connectTimeout(Duration.ofSeconds(10)).readTimeout(Duration.ofMillis(800))),
+            allowLoopback());
+
+    TimedRound round = TimedRound.of(sender);
+
+    assertThat(round.report()).isEqualTo(new CallbackSender.Report(1, 0, 1, 0));
+    assertThat(round.took()).isLessThan(Duration.ofSeconds(4));
+    assertCutAtTheReadTimeout(id);
+  }
+
+  @Test
+  void connectsToTheCheckedAddressWhateverTheHostWouldResolveTo() throws Exception {
+    Receiver receiver = receiver(n -> Answer.status(200));
+    // Neither would lead to the receiver, which listens on 127.0.0.1 only: 127.0.0.2 is another
+    // address, and no .invalid name resolves. The guard resolves both to 127.0.0.1.
+    long literal = ended("http://127.0.0.2:" + receiver.port() + "/hook");
+    long named = ended("http://hooks.invalid:" + receiver.port() + "/hook");
+    CallbackGuard guard =
+        new CallbackGuard(
+            List.of("127.0.0.2", "hooks.invalid"),
+            host -> new InetAddress[] {InetAddress.getLoopbackAddress()});
+    CallbackSender sender = sender(properties(b -> b.allowedHosts(List.of())), guard);
+
+    assertThat(sender.runOnce()).isEqualTo(new CallbackSender.Report(2, 2, 0, 0));
+
+    assertThat(callback(literal).state()).isEqualTo(Callback.State.DELIVERED);
+    assertThat(callback(named).state()).isEqualTo(Callback.State.DELIVERED);
+    assertThat(receiver.requests())
+        .extracting(r -> r.header("Host"))
+        .containsExactlyInAnyOrder(
+            "127.0.0.2:" + receiver.port(), "hooks.invalid:" + receiver.port());
   }
 
   @Test
@@ -405,6 +502,23 @@ class CallbackSenderTest {
         .hasMessageContaining("agp.callbacks.secret")
         .hasMessageContaining("32 bytes");
     assertThat(weak.toString()).doesNotContain("too short");
+  }
+
+  /** A round of a sender, and how long it took. */
+  private record TimedRound(CallbackSender.Report report, Duration took) {
+
+    static TimedRound of(CallbackSender sender) {
+      long started = System.nanoTime();
+      CallbackSender.Report report = sender.runOnce();
+      return new TimedRound(report, Duration.ofNanos(System.nanoTime() - started));
+    }
+  }
+
+  /** The last attempt got no answer: the read timeout cut it. */
+  private void assertCutAtTheReadTimeout(long id) {
+    Callback callback = callback(id);
+    assertThat(callback.lastStatus()).isNull();
+    assertThat(callback.lastError()).startsWith("timed out").contains("read timeout");
   }
 
   /** Checks X-AGP-Signature as a receiver would: HMAC-SHA256 of "t.body", a recent t. */
@@ -458,16 +572,30 @@ class CallbackSenderTest {
     return receiver;
   }
 
+  private SocketReceiver socketReceiver(SocketReceiver.Answer answer) throws IOException {
+    SocketReceiver receiver = new SocketReceiver(answer);
+    closing.add(receiver);
+    return receiver;
+  }
+
+  private static byte[] ascii(String text) {
+    return text.getBytes(StandardCharsets.US_ASCII);
+  }
+
   private static CallbackGuard allowLoopback() {
     return new CallbackGuard(List.of("127.0.0.1"));
   }
 
   private CallbackSender sender(CallbackProperties properties, CallbackGuard guard) {
-    return sender(properties, guard, (SSLSocketFactory) SSLSocketFactory.getDefault());
+    try {
+      return sender(properties, guard, SSLContext.getDefault());
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
   }
 
   private CallbackSender sender(
-      CallbackProperties properties, CallbackGuard guard, SSLSocketFactory tls) {
+      CallbackProperties properties, CallbackGuard guard, SSLContext tls) {
     CallbackPoster poster =
         new CallbackPoster(properties.connectTimeout(), properties.readTimeout(), tls);
     closing.add(poster);
@@ -494,6 +622,7 @@ class CallbackSenderTest {
     private Duration maxAge = Duration.ofDays(1);
     private Duration backoff = Duration.ZERO;
     private Duration maxBackoff = Duration.ZERO;
+    private Duration connectTimeout = Duration.ofSeconds(2);
     private Duration readTimeout = Duration.ofSeconds(5);
     private int batchSize = 50;
 
@@ -517,6 +646,11 @@ class CallbackSenderTest {
       return this;
     }
 
+    Settings connectTimeout(Duration timeout) {
+      connectTimeout = timeout;
+      return this;
+    }
+
     Settings readTimeout(Duration timeout) {
       readTimeout = timeout;
       return this;
@@ -535,7 +669,7 @@ class CallbackSenderTest {
           maxAge,
           backoff,
           maxBackoff,
-          Duration.ofSeconds(2),
+          connectTimeout,
           readTimeout,
           batchSize,
           Duration.ofSeconds(1),
