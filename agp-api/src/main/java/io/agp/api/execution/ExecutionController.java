@@ -127,12 +127,12 @@ class ExecutionController {
    * visibility as a get; with {@code Last-Event-ID}, the state the client has is not sent again.
    */
   @GetMapping(path = "/executions/{id}/events", produces = MediaType.TEXT_EVENT_STREAM_VALUE)
-  SseEmitter events(
+  ResponseEntity<SseEmitter> events(
       @PathVariable long id,
       @RequestHeader(name = "Last-Event-ID", required = false) String lastEventId,
       HttpServletRequest http) {
     Caller caller = visible.caller(http);
-    return events.open(visible.find(id, caller), caller, lastEventId);
+    return events.open(visible.find(id, caller), caller, lastEventId).response();
   }
 
   /**

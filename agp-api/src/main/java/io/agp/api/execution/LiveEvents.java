@@ -3,6 +3,7 @@ package io.agp.api.execution;
 import io.agp.api.ApiProperties;
 import io.agp.api.UserLimits;
 import io.agp.api.auth.Caller;
+import io.agp.api.sse.EventStream;
 import io.agp.execution.Execution;
 import io.agp.execution.ExecutionRepository;
 import io.agp.schedule.PeriodicJob;
@@ -16,9 +17,8 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import org.springframework.context.SmartLifecycle;
-import org.springframework.http.MediaType;
 import org.springframework.stereotype.Component;
-import org.springframework.web.servlet.mvc.method.annotation.SseEmitter;
+import tools.jackson.databind.json.JsonMapper;
 
 /**
  * Live event streams of executions ({@code text/event-stream}): the current state at once, then
@@ -36,6 +36,7 @@ class LiveEvents implements SmartLifecycle, PeriodicJob {
   private final UserLimits limits;
   private final ExecutionRepository executions;
   private final ExecutionOutlook outlook;
+  private final JsonMapper json;
   private final Duration keepAliveEvery;
   private final Set<Stream> streams = ConcurrentHashMap.newKeySet();
   private volatile boolean running;
@@ -45,8 +46,10 @@ class LiveEvents implements SmartLifecycle, PeriodicJob {
       ExecutionRepository executions,
       ExecutionOutlook outlook,
       ApiProperties properties,
-      UserLimits limits) {
+      UserLimits limits,
+      JsonMapper json) {
     this.limits = limits;
+    this.json = json;
     this.changes = changes;
     this.executions = executions;
     this.outlook = outlook;
@@ -83,15 +86,14 @@ class LiveEvents implements SmartLifecycle, PeriodicJob {
    *
    * @param seen the id of the last event the client received (its Last-Event-ID), or null
    */
-  SseEmitter open(Execution start, Caller caller, String seen) {
-    // No time limit: the stream ends with the execution, or when the client goes away (the
-    // keep-alive finds out).
-    SseEmitter emitter = new SseEmitter(0L);
-    Stream stream = new Stream(emitter, caller, outlook, seen);
+  EventStream open(Execution start, Caller caller, String seen) {
+    // The stream ends with the execution, or when the client goes away (the keep-alive finds out).
+    EventStream events = new EventStream();
+    Stream stream = new Stream(events, caller, outlook, json, seen);
     if (start.status().isTerminal()) {
       stream.changed(start);
-      emitter.complete();
-      return emitter;
+      events.complete();
+      return events;
     }
     UserLimits.Lease lease = limits.open(UserLimits.Kind.EVENT_STREAMS, caller.user());
     ExecutionChanges.Registration registration;
@@ -107,15 +109,13 @@ class LiveEvents implements SmartLifecycle, PeriodicJob {
           streams.remove(stream);
           lease.close();
         };
-    emitter.onCompletion(cleanup);
-    emitter.onTimeout(cleanup);
-    emitter.onError(e -> cleanup.run());
+    events.onEnd(cleanup);
     streams.add(stream);
     stream.changed(start);
     executions.watch(start);
     // A change between the caller's read and the registration was notified to nobody.
     executions.get(start.id()).ifPresent(stream::changed);
-    return emitter;
+    return events;
   }
 
   /** Open streams of this instance. */
@@ -141,7 +141,7 @@ class LiveEvents implements SmartLifecycle, PeriodicJob {
   @Override
   public Integer runOnce() {
     for (Stream stream : streams) {
-      stream.comment("keep-alive");
+      stream.keepAlive();
     }
     return streams.size();
   }
@@ -154,7 +154,7 @@ class LiveEvents implements SmartLifecycle, PeriodicJob {
   @Override
   public void stop() {
     running = false;
-    streams.forEach(stream -> stream.emitter.complete());
+    streams.forEach(stream -> stream.events.complete());
   }
 
   @Override
@@ -165,17 +165,20 @@ class LiveEvents implements SmartLifecycle, PeriodicJob {
   /** One client's stream: what it has been sent, so that nothing goes twice. */
   private static final class Stream implements ExecutionChanges.Watcher {
 
-    private final SseEmitter emitter;
+    private final EventStream events;
     private final Caller caller;
     private final ExecutionOutlook outlook;
+    private final JsonMapper json;
     private final String seen;
     private Execution sent;
     private boolean ended;
 
-    Stream(SseEmitter emitter, Caller caller, ExecutionOutlook outlook, String seen) {
-      this.emitter = emitter;
+    Stream(
+        EventStream events, Caller caller, ExecutionOutlook outlook, JsonMapper json, String seen) {
+      this.events = events;
       this.caller = caller;
       this.outlook = outlook;
+      this.json = json;
       this.seen = seen;
     }
 
@@ -194,17 +197,14 @@ class LiveEvents implements SmartLifecycle, PeriodicJob {
       if (news) {
         String name = sent == null || sent.status() != now.status() ? "status" : "progress";
         try {
-          emitter.send(
-              SseEmitter.event()
-                  .id(id)
-                  .name(name)
-                  .data(
-                      ExecutionViews.withOutlook(ExecutionViews.of(now, caller), outlook.of(now)),
-                      MediaType.APPLICATION_JSON));
-        } catch (IOException | IllegalStateException e) {
-          // The client is gone: the emitter's error callback cleans up.
+          events.send(
+              name,
+              id,
+              json.writeValueAsBytes(
+                  ExecutionViews.withOutlook(ExecutionViews.of(now, caller), outlook.of(now))));
+        } catch (IOException e) {
+          // The client is gone: the stream has ended, and its end cleans up.
           ended = true;
-          emitter.completeWithError(e);
           return true;
         }
       }
@@ -214,21 +214,21 @@ class LiveEvents implements SmartLifecycle, PeriodicJob {
       }
       if (now.status().isTerminal()) {
         ended = true;
-        emitter.complete();
+        events.complete();
         return true;
       }
       return false;
     }
 
-    synchronized void comment(String text) {
+    synchronized void keepAlive() {
       if (ended) {
         return;
       }
       try {
-        emitter.send(SseEmitter.event().comment(text));
-      } catch (IOException | IllegalStateException e) {
+        // Every round, whatever else went out: the job's interval is the keep-alive's.
+        events.keepAlive(Duration.ZERO);
+      } catch (IOException e) {
         ended = true;
-        emitter.completeWithError(e);
       }
     }
   }
