@@ -1,6 +1,7 @@
 package io.agp.api.interactive;
 
 import io.agp.api.ApiProperties;
+import io.agp.api.sse.EventStream;
 import io.agp.clickhouse.ClickHouseClient;
 import io.agp.execution.Progress;
 import io.agp.schedule.PeriodicJob;
@@ -24,6 +25,7 @@ import tools.jackson.databind.json.JsonMapper;
  * agp.api.interactive.progress-interval}, one {@code system.processes} query per ClickHouse node
  * for all the runs on it, and a {@code progress} event to each run whose progress changed. A run
  * quiet for the keep-alive interval gets a comment, whose failed write finds a client that left.
+ * Once a run's progress has ended (its final event goes next), the feed sends it nothing more.
  */
 @Component
 class ProgressFeed implements PeriodicJob {
@@ -31,13 +33,13 @@ class ProgressFeed implements PeriodicJob {
   private static final Logger log = LoggerFactory.getLogger(ProgressFeed.class);
 
   private final Duration interval;
-  private final long keepAliveNanos;
+  private final Duration keepAlive;
   private final JsonMapper json;
   private final Set<Followed> followed = ConcurrentHashMap.newKeySet();
 
   ProgressFeed(ApiProperties properties, JsonMapper json) {
     this.interval = properties.interactive().progressInterval();
-    this.keepAliveNanos = properties.eventsKeepAlive().toNanos();
+    this.keepAlive = properties.eventsKeepAlive();
     this.json = json;
   }
 
@@ -100,27 +102,31 @@ class ProgressFeed implements PeriodicJob {
     private final RunningQuery query;
     private final EventStream events;
     private Progress last;
+    private boolean over;
 
     private Followed(RunningQuery query, EventStream events) {
       this.query = query;
       this.events = events;
     }
 
-    private void deliver(Progress now) {
-      if (now == null || Objects.equals(now, last)) {
+    private synchronized void deliver(Progress now) {
+      if (over || now == null || Objects.equals(now, last)) {
         return;
       }
       last = now;
       try {
-        events.progress(json.writeValueAsBytes(ExecutionView.ProgressView.of(now)));
+        events.send("progress", null, json.writeValueAsBytes(ExecutionView.ProgressView.of(now)));
       } catch (IOException e) {
         gone();
       }
     }
 
-    private void keepAlive() {
+    private synchronized void keepAlive() {
+      if (over) {
+        return;
+      }
       try {
-        events.keepAlive(keepAliveNanos);
+        events.keepAlive(keepAlive);
       } catch (IOException e) {
         gone();
       }
@@ -133,9 +139,9 @@ class ProgressFeed implements PeriodicJob {
 
     /** Stops the events of this query; one being sent is finished first. */
     @Override
-    public void close() {
+    public synchronized void close() {
+      over = true;
       followed.remove(this);
-      events.endProgress();
     }
   }
 }

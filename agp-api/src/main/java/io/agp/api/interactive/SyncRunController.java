@@ -7,6 +7,7 @@ import io.agp.api.execution.InvalidRequestException;
 import io.agp.api.execution.RequestBodies;
 import io.agp.api.execution.SqlTooLargeException;
 import io.agp.api.execution.TierAccess;
+import io.agp.api.sse.EventStream;
 import io.agp.clickhouse.ClickHouseException;
 import io.agp.clickhouse.ClickHouseResponse;
 import io.agp.execution.QueryHash;
@@ -23,13 +24,20 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.beans.factory.DisposableBean;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
+import org.springframework.http.ResponseEntity;
 import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestMapping;
 import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
+import org.springframework.web.servlet.mvc.method.annotation.SseEmitter;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
@@ -41,7 +49,9 @@ import tools.jackson.databind.json.JsonMapper;
  */
 @RestController
 @RequestMapping("/v1/sync")
-class SyncRunController {
+class SyncRunController implements DisposableBean {
+
+  private static final Logger log = LoggerFactory.getLogger(SyncRunController.class);
 
   /** The prefix of the ClickHouse query_id of a synchronous run. */
   static final String QUERY_ID_PREFIX = "agp-sync-";
@@ -56,6 +66,9 @@ class SyncRunController {
   private final ProgressFeed progress;
   private final ApiProperties properties;
   private final JsonMapper json;
+  // An event stream's run: the request's thread has handed the response to Spring's emitter.
+  private final ExecutorService runs =
+      Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("sync-run-", 0).factory());
 
   SyncRunController(
       Callers callers,
@@ -78,7 +91,7 @@ class SyncRunController {
    * The SQL as the body; parameters as {@code param_<name>} URL parameters, as ClickHouse takes.
    */
   @PostMapping(path = "/run", consumes = MediaType.TEXT_PLAIN_VALUE)
-  void runText(
+  ResponseEntity<SseEmitter> runText(
       @RequestParam(required = false) String tier,
       @RequestParam(required = false) String format,
       @RequestParam(required = false) Boolean stream,
@@ -86,11 +99,11 @@ class SyncRunController {
       HttpServletResponse response)
       throws IOException {
     String sql = bodies.sql(http);
-    run(new SyncRunRequest(sql, tier, format, urlParameters(http)), stream, http, response);
+    return run(new SyncRunRequest(sql, tier, format, urlParameters(http)), stream, http, response);
   }
 
   @PostMapping(path = "/run", consumes = MediaType.APPLICATION_JSON_VALUE)
-  void runJson(
+  ResponseEntity<SseEmitter> runJson(
       @RequestParam(required = false) Boolean stream,
       HttpServletRequest http,
       HttpServletResponse response)
@@ -99,10 +112,11 @@ class SyncRunController {
     if (request == null) {
       throw new InvalidRequestException("sql", "the request body is empty");
     }
-    run(request, stream, http, response);
+    return run(request, stream, http, response);
   }
 
-  private void run(
+  /** The event stream, or null when the result went straight into the response. */
+  private ResponseEntity<SseEmitter> run(
       SyncRunRequest request, Boolean stream, HttpServletRequest http, HttpServletResponse response)
       throws IOException {
     Caller caller = callers.current(http);
@@ -121,14 +135,14 @@ class SyncRunController {
         queries.prepare(
             InteractiveQueries.Api.SYNC, caller, tier, sql, QUERY_ID_PREFIX + UUID.randomUUID());
     ClientConnections.ClientConnection client = ClientConnections.of(http);
+    if (events) {
+      return streamEvents(query, sql, parameters, client);
+    }
     try (query;
         ClientWatch.Watched watched = watch.watch(client, query::kill)) {
-      if (events) {
-        streamEvents(query, sql, parameters, response);
-      } else {
-        streamResult(query, sql, format, parameters, client, response);
-      }
+      streamResult(query, sql, format, parameters, client, response);
     }
+    return null;
   }
 
   /** The result as ClickHouse writes it, passed on as it comes. */
@@ -160,20 +174,46 @@ class SyncRunController {
     Relay.copy(query, answer.body(), response, client);
   }
 
-  /** Progress events while the query runs, then the result (or an error) as one event. */
-  private void streamEvents(
-      RunningQuery query, String sql, Map<String, String> parameters, HttpServletResponse response)
-      throws IOException {
-    response.setStatus(HttpStatus.OK.value());
-    response.setContentType(MediaType.TEXT_EVENT_STREAM_VALUE);
-    response.setCharacterEncoding(StandardCharsets.UTF_8.name());
-    response.setHeader(HttpHeaders.CACHE_CONTROL, "no-cache");
-    // Proxies such as nginx would otherwise hold the events back.
-    response.setHeader("X-Accel-Buffering", "no");
-    response.setHeader("X-AGP-Query-Id", query.queryId());
-    response.setHeader("X-AGP-Tier", query.tierName());
-    EventStream events = new EventStream(response.getOutputStream());
+  /**
+   * Progress events while the query runs, then the result (or an error) as one event: the query
+   * runs on a thread of its own, which owns the query from here on.
+   */
+  private ResponseEntity<SseEmitter> streamEvents(
+      RunningQuery query,
+      String sql,
+      Map<String, String> parameters,
+      ClientConnections.ClientConnection client) {
+    EventStream events = new EventStream();
+    ClientWatch.Watched watched = watch.watch(client, query::kill);
+    // Before the request's objects are reused, however the stream ended.
+    events.onEnd(watched::close);
     try {
+      runs.execute(
+          () -> {
+            try (query;
+                watched) {
+              runEvents(query, sql, parameters, events);
+            } catch (RuntimeException e) {
+              log.error("synchronous run {} failed", query.queryId(), e);
+            } finally {
+              events.complete();
+            }
+          });
+    } catch (RuntimeException e) {
+      watched.close();
+      query.close();
+      throw e;
+    }
+    HttpHeaders headers = new HttpHeaders();
+    headers.set("X-AGP-Query-Id", query.queryId());
+    headers.set("X-AGP-Tier", query.tierName());
+    return events.response(headers);
+  }
+
+  private void runEvents(
+      RunningQuery query, String sql, Map<String, String> parameters, EventStream events) {
+    try {
+      // The client has the query's id before the query runs.
       events.flush();
     } catch (IOException e) {
       query.kill();
@@ -210,7 +250,7 @@ class SyncRunController {
         }
       }
       followed.close();
-      events.send("result", result.toByteArray());
+      events.send("result", null, result.toByteArray());
       query.ended(RunningQuery.Outcome.SUCCEEDED);
     } catch (RunningQuery.ClientGoneException e) {
       // Nobody to tell.
@@ -244,7 +284,7 @@ class SyncRunController {
       problem.put("clickhouse_code", code);
     }
     try {
-      events.send("error", json.writeValueAsBytes(problem));
+      events.send("error", null, json.writeValueAsBytes(problem));
     } catch (IOException e) {
       // The client left: nothing more to tell it.
     }
@@ -304,5 +344,10 @@ class SyncRunController {
       }
     }
     return parameters;
+  }
+
+  @Override
+  public void destroy() {
+    runs.shutdown();
   }
 }
