@@ -17,7 +17,7 @@ import org.springframework.web.servlet.mvc.method.annotation.SseEmitter;
  * One {@code text/event-stream} answer of the API: an execution's live events, a synchronous run's
  * progress and result. Spring's {@link SseEmitter} carries it (the asynchronous request, its end,
  * the container's word that the client left); this class frames what goes in it, the same way for
- * every stream: {@code event: }, {@code id: } and one {@code data: } line per line of the data,
+ * every stream: {@code id: }, {@code event: } and one {@code data: } line per line of the data,
  * then a blank line; {@code : keep-alive} comments.
  *
  * <p>The frames are its own, not Spring's event builder's: that one writes {@code data:} without
@@ -134,10 +134,10 @@ public final class EventStream {
   /** One event as the stream carries it. */
   static byte[] frame(String name, String id, byte[] data) {
     ByteArrayOutputStream out = new ByteArrayOutputStream(data.length + data.length / 16 + 64);
-    out.writeBytes(field("event", name));
     if (id != null) {
       out.writeBytes(field("id", id));
     }
+    out.writeBytes(field("event", name));
     int length = data.length;
     // A last line break belongs to the data's end, not to an empty last line.
     if (length > 0 && data[length - 1] == '\n') {

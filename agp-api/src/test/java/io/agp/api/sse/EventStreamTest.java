@@ -36,8 +36,8 @@ class EventStreamTest {
   }
 
   @Test
-  void theIdFollowsTheName() {
-    assertThat(frame("status", "00ff", "{}")).isEqualTo("event: status\nid: 00ff\ndata: {}\n\n");
+  void theIdComesFirst() {
+    assertThat(frame("status", "00ff", "{}")).isEqualTo("id: 00ff\nevent: status\ndata: {}\n\n");
   }
 
   @Test

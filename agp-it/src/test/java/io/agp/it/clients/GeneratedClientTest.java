@@ -224,7 +224,7 @@ class GeneratedClientTest {
     assertThat(canceled.getStatus()).isEqualTo(Status.CANCELED);
     File events = executions.streamExecutionEvents(slow.getId(), null);
     assertThat(Files.readString(events.toPath()))
-        .contains("event:status")
+        .contains("event: status")
         .contains("\"status\":\"CANCELED\"");
     assertThatThrownBy(() -> executions.cancelExecution(slow.getId()))
         .isInstanceOfSatisfying(
