@@ -7,6 +7,8 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.springframework.http.HttpHeaders;
+import org.springframework.http.HttpStatus;
 import org.springframework.stereotype.Component;
 
 /**
@@ -108,18 +110,20 @@ public class UserLimits {
   }
 
   /** The user already holds as many of a kind as they may: 429. */
-  public static class TooManyOpenException extends RuntimeException {
+  public static class TooManyOpenException extends ApiProblem {
 
     private final int retryAfterSeconds;
 
     TooManyOpenException(String what, int limit, int retryAfterSeconds) {
       super(
+          HttpStatus.TOO_MANY_REQUESTS,
           "you already hold "
               + limit
               + " "
               + what
               + " on this API instance, as many as one user may; close one and try again");
       this.retryAfterSeconds = retryAfterSeconds;
+      header(HttpHeaders.RETRY_AFTER, Integer.toString(retryAfterSeconds));
     }
 
     public int retryAfterSeconds() {

@@ -1,8 +1,5 @@
 package io.agp.api.execution;
 
-import io.agp.api.UserLimits;
-import io.agp.api.auth.InvalidCallerException;
-import io.agp.api.interactive.TooManyInteractiveQueriesException;
 import io.agp.clickhouse.ClickHouseException;
 import io.agp.results.NoSuchResultException;
 import io.agp.tier.QueryRefusedException;
@@ -16,7 +13,6 @@ import org.springframework.beans.TypeMismatchException;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.HttpStatusCode;
-import org.springframework.http.MediaType;
 import org.springframework.http.ProblemDetail;
 import org.springframework.http.ResponseEntity;
 import org.springframework.security.web.firewall.RequestRejectedException;
@@ -27,9 +23,12 @@ import org.springframework.web.method.annotation.MethodArgumentTypeMismatchExcep
 import org.springframework.web.servlet.mvc.method.annotation.ResponseEntityExceptionHandler;
 
 /**
- * Maps domain exceptions to {@code application/problem+json}. Spring's own (unsupported media type
- * or method, type mismatch, unknown path) are mapped by the base class; anything unexpected is a
- * 500 problem whose detail says nothing of the code, while the log has the stack trace.
+ * Maps to {@code application/problem+json} what does not carry its own answer: the refusals of the
+ * shared code (an unknown tier, a query the tier refuses, ClickHouse's errors, a result gone from
+ * the store) and of the server (a malformed query string, the firewall). The API's own refusals are
+ * {@link io.agp.api.ApiProblem}s, and Spring's (unsupported media type or method, unknown path) are
+ * mapped by the base class, as is every {@code ErrorResponse}. Anything unexpected is a 500 problem
+ * whose detail says nothing of the code, while the log has the stack trace.
  */
 @RestControllerAdvice
 class ApiExceptionHandler extends ResponseEntityExceptionHandler {
@@ -37,75 +36,10 @@ class ApiExceptionHandler extends ResponseEntityExceptionHandler {
   private static final Logger log = LoggerFactory.getLogger(ApiExceptionHandler.class);
 
   @ExceptionHandler
-  ProblemDetail notFound(ExecutionNotFoundException e) {
-    return problem(HttpStatus.NOT_FOUND, e.getMessage());
-  }
-
-  @ExceptionHandler
-  ProblemDetail invalid(InvalidRequestException e) {
-    ProblemDetail problem = problem(HttpStatus.BAD_REQUEST, e.getMessage());
-    if (e.field() != null) {
-      problem.setProperty("field", e.field());
-    }
-    return problem;
-  }
-
-  @ExceptionHandler
   ProblemDetail unknownTier(UnknownTierException e) {
     ProblemDetail problem = problem(HttpStatus.BAD_REQUEST, e.getMessage());
     problem.setProperty("field", "tier");
     return problem;
-  }
-
-  @ExceptionHandler
-  ProblemDetail tooLarge(SqlTooLargeException e) {
-    ProblemDetail problem = problem(HttpStatus.CONTENT_TOO_LARGE, e.getMessage());
-    problem.setProperty("field", "sql");
-    return problem;
-  }
-
-  @ExceptionHandler
-  ProblemDetail conflict(QueryIdConflictException e) {
-    ProblemDetail problem = problem(HttpStatus.CONFLICT, e.getMessage());
-    if (e.executionId() != null) {
-      problem.setProperty("execution_id", e.executionId());
-    }
-    problem.setProperty("field", "query_id");
-    return problem;
-  }
-
-  @ExceptionHandler
-  ResponseEntity<ProblemDetail> tooManyInFlight(TooManyInFlightException e) {
-    return ResponseEntity.status(HttpStatus.TOO_MANY_REQUESTS)
-        .header(HttpHeaders.RETRY_AFTER, Long.toString(e.retryAfterSeconds()))
-        .contentType(MediaType.APPLICATION_PROBLEM_JSON)
-        .body(problem(HttpStatus.TOO_MANY_REQUESTS, e.getMessage()));
-  }
-
-  @ExceptionHandler
-  ResponseEntity<ProblemDetail> tooManyOfOneUser(UserLimits.TooManyOpenException e) {
-    return ResponseEntity.status(HttpStatus.TOO_MANY_REQUESTS)
-        .header(HttpHeaders.RETRY_AFTER, Integer.toString(e.retryAfterSeconds()))
-        .contentType(MediaType.APPLICATION_PROBLEM_JSON)
-        .body(problem(HttpStatus.TOO_MANY_REQUESTS, e.getMessage()));
-  }
-
-  @ExceptionHandler
-  ResponseEntity<ProblemDetail> tooManyWatchers(TooManyWatchersException e) {
-    return ResponseEntity.status(HttpStatus.TOO_MANY_REQUESTS)
-        .header(HttpHeaders.RETRY_AFTER, "1")
-        .contentType(MediaType.APPLICATION_PROBLEM_JSON)
-        .body(problem(HttpStatus.TOO_MANY_REQUESTS, e.getMessage()));
-  }
-
-  @ExceptionHandler
-  ResponseEntity<ProblemDetail> tooManyInteractive(TooManyInteractiveQueriesException e) {
-    return ResponseEntity.status(HttpStatus.TOO_MANY_REQUESTS)
-        .header(
-            HttpHeaders.RETRY_AFTER,
-            Long.toString(TooManyInteractiveQueriesException.RETRY_AFTER_SECONDS))
-        .contentType(MediaType.APPLICATION_PROBLEM_JSON)
-        .body(problem(HttpStatus.TOO_MANY_REQUESTS, e.getMessage()));
   }
 
   /**
@@ -138,61 +72,9 @@ class ApiExceptionHandler extends ResponseEntityExceptionHandler {
   }
 
   @ExceptionHandler
-  ProblemDetail notInFlight(ExecutionNotInFlightException e) {
-    ProblemDetail problem = problem(HttpStatus.CONFLICT, e.getMessage());
-    problem.setProperty("execution_id", e.id());
-    return problem;
-  }
-
-  @ExceptionHandler
-  ProblemDetail noResult(ResultNotAvailableException e) {
-    return problem(e.gone() ? HttpStatus.GONE : HttpStatus.NOT_FOUND, e.getMessage());
-  }
-
-  @ExceptionHandler
-  ProblemDetail notPreviewable(ResultNotPreviewableException e) {
-    log.warn("{}: {}", e.getMessage(), e.getCause().toString());
-    return problem(HttpStatus.UNPROCESSABLE_CONTENT, e.getMessage());
-  }
-
-  @ExceptionHandler
   ProblemDetail missingObject(NoSuchResultException e) {
     // The row says SUCCEEDED but the object is gone: expiry is under way.
     return problem(HttpStatus.GONE, "the result is no longer stored");
-  }
-
-  @ExceptionHandler
-  ProblemDetail forbidden(ForbiddenException e) {
-    ProblemDetail problem = problem(HttpStatus.FORBIDDEN, e.getMessage());
-    if (e.field() != null) {
-      problem.setProperty("field", e.field());
-    }
-    return problem;
-  }
-
-  @ExceptionHandler
-  ProblemDetail linkRejected(LinkRejectedException e) {
-    return problem(HttpStatus.FORBIDDEN, e.getMessage());
-  }
-
-  @ExceptionHandler
-  ProblemDetail notAcceptable(EncodingNotAcceptableException e) {
-    return problem(HttpStatus.NOT_ACCEPTABLE, e.getMessage());
-  }
-
-  @ExceptionHandler
-  ResponseEntity<ProblemDetail> badRange(RangeNotSatisfiableException e) {
-    return ResponseEntity.status(HttpStatus.REQUESTED_RANGE_NOT_SATISFIABLE)
-        .header(HttpHeaders.CONTENT_RANGE, "bytes */" + e.size())
-        .contentType(MediaType.APPLICATION_PROBLEM_JSON)
-        .body(problem(HttpStatus.REQUESTED_RANGE_NOT_SATISFIABLE, e.getMessage()));
-  }
-
-  @ExceptionHandler
-  ProblemDetail invalidCaller(InvalidCallerException e) {
-    ProblemDetail problem = problem(HttpStatus.BAD_REQUEST, e.getMessage());
-    problem.setProperty("field", e.field());
-    return problem;
   }
 
   /** Tomcat refuses to parse a malformed query string (e.g. {@code ?=}) when it is first read. */

@@ -1,8 +1,11 @@
 package io.agp.api.execution;
 
-class ExecutionNotFoundException extends RuntimeException {
+import io.agp.api.ApiProblem;
+import org.springframework.http.HttpStatus;
+
+class ExecutionNotFoundException extends ApiProblem {
 
   ExecutionNotFoundException(long id) {
-    super("execution " + id + " does not exist");
+    super(HttpStatus.NOT_FOUND, "execution " + id + " does not exist");
   }
 }

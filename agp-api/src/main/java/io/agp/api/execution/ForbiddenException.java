@@ -1,13 +1,17 @@
 package io.agp.api.execution;
 
+import io.agp.api.ApiProblem;
+import org.springframework.http.HttpStatus;
+
 /** A request the caller's token does not allow (e.g. another tier): 403, naming the field. */
-public class ForbiddenException extends RuntimeException {
+public class ForbiddenException extends ApiProblem {
 
   private final String field;
 
   public ForbiddenException(String field, String message) {
-    super(message);
+    super(HttpStatus.FORBIDDEN, message);
     this.field = field;
+    property("field", field);
   }
 
   String field() {

@@ -1,13 +1,17 @@
 package io.agp.api.execution;
 
+import io.agp.api.ApiProblem;
+import org.springframework.http.HttpStatus;
+
 /** A request the API refuses with 400, naming the field at fault. */
-public class InvalidRequestException extends RuntimeException {
+public class InvalidRequestException extends ApiProblem {
 
   private final String field;
 
   public InvalidRequestException(String field, String message) {
-    super(message);
+    super(HttpStatus.BAD_REQUEST, message);
     this.field = field;
+    property("field", field);
   }
 
   String field() {

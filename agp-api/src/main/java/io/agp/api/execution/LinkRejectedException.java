@@ -1,9 +1,12 @@
 package io.agp.api.execution;
 
+import io.agp.api.ApiProblem;
+import org.springframework.http.HttpStatus;
+
 /** A signed result link that is tampered with or expired: 403. */
-class LinkRejectedException extends RuntimeException {
+class LinkRejectedException extends ApiProblem {
 
   LinkRejectedException(String message) {
-    super(message);
+    super(HttpStatus.FORBIDDEN, message);
   }
 }

@@ -1,15 +1,18 @@
 package io.agp.api.execution;
 
+import io.agp.api.ApiProblem;
 import io.agp.execution.Execution;
 import io.agp.execution.ExecutionStatus;
+import org.springframework.http.HttpStatus;
 
 /** A result was asked for an execution that has none (yet, or any more). */
-class ResultNotAvailableException extends RuntimeException {
+class ResultNotAvailableException extends ApiProblem {
 
   private final boolean gone;
 
   ResultNotAvailableException(Execution execution) {
     super(
+        execution.status() == ExecutionStatus.EXPIRED ? HttpStatus.GONE : HttpStatus.NOT_FOUND,
         execution.status() == ExecutionStatus.EXPIRED
             ? "the result of execution " + execution.id() + " has expired"
             : "execution " + execution.id() + " is " + execution.status() + ": no result");

@@ -18,6 +18,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.zip.ZipException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.springframework.stereotype.Component;
 import tools.jackson.core.JacksonException;
 import tools.jackson.core.JsonParser;
@@ -43,6 +45,8 @@ import tools.jackson.databind.node.JsonNodeFactory;
  */
 @Component
 class ResultPreviews {
+
+  private static final Logger log = LoggerFactory.getLogger(ResultPreviews.class);
 
   static final int DEFAULT_ROWS = 100;
   static final int MAX_ROWS = 1000;
@@ -107,7 +111,10 @@ class ResultPreviews {
       };
     } catch (JacksonException | ZipException | ZstdIOException e) {
       // Bytes that are not what the execution says they are: the download still serves them.
-      throw new ResultNotPreviewableException(execution, format, compression, e);
+      ResultNotPreviewableException refused =
+          new ResultNotPreviewableException(execution, format, compression, e);
+      log.warn("{}: {}", refused.getMessage(), e.toString());
+      throw refused;
     }
   }
 
