@@ -3,6 +3,7 @@ package io.agp.schedule;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
@@ -102,14 +103,25 @@ public final class JobRunner implements AutoCloseable {
 
   /** Lets a round under way end (up to {@code within}), then stops. */
   public void closeGently(Duration within) {
-    thread.shutdown();
+    closeGently(List.of(this), within);
+  }
+
+  /**
+   * Stops every runner: no round starts from now on, the rounds under way may end within {@code
+   * within} (all together, not one after the other), and those still running then are interrupted.
+   */
+  public static void closeGently(List<JobRunner> runners, Duration within) {
+    runners.forEach(runner -> runner.thread.shutdown());
+    long deadline = System.nanoTime() + within.toNanos();
     try {
-      if (!thread.awaitTermination(within.toMillis(), TimeUnit.MILLISECONDS)) {
-        thread.shutdownNow();
+      for (JobRunner runner : runners) {
+        runner.thread.awaitTermination(
+            Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
       }
     } catch (InterruptedException e) {
-      thread.shutdownNow();
       Thread.currentThread().interrupt();
+    } finally {
+      runners.forEach(JobRunner::close);
     }
   }
 }

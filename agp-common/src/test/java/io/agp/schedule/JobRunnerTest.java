@@ -5,8 +5,10 @@ import static org.awaitility.Awaitility.await;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
@@ -80,5 +82,35 @@ class JobRunnerTest {
     int after = ticks.get();
     Thread.sleep(100);
     assertThat(ticks.get()).isEqualTo(after);
+  }
+
+  @Test
+  void runnersStoppedTogetherWaitOnceForTheirRoundsThenInterruptThem() throws Exception {
+    CountDownLatch started = new CountDownLatch(3);
+    CountDownLatch interrupted = new CountDownLatch(3);
+    List<JobRunner> runners = new ArrayList<>();
+    for (int i = 0; i < 3; i++) {
+      PeriodicJob hangs =
+          PeriodicJob.of(
+              "hangs-" + i,
+              Duration.ofHours(1),
+              () -> {
+                started.countDown();
+                try {
+                  Thread.sleep(Duration.ofHours(1));
+                } catch (InterruptedException e) {
+                  interrupted.countDown();
+                }
+              });
+      runners.add(JobRunner.start(hangs, Duration.ZERO, meters));
+    }
+    started.await();
+    long begin = System.nanoTime();
+    JobRunner.closeGently(runners, Duration.ofMillis(500));
+    Duration took = Duration.ofNanos(System.nanoTime() - begin);
+    // One wait of 500 ms for all three, not 500 ms each.
+    assertThat(took).isBetween(Duration.ofMillis(400), Duration.ofMillis(1400));
+    assertThat(interrupted.await(5, TimeUnit.SECONDS)).isTrue();
+    assertThat(runners).allMatch(JobRunner::closed);
   }
 }
