@@ -38,12 +38,6 @@ final class ClaimLoop {
   /** Pause after a failed claim, so that a database outage does not spin the loop. */
   private static final Duration CLAIM_ERROR_PAUSE = Duration.ofSeconds(1);
 
-  /** Wake-ups kept for a busy pool at most: many more than any pool has slots. */
-  private static final int MAX_CREDITS = 1 << 20;
-
-  /** The longest lookahead of a claim: the rows of each waiting user it reads stay few. */
-  static final int MAX_LOOKAHEAD = 256;
-
   /** Claims executions for the pool. */
   interface Claimer {
 
@@ -56,9 +50,6 @@ final class ClaimLoop {
     int claim(int limit, int lookahead);
   }
 
-  /** One claim to make: how many, how far to look, and whether wake-ups asked for it. */
-  private record Claim(int wanted, int lookahead, boolean onWakeUps) {}
-
   private final String tierName;
   private final Duration pollInterval;
   private final IntSupplier freeSlots;
@@ -67,11 +58,7 @@ final class ClaimLoop {
   private final Condition wake = lock.newCondition();
 
   // Guarded by lock.
-  private int credits;
-  private int announced;
-  private boolean retried;
-  private boolean everything;
-  private boolean backlog;
+  private final WakeUps wakeUps = new WakeUps();
   private boolean signaled;
 
   private volatile boolean claiming;
@@ -104,8 +91,7 @@ final class ClaimLoop {
         signal();
         return;
       }
-      credits = (int) Math.min(MAX_CREDITS, (long) credits + executions);
-      this.announced = Math.min(MAX_LOOKAHEAD, Math.max(this.announced, announced));
+      wakeUps.dealt(executions, announced);
       signal();
     } finally {
       lock.unlock();
@@ -116,7 +102,7 @@ final class ClaimLoop {
   void wakeAll() {
     lock.lock();
     try {
-      everything = true;
+      wakeUps.everything();
       signal();
     } finally {
       lock.unlock();
@@ -127,8 +113,7 @@ final class ClaimLoop {
   void slotFreed() {
     lock.lock();
     try {
-      if (credits > 0 || backlog || everything) {
-        everything |= backlog;
+      if (wakeUps.slotFreed()) {
         signal();
       }
     } finally {
@@ -157,7 +142,7 @@ final class ClaimLoop {
   private void loop() {
     while (claiming) {
       int free = freeSlots.getAsInt();
-      Claim next = next(free);
+      WakeUps.Claim next = next(free);
       if (next == null) {
         awaitWake();
         continue;
@@ -175,43 +160,19 @@ final class ClaimLoop {
     }
   }
 
-  /** The claim to make now with {@code free} slots, or null for none; takes what it uses. */
-  private Claim next(int free) {
+  private WakeUps.Claim next(int free) {
     lock.lock();
     try {
-      if (free <= 0) {
-        return null;
-      }
-      if (everything) {
-        everything = false;
-        return new Claim(free, free, false);
-      }
-      int wanted = Math.min(free, credits);
-      return wanted == 0 ? null : new Claim(wanted, Math.max(wanted, announced), true);
+      return wakeUps.next(free);
     } finally {
       lock.unlock();
     }
   }
 
-  private void claimed(Claim claim, int free, int claimed) {
+  private void claimed(WakeUps.Claim claim, int free, int claimed) {
     lock.lock();
     try {
-      credits = Math.max(0, credits - claimed);
-      if (claimed < claim.wanted() && claim.onWakeUps() && !retried) {
-        // Once more, looking further: other workers may have locked the rows this one looked at.
-        retried = true;
-        announced = Math.min(MAX_LOOKAHEAD, claim.lookahead() * 4);
-      } else if (claimed < claim.wanted()) {
-        // Nothing more is claimable now: the wake-ups left are spent.
-        credits = 0;
-        retried = false;
-        announced = 0;
-      } else {
-        retried = false;
-        announced = credits == 0 ? 0 : announced;
-      }
-      // As many as there were slots: more may wait behind them.
-      backlog = claimed == claim.wanted() && claim.wanted() == free;
+      wakeUps.claimed(claim, free, claimed);
     } finally {
       lock.unlock();
     }
@@ -223,7 +184,7 @@ final class ClaimLoop {
       if (!signaled && claiming) {
         if (!wake.await(pollInterval.toMillis(), TimeUnit.MILLISECONDS) && !signaled) {
           // A poll interval without a wake-up: look for whatever a lost notification announced.
-          everything = true;
+          wakeUps.everything();
         }
       }
       signaled = false;
