@@ -1,5 +1,6 @@
 package io.agp.api.execution;
 
+import io.agp.api.InvalidRequestException;
 import io.agp.callback.CallbackGuard;
 import io.agp.callback.CallbackProperties;
 import io.agp.callback.CallbackRefusedException;

@@ -1,6 +1,9 @@
 package io.agp.api.execution;
 
 import io.agp.api.ApiProperties;
+import io.agp.api.ForbiddenException;
+import io.agp.api.InvalidRequestException;
+import io.agp.api.RequestBodies;
 import io.agp.api.UserLimits;
 import io.agp.api.auth.Caller;
 import io.agp.execution.Execution;

@@ -1,7 +1,10 @@
 package io.agp.api.execution;
 
 import io.agp.api.ApiProperties;
+import io.agp.api.InvalidRequestException;
+import io.agp.api.SqlTooLargeException;
 import io.agp.api.auth.Caller;
+import io.agp.api.auth.TierAccess;
 import io.agp.execution.CreateOutcome;
 import io.agp.execution.Execution;
 import io.agp.execution.ExecutionRepository;

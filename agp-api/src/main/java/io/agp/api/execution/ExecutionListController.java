@@ -1,5 +1,7 @@
 package io.agp.api.execution;
 
+import io.agp.api.InvalidRequestException;
+import io.agp.api.RequestBodies;
 import io.agp.api.auth.Caller;
 import io.agp.api.auth.Callers;
 import io.agp.api.execution.ExecutionQueries.SearchOrder;

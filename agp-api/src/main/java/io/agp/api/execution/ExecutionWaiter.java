@@ -1,6 +1,7 @@
 package io.agp.api.execution;
 
 import io.agp.api.ApiProperties;
+import io.agp.api.InvalidRequestException;
 import io.agp.api.UserLimits;
 import io.agp.execution.Execution;
 import io.agp.execution.ExecutionRepository;

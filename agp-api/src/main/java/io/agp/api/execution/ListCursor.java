@@ -1,5 +1,6 @@
 package io.agp.api.execution;
 
+import io.agp.api.InvalidRequestException;
 import io.agp.api.execution.ExecutionQueries.Keyset;
 import io.agp.execution.Execution;
 import java.nio.charset.StandardCharsets;

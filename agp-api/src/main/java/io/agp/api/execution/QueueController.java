@@ -1,6 +1,7 @@
 package io.agp.api.execution;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
+import io.agp.api.ForbiddenException;
 import io.agp.api.auth.Caller;
 import io.agp.api.auth.Callers;
 import io.agp.tier.Tiers;

@@ -1,5 +1,6 @@
 package io.agp.api.execution;
 
+import io.agp.api.InvalidRequestException;
 import io.agp.api.auth.Caller;
 import io.agp.execution.Execution;
 import io.agp.execution.ExecutionRepository;

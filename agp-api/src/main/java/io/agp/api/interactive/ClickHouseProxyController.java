@@ -1,11 +1,11 @@
 package io.agp.api.interactive;
 
 import io.agp.api.ApiProperties;
+import io.agp.api.InvalidRequestException;
+import io.agp.api.RequestBodies;
 import io.agp.api.auth.Caller;
 import io.agp.api.auth.Callers;
-import io.agp.api.execution.InvalidRequestException;
-import io.agp.api.execution.RequestBodies;
-import io.agp.api.execution.TierAccess;
+import io.agp.api.auth.TierAccess;
 import io.agp.clickhouse.ClickHouseResponse;
 import io.agp.tier.QueryPolicy;
 import io.agp.tier.TierProperties;

@@ -1,9 +1,9 @@
 package io.agp.api.interactive;
 
+import io.agp.api.ForbiddenException;
+import io.agp.api.InvalidRequestException;
 import io.agp.api.auth.Caller;
-import io.agp.api.execution.ForbiddenException;
-import io.agp.api.execution.InvalidRequestException;
-import io.agp.api.execution.TierAccess;
+import io.agp.api.auth.TierAccess;
 import io.agp.clickhouse.ClickHouseClient;
 import io.agp.tier.QueryPolicy;
 import io.agp.tier.TierClickHouse;

@@ -1,12 +1,12 @@
 package io.agp.api.interactive;
 
 import io.agp.api.ApiProperties;
+import io.agp.api.InvalidRequestException;
+import io.agp.api.RequestBodies;
+import io.agp.api.SqlTooLargeException;
 import io.agp.api.auth.Caller;
 import io.agp.api.auth.Callers;
-import io.agp.api.execution.InvalidRequestException;
-import io.agp.api.execution.RequestBodies;
-import io.agp.api.execution.SqlTooLargeException;
-import io.agp.api.execution.TierAccess;
+import io.agp.api.auth.TierAccess;
 import io.agp.api.sse.EventStream;
 import io.agp.clickhouse.ClickHouseException;
 import io.agp.clickhouse.ClickHouseResponse;

@@ -1,6 +1,5 @@
-package io.agp.api.execution;
+package io.agp.api;
 
-import io.agp.api.ApiProblem;
 import org.springframework.http.HttpStatus;
 
 /** A request the API refuses with 400, naming the field at fault. */

@@ -1,6 +1,5 @@
-package io.agp.api.execution;
+package io.agp.api;
 
-import io.agp.api.ApiProblem;
 import org.springframework.http.HttpStatus;
 
 /** A request the caller's token does not allow (e.g. another tier): 403, naming the field. */

@@ -1,6 +1,6 @@
-package io.agp.api.execution;
+package io.agp.api.auth;
 
-import io.agp.api.auth.Caller;
+import io.agp.api.ForbiddenException;
 import io.agp.tier.Tiers;
 import java.util.TreeSet;
 

@@ -1,6 +1,5 @@
-package io.agp.api.execution;
+package io.agp.api;
 
-import io.agp.api.ApiProblem;
 import org.springframework.http.HttpStatus;
 import org.springframework.util.unit.DataSize;
 

@@ -1,4 +1,4 @@
-package io.agp.api.execution;
+package io.agp.api;
 
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;

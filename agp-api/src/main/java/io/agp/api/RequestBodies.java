@@ -1,6 +1,5 @@
-package io.agp.api.execution;
+package io.agp.api;
 
-import io.agp.api.ApiProperties;
 import jakarta.servlet.http.HttpServletRequest;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -80,7 +79,7 @@ public class RequestBodies {
     return json(request, strict.readerFor(type));
   }
 
-  <T> T json(HttpServletRequest request, ObjectReader reader) throws IOException {
+  public <T> T json(HttpServletRequest request, ObjectReader reader) throws IOException {
     byte[] bytes = read(request, 2 * properties.maxSqlSize().toBytes() + JSON_ENVELOPE);
     if (bytes.length == 0) {
       return null;
@@ -104,7 +103,7 @@ public class RequestBodies {
     }
   }
 
-  ObjectReader reader(tools.jackson.core.type.TypeReference<?> type) {
+  public ObjectReader reader(tools.jackson.core.type.TypeReference<?> type) {
     return strict.readerFor(strict.constructType(type));
   }
 

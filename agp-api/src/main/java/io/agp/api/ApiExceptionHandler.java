@@ -1,4 +1,4 @@
-package io.agp.api.execution;
+package io.agp.api;
 
 import io.agp.clickhouse.ClickHouseException;
 import io.agp.results.NoSuchResultException;
