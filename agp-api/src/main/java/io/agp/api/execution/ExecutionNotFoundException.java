@@ -3,9 +3,9 @@ package io.agp.api.execution;
 import io.agp.api.ApiProblem;
 import org.springframework.http.HttpStatus;
 
-class ExecutionNotFoundException extends ApiProblem {
+public class ExecutionNotFoundException extends ApiProblem {
 
-  ExecutionNotFoundException(long id) {
+  public ExecutionNotFoundException(long id) {
     super(HttpStatus.NOT_FOUND, "execution " + id + " does not exist");
   }
 }

@@ -12,7 +12,7 @@ import org.springframework.stereotype.Component;
  * check is made by the statement that reads the row, not by a filter here.
  */
 @Component
-class VisibleExecutions {
+public class VisibleExecutions {
 
   private final ExecutionRepository executions;
   private final Callers callers;
@@ -22,7 +22,7 @@ class VisibleExecutions {
     this.callers = callers;
   }
 
-  Caller caller(HttpServletRequest http) {
+  public Caller caller(HttpServletRequest http) {
     return callers.current(http);
   }
 
@@ -30,7 +30,7 @@ class VisibleExecutions {
    * The execution, if it exists and the caller may see it; to others it does not exist (404, the
    * same whether it exists or not).
    */
-  Execution find(long id, Caller caller) {
+  public Execution find(long id, Caller caller) {
     return executions
         .getVisible(id, caller.viewer())
         .orElseThrow(() -> new ExecutionNotFoundException(id));

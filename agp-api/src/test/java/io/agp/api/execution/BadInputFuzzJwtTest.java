@@ -6,6 +6,7 @@ import com.nimbusds.jose.JWSHeader;
 import com.nimbusds.jose.crypto.MACSigner;
 import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.SignedJWT;
+import io.agp.api.testing.TestApi;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.Date;

@@ -3,7 +3,9 @@ package io.agp.api.execution;
 import static io.agp.api.execution.Gen.weighted;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.agp.api.execution.ContractClient.Reply;
+import io.agp.api.testing.ContractClient;
+import io.agp.api.testing.ContractClient.Reply;
+import io.agp.api.testing.TestApi;
 import io.agp.testkit.ClickHouseTestServer;
 import java.io.IOException;
 import java.math.BigInteger;

@@ -2,7 +2,9 @@ package io.agp.api.execution;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.agp.api.execution.ContractClient.Reply;
+import io.agp.api.testing.ContractClient;
+import io.agp.api.testing.ContractClient.Reply;
+import io.agp.api.testing.TestApi;
 import java.io.InputStream;
 import java.net.http.HttpRequest;
 import java.nio.charset.Charset;

@@ -3,7 +3,9 @@ package io.agp.api.execution;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.agp.api.execution.ContractClient.Reply;
+import io.agp.api.testing.ContractClient;
+import io.agp.api.testing.ContractClient.Reply;
+import io.agp.api.testing.TestApi;
 import java.net.http.HttpRequest;
 import org.junit.jupiter.api.Test;
 

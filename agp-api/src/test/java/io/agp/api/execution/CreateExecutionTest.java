@@ -2,7 +2,9 @@ package io.agp.api.execution;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.agp.api.execution.ContractClient.Reply;
+import io.agp.api.testing.ContractClient;
+import io.agp.api.testing.ContractClient.Reply;
+import io.agp.api.testing.TestApi;
 import io.agp.execution.Execution;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;

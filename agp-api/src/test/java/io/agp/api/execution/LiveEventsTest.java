@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.agp.api.execution.EventStream.Event;
+import io.agp.api.testing.ContractClient;
+import io.agp.api.testing.TestApi;
 import io.agp.execution.AttemptId;
 import io.agp.execution.Progress;
 import io.agp.execution.ProgressSample;

@@ -2,6 +2,8 @@ package io.agp.api.execution;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.agp.api.testing.RawDownload;
+import io.agp.api.testing.TestApi;
 import java.net.URI;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;

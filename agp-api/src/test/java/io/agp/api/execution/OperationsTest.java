@@ -2,6 +2,7 @@ package io.agp.api.execution;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.agp.api.testing.TestApi;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;

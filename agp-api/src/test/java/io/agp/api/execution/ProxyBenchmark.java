@@ -1,5 +1,6 @@
 package io.agp.api.execution;
 
+import io.agp.api.testing.TestApi;
 import io.agp.testkit.ClickHouseTestServer;
 import java.net.URI;
 import java.net.URLEncoder;

@@ -2,6 +2,7 @@ package io.agp.api.execution;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.agp.api.testing.TestApi;
 import io.agp.testkit.ClickHouseTestServer;
 import java.io.ByteArrayOutputStream;
 import java.io.InputStream;

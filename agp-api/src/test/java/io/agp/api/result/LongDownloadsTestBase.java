@@ -1,9 +1,11 @@
-package io.agp.api.execution;
+package io.agp.api.result;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.agp.api.UserLimits;
+import io.agp.api.testing.RawDownload;
+import io.agp.api.testing.TestApi;
 import java.io.IOException;
 import java.net.URI;
 import java.time.Duration;

@@ -1,4 +1,4 @@
-package io.agp.api.execution;
+package io.agp.api.result;
 
 import com.github.luben.zstd.ZstdIOException;
 import io.agp.api.ApiProperties;

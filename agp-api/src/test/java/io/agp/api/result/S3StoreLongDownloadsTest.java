@@ -1,8 +1,10 @@
-package io.agp.api.execution;
+package io.agp.api.result;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.agp.api.testing.RawDownload;
+import io.agp.api.testing.TestApi;
 import io.agp.testkit.S3TestServer;
 import java.io.IOException;
 import java.time.Duration;

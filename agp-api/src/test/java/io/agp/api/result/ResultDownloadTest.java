@@ -1,8 +1,11 @@
-package io.agp.api.execution;
+package io.agp.api.result;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.agp.api.execution.ContractClient.Reply;
+import io.agp.api.testing.ContractClient;
+import io.agp.api.testing.ContractClient.Reply;
+import io.agp.api.testing.RawDownload;
+import io.agp.api.testing.TestApi;
 import java.io.ByteArrayOutputStream;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;

@@ -1,4 +1,4 @@
-package io.agp.api.execution;
+package io.agp.api.testing;
 
 import io.agp.api.ApiApplication;
 import io.agp.execution.AttemptId;
@@ -25,19 +25,19 @@ import org.springframework.jdbc.core.simple.JdbcClient;
  * The API application, started once per test JVM on a database of its own with a local result
  * folder. No worker runs: tests play the worker's part through the repository, as a worker would.
  */
-final class TestApi {
+public final class TestApi {
 
   private static TestApi shared;
 
-  final ConfigurableApplicationContext context;
-  final ContractClient client;
+  public final ConfigurableApplicationContext context;
+  public final ContractClient client;
 
   private TestApi(ConfigurableApplicationContext context) {
     this.context = context;
     this.client = new ContractClient(this::url);
   }
 
-  static synchronized TestApi shared() {
+  public static synchronized TestApi shared() {
     if (shared == null) {
       shared = start();
       Runtime.getRuntime().addShutdownHook(new Thread(shared.context::close, "test-api-stop"));
@@ -46,7 +46,7 @@ final class TestApi {
   }
 
   /** A new API on a database of its own; {@code extra} arguments add or override settings. */
-  static TestApi start(String... extra) {
+  public static TestApi start(String... extra) {
     try {
       PostgresTestServer postgres = PostgresTestServer.shared();
       String folder = Files.createTempDirectory("agp-api-results").toUri().toString();
@@ -77,13 +77,13 @@ final class TestApi {
     }
   }
 
-  URI url(String path) {
+  public URI url(String path) {
     int port = ((WebServerApplicationContext) context).getWebServer().getPort();
     return URI.create("http://localhost:" + port + path);
   }
 
   /** Creates an execution of a query no other test sends, in {@code format}; returns its id. */
-  long create(String format) {
+  public long create(String format) {
     return client
         .postJson(
             "/v1/async/executions",
@@ -93,11 +93,11 @@ final class TestApi {
         .asLong();
   }
 
-  ExecutionRepository repository() {
+  public ExecutionRepository repository() {
     return context.getBean(ExecutionRepository.class);
   }
 
-  JdbcClient jdbc() {
+  public JdbcClient jdbc() {
     return context.getBean(JdbcClient.class);
   }
 
@@ -105,7 +105,7 @@ final class TestApi {
    * Claims one execution by id, as a worker's claim would (with its notification), and returns its
    * lease.
    */
-  AttemptId start(long id) {
+  public AttemptId start(long id) {
     jdbc()
         .sql(
             "update executions set status = 'RUNNING', attempt = attempt + 1, worker_id = 'test',"
@@ -118,7 +118,7 @@ final class TestApi {
   }
 
   /** Announces a change of the execution, as the apps do after each change they make. */
-  void notifyChanged(long id) {
+  public void notifyChanged(long id) {
     jdbc()
         .sql("select pg_notify('agp_execution_changed', cast(:id as text) || ':RUNNING')")
         .param("id", id)
@@ -127,12 +127,13 @@ final class TestApi {
   }
 
   /** Runs an execution to SUCCEEDED with these result bytes, stored as a worker stores them. */
-  Execution succeed(long id, byte[] stored, String compression) throws Exception {
+  public Execution succeed(long id, byte[] stored, String compression) throws Exception {
     return succeed(start(id), stored, compression);
   }
 
   /** Runs a claimed attempt to SUCCEEDED with these result bytes. */
-  Execution succeed(AttemptId attemptId, byte[] stored, String compression) throws Exception {
+  public Execution succeed(AttemptId attemptId, byte[] stored, String compression)
+      throws Exception {
     long id = attemptId.executionId();
     String key = "test/" + id + "-" + attemptId.attempt();
     ResultStore store = context.getBean(ResultStore.class);

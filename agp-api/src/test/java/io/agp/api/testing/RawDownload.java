@@ -1,4 +1,4 @@
-package io.agp.api.execution;
+package io.agp.api.testing;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -25,7 +25,7 @@ import java.util.concurrent.locks.LockSupport;
  * ahead into buffers of its own. The kernel still buffers a few MiB of the body in the server's
  * send buffer, which the tests allow for with results much larger than that.
  */
-final class RawDownload implements AutoCloseable {
+public final class RawDownload implements AutoCloseable {
 
   /** Small, so that a client that stops reading soon stops the server's writes too. */
   private static final int RECEIVE_BUFFER = 32 * 1024;
@@ -44,12 +44,12 @@ final class RawDownload implements AutoCloseable {
   }
 
   /** Sends the request and reads the status line and headers; the body is left unread. */
-  static RawDownload open(URI url, String... headerLines) throws IOException {
+  public static RawDownload open(URI url, String... headerLines) throws IOException {
     return openAs(url, url.getHost() + ':' + url.getPort(), headerLines);
   }
 
   /** The same, addressed to {@code host} (the Host header) whatever the URL's host. */
-  static RawDownload openAs(URI url, String host, String... headerLines) throws IOException {
+  public static RawDownload openAs(URI url, String host, String... headerLines) throws IOException {
     Socket socket = new Socket();
     socket.setReceiveBufferSize(RECEIVE_BUFFER);
     socket.connect(new InetSocketAddress(url.getHost(), url.getPort()), 5_000);
@@ -79,20 +79,20 @@ final class RawDownload implements AutoCloseable {
     return new RawDownload(socket, in, status, headers);
   }
 
-  int status() {
+  public int status() {
     return status;
   }
 
-  String header(String name) {
+  public String header(String name) {
     return headers.get(name.toLowerCase(Locale.ROOT));
   }
 
-  long contentLength() {
+  public long contentLength() {
     return Long.parseLong(header("Content-Length"));
   }
 
   /** Reads {@code count} bytes of the body at once (or fewer if it ends). */
-  byte[] read(int count) throws IOException {
+  public byte[] read(int count) throws IOException {
     byte[] bytes = in.readNBytes(count);
     consumed += bytes.length;
     return bytes;
@@ -102,7 +102,7 @@ final class RawDownload implements AutoCloseable {
    * Reads the rest of the body (by its Content-Length, less what {@link #read} took) at about
    * {@code bytesPerSecond}, and returns the SHA-256 of what it read, in hex.
    */
-  String readThrottled(long bytesPerSecond) throws IOException {
+  public String readThrottled(long bytesPerSecond) throws IOException {
     MessageDigest digest = sha256();
     long length = contentLength() - consumed;
     byte[] buffer = new byte[16 * 1024];
@@ -126,7 +126,7 @@ final class RawDownload implements AutoCloseable {
    * Reads what is left until the server ends the connection and returns how many bytes came; fails
    * if the body is still coming after {@code within}.
    */
-  long drain(Duration within) throws IOException {
+  public long drain(Duration within) throws IOException {
     socket.setSoTimeout((int) within.toMillis());
     long read = 0;
     byte[] buffer = new byte[64 * 1024];
@@ -141,7 +141,7 @@ final class RawDownload implements AutoCloseable {
   }
 
   /** Leaves at once, with a reset, as a client that is killed or loses its network does. */
-  void abort() throws IOException {
+  public void abort() throws IOException {
     socket.setSoLinger(true, 0);
     socket.close();
   }
@@ -151,7 +151,7 @@ final class RawDownload implements AutoCloseable {
     socket.close();
   }
 
-  static String sha256(byte[] bytes) {
+  public static String sha256(byte[] bytes) {
     return HexFormat.of().formatHex(sha256().digest(bytes));
   }
 

@@ -1,4 +1,4 @@
-package io.agp.api.execution;
+package io.agp.api.result;
 
 import jakarta.servlet.ServletException;
 import jakarta.servlet.http.HttpServletRequest;

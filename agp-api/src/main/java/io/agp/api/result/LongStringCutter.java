@@ -1,4 +1,4 @@
-package io.agp.api.execution;
+package io.agp.api.result;
 
 import java.io.IOException;
 import java.io.InputStream;

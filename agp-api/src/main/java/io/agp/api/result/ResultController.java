@@ -1,7 +1,9 @@
-package io.agp.api.execution;
+package io.agp.api.result;
 
 import io.agp.api.InvalidRequestException;
 import io.agp.api.auth.Caller;
+import io.agp.api.execution.ExecutionNotFoundException;
+import io.agp.api.execution.VisibleExecutions;
 import io.agp.execution.Execution;
 import io.agp.execution.ExecutionRepository;
 import io.agp.execution.ExecutionStatus;

@@ -1,4 +1,4 @@
-package io.agp.api.execution;
+package io.agp.api.result;
 
 import io.agp.api.ApiProblem;
 import org.springframework.http.HttpStatus;

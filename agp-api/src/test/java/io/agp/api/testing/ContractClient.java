@@ -1,4 +1,4 @@
-package io.agp.api.execution;
+package io.agp.api.testing;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -25,7 +25,7 @@ import tools.jackson.databind.json.JsonMapper;
  * A plain HTTP client of the API that checks every response (status, headers, body) against {@code
  * openapi/api.yaml}, so that a test fails as soon as the code and the contract disagree.
  */
-final class ContractClient {
+public final class ContractClient {
 
   private static final JsonMapper JSON = JsonMapper.builder().build();
   private static final OpenApiInteractionValidator CONTRACT = contract();
@@ -33,26 +33,26 @@ final class ContractClient {
   private final HttpClient http = HttpClient.newHttpClient();
   private final Function<String, URI> urls;
 
-  ContractClient(Function<String, URI> urls) {
+  public ContractClient(Function<String, URI> urls) {
     this.urls = urls;
   }
 
-  record Reply(int status, Map<String, String> headers, byte[] body) {
+  public record Reply(int status, Map<String, String> headers, byte[] body) {
 
-    String header(String name) {
+    public String header(String name) {
       return headers.get(name.toLowerCase());
     }
 
-    String text() {
+    public String text() {
       return new String(body, StandardCharsets.UTF_8);
     }
 
-    JsonNode json() {
+    public JsonNode json() {
       return JSON.readTree(body);
     }
   }
 
-  Reply postSql(String path, String sql) {
+  public Reply postSql(String path, String sql) {
     return send(
         "POST",
         path,
@@ -62,11 +62,11 @@ final class ContractClient {
             .POST(HttpRequest.BodyPublishers.ofString(sql)));
   }
 
-  Reply postJson(String path, String json) {
+  public Reply postJson(String path, String json) {
     return postJson(path, json, "tester");
   }
 
-  Reply postJson(String path, String json, String user) {
+  public Reply postJson(String path, String json, String user) {
     return send(
         "POST",
         path,
@@ -76,11 +76,11 @@ final class ContractClient {
             .POST(HttpRequest.BodyPublishers.ofString(json)));
   }
 
-  Reply post(String path) {
+  public Reply post(String path) {
     return send("POST", path, HttpRequest.newBuilder().POST(HttpRequest.BodyPublishers.noBody()));
   }
 
-  Reply get(String path, String... headers) {
+  public Reply get(String path, String... headers) {
     HttpRequest.Builder builder = HttpRequest.newBuilder().GET();
     for (int i = 0; i < headers.length; i += 2) {
       builder.header(headers[i], headers[i + 1]);
@@ -89,7 +89,7 @@ final class ContractClient {
   }
 
   /** Sends any request; the response is checked against the contract like every other. */
-  Reply send(String method, String path, HttpRequest.Builder builder) {
+  public Reply send(String method, String path, HttpRequest.Builder builder) {
     Reply reply = sendUnchecked(path, builder);
     check(method, path, reply);
     return reply;
@@ -99,7 +99,7 @@ final class ContractClient {
    * Sends a request the contract cannot describe (a method no path has); the caller checks the
    * response.
    */
-  Reply sendUnchecked(String path, HttpRequest.Builder builder) {
+  public Reply sendUnchecked(String path, HttpRequest.Builder builder) {
     try {
       HttpResponse<InputStream> response =
           http.send(
@@ -130,7 +130,7 @@ final class ContractClient {
   }
 
   /** What in this response the contract does not allow; empty when it conforms. */
-  static List<String> violations(String method, String path, Reply reply) {
+  public static List<String> violations(String method, String path, Reply reply) {
     String bare = path.contains("?") ? path.substring(0, path.indexOf('?')) : path;
     SimpleResponse.Builder response = new SimpleResponse.Builder(reply.status());
     reply.headers().forEach(response::withHeader);
