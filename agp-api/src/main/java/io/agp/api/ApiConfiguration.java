@@ -1,7 +1,7 @@
 package io.agp.api;
 
 import io.agp.api.execution.ExecutionQueries;
-import io.agp.api.execution.QueueQueries;
+import io.agp.api.queue.QueueQueries;
 import io.agp.execution.QueryHash;
 import io.agp.results.StoreConnections;
 import io.agp.schedule.PeriodicJob;

@@ -1,4 +1,4 @@
-package io.agp.api.execution;
+package io.agp.api.queue;
 
 import io.agp.jdbc.SqlFile;
 import java.sql.ResultSet;

@@ -1,4 +1,4 @@
-package io.agp.api.execution;
+package io.agp.api.queue;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import io.agp.api.ForbiddenException;
