@@ -3,8 +3,9 @@ package io.agp.api.execution;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import io.agp.api.execution.EventStream.Event;
 import io.agp.api.testing.ContractClient;
+import io.agp.api.testing.EventStream;
+import io.agp.api.testing.EventStream.Event;
 import io.agp.api.testing.TestApi;
 import io.agp.execution.AttemptId;
 import io.agp.execution.Progress;

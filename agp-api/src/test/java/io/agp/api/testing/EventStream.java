@@ -1,4 +1,4 @@
-package io.agp.api.execution;
+package io.agp.api.testing;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -17,18 +17,18 @@ import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
 /** A client of a text/event-stream, as a browser's EventSource reads it, for the tests. */
-final class EventStream implements AutoCloseable {
+public final class EventStream implements AutoCloseable {
 
   private static final JsonMapper JSON = JsonMapper.builder().build();
 
   /** One event, or a comment line (name {@code ":"}), or the end of the stream (name null). */
-  record Event(String id, String name, String data) {
+  public record Event(String id, String name, String data) {
 
-    JsonNode json() {
+    public JsonNode json() {
       return JSON.readTree(data);
     }
 
-    boolean isEnd() {
+    public boolean isEnd() {
       return name == null;
     }
   }
@@ -42,7 +42,7 @@ final class EventStream implements AutoCloseable {
     this.reader = Thread.ofVirtual().start(this::read);
   }
 
-  static EventStream open(URI url, String... headers) {
+  public static EventStream open(URI url, String... headers) {
     HttpRequest.Builder request =
         HttpRequest.newBuilder(url).header("Accept", "text/event-stream").GET();
     for (int i = 0; i < headers.length; i += 2) {
@@ -52,7 +52,7 @@ final class EventStream implements AutoCloseable {
   }
 
   /** Sends any request and reads its answer as an event stream. */
-  static EventStream open(HttpRequest.Builder request) {
+  public static EventStream open(HttpRequest.Builder request) {
     try {
       return new EventStream(
           HttpClient.newHttpClient().send(request.build(), HttpResponse.BodyHandlers.ofLines()));
@@ -64,11 +64,11 @@ final class EventStream implements AutoCloseable {
     }
   }
 
-  int status() {
+  public int status() {
     return response.statusCode();
   }
 
-  String contentType() {
+  public String contentType() {
     return response.headers().firstValue("Content-Type").orElse("");
   }
 
@@ -108,7 +108,7 @@ final class EventStream implements AutoCloseable {
   }
 
   /** The next event that is not a comment, or fails after {@code timeout}. */
-  Event next(Duration timeout) throws InterruptedException {
+  public Event next(Duration timeout) throws InterruptedException {
     long deadline = System.nanoTime() + timeout.toNanos();
     while (true) {
       Event event = events.poll(deadline - System.nanoTime(), TimeUnit.NANOSECONDS);
@@ -122,7 +122,7 @@ final class EventStream implements AutoCloseable {
   }
 
   /** The next event that is not a comment, or null when none came within {@code timeout}. */
-  Event nextOrNone(Duration timeout) throws InterruptedException {
+  public Event nextOrNone(Duration timeout) throws InterruptedException {
     long deadline = System.nanoTime() + timeout.toNanos();
     while (true) {
       Event event = events.poll(deadline - System.nanoTime(), TimeUnit.NANOSECONDS);
@@ -133,7 +133,7 @@ final class EventStream implements AutoCloseable {
   }
 
   /** The next line of any kind, comments included, or null after {@code timeout}. */
-  Event nextOfAnyKind(Duration timeout) throws InterruptedException {
+  public Event nextOfAnyKind(Duration timeout) throws InterruptedException {
     return events.poll(timeout.toNanos(), TimeUnit.NANOSECONDS);
   }
 

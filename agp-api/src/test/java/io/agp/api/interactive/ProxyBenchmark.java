@@ -1,4 +1,4 @@
-package io.agp.api.execution;
+package io.agp.api.interactive;
 
 import io.agp.api.testing.TestApi;
 import io.agp.testkit.ClickHouseTestServer;

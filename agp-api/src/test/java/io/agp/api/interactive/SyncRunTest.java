@@ -1,10 +1,11 @@
-package io.agp.api.execution;
+package io.agp.api.interactive;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.agp.api.testing.ContractClient;
 import io.agp.api.testing.ContractClient.Reply;
+import io.agp.api.testing.EventStream;
 import io.agp.api.testing.TestApi;
 import io.agp.execution.ResultFormat;
 import io.agp.testkit.ClickHouseTestServer;

@@ -1,4 +1,4 @@
-package io.agp.api.execution;
+package io.agp.api.console;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
