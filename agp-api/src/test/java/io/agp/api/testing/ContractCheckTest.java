@@ -1,10 +1,8 @@
-package io.agp.api.execution;
+package io.agp.api.testing;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.agp.api.testing.ContractClient;
 import io.agp.api.testing.ContractClient.Reply;
-import io.agp.api.testing.TestApi;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import org.junit.jupiter.api.Test;

@@ -1,6 +1,6 @@
-package io.agp.api.execution;
+package io.agp.api;
 
-import static io.agp.api.execution.Gen.weighted;
+import static io.agp.api.Gen.weighted;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.agp.api.testing.ContractClient;

@@ -1,4 +1,4 @@
-package io.agp.api.execution;
+package io.agp.api;
 
 import com.nimbusds.jose.JOSEException;
 import com.nimbusds.jose.JWSAlgorithm;

@@ -1,4 +1,4 @@
-package io.agp.api.execution;
+package io.agp.api;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

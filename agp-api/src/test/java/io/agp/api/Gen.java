@@ -1,4 +1,4 @@
-package io.agp.api.execution;
+package io.agp.api;
 
 import java.util.ArrayList;
 import java.util.Arrays;
