@@ -18,6 +18,7 @@ import java.util.stream.Collectors;
 import tools.jackson.core.JacksonException;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.MappingIterator;
+import tools.jackson.databind.ObjectReader;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
@@ -30,7 +31,7 @@ import tools.jackson.databind.json.JsonMapper;
  */
 public final class ClickHouseSystemQueries {
 
-  private static final JsonMapper JSON = JsonMapper.builder().build();
+  private static final ObjectReader ROWS = JsonMapper.builder().build().readerFor(JsonNode.class);
 
   private static final String PROGRESS_SQL =
       "SELECT query_id, read_rows, read_bytes, total_rows_approx, elapsed, memory_usage,"
@@ -174,7 +175,7 @@ public final class ClickHouseSystemQueries {
   private List<JsonNode> rows(String sql, Map<String, String> settings) {
     try (ClickHouseResponse response = client.internal(sql, settings);
         InputStream body = response.body();
-        MappingIterator<JsonNode> rows = JSON.readerFor(JsonNode.class).readValues(body)) {
+        MappingIterator<JsonNode> rows = ROWS.readValues(body)) {
       return rows.readAll();
     } catch (IOException | JacksonException e) {
       throw new ClickHouseException(

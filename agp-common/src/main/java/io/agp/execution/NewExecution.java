@@ -52,28 +52,6 @@ public record NewExecution(
     return new Builder(queryId, sql);
   }
 
-  /** The same execution with another query hash. */
-  public NewExecution withQueryHash(String hash) {
-    return toBuilder().queryHash(hash).build();
-  }
-
-  /** A builder that starts from this execution. */
-  public Builder toBuilder() {
-    return new Builder(queryId, sql)
-        .queryHash(queryHash)
-        .name(name)
-        .format(format)
-        .tier(tier)
-        .createdBy(createdBy)
-        .labels(labels)
-        .parameters(parameters)
-        .priority(priority)
-        .maxAttempts(maxAttempts)
-        .shareKey(shareKey)
-        .quotaKey(quotaKey)
-        .callbackUrl(callbackUrl);
-  }
-
   @Override
   public String toString() {
     return "NewExecution[queryId=" + queryId + ", tier=" + tier + ", createdBy=" + createdBy + "]";

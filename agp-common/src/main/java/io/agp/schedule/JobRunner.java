@@ -76,7 +76,7 @@ public final class JobRunner implements AutoCloseable {
     }
   }
 
-  /** Whether {@link #close} or {@link #closeGently} was called. */
+  /** Whether it was closed. */
   public boolean closed() {
     return thread.isShutdown();
   }
@@ -99,11 +99,6 @@ public final class JobRunner implements AutoCloseable {
   @Override
   public void close() {
     thread.shutdownNow();
-  }
-
-  /** Lets a round under way end (up to {@code within}), then stops. */
-  public void closeGently(Duration within) {
-    closeGently(List.of(this), within);
   }
 
   /**

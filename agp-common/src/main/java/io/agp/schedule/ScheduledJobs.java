@@ -24,11 +24,6 @@ public final class ScheduledJobs implements SmartLifecycle {
     this.meters = meters;
   }
 
-  /** The jobs it runs, in order. */
-  public List<PeriodicJob> jobs() {
-    return jobs;
-  }
-
   @Override
   public synchronized void start() {
     for (PeriodicJob job : jobs) {
