@@ -1,5 +1,6 @@
 package io.agp.api.interactive;
 
+import io.agp.api.AnswerCompression;
 import io.agp.api.ApiProperties;
 import io.agp.api.InvalidRequestException;
 import io.agp.api.RequestBodies;
@@ -118,6 +119,8 @@ class ClickHouseProxyController {
       path = {"/v1/chproxy", "/v1/chproxy/"},
       method = {RequestMethod.GET, RequestMethod.POST})
   void query(HttpServletRequest http, HttpServletResponse response) throws IOException {
+    // ClickHouse's answer goes out as ClickHouse wrote it (compressed by it when the client asks).
+    AnswerCompression.sendAsIs(http);
     Caller caller = callers.current(http);
     // Parsed by hand, never through getParameter: that would read a form-encoded body (curl -d
     // sends one) as parameters, where ClickHouse reads the body as SQL.

@@ -1,5 +1,6 @@
 package io.agp.api.interactive;
 
+import io.agp.api.AnswerCompression;
 import io.agp.api.ApiProperties;
 import io.agp.api.InvalidRequestException;
 import io.agp.api.RequestBodies;
@@ -140,13 +141,14 @@ class SyncRunController implements DisposableBean {
     }
     try (query;
         ClientWatch.Watched watched = watch.watch(client, query::kill)) {
-      streamResult(query, sql, format, parameters, client, response);
+      streamResult(http, query, sql, format, parameters, client, response);
     }
     return null;
   }
 
   /** The result as ClickHouse writes it, passed on as it comes. */
   private void streamResult(
+      HttpServletRequest http,
       RunningQuery query,
       String sql,
       ResultFormat format,
@@ -164,6 +166,8 @@ class SyncRunController implements DisposableBean {
     } catch (RunningQuery.ClientGoneException e) {
       return;
     }
+    // A result goes out as ClickHouse writes it, as a download does: never compressed on the way.
+    AnswerCompression.sendAsIs(http);
     response.setStatus(HttpStatus.OK.value());
     response.setContentType(format.contentType());
     if (format.contentType().startsWith("text/") || format.contentType().contains("json")) {

@@ -1,5 +1,6 @@
 package io.agp.api.result;
 
+import io.agp.api.AnswerCompression;
 import io.agp.api.UserLimits;
 import io.agp.execution.Execution;
 import io.agp.execution.ExecutionStatus;
@@ -64,6 +65,8 @@ class ResultDownloads {
     if (execution.status() != ExecutionStatus.SUCCEEDED || execution.result() == null) {
       throw new ResultNotAvailableException(execution);
     }
+    // The stored bytes (or their decoding) go out as they are: ranges and lengths are theirs.
+    AnswerCompression.sendAsIs(request);
     ResultMetadata result = execution.result();
     ResultFormat format = ResultFormat.find(execution.format()).orElse(ResultFormat.DEFAULT);
     String compression =

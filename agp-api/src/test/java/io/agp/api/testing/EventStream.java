@@ -72,6 +72,11 @@ public final class EventStream implements AutoCloseable {
     return response.headers().firstValue("Content-Type").orElse("");
   }
 
+  /** A header of the answer, or null. */
+  public String header(String name) {
+    return response.headers().firstValue(name).orElse(null);
+  }
+
   private void read() {
     String id = null;
     String name = null;
