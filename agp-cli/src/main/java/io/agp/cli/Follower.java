@@ -111,7 +111,7 @@ final class Follower {
     @Nullable Integer wait = WAIT_SECONDS;
     while (true) {
       try {
-        return api.executions().getExecution(current.getId(), wait);
+        return api.executions().getExecution(current.getId(), wait, null);
       } catch (ApiException e) {
         CliException failure = api.failure(e);
         boolean tooMany = e.getCode() == 429;

@@ -28,7 +28,7 @@ final class GetCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     Api api = agp.api();
-    Execution execution = api.call(() -> api.executions().getExecution(id, wait));
+    Execution execution = api.call(() -> api.executions().getExecution(id, wait, null));
     agp.out.println(api.pretty(execution));
     return ExitCode.OK;
   }

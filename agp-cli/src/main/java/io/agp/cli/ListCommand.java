@@ -99,7 +99,8 @@ final class ListCommand implements Callable<Integer> {
                         until,
                         labels,
                         limit,
-                        cursor));
+                        cursor,
+                        null));
     if (json) {
       agp.out.println(api.pretty(page));
     } else {

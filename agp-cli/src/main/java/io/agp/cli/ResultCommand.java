@@ -37,7 +37,7 @@ final class ResultCommand implements Callable<Integer> {
       new Download(api).to(id, null, agp.out, (done, total) -> {});
       return ExitCode.OK;
     }
-    Execution execution = api.call(() -> api.executions().getExecution(id, null));
+    Execution execution = api.call(() -> api.executions().getExecution(id, null, null));
     Display display = agp.display();
     display.show(execution);
     Signals.onInterrupt(

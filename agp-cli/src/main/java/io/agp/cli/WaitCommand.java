@@ -24,7 +24,7 @@ final class WaitCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     Api api = agp.api();
-    Execution known = api.call(() -> api.executions().getExecution(id, null));
+    Execution known = api.call(() -> api.executions().getExecution(id, null, null));
     Display display = agp.display();
     AtomicReference<Execution> latest = new AtomicReference<>(known);
     Signals.onInterrupt(

@@ -14,6 +14,8 @@ import java.io.IOException;
 import java.net.URI;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.function.Predicate;
+import org.springframework.http.HttpHeaders;
 import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
 import org.springframework.web.bind.annotation.GetMapping;
@@ -38,6 +40,7 @@ class ExecutionController {
   private final LiveEvents events;
   private final ExecutionOutlook outlook;
   private final ApiProperties properties;
+  private final TaggedAnswers tagged;
   private final Clock clock;
 
   ExecutionController(
@@ -49,6 +52,7 @@ class ExecutionController {
       LiveEvents events,
       ExecutionOutlook outlook,
       ApiProperties properties,
+      TaggedAnswers tagged,
       Clock clock) {
     this.executions = executions;
     this.creator = creator;
@@ -58,6 +62,7 @@ class ExecutionController {
     this.events = events;
     this.outlook = outlook;
     this.properties = properties;
+    this.tagged = tagged;
     this.clock = clock;
   }
 
@@ -107,22 +112,52 @@ class ExecutionController {
     return create(request, waitFor, http);
   }
 
-  @GetMapping("/executions/{id}")
-  ExecutionView get(
+  /**
+   * The execution, with an {@code ETag}: a client that sends it back in {@code If-None-Match} gets
+   * a 304 while the answer is the same. With {@code wait} as well, the wait starts only when the
+   * execution is still as the client has it (else the new state is answered at once), and one that
+   * ends with no change is a 304.
+   */
+  @GetMapping(path = "/executions/{id}", produces = MediaType.APPLICATION_JSON_VALUE)
+  ResponseEntity<byte[]> get(
       @PathVariable long id,
       @RequestParam(required = false) Integer wait,
+      @RequestHeader(name = HttpHeaders.IF_NONE_MATCH, required = false) String ifNoneMatch,
       HttpServletRequest http) {
     Duration waitFor = waiter.check(wait);
     Caller caller = visible.caller(http);
+    // The answer to the first read, kept for a wait that ends on it.
+    Execution[] first = {null};
+    TaggedAnswers.Tagged[] firstAnswer = {null};
+    Predicate<Execution> held =
+        ifNoneMatch == null
+            ? read -> true
+            : read -> {
+              first[0] = read;
+              firstAnswer[0] = answer(read, caller);
+              return TaggedAnswers.held(ifNoneMatch, firstAnswer[0].etag());
+            };
     Execution execution =
         waiter.readUntilChanged(
-            id, caller.viewer(), caller.user(), () -> visible.find(id, caller), waitFor);
+            id, caller.viewer(), caller.user(), () -> visible.find(id, caller), waitFor, held);
+    TaggedAnswers.Tagged tagged =
+        execution == first[0] ? firstAnswer[0] : answer(execution, caller);
+    return TaggedAnswers.answer(tagged, ifNoneMatch);
+  }
+
+  private TaggedAnswers.Tagged answer(Execution execution, Caller caller) {
     // Readers mean something only where users are told apart by their tokens.
     ExecutionView view =
         caller.admin() && properties.auth().mode() == ApiProperties.AuthMode.JWT
-            ? ExecutionViews.withReaders(execution, caller, executions.readers(id))
+            ? ExecutionViews.withReaders(execution, caller, executions.readers(execution.id()))
             : ExecutionViews.of(execution, caller);
-    return ExecutionViews.withOutlook(view, outlook.of(execution));
+    ExecutionOutlook.Outlook now = outlook.of(execution);
+    ExecutionView shown = ExecutionViews.withOutlook(view, now);
+    // The remaining time runs down with the clock alone: the tag leaves it out, so that polls (and
+    // waits) of a running execution whose row did not move are answered 304.
+    return now.estimate() == null
+        ? tagged.of(shown)
+        : tagged.of(shown, ExecutionViews.withOutlook(view, now.withoutRemaining()));
   }
 
   /**

@@ -21,9 +21,12 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import org.springframework.http.HttpHeaders;
 import org.springframework.http.MediaType;
+import org.springframework.http.ResponseEntity;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.RequestHeader;
 import org.springframework.web.bind.annotation.RequestMapping;
 import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
@@ -50,17 +53,25 @@ class ExecutionListController {
   private final ExecutionQueries queries;
   private final RequestBodies bodies;
   private final Callers callers;
+  private final TaggedAnswers tagged;
   private final ObjectReader searchReader;
 
-  ExecutionListController(ExecutionQueries queries, RequestBodies bodies, Callers callers) {
+  ExecutionListController(
+      ExecutionQueries queries, RequestBodies bodies, Callers callers, TaggedAnswers tagged) {
     this.queries = queries;
     this.bodies = bodies;
     this.callers = callers;
+    this.tagged = tagged;
     this.searchReader = bodies.reader(new TypeReference<List<SearchRequest>>() {});
   }
 
-  @GetMapping("/executions")
-  ExecutionPage list(
+  /**
+   * A page of executions, with an {@code ETag}: sent back in {@code If-None-Match}, it gets a 304
+   * while the page is the same (no row of it changed, none came or went).
+   */
+  // Written as bytes: the mapping, not a converter, refuses what is not JSON (406).
+  @GetMapping(path = "/executions", produces = MediaType.APPLICATION_JSON_VALUE)
+  ResponseEntity<byte[]> list(
       @RequestParam(name = "query_id", required = false) String queryId,
       @RequestParam(name = "status", required = false) List<String> statuses,
       @RequestParam(required = false) String tier,
@@ -71,6 +82,7 @@ class ExecutionListController {
       @RequestParam(name = "label", required = false) List<String> labels,
       @RequestParam(required = false) Integer limit,
       @RequestParam(required = false) String cursor,
+      @RequestHeader(name = HttpHeaders.IF_NONE_MATCH, required = false) String ifNoneMatch,
       HttpServletRequest http) {
     Caller caller = callers.current(http);
     int pageSize = limit == null ? DEFAULT_LIST_LIMIT : limit;
@@ -105,7 +117,7 @@ class ExecutionListController {
     }
     boolean more = found.size() > page.size();
     String next = more ? ListCursor.after(found.get(page.size() - 1)) : null;
-    return new ExecutionPage(page, next);
+    return TaggedAnswers.answer(tagged.of(new ExecutionPage(page, next)), ifNoneMatch);
   }
 
   @PostMapping(path = "/search", consumes = MediaType.APPLICATION_JSON_VALUE)

@@ -93,6 +93,14 @@ class ExecutionOutlook {
   record Outlook(Long queuePosition, Estimate estimate) {
 
     static final Outlook NONE = new Outlook(null, null);
+
+    /** The same, with the estimate's remaining time left out (0): what the clock alone moves. */
+    Outlook withoutRemaining() {
+      return estimate == null
+          ? this
+          : new Outlook(
+              queuePosition, new Estimate(estimate.typicalDurationMs(), estimate.runs(), 0));
+    }
   }
 
   /**

@@ -12,6 +12,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.BiPredicate;
+import java.util.function.Predicate;
 import java.util.function.Supplier;
 import org.springframework.stereotype.Component;
 
@@ -70,9 +71,16 @@ class ExecutionWaiter {
    * @param viewer who reads: the execution is marked watched only if they may see it
    * @param user who waits: each user may hold {@code agp.api.per-user.waits} waits at once
    * @param read reads the execution as the caller may see it (throws when they may not)
+   * @param held whether the client already holds the first read's state (it sent that state's
+   *     ETag): only then is a change waited for; else the first read is the answer at once
    */
   Execution readUntilChanged(
-      long id, String viewer, String user, Supplier<Execution> read, Duration wait) {
+      long id,
+      String viewer,
+      String user,
+      Supplier<Execution> read,
+      Duration wait,
+      Predicate<Execution> held) {
     if (wait.isZero()) {
       return read.get();
     }
@@ -98,7 +106,7 @@ class ExecutionWaiter {
       synchronized (start) {
         start[0] = first;
       }
-      if (first.status().isTerminal()) {
+      if (!held.test(first) || first.status().isTerminal()) {
         return first;
       }
       return changed.get(wait.toNanos(), TimeUnit.NANOSECONDS);

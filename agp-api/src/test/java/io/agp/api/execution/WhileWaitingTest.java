@@ -131,6 +131,34 @@ class WhileWaitingTest {
     assertThat(estimate.get("remaining_ms").asLong()).isBetween(0L, 2_000L);
   }
 
+  /**
+   * The remaining time runs down with the clock alone: a poll of a running execution whose row did
+   * not move is a 304 while the time shown would have moved (else no poll of it would ever be).
+   */
+  @Test
+  void theTagOfARunningExecutionLeavesOutTheRemainingTime() {
+    String sql = "SELECT 'long " + UUID.randomUUID() + "'";
+    for (int i = 0; i < 3; i++) {
+      succeed(create("default", "tester", sql), 600_000);
+    }
+    long running = create("default", "tester", sql);
+    api.start(running);
+    String path = "/v1/async/executions/" + running;
+    Reply first = client.get(path, "X-AGP-User", "tester");
+    long remaining = first.json().get("estimate").get("remaining_ms").asLong();
+    String etag = first.header("ETag");
+
+    await()
+        .atMost(Duration.ofSeconds(5))
+        .until(
+            () -> get(running, "tester").get("estimate").get("remaining_ms").asLong(),
+            later -> later < remaining);
+    Reply again = client.get(path, "X-AGP-User", "tester", "If-None-Match", etag);
+
+    assertThat(again.status()).isEqualTo(304);
+    assertThat(again.body()).isEmpty();
+  }
+
   @Test
   void anEndedExecutionShowsClickHousesFiguresOfItsQuery() {
     long id = create("default", "tester", "SELECT 'figures " + UUID.randomUUID() + "'");

@@ -121,7 +121,7 @@ class AgpCommandsTest {
     AgpCli.Run second = agp.run(args);
 
     assertThat(first.exit()).isZero();
-    Execution created = executions.getExecution(idIn(first), null);
+    Execution created = executions.getExecution(idIn(first), null, null);
     assertThat(created.getTier()).isEqualTo("gzip");
     assertThat(created.getQueryId()).isEqualTo("answer-" + label);
     assertThat(created.getLabels()).containsEntry("test", label).containsEntry("team", "ads");
@@ -154,7 +154,17 @@ class AgpCommandsTest {
             () ->
                 executions
                     .listExecutions(
-                        queryId, List.of("RUNNING"), null, null, null, null, null, null, 1, null)
+                        queryId,
+                        List.of("RUNNING"),
+                        null,
+                        null,
+                        null,
+                        null,
+                        null,
+                        null,
+                        1,
+                        null,
+                        null)
                     .getExecutions(),
             list -> !list.isEmpty());
 
@@ -281,7 +291,8 @@ class AgpCommandsTest {
         .atMost(Duration.ofSeconds(30))
         .pollInterval(Duration.ofMillis(50))
         .until(
-            () -> executions.getExecution(slow.getId(), null).getStatus(), Status.RUNNING::equals);
+            () -> executions.getExecution(slow.getId(), null, null).getStatus(),
+            Status.RUNNING::equals);
 
     AgpCli.Run cancel = agp.run("cancel", id);
 

@@ -84,7 +84,7 @@ class GeneratedClientTest {
     assertThat(done.getResult().getColumns().getFirst().getName()).isEqualTo("number");
     assertThat(done.getCreatedAt()).isBefore(OffsetDateTime.now().plusMinutes(1));
 
-    Execution got = executions.getExecution(done.getId(), null);
+    Execution got = executions.getExecution(done.getId(), null, null);
     assertThat(got.getSql()).isEqualTo(sql);
 
     String csv = "\"number\",\"s\"\n0,\"0\"\n1,\"1\"\n2,\"2\"\n3,\"3\"\n4,\"4\"\n";
@@ -181,7 +181,7 @@ class GeneratedClientTest {
 
     ExecutionPage first =
         executions.listExecutions(
-            null, List.of("SUCCEEDED"), "default", null, null, null, null, labels, 1, null);
+            null, List.of("SUCCEEDED"), "default", null, null, null, null, labels, 1, null, null);
     ExecutionPage second =
         executions.listExecutions(
             null,
@@ -193,7 +193,8 @@ class GeneratedClientTest {
             null,
             labels,
             1,
-            first.getCursor());
+            first.getCursor(),
+            null);
 
     assertThat(first.getExecutions()).extracting(Execution::getId).containsExactly(newer.getId());
     assertThat(first.getCursor()).isNotNull();
@@ -217,7 +218,8 @@ class GeneratedClientTest {
         .atMost(Duration.ofSeconds(30))
         .pollInterval(Duration.ofMillis(50))
         .until(
-            () -> executions.getExecution(slow.getId(), null).getStatus(), Status.RUNNING::equals);
+            () -> executions.getExecution(slow.getId(), null, null).getStatus(),
+            Status.RUNNING::equals);
 
     Execution canceled = executions.cancelExecution(slow.getId());
 
@@ -237,18 +239,18 @@ class GeneratedClientTest {
 
   @Test
   void errorsAreProblemsAndNoAnswerIsCodeZero() {
-    assertThatThrownBy(() -> executions.getExecution(987654321L, null))
+    assertThatThrownBy(() -> executions.getExecution(987654321L, null, null))
         .isInstanceOfSatisfying(
             ApiException.class,
             e -> {
               assertThat(e.getCode()).isEqualTo(404);
               assertThat(problem(e).getDetail()).contains("987654321");
             });
-    assertThatThrownBy(() -> new ExecutionsApi(client(null)).getExecution(1L, null))
+    assertThatThrownBy(() -> new ExecutionsApi(client(null)).getExecution(1L, null, null))
         .isInstanceOfSatisfying(ApiException.class, e -> assertThat(e.getCode()).isEqualTo(401));
     ApiClient nowhere = new ApiClient();
     nowhere.updateBaseUri("http://127.0.0.1:9");
-    assertThatThrownBy(() -> new ExecutionsApi(nowhere).getExecution(1L, null))
+    assertThatThrownBy(() -> new ExecutionsApi(nowhere).getExecution(1L, null, null))
         .isInstanceOfSatisfying(
             ApiException.class,
             e -> {

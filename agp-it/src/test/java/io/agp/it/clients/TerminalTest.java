@@ -91,7 +91,7 @@ class TerminalTest {
       List<String> screen = awaitExit(tmux);
       assertThat(screen.subList(1, screen.size()))
           .containsExactly("#" + id + " CANCELED (Ctrl-C)", "exit=3", "$");
-      assertThat(executions.getExecution(id, null).getStatus()).isEqualTo(Status.CANCELED);
+      assertThat(executions.getExecution(id, null, null).getStatus()).isEqualTo(Status.CANCELED);
       await()
           .atMost(Duration.ofSeconds(10))
           .until(() -> ClientsStack.runningQueries(id), running -> running == 0);
@@ -111,7 +111,7 @@ class TerminalTest {
         assertThat(screen.subList(1, screen.size()))
             .containsExactly(
                 "#" + id + " left RUNNING; agp wait " + id + " follows it", "exit=130", "$");
-        assertThat(executions.getExecution(id, null).getStatus()).isEqualTo(Status.RUNNING);
+        assertThat(executions.getExecution(id, null, null).getStatus()).isEqualTo(Status.RUNNING);
         assertThat(ClientsStack.runningQueries(id)).isEqualTo(1);
       } finally {
         executions.cancelExecution(id);
@@ -141,7 +141,7 @@ class TerminalTest {
       List<String> screen = awaitExit(tmux);
       assertThat(screen.subList(1, screen.size()))
           .containsExactly("#" + id + " CANCELED (Ctrl-C)", "exit=3", "$");
-      assertThat(executions.getExecution(id, null).getStatus()).isEqualTo(Status.CANCELED);
+      assertThat(executions.getExecution(id, null, null).getStatus()).isEqualTo(Status.CANCELED);
     }
   }
 
