@@ -50,6 +50,7 @@ import org.springframework.validation.annotation.Validated;
  *     tiers' {@code interactive} settings)
  * @param preview the bounds of a result's preview
  * @param perUser what one user may hold open at once in one API instance
+ * @param schedules the bounds of the schedules users make ({@code /v1/schedules})
  */
 @Validated
 @ConfigurationProperties("agp.api")
@@ -73,7 +74,8 @@ public record ApiProperties(
     @DefaultValue @Valid Ui ui,
     @DefaultValue @Valid Interactive interactive,
     @DefaultValue @Valid Preview preview,
-    @DefaultValue @Valid PerUser perUser) {
+    @DefaultValue @Valid PerUser perUser,
+    @DefaultValue @Valid Schedules schedules) {
 
   public ApiProperties {
     linkSecrets = linkSecrets == null ? List.of() : List.copyOf(linkSecrets);
@@ -148,6 +150,16 @@ public record ApiProperties(
       @DefaultValue("8") @Min(0) int downloads,
       @DefaultValue("1KB") @NotNull DataSize stalledDownloadRate,
       @DefaultValue("60s") @NotNull Duration stalledDownloadAfter) {}
+
+  /**
+   * @param maxPerUser schedules one user may have, paused or not; a create beyond is refused with
+   *     409
+   * @param minInterval the shortest interval of a schedule, and the shortest gap between two
+   *     instants of its cron expression
+   */
+  public record Schedules(
+      @DefaultValue("50") @Min(1) int maxPerUser,
+      @DefaultValue("1m") @NotNull Duration minInterval) {}
 
   /**
    * @param oidc the identity provider that signs users in to the console (with jwt auth); without
