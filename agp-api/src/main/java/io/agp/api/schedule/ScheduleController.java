@@ -33,7 +33,7 @@ import org.springframework.web.bind.annotation.RestController;
  * same 404 as one that does not exist.
  */
 @RestController
-@RequestMapping(path = "/v1/schedules", produces = MediaType.APPLICATION_JSON_VALUE)
+@RequestMapping("/v1/schedules")
 class ScheduleController {
 
   static final int DEFAULT_LIST_LIMIT = 50;
@@ -64,7 +64,9 @@ class ScheduleController {
     this.clock = clock;
   }
 
-  @PostMapping(consumes = MediaType.APPLICATION_JSON_VALUE)
+  @PostMapping(
+      consumes = MediaType.APPLICATION_JSON_VALUE,
+      produces = MediaType.APPLICATION_JSON_VALUE)
   ResponseEntity<ScheduleView> create(HttpServletRequest http) throws IOException {
     Caller caller = callers.current(http);
     ScheduleRequest request = bodies.json(http, ScheduleRequest.class);
@@ -83,7 +85,7 @@ class ScheduleController {
     return ResponseEntity.created(URI.create("/v1/schedules/" + id)).body(view(id, caller));
   }
 
-  @GetMapping
+  @GetMapping(produces = MediaType.APPLICATION_JSON_VALUE)
   SchedulePage list(
       @RequestParam(required = false) Integer limit,
       @RequestParam(required = false) String cursor,
@@ -103,13 +105,16 @@ class ScheduleController {
     return new SchedulePage(page.stream().map(ScheduleView::of).toList(), next);
   }
 
-  @GetMapping("/{id}")
+  @GetMapping(path = "/{id}", produces = MediaType.APPLICATION_JSON_VALUE)
   ScheduleView get(@PathVariable long id, HttpServletRequest http) {
     return view(id, callers.current(http));
   }
 
   /** Replaces what the schedule runs and when; its next run is the first of the new cadence. */
-  @PutMapping(path = "/{id}", consumes = MediaType.APPLICATION_JSON_VALUE)
+  @PutMapping(
+      path = "/{id}",
+      consumes = MediaType.APPLICATION_JSON_VALUE,
+      produces = MediaType.APPLICATION_JSON_VALUE)
   ScheduleView replace(@PathVariable long id, HttpServletRequest http) throws IOException {
     Caller caller = callers.current(http);
     Schedule existing = find(id, caller);
@@ -125,6 +130,7 @@ class ScheduleController {
     return view(id, caller);
   }
 
+  /** Answers no body: any Accept will do (a client may ask for problem+json alone). */
   @DeleteMapping("/{id}")
   ResponseEntity<Void> delete(@PathVariable long id, HttpServletRequest http) {
     if (!schedules.delete(id, callers.current(http).owner())) {
@@ -134,7 +140,7 @@ class ScheduleController {
   }
 
   /** Stops the runs until a resume; the execution in flight, if any, goes on. */
-  @PostMapping("/{id}/pause")
+  @PostMapping(path = "/{id}/pause", produces = MediaType.APPLICATION_JSON_VALUE)
   ScheduleView pause(@PathVariable long id, HttpServletRequest http) {
     Caller caller = callers.current(http);
     if (!schedules.setPaused(id, caller.owner(), true, null)) {
@@ -147,7 +153,7 @@ class ScheduleController {
    * Runs the schedule again from its cadence's first instant after now (at once for an interval):
    * the runs missed while paused are not made up.
    */
-  @PostMapping("/{id}/resume")
+  @PostMapping(path = "/{id}/resume", produces = MediaType.APPLICATION_JSON_VALUE)
   ScheduleView resume(@PathVariable long id, HttpServletRequest http) {
     Caller caller = callers.current(http);
     Schedule existing = find(id, caller);
