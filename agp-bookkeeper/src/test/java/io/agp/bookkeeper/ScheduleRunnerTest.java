@@ -219,6 +219,27 @@ class ScheduleRunnerTest {
   }
 
   @Test
+  void aRunThatFailsIsRolledBackAndLeftDueWhileTheOthersRun() {
+    long broken = every(Duration.ofMinutes(5), T0, "SELECT 9", "default", "alice");
+    long fine = every(Duration.ofMinutes(5), T0.plusSeconds(1), "SELECT 10", "default", "alice");
+    // A cadence no API would store: reading it fails after the claim.
+    fixture
+        .jdbc
+        .sql("update schedules set every_seconds = null, cron = 'not a cron' where id = :id")
+        .param("id", broken)
+        .update();
+    clock.set(T0.plusSeconds(2));
+
+    ScheduleRunner.Report report = runner.runOnce();
+
+    assertThat(report.failed()).isEqualTo(1);
+    assertThat(report.created()).isEqualTo(1);
+    assertThat(executions()).extracting(Execution::sql).containsExactly("SELECT 10");
+    assertThat(schedules.get(broken, null).orElseThrow().nextRunAt()).isEqualTo(T0);
+    assertThat(schedules.get(fine, null).orElseThrow().lastOutcome()).isEqualTo("created");
+  }
+
+  @Test
   void pausedSchedulesDoNotRun() {
     long id = every(Duration.ofMinutes(5), T0, "SELECT 8", "default", "alice");
     assertThat(schedules.setPaused(id, "alice", true, null)).isTrue();

@@ -123,10 +123,15 @@ public final class ScheduleRunner implements PeriodicJob {
     // Schedules this round took, so that one whose run failed is not taken again at once.
     List<Long> passed = new ArrayList<>();
     for (int i = 0; i < properties.batchSize(); i++) {
+      int taken = passed.size();
       Optional<Run> run;
       try {
         run = transactions.execute(status -> runNext(now, passed));
       } catch (RuntimeException e) {
+        if (passed.size() == taken) {
+          // Nothing was claimed: the database itself failed, and the round ends here.
+          throw e;
+        }
         // Rolled back: the schedule is due again, and the next round tries it again.
         failed++;
         log.error("a run of schedule {} failed; the next round tries again", passed.getLast(), e);
