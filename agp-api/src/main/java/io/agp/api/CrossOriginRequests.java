@@ -31,6 +31,14 @@ class CrossOriginRequests {
 
   @Bean
   CorsConfigurationSource corsConfigurationSource(ApiProperties properties) {
+    if (properties.auth().mode() == ApiProperties.AuthMode.NONE
+        && properties.corsOrigins().contains("*")) {
+      // Without tokens, every page of every site could read and run everything.
+      throw new IllegalStateException(
+          "agp.api.cors.allowed-origins lists '*' while agp.api.auth.mode is none: any web page"
+              + " its users visit could run queries and read every result; list your dashboards'"
+              + " origins, or turn authentication on");
+    }
     UrlBasedCorsConfigurationSource source = new UrlBasedCorsConfigurationSource();
     source.registerCorsConfiguration("/v1/**", configuration(properties));
     return source;

@@ -1,6 +1,7 @@
 package io.agp.api;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.agp.api.testing.ContractClient;
 import io.agp.api.testing.ContractClient.Reply;
@@ -143,5 +144,11 @@ class CrossSiteRequestTest {
     try (RawDownload reply = RawDownload.openAs(url, "agp.not-listed.example")) {
       assertThat(reply.status()).isEqualTo(403);
     }
+  }
+
+  @Test
+  void everyOriginIsRefusedAtStartWithoutAuthentication() {
+    assertThatThrownBy(() -> TestApi.start("--agp.api.cors.allowed-origins=https://a.example,*"))
+        .hasStackTraceContaining("agp.api.auth.mode is none");
   }
 }
