@@ -8,6 +8,7 @@ import java.net.URI;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Stream;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
 import org.springframework.util.unit.DataSize;
@@ -154,7 +155,7 @@ public record ApiProperties(
    * under its former name, {@code allowed-origins}.
    */
   public List<String> corsOrigins() {
-    return java.util.stream.Stream.concat(cors.allowedOrigins().stream(), allowedOrigins.stream())
+    return Stream.concat(cors.allowedOrigins().stream(), allowedOrigins.stream())
         .map(String::strip)
         .filter(origin -> !origin.isEmpty())
         .distinct()
