@@ -12,6 +12,7 @@ import io.agp.api.testing.ContractClient;
 import io.agp.api.testing.ContractClient.Reply;
 import io.agp.api.testing.EventStream;
 import io.agp.api.testing.TestApi;
+import io.agp.testkit.ClickHouseTestServer;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpRequest;
@@ -43,6 +44,7 @@ class CrossOriginTest {
 
   private final TestApi api =
       TestApi.start(
+          "--agp.tiers.default.clickhouse.url=" + ClickHouseTestServer.shared().httpUrl(),
           "--agp.api.auth.mode=jwt",
           "--agp.api.auth.jwt-secret=" + SECRET,
           "--agp.api.cors.allowed-origins=" + DASH + ",https://*.apps.example.com",
@@ -231,6 +233,41 @@ class CrossOriginTest {
     assertThat(limited.header("Access-Control-Allow-Origin")).isEqualTo(DASH);
     assertThat(limited.header("Retry-After")).isNotBlank();
     assertThat(list(limited.header("Access-Control-Expose-Headers"))).contains("retry-after");
+  }
+
+  @Test
+  void theSyncRunAndTheClickHouseProxyAnswerAListedOriginWithItsHeaders() {
+    HttpRequest.Builder run =
+        HttpRequest.newBuilder()
+            .header("Origin", DASH)
+            .header("Sec-Fetch-Site", "cross-site")
+            .header("Authorization", "Bearer " + alice)
+            .header("Content-Type", "text/plain")
+            .POST(HttpRequest.BodyPublishers.ofString("SELECT 42 AS answer"));
+    Reply sync = client.send("POST", "/v1/sync/run?format=CSV", run);
+    assertThat(sync.status()).as(sync.text()).isEqualTo(200);
+    assertThat(sync.text()).isEqualTo("42\n");
+    assertThat(sync.header("Access-Control-Allow-Origin")).isEqualTo(DASH);
+    assertThat(list(sync.header("Access-Control-Expose-Headers"))).contains("x-agp-query-id");
+
+    // As a page's fetch sends a form: the body is the SQL, not parameters to take from it.
+    HttpRequest.Builder proxy =
+        HttpRequest.newBuilder()
+            .header("Origin", DASH)
+            .header("Sec-Fetch-Site", "cross-site")
+            .header(
+                "Authorization",
+                "Basic "
+                    + java.util.Base64.getEncoder()
+                        .encodeToString(("dashboard:" + alice).getBytes(StandardCharsets.UTF_8)))
+            .header("Content-Type", "application/x-www-form-urlencoded")
+            .POST(HttpRequest.BodyPublishers.ofString("SELECT 7 AS seven"));
+    Reply answer = client.send("POST", "/v1/chproxy/?default_format=TSV", proxy);
+    assertThat(answer.status()).as(answer.text()).isEqualTo(200);
+    assertThat(answer.text()).isEqualTo("7\n");
+    assertThat(answer.header("Access-Control-Allow-Origin")).isEqualTo(DASH);
+    assertThat(list(answer.header("Access-Control-Expose-Headers")))
+        .contains("x-clickhouse-summary");
   }
 
   private Reply mint(String token, long id) {

@@ -40,12 +40,13 @@ final class EventTokenFilter extends OncePerRequestFilter {
   protected void doFilterInternal(
       HttpServletRequest request, HttpServletResponse response, FilterChain chain)
       throws ServletException, IOException {
-    String token = request.getParameter(PARAMETER);
     Matcher events = EVENTS.matcher(request.getRequestURI());
-    if (token == null
-        || !request.getMethod().equals("GET")
-        || !events.matches()
-        || request.getHeader(HttpHeaders.AUTHORIZATION) != null) {
+    // The method first: a parameter of another method's request could be read from its body.
+    String token =
+        request.getMethod().equals("GET") && events.matches()
+            ? request.getParameter(PARAMETER)
+            : null;
+    if (token == null || request.getHeader(HttpHeaders.AUTHORIZATION) != null) {
       chain.doFilter(request, response);
       return;
     }
