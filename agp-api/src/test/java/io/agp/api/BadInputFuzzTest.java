@@ -224,6 +224,7 @@ class BadInputFuzzTest {
     operations.put("getExecution", BadInputFuzzTest::byIdRequests);
     operations.put("cancelExecution", BadInputFuzzTest::byIdRequests);
     operations.put("createResultLink", BadInputFuzzTest::byIdRequests);
+    operations.put("createEventToken", BadInputFuzzTest::byIdRequests);
     operations.put("streamExecutionEvents", BadInputFuzzTest::eventRequests);
     operations.put("getExecutionResult", BadInputFuzzTest::resultRequests);
     operations.put("previewExecutionResult", BadInputFuzzTest::previewRequests);
@@ -672,7 +673,8 @@ class BadInputFuzzTest {
   }
 
   private static Gen<Req> byIdRequests() {
-    Gen<String> operation = Gen.of("GET:", "POST:/cancel", "POST:/result-link");
+    Gen<String> operation =
+        Gen.of("GET:", "POST:/cancel", "POST:/result-link", "POST:/events/token");
     Gen<String> query = queryString(Map.of("wait", Gen.just("0")));
     Gen<String> ids = ids();
     Gen<List<Map.Entry<String, String>>> headers = headers(null);
@@ -861,10 +863,19 @@ class BadInputFuzzTest {
             .map(BadInputFuzzTest::pathSegment);
     Gen<List<Map.Entry<String, String>>> headers = headers(null);
     Gen<Optional<String>> lastEventId = optional(weird(), Gen.of("3f9c1e0a7b2d4c55", ""));
+    // Forged event-stream tokens: of the right shape, signed by no one, or anything at all.
+    Gen<String> query =
+        queryString(
+            Map.of(
+                "access_token",
+                Gen.oneOf(
+                    Gen.of("1.99999999999.0.b3duZXI.c2lnbmF0dXJl", "1.1.1.1.1", "....", ""),
+                    weird())));
     return random -> {
       List<Map.Entry<String, String>> h = new ArrayList<>(headers.next(random));
       lastEventId.next(random).ifPresent(value -> h.add(Map.entry("Last-Event-ID", value)));
-      return new Req("GET", EXECUTIONS + "/" + ids.next(random) + "/events", h, null);
+      return new Req(
+          "GET", EXECUTIONS + "/" + ids.next(random) + "/events" + query.next(random), h, null);
     };
   }
 

@@ -12,6 +12,7 @@ import io.agp.client.api.LinksApi;
 import io.agp.client.api.QueuesApi;
 import io.agp.client.api.SchedulesApi;
 import io.agp.client.model.CreateExecutionRequest;
+import io.agp.client.model.EventToken;
 import io.agp.client.model.Execution;
 import io.agp.client.model.ExecutionPage;
 import io.agp.client.model.Format;
@@ -25,6 +26,9 @@ import io.agp.client.model.ScheduleRequest;
 import io.agp.client.model.SearchItem;
 import io.agp.client.model.Status;
 import java.io.File;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.time.Duration;
@@ -230,6 +234,15 @@ class GeneratedClientTest {
     assertThat(Files.readString(events.toPath()))
         .contains("event: status")
         .contains("\"status\":\"CANCELED\"");
+    // As an EventSource would: the minted URL alone, no Authorization header.
+    EventToken token = executions.createEventToken(slow.getId());
+    HttpResponse<String> byToken =
+        HttpClient.newHttpClient()
+            .send(
+                HttpRequest.newBuilder(token.getEventsUrl()).build(),
+                HttpResponse.BodyHandlers.ofString());
+    assertThat(byToken.statusCode()).isEqualTo(200);
+    assertThat(byToken.body()).contains("\"status\":\"CANCELED\"");
     assertThatThrownBy(() -> executions.cancelExecution(slow.getId()))
         .isInstanceOfSatisfying(
             ApiException.class,
