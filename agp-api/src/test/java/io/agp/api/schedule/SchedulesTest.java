@@ -14,9 +14,13 @@ import java.net.http.HttpRequest;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Date;
 import java.util.List;
 import java.util.UUID;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
@@ -277,6 +281,27 @@ class SchedulesTest {
     long oldest = rest.get("schedules").get(0).get("id").asLong();
     assertThat(as(owner, "DELETE", SCHEDULES + "/" + oldest, null).status()).isEqualTo(204);
     create(owner, "{\"sql\": \"SELECT 9\", \"every_seconds\": 600}");
+  }
+
+  @Test
+  void concurrentCreatesNeverGoOverTheLimit() throws Exception {
+    String owner = user("racer");
+    List<Integer> statuses;
+    try (ExecutorService pool = Executors.newFixedThreadPool(8)) {
+      List<Future<Integer>> replies = new ArrayList<>();
+      for (int i = 0; i < 8; i++) {
+        String json = "{\"sql\": \"SELECT 'race " + i + "'\", \"every_seconds\": 600}";
+        replies.add(pool.submit(() -> as(owner, "POST", SCHEDULES, json).status()));
+      }
+      statuses = new ArrayList<>();
+      for (Future<Integer> reply : replies) {
+        statuses.add(reply.get());
+      }
+    }
+
+    assertThat(statuses).filteredOn(s -> s == 201).hasSize(3);
+    assertThat(statuses).filteredOn(s -> s == 409).hasSize(5);
+    assertThat(as(owner, "GET", SCHEDULES, null).json().get("schedules")).hasSize(3);
   }
 
   @Test
