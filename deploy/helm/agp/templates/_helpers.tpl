@@ -107,7 +107,8 @@ upgrades keeps every replica on the same keys and issued links valid.
 {{- if and (not (kindIs "invalid" $value)) (ne (toString $value) "") }}{{ $_ := set $rateLimit $property $value }}{{ end -}}
 {{- end -}}
 {{- with $rateLimit }}{{ $_ := set $api "rate-limit" . }}{{ end -}}
-{{- with .Values.api.allowedOrigins }}{{ $_ := set $api "allowed-origins" . }}{{ end -}}
+{{- $origins := concat ((.Values.api.cors | default dict).allowedOrigins | default list) (.Values.api.allowedOrigins | default list) -}}
+{{- with $origins }}{{ $_ := set $api "cors" (dict "allowed-origins" .) }}{{ end -}}
 {{- toYaml (mergeOverwrite (deepCopy .Values.api.config) $api) -}}
 {{- end -}}
 

@@ -8,6 +8,7 @@ import java.net.URI;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Stream;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
 import org.springframework.util.unit.DataSize;
@@ -38,8 +39,8 @@ import org.springframework.validation.annotation.Validated;
  *     the link secrets.
  * @param shareScope who shares in-flight executions (collapse) and fresh results (reuse): every
  *     user of a tier, or each user alone; empty means {@code user} with jwt auth, else {@code tier}
- * @param allowedOrigins browser origins (e.g. {@code https://dash.example.com}) whose pages may
- *     send requests that change something; others are refused, whatever the auth mode
+ * @param allowedOrigins the former name of {@code cors.allowed-origins}, still read: its origins
+ *     are added to those
  * @param allowedHosts with auth mode none, the names (or {@code *.example.com} patterns) this API
  *     may be reached by besides localhost and IP addresses; a request addressed to another name is
  *     refused (403), so that no page can reach it through a name that points at it (DNS rebinding)
@@ -50,6 +51,8 @@ import org.springframework.validation.annotation.Validated;
  *     tiers' {@code interactive} settings)
  * @param preview the bounds of a result's preview
  * @param perUser what one user may hold open at once in one API instance
+ * @param cors which pages of other origins may call the API from a browser, and how
+ * @param schedules the bounds of the schedules users make ({@code /v1/schedules})
  */
 @Validated
 @ConfigurationProperties("agp.api")
@@ -73,12 +76,92 @@ public record ApiProperties(
     @DefaultValue @Valid Ui ui,
     @DefaultValue @Valid Interactive interactive,
     @DefaultValue @Valid Preview preview,
-    @DefaultValue @Valid PerUser perUser) {
+    @DefaultValue @Valid PerUser perUser,
+    @DefaultValue @Valid Cors cors,
+    @DefaultValue @Valid Schedules schedules) {
 
   public ApiProperties {
     linkSecrets = linkSecrets == null ? List.of() : List.copyOf(linkSecrets);
     allowedOrigins = allowedOrigins == null ? List.of() : List.copyOf(allowedOrigins);
     allowedHosts = allowedHosts == null ? List.of() : List.copyOf(allowedHosts);
+  }
+
+  /**
+   * Cross-origin requests from browsers (CORS), for dashboards served from another origin. Calls
+   * carry a bearer token (or a signed event-stream token), never cookies: credentials mode stays
+   * off.
+   *
+   * @param allowedOrigins origins whose pages may call the API: exact ones ({@code
+   *     https://dash.example.com}) or patterns ({@code https://*.example.com}); none means no page
+   *     of another origin may. A listed origin also passes the refusal of cross-site requests.
+   * @param allowedMethods the methods a page may use
+   * @param allowedHeaders the request headers a page may send
+   * @param exposedHeaders the response headers a page may read, besides the few every browser shows
+   * @param maxAge how long a browser may keep a preflight's answer
+   * @param eventTokenTtl how long an event-stream token (for an {@code EventSource}, which cannot
+   *     send a bearer token) may be used to open the stream of its execution
+   */
+  public record Cors(
+      @DefaultValue List<String> allowedOrigins,
+      @DefaultValue({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"}) List<String> allowedMethods,
+      @DefaultValue({
+            "Authorization",
+            "Content-Type",
+            "Accept",
+            "Last-Event-ID",
+            "If-None-Match",
+            "If-Match",
+            "Range",
+            "X-AGP-Tier",
+            "X-ClickHouse-User",
+            "X-ClickHouse-Key",
+            "X-ClickHouse-Format",
+            "X-ClickHouse-Database",
+            "X-ClickHouse-Quota"
+          })
+          List<String> allowedHeaders,
+      @DefaultValue({
+            "Location",
+            "Retry-After",
+            "Content-Range",
+            "Content-Disposition",
+            "Content-Encoding",
+            "Accept-Ranges",
+            "ETag",
+            "Last-Event-ID",
+            "WWW-Authenticate",
+            "X-AGP-Query-Id",
+            "X-AGP-Tier",
+            "X-ClickHouse-Query-Id",
+            "X-ClickHouse-Summary",
+            "X-ClickHouse-Format",
+            "X-ClickHouse-Timezone",
+            "X-ClickHouse-Server-Display-Name",
+            "X-ClickHouse-Exception-Code",
+            "X-ClickHouse-Progress"
+          })
+          List<String> exposedHeaders,
+      @DefaultValue("30m") @NotNull Duration maxAge,
+      @DefaultValue("60s") @NotNull Duration eventTokenTtl) {
+
+    public Cors {
+      allowedOrigins = allowedOrigins == null ? List.of() : List.copyOf(allowedOrigins);
+      allowedMethods = allowedMethods == null ? List.of() : List.copyOf(allowedMethods);
+      allowedHeaders = allowedHeaders == null ? List.of() : List.copyOf(allowedHeaders);
+      exposedHeaders = exposedHeaders == null ? List.of() : List.copyOf(exposedHeaders);
+    }
+  }
+
+  /**
+   * The origins whose pages may call the API from a browser: {@code cors.allowed-origins} and,
+   * under its former name, {@code allowed-origins}.
+   */
+  public List<String> corsOrigins() {
+    return Stream.concat(cors.allowedOrigins().stream(), allowedOrigins.stream())
+        .map(String::strip)
+        .filter(origin -> !origin.isEmpty())
+        .distinct()
+        .toList();
   }
 
   /** Who shares executions: the tier's users, or each user alone. */
@@ -148,6 +231,16 @@ public record ApiProperties(
       @DefaultValue("8") @Min(0) int downloads,
       @DefaultValue("1KB") @NotNull DataSize stalledDownloadRate,
       @DefaultValue("60s") @NotNull Duration stalledDownloadAfter) {}
+
+  /**
+   * @param maxPerUser schedules one user may have, paused or not; a create beyond is refused with
+   *     409
+   * @param minInterval the shortest interval of a schedule, and the shortest gap between two
+   *     instants of its cron expression
+   */
+  public record Schedules(
+      @DefaultValue("50") @Min(1) int maxPerUser,
+      @DefaultValue("1m") @NotNull Duration minInterval) {}
 
   /**
    * @param oidc the identity provider that signs users in to the console (with jwt auth); without

@@ -8,12 +8,12 @@ import java.io.IOException;
 import java.net.URI;
 import java.util.Locale;
 import java.util.Set;
-import java.util.stream.Collectors;
 import org.springframework.boot.security.autoconfigure.web.servlet.SecurityFilterProperties;
 import org.springframework.boot.web.servlet.FilterRegistrationBean;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.http.HttpStatus;
+import org.springframework.web.cors.CorsConfiguration;
 import org.springframework.web.filter.OncePerRequestFilter;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -40,14 +40,12 @@ class CrossSiteRequests {
 
   static final class Filter extends OncePerRequestFilter {
 
-    private final Set<String> allowedOrigins;
+    private final CorsConfiguration origins;
     private final JsonMapper json;
 
     Filter(ApiProperties properties, JsonMapper json) {
-      this.allowedOrigins =
-          properties.allowedOrigins().stream()
-              .map(origin -> origin.strip().toLowerCase(Locale.ROOT))
-              .collect(Collectors.toUnmodifiableSet());
+      // One list for both: a page that may call the API from another origin may change things.
+      this.origins = CrossOriginRequests.configuration(properties);
       this.json = json;
     }
 
@@ -64,7 +62,7 @@ class CrossSiteRequests {
           response,
           HttpStatus.FORBIDDEN,
           "a request from a page of another site may not change anything here; add its origin to"
-              + " agp.api.allowed-origins to allow it");
+              + " agp.api.cors.allowed-origins to allow it");
     }
 
     private boolean allowed(HttpServletRequest request) {
@@ -83,7 +81,7 @@ class CrossSiteRequests {
     }
 
     private boolean listed(String origin) {
-      return origin != null && allowedOrigins.contains(origin.strip().toLowerCase(Locale.ROOT));
+      return origin != null && origins.checkOrigin(origin.strip().toLowerCase(Locale.ROOT)) != null;
     }
 
     /** Whether the origin names the host the request was sent to ("null" never does). */

@@ -21,7 +21,7 @@ class NulCharacters implements WebMvcConfigurer, HandlerInterceptor {
 
   @Override
   public void addInterceptors(InterceptorRegistry registry) {
-    registry.addInterceptor(this).addPathPatterns("/v1/async/**");
+    registry.addInterceptor(this).addPathPatterns("/v1/async/**", "/v1/schedules/**");
   }
 
   @Override

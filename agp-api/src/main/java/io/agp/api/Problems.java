@@ -19,16 +19,21 @@ public final class Problems {
   public static void write(
       JsonMapper json, HttpServletResponse response, HttpStatus status, String detail)
       throws IOException {
-    Map<String, Object> problem = new LinkedHashMap<>();
-    problem.put("type", "about:blank");
-    problem.put("title", status.getReasonPhrase());
-    problem.put("status", status.value());
-    problem.put("detail", detail);
     response.setStatus(status.value());
     response.setContentType(MediaType.APPLICATION_PROBLEM_JSON_VALUE);
     if (status == HttpStatus.UNAUTHORIZED) {
       response.setHeader("WWW-Authenticate", "Bearer");
     }
-    json.writeValue(response.getOutputStream(), problem);
+    response.getOutputStream().write(body(json, status, detail));
+  }
+
+  /** The problem+json body of a refusal. */
+  public static byte[] body(JsonMapper json, HttpStatus status, String detail) {
+    Map<String, Object> problem = new LinkedHashMap<>();
+    problem.put("type", "about:blank");
+    problem.put("title", status.getReasonPhrase());
+    problem.put("status", status.value());
+    problem.put("detail", detail);
+    return json.writeValueAsBytes(problem);
   }
 }

@@ -51,11 +51,14 @@ async function problem(response) {
   return error;
 }
 
-/** Calls /v1/async + path; the parsed JSON answer, or an ApiError. */
+/**
+ * Calls /v1/async + path (or a path of its own under /v1/, e.g. /v1/schedules); the parsed JSON
+ * answer (null for 204), or an ApiError.
+ */
 export async function call(method, path, { json, signal } = {}) {
   let response;
   try {
-    response = await fetch('/v1/async' + path, {
+    response = await fetch(path.startsWith('/v1/') ? path : '/v1/async' + path, {
       method,
       headers: headers(json === undefined ? {} : { 'Content-Type': 'application/json' }),
       body: json === undefined ? undefined : JSON.stringify(json),
@@ -67,7 +70,7 @@ export async function call(method, path, { json, signal } = {}) {
     throw new ApiError(0, 'AGP cannot be reached', 'the request did not get an answer: ' + e.message);
   }
   if (!response.ok) throw await problem(response);
-  return response.json();
+  return response.status === 204 ? null : response.json();
 }
 
 export const get = (path, options) => call('GET', path, options);

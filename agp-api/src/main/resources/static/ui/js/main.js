@@ -6,6 +6,7 @@ import { renderList } from './list.js';
 import { renderExecution } from './execution.js';
 import { renderCreate } from './create.js';
 import { renderQueues } from './queues.js';
+import { renderSchedules } from './schedules.js';
 import { finishSignIn, signIn } from './oidc.js';
 
 export const context = {
@@ -136,6 +137,7 @@ const ROUTES = [
   [/^#\/executions\/(\d+)$/, 'list', renderExecution],
   [/^#\/new$/, 'new', renderCreate],
   [/^#\/queues$/, 'queues', renderQueues],
+  [/^#\/schedules$/, 'schedules', renderSchedules],
 ];
 
 function route() {

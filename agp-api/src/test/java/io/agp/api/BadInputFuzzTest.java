@@ -58,9 +58,11 @@ class BadInputFuzzTest {
   private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
   private static final JsonMapper JSON = JsonMapper.builder().build();
   private static final String EXECUTIONS = "/v1/async/executions";
+  private static final String SCHEDULES = "/v1/schedules";
 
   private static TestApi api;
   private static long pending;
+  private static long schedule;
   private static long succeeded;
   private static long failed;
   private static String link;
@@ -147,6 +149,16 @@ class BadInputFuzzTest {
     succeeded = api.succeed(done, "a,b\n1,2\n".getBytes(StandardCharsets.UTF_8), null).id();
     failed = create(client, authorization, "SELECT 'fuzz failed'");
     api.repository().fail(api.start(failed), "failed on purpose");
+    HttpRequest.Builder scheduleRequest =
+        HttpRequest.newBuilder()
+            .header("Content-Type", "application/json")
+            .POST(
+                HttpRequest.BodyPublishers.ofString(
+                    "{\"sql\": \"SELECT 'fuzz schedule'\", \"every_seconds\": 3600}"));
+    if (authorization != null) {
+      scheduleRequest.header("Authorization", authorization);
+    }
+    schedule = client.send("POST", SCHEDULES, scheduleRequest).json().get("id").asLong();
     HttpRequest.Builder linkRequest =
         HttpRequest.newBuilder().POST(HttpRequest.BodyPublishers.noBody());
     if (authorization != null) {
@@ -215,6 +227,7 @@ class BadInputFuzzTest {
     operations.put("getExecution", BadInputFuzzTest::byIdRequests);
     operations.put("cancelExecution", BadInputFuzzTest::byIdRequests);
     operations.put("createResultLink", BadInputFuzzTest::byIdRequests);
+    operations.put("createEventToken", BadInputFuzzTest::byIdRequests);
     operations.put("streamExecutionEvents", BadInputFuzzTest::eventRequests);
     operations.put("getExecutionResult", BadInputFuzzTest::resultRequests);
     operations.put("previewExecutionResult", BadInputFuzzTest::previewRequests);
@@ -225,6 +238,13 @@ class BadInputFuzzTest {
     operations.put("proxyQueryGet", BadInputFuzzTest::proxyRequests);
     operations.put("proxyQuery", BadInputFuzzTest::proxyRequests);
     operations.put("proxyPing", BadInputFuzzTest::pingRequests);
+    operations.put("createSchedule", () -> scheduleBodyRequests("POST", Gen.just(SCHEDULES)));
+    operations.put("listSchedules", BadInputFuzzTest::scheduleListRequests);
+    operations.put("getSchedule", () -> scheduleByIdRequests("GET", ""));
+    operations.put("replaceSchedule", BadInputFuzzTest::scheduleReplaceRequests);
+    operations.put("deleteSchedule", () -> scheduleByIdRequests("DELETE", ""));
+    operations.put("pauseSchedule", () -> scheduleByIdRequests("POST", "/pause"));
+    operations.put("resumeSchedule", () -> scheduleByIdRequests("POST", "/resume"));
     return operations;
   }
 
@@ -545,10 +565,15 @@ class BadInputFuzzTest {
 
   /** Every row, every column: any change by a rejected request shows. */
   private static List<String> snapshot() {
-    return api.jdbc()
-        .sql("select e::text from executions e order by id")
-        .query(String.class)
-        .list();
+    List<String> rows =
+        new ArrayList<>(
+            api.jdbc()
+                .sql("select e::text from executions e order by id")
+                .query(String.class)
+                .list());
+    rows.addAll(
+        api.jdbc().sql("select s::text from schedules s order by id").query(String.class).list());
+    return rows;
   }
 
   private static Reply send(Req request) {
@@ -672,7 +697,8 @@ class BadInputFuzzTest {
   }
 
   private static Gen<Req> byIdRequests() {
-    Gen<String> operation = Gen.of("GET:", "POST:/cancel", "POST:/result-link");
+    Gen<String> operation =
+        Gen.of("GET:", "POST:/cancel", "POST:/result-link", "POST:/events/token");
     Gen<String> query = queryString(Map.of("wait", Gen.just("0")));
     Gen<String> ids = ids();
     Gen<List<Map.Entry<String, String>>> headers = headers(null);
@@ -861,10 +887,19 @@ class BadInputFuzzTest {
             .map(BadInputFuzzTest::pathSegment);
     Gen<List<Map.Entry<String, String>>> headers = headers(null);
     Gen<Optional<String>> lastEventId = optional(weird(), Gen.of("3f9c1e0a7b2d4c55", ""));
+    // Forged event-stream tokens: of the right shape, signed by no one, or anything at all.
+    Gen<String> query =
+        queryString(
+            Map.of(
+                "access_token",
+                Gen.oneOf(
+                    Gen.of("1.99999999999.0.b3duZXI.c2lnbmF0dXJl", "1.1.1.1.1", "....", ""),
+                    weird())));
     return random -> {
       List<Map.Entry<String, String>> h = new ArrayList<>(headers.next(random));
       lastEventId.next(random).ifPresent(value -> h.add(Map.entry("Last-Event-ID", value)));
-      return new Req("GET", EXECUTIONS + "/" + ids.next(random) + "/events", h, null);
+      return new Req(
+          "GET", EXECUTIONS + "/" + ids.next(random) + "/events" + query.next(random), h, null);
     };
   }
 
@@ -873,6 +908,66 @@ class BadInputFuzzTest {
     Gen<String> query = queryString(Map.of("query", Gen.of("SELECT 1")));
     return random ->
         new Req("GET", PROXY + "/ping" + query.next(random), headers.next(random), null);
+  }
+
+  private static Gen<Req> scheduleBodyRequests(String method, Gen<String> paths) {
+    Gen<ObjectNode> valid =
+        object(
+            field(
+                "sql",
+                Gen.of("SELECT 1", "SELECT 'fuzz'", "SELECT * FROM url('x', CSV, 'a UInt8')")),
+            field("name", Gen.of("daily", "x".repeat(300))),
+            field("query_id", Gen.of("fuzz-schedule", "")),
+            field("tier", Gen.of("default", "gold", "nope")),
+            field("format", Gen.of("JSON", "CSV", "Nope")),
+            field("every_seconds", Gen.of(60L, 3600L, 0L, -1L, Long.MAX_VALUE)),
+            field("cron", Gen.of("0 */5 * * * *", "* * * * * *", "0 0 0 30 2 *", "nope", "")),
+            field("paused", Gen.of(true, false)),
+            stringMapField("parameters"),
+            stringMapField("labels"));
+    Gen<String> names = weird();
+    Gen<JsonNode> values = anyJson(2);
+    Gen<ObjectNode> withExtra =
+        random -> {
+          ObjectNode node = valid.next(random);
+          String name = names.next(random);
+          node.set(name.isEmpty() ? "extra" : name, values.next(random));
+          return node;
+        };
+    Gen<byte[]> body =
+        Gen.frequencyOf(
+            weighted(5, valid.map(BadInputFuzzTest::bytes)),
+            weighted(2, withExtra.map(BadInputFuzzTest::bytes)),
+            weighted(2, anyJson(3).map(BadInputFuzzTest::bytes)),
+            weighted(3, brokenJson()));
+    Gen<List<Map.Entry<String, String>>> headers = headers("application/json");
+    return random -> new Req(method, paths.next(random), headers.next(random), body.next(random));
+  }
+
+  private static Gen<Req> scheduleReplaceRequests() {
+    return scheduleBodyRequests("PUT", scheduleIds().map(id -> SCHEDULES + "/" + id));
+  }
+
+  private static Gen<Req> scheduleListRequests() {
+    Gen<String> query =
+        queryString(
+            Map.of(
+                "limit", Gen.of("1", "50", "500", "0", "501"),
+                "cursor", Gen.of("1", String.valueOf(Long.MAX_VALUE), "abc", "-3")));
+    Gen<List<Map.Entry<String, String>>> headers = headers(null);
+    return random -> new Req("GET", SCHEDULES + query.next(random), headers.next(random), null);
+  }
+
+  private static Gen<Req> scheduleByIdRequests(String method, String suffix) {
+    Gen<String> ids = scheduleIds();
+    Gen<List<Map.Entry<String, String>>> headers = headers(null);
+    return random ->
+        new Req(method, SCHEDULES + "/" + ids.next(random) + suffix, headers.next(random), null);
+  }
+
+  /** The fixture's schedule's id among the generated ones. */
+  private static Gen<String> scheduleIds() {
+    return Gen.frequencyOf(weighted(2, Gen.just(String.valueOf(schedule))), weighted(3, ids()));
   }
 
   private static Gen<Req> otherMethodsRequests() {
@@ -898,7 +993,11 @@ class BadInputFuzzTest {
                 "/v1/sync/run",
                 "/v1/sync/ID",
                 "/v1/chproxy/",
-                "/v1/chproxy/ping"),
+                "/v1/chproxy/ping",
+                SCHEDULES,
+                SCHEDULES + "/ID",
+                SCHEDULES + "/ID/pause",
+                SCHEDULES + "/ID/ID"),
             ids(),
             (p, id) -> p.replace("ID", id));
     Gen<String> method = Gen.of("PUT", "DELETE", "PATCH", "OPTIONS", "TRACE", "GET", "POST", "FOO");

@@ -1,11 +1,16 @@
 package io.agp.api;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.agp.api.testing.ContractClient;
 import io.agp.api.testing.ContractClient.Reply;
+import io.agp.api.testing.RawDownload;
 import io.agp.api.testing.TestApi;
+import java.net.Socket;
+import java.net.URI;
 import java.net.http.HttpRequest;
+import java.nio.charset.StandardCharsets;
 import java.util.UUID;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
@@ -19,6 +24,7 @@ import org.junit.jupiter.api.TestInstance;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class CrossSiteRequestTest {
 
+  // The former name of agp.api.cors.allowed-origins, still read.
   private final TestApi api = TestApi.start("--agp.api.allowed-origins=https://dash.example.com");
   private final ContractClient client = api.client;
 
@@ -107,5 +113,42 @@ class CrossSiteRequestTest {
                     HttpRequest.newBuilder().header("Sec-Fetch-Site", "cross-site").GET())
                 .status())
         .isEqualTo(200);
+  }
+
+  /**
+   * A preflight is answered before the host and cross-site checks: a browser sends it without
+   * credentials and with the page's origin, and it changes nothing.
+   */
+  @Test
+  void aPreflightOfAListedOriginIsAnsweredBeforeTheHostAndCrossSiteChecks() throws Exception {
+    URI url = api.url("/v1/async/executions");
+    try (Socket socket = new Socket(url.getHost(), url.getPort())) {
+      socket
+          .getOutputStream()
+          .write(
+              ("OPTIONS /v1/async/executions HTTP/1.1\r\n"
+                      + "Host: agp.not-listed.example\r\n"
+                      + "Origin: https://dash.example.com\r\n"
+                      + "Sec-Fetch-Site: cross-site\r\n"
+                      + "Access-Control-Request-Method: POST\r\n"
+                      + "Access-Control-Request-Headers: content-type\r\n"
+                      + "Connection: close\r\n\r\n")
+                  .getBytes(StandardCharsets.US_ASCII));
+      String answer =
+          new String(socket.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1);
+      assertThat(answer).startsWith("HTTP/1.1 200");
+      assertThat(answer)
+          .containsIgnoringCase("Access-Control-Allow-Origin: https://dash.example.com");
+    }
+    // The same Host on the actual request is refused: the preflight opened no way around it.
+    try (RawDownload reply = RawDownload.openAs(url, "agp.not-listed.example")) {
+      assertThat(reply.status()).isEqualTo(403);
+    }
+  }
+
+  @Test
+  void everyOriginIsRefusedAtStartWithoutAuthentication() {
+    assertThatThrownBy(() -> TestApi.start("--agp.api.cors.allowed-origins=https://a.example,*"))
+        .hasStackTraceContaining("agp.api.auth.mode is none");
   }
 }

@@ -6,12 +6,14 @@ import io.agp.bookkeeper.callbacks.CallbackSender;
 import io.agp.bookkeeper.expiry.ExecutionExpirer;
 import io.agp.bookkeeper.orphans.OrphanSweeper;
 import io.agp.bookkeeper.queue.QueueMetrics;
+import io.agp.bookkeeper.refresh.ScheduleRunner;
 import io.agp.bookkeeper.rescue.DeadExecutionRequeuer;
 import io.agp.bookkeeper.secrets.ParameterWiper;
 import io.agp.bookkeeper.stats.QueryLogStatsReader;
 import io.agp.callback.CallbackGuard;
 import io.agp.callback.CallbackProperties;
 import io.agp.execution.ExecutionRepository;
+import io.agp.refresh.ScheduleRepository;
 import io.agp.results.ResultStore;
 import io.agp.results.StoreConnections;
 import io.agp.schedule.PeriodicJob;
@@ -27,6 +29,8 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProp
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.transaction.PlatformTransactionManager;
+import org.springframework.transaction.support.TransactionTemplate;
 
 @Configuration(proxyBeanMethods = false)
 class BookkeeperConfiguration {
@@ -119,6 +123,25 @@ class BookkeeperConfiguration {
       BookkeeperProperties properties,
       MeterRegistry meters) {
     return new QueryLogStatsReader(maintenance, tiers, clickhouse, properties.queryLog(), meters);
+  }
+
+  @Bean
+  ScheduleRunner scheduleRunner(
+      ScheduleRepository schedules,
+      ExecutionRepository executions,
+      Tiers tiers,
+      PlatformTransactionManager transactionManager,
+      BookkeeperProperties properties,
+      Clock clock,
+      MeterRegistry meters) {
+    return new ScheduleRunner(
+        schedules,
+        executions,
+        tiers,
+        new TransactionTemplate(transactionManager),
+        properties.schedules(),
+        clock,
+        meters);
   }
 
   /** Every duty of the bookkeeper (the callback sender only when callbacks are enabled). */

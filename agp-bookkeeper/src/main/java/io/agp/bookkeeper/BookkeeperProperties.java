@@ -17,6 +17,7 @@ import org.springframework.validation.annotation.Validated;
  * @param secrets wiping parameters left on ended executions
  * @param queueMetrics refreshing the per-tier queue gauges
  * @param queryLog completing the figures of ended queries from system.query_log
+ * @param schedules creating the runs of schedules that are due
  */
 @Validated
 @ConfigurationProperties("agp.bookkeeper")
@@ -26,7 +27,8 @@ public record BookkeeperProperties(
     @DefaultValue @Valid Orphans orphans,
     @DefaultValue @Valid Secrets secrets,
     @DefaultValue @Valid QueueMetrics queueMetrics,
-    @DefaultValue @Valid QueryLog queryLog) {
+    @DefaultValue @Valid QueryLog queryLog,
+    @DefaultValue @Valid Schedules schedules) {
 
   /**
    * @param interval pause between two runs
@@ -79,4 +81,15 @@ public record BookkeeperProperties(
       @DefaultValue("10s") @NotNull Duration interval,
       @DefaultValue("500") @Min(1) int batchSize,
       @DefaultValue("5m") @NotNull Duration giveUpAfter) {}
+
+  /**
+   * @param interval pause between two looks for due schedules: a run is created at most this late
+   * @param batchSize runs created per round at most; the next round goes on
+   * @param lateAfter a run taken longer than this after it was due counts as late (metric {@code
+   *     agp.schedules.late})
+   */
+  public record Schedules(
+      @DefaultValue("5s") @NotNull Duration interval,
+      @DefaultValue("500") @Min(1) int batchSize,
+      @DefaultValue("1m") @NotNull Duration lateAfter) {}
 }

@@ -31,6 +31,7 @@ import picocli.CommandLine.Spec;
       CancelCommand.class,
       ResultCommand.class,
       LinkCommand.class,
+      ScheduleCommand.class,
       AutoComplete.GenerateCompletion.class
     },
     footerHeading = "%nConfiguration:%n",

@@ -3,6 +3,7 @@ package io.agp.cli;
 import io.agp.client.ApiClient;
 import io.agp.client.ApiException;
 import io.agp.client.api.ExecutionsApi;
+import io.agp.client.api.SchedulesApi;
 import io.agp.client.model.Problem;
 import java.io.IOException;
 import java.net.ConnectException;
@@ -34,6 +35,7 @@ final class Api {
   private final Settings settings;
   private final ApiClient client;
   private final ExecutionsApi executions;
+  private final SchedulesApi schedules;
   private final HttpClient http;
   private final String userAgent;
 
@@ -50,6 +52,7 @@ final class Api {
     client.setReadTimeout(READ_TIMEOUT);
     client.setRequestInterceptor(this::identify);
     this.executions = new ExecutionsApi(client);
+    this.schedules = new SchedulesApi(client);
     this.http = builder.build();
   }
 
@@ -70,6 +73,10 @@ final class Api {
 
   ExecutionsApi executions() {
     return executions;
+  }
+
+  SchedulesApi schedules() {
+    return schedules;
   }
 
   ObjectMapper json() {

@@ -4,6 +4,7 @@ import io.agp.callback.CallbackGuard;
 import io.agp.callback.CallbackProperties;
 import io.agp.execution.ExecutionRepository;
 import io.agp.execution.NotificationListener;
+import io.agp.refresh.ScheduleRepository;
 import io.agp.results.ResultStore;
 import io.agp.results.ResultStoreProperties;
 import io.agp.results.ResultStores;
@@ -43,6 +44,11 @@ public class AgpCommonConfiguration {
   ExecutionRepository executionRepository(
       JdbcClient jdbc, PlatformTransactionManager transactionManager) {
     return new ExecutionRepository(jdbc, new TransactionTemplate(transactionManager));
+  }
+
+  @Bean
+  ScheduleRepository scheduleRepository(JdbcClient jdbc) {
+    return new ScheduleRepository(jdbc);
   }
 
   /**

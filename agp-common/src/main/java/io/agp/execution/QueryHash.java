@@ -49,6 +49,17 @@ public final class QueryHash {
   }
 
   /**
+   * The hash of a request to a tier, as every create and schedule of AGP computes it: the tier is
+   * hashed with the parameters, since tiers may run on other clusters. Its name starts with a NUL
+   * so that no parameter of a caller's can clash with it; it is never sent to ClickHouse.
+   */
+  public String ofTier(String sql, String format, Map<String, String> parameters, String tier) {
+    Map<String, String> scoped = new TreeMap<>(parameters);
+    scoped.put("\0tier", tier);
+    return of(sql, format, scoped);
+  }
+
+  /**
    * The SQL as AGP stores and runs it: line endings unified, surrounding blanks and trailing
    * semicolons removed (AGP appends the FORMAT clause after it). Nothing inside the text changes,
    * since a blank inside a string literal is data.

@@ -84,6 +84,14 @@ class ComposeFileTest {
         .contains("WITHOUT authentication");
   }
 
+  @Test
+  void noPageOfAnotherOriginMayCallTheApiUnlessOneIsListed() throws Exception {
+    Map<String, Object> api = environment(services().get("agp-api"));
+
+    assertThat(api).containsKey("AGP_API_CORS_ALLOWED_ORIGINS");
+    assertThat(String.valueOf(api.get("AGP_API_CORS_ALLOWED_ORIGINS"))).isEmpty();
+  }
+
   /** The services as docker-compose resolves them (anchors merged, ports normalised). */
   private static Map<String, Object> services() throws Exception {
     Map<String, Object> config = new Yaml().load(String.join("\n", dockerCompose("config")));

@@ -498,16 +498,41 @@ class HelmChartTest {
     values.put("api.shareScope", "tier");
     values.put("api.rateLimit.requestsPerSecond", 20);
     values.put("api.rateLimit.burst", 40);
-    values.put("api.allowedOrigins[0]", "https://dash.example.com");
+    values.put("api.cors.allowedOrigins[0]", "https://dash.example.com");
+    values.put("api.cors.allowedOrigins[1]", "https://*.apps.example.com");
     values.put("api.config.max-sql-size", "2MB");
+    values.put("api.config.cors.max-age", "10m");
 
     Map<String, Object> api = cast(path(config(render(values)), "agp", "api"));
 
     assertThat(api)
         .containsEntry("share-scope", "tier")
         .containsEntry("rate-limit", Map.of("requests-per-second", 20, "burst", 40))
-        .containsEntry("allowed-origins", List.of("https://dash.example.com"))
-        .containsEntry("max-sql-size", "2MB");
+        .containsEntry(
+            "cors",
+            Map.of(
+                "allowed-origins",
+                List.of("https://dash.example.com", "https://*.apps.example.com"),
+                "max-age",
+                "10m"))
+        .containsEntry("max-sql-size", "2MB")
+        .doesNotContainKey("allowed-origins");
+  }
+
+  /** api.allowedOrigins, the former name of api.cors.allowedOrigins, still reaches the list. */
+  @Test
+  void theFormerNameOfTheCorsOriginsStillReachesThem() {
+    Map<String, Object> values = new LinkedHashMap<>();
+    values.put("api.cors.allowedOrigins[0]", "https://dash.example.com");
+    values.put("api.allowedOrigins[0]", "https://old.example.com");
+
+    Map<String, Object> api = cast(path(config(render(values)), "agp", "api"));
+
+    assertThat(api)
+        .containsEntry(
+            "cors",
+            Map.of(
+                "allowed-origins", List.of("https://dash.example.com", "https://old.example.com")));
   }
 
   @Test

@@ -102,7 +102,7 @@ class PrometheusServerTest {
     Process check = new ProcessBuilder("promtool", "check", "rules", RULES.toString()).start();
     String checked = new String(check.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     assertThat(check.waitFor()).as(checked).isZero();
-    assertThat(checked).contains("SUCCESS: 5 rules found");
+    assertThat(checked).contains("SUCCESS: 6 rules found");
 
     // A little of everything the panels show: a success, a failure, an interactive run, a 404;
     // once before Prometheus's first scrape (the series exist) and once after (they grow).
@@ -145,7 +145,8 @@ class PrometheusServerTest {
                       "AgpFailureRatioHigh ok",
                       "AgpNoLiveWorkerForTier ok",
                       "AgpBookkeeperNotRunning ok",
-                      "AgpPeriodicJobFailing ok");
+                      "AgpPeriodicJobFailing ok",
+                      "AgpScheduleRunsLate ok");
             });
     // One execution of two failed in the last 15 minutes; nothing else is wrong.
     await()

@@ -40,6 +40,10 @@ public class Callers {
       if (authentication instanceof JwtAuthenticationToken token) {
         return checked(fromToken(token.getToken()), "sub");
       }
+      if (authentication instanceof EventTokenFilter.Authentication stream) {
+        // An event stream's own token: it opens that stream and creates nothing, so no tiers.
+        return new Caller(stream.grant().user(), Set.of(), null, stream.grant().admin(), null);
+      }
       // The filter chain lets no unauthenticated request this far; refuse rather than guess.
       throw new IllegalStateException("no token on an authenticated request");
     }

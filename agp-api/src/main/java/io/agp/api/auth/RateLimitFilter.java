@@ -17,8 +17,8 @@ import tools.jackson.databind.json.JsonMapper;
 
 /**
  * Refuses a user's request with 429 and {@code Retry-After} once their bucket is empty. Runs after
- * the token is checked, so it counts per user (the token's {@code sub}); requests without a token
- * (signed links, health) are not counted here.
+ * the token is checked, so it counts per user (the token's {@code sub}, or the user an event-stream
+ * token names); requests without a token (signed links, health) are not counted here.
  */
 final class RateLimitFilter extends OncePerRequestFilter {
 
@@ -35,9 +35,14 @@ final class RateLimitFilter extends OncePerRequestFilter {
       HttpServletRequest request, HttpServletResponse response, FilterChain chain)
       throws ServletException, IOException {
     Authentication authentication = SecurityContextHolder.getContext().getAuthentication();
-    if (authentication instanceof JwtAuthenticationToken token
-        && token.getToken().getSubject() != null) {
-      Duration wait = limits.take(token.getToken().getSubject());
+    String user =
+        switch (authentication) {
+          case JwtAuthenticationToken token -> token.getToken().getSubject();
+          case EventTokenFilter.Authentication stream -> stream.grant().user();
+          case null, default -> null;
+        };
+    if (user != null) {
+      Duration wait = limits.take(user);
       if (!wait.isZero()) {
         long seconds = Math.max(1, (wait.toMillis() + 999) / 1000);
         response.setHeader(HttpHeaders.RETRY_AFTER, Long.toString(seconds));

@@ -28,11 +28,11 @@ import tools.jackson.databind.json.JsonMapper;
 
 /**
  * With {@code agp.api.auth.mode=none} every request passes; with {@code jwt} every API call needs a
- * bearer token, except signed result links (the signature is the credential), the contract, the
- * Swagger UI, the web console's static page and assets (its calls of the API carry the token) and
- * health; the other actuator endpoints need the admin role unless they are served on a management
- * port of their own. Each user's requests are rate limited. 401, 403 and 429 are problem+json like
- * every other error.
+ * bearer token, except signed result links (the signature is the credential), an event stream
+ * opened with its own short-lived token ({@link EventTokens}), the contract, the Swagger UI, the
+ * web console's static page and assets (its calls of the API carry the token) and health; the other
+ * actuator endpoints need the admin role unless they are served on a management port of their own.
+ * Each user's requests are rate limited. 401, 403 and 429 are problem+json like every other error.
  */
 @Configuration(proxyBeanMethods = false)
 class SecurityConfiguration {
@@ -45,9 +45,12 @@ class SecurityConfiguration {
       JsonMapper json,
       Callers callers,
       RateLimits rateLimits,
+      EventTokens eventTokens,
       Environment environment)
       throws Exception {
-    http.csrf(csrf -> csrf.disable())
+    // CORS is answered ahead of this chain (CrossOriginRequests), in every auth mode.
+    http.cors(cors -> cors.disable())
+        .csrf(csrf -> csrf.disable())
         .sessionManagement(s -> s.sessionCreationPolicy(SessionCreationPolicy.STATELESS))
         .httpBasic(basic -> basic.disable())
         .formLogin(form -> form.disable());
@@ -125,6 +128,8 @@ class SecurityConfiguration {
                             response,
                             HttpStatus.UNAUTHORIZED,
                             "a bearer token is required")));
+    http.addFilterBefore(
+        new EventTokenFilter(eventTokens, json), BearerTokenAuthenticationFilter.class);
     if (rateLimits.enabled()) {
       http.addFilterAfter(
           new RateLimitFilter(rateLimits, json), BearerTokenAuthenticationFilter.class);

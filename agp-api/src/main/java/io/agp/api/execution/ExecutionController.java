@@ -6,6 +6,7 @@ import io.agp.api.InvalidRequestException;
 import io.agp.api.RequestBodies;
 import io.agp.api.UserLimits;
 import io.agp.api.auth.Caller;
+import io.agp.api.auth.EventTokens;
 import io.agp.execution.Execution;
 import io.agp.execution.ExecutionRepository;
 import io.agp.view.ExecutionView;
@@ -14,6 +15,7 @@ import java.io.IOException;
 import java.net.URI;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.function.Predicate;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.MediaType;
@@ -26,6 +28,7 @@ import org.springframework.web.bind.annotation.RequestMapping;
 import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
 import org.springframework.web.servlet.mvc.method.annotation.SseEmitter;
+import org.springframework.web.servlet.support.ServletUriComponentsBuilder;
 
 /** One execution: create (or collapse, reuse, replace), get, its live events, cancel. */
 @RestController
@@ -41,6 +44,7 @@ class ExecutionController {
   private final ExecutionOutlook outlook;
   private final ApiProperties properties;
   private final TaggedAnswers tagged;
+  private final EventTokens eventTokens;
   private final Clock clock;
 
   ExecutionController(
@@ -53,6 +57,7 @@ class ExecutionController {
       ExecutionOutlook outlook,
       ApiProperties properties,
       TaggedAnswers tagged,
+      EventTokens eventTokens,
       Clock clock) {
     this.executions = executions;
     this.creator = creator;
@@ -63,6 +68,7 @@ class ExecutionController {
     this.outlook = outlook;
     this.properties = properties;
     this.tagged = tagged;
+    this.eventTokens = eventTokens;
     this.clock = clock;
   }
 
@@ -172,6 +178,27 @@ class ExecutionController {
     Caller caller = visible.caller(http);
     return events.open(visible.find(id, caller), caller, lastEventId).response();
   }
+
+  /**
+   * A short-lived token that opens this execution's event stream as the caller, as its {@code
+   * access_token} parameter: for a browser's {@code EventSource}, which cannot send a bearer token.
+   */
+  @PostMapping(path = "/executions/{id}/events/token", produces = MediaType.APPLICATION_JSON_VALUE)
+  EventTokenView eventToken(@PathVariable long id, HttpServletRequest http) {
+    Caller caller = visible.caller(http);
+    Execution execution = visible.find(id, caller);
+    EventTokens.Minted minted = eventTokens.mint(execution.id(), caller);
+    String url =
+        ServletUriComponentsBuilder.fromCurrentContextPath()
+            .path("/v1/async/executions/{id}/events")
+            .queryParam("access_token", minted.token())
+            .buildAndExpand(execution.id())
+            .toUriString();
+    return new EventTokenView(minted.token(), minted.expiresAt(), url);
+  }
+
+  /** An event-stream token, and the stream's URL with it. */
+  record EventTokenView(String accessToken, Instant expiresAt, String eventsUrl) {}
 
   /**
    * Cancels an execution the caller created (any, for an admin). A user who only joined it sees it

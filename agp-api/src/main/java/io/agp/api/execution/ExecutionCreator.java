@@ -2,6 +2,7 @@ package io.agp.api.execution;
 
 import io.agp.api.ApiProperties;
 import io.agp.api.InvalidRequestException;
+import io.agp.api.RequestFields;
 import io.agp.api.SqlTooLargeException;
 import io.agp.api.auth.Caller;
 import io.agp.api.auth.TierAccess;
@@ -20,7 +21,6 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
-import java.util.TreeMap;
 import org.springframework.stereotype.Component;
 import org.springframework.transaction.support.TransactionTemplate;
 
@@ -42,15 +42,6 @@ class ExecutionCreator {
 
   /** The longest max_age a request may give: results do not outlive their TTL anyway. */
   static final long MAX_AGE_LIMIT_SECONDS = 30L * 24 * 3600;
-
-  /** Labels are for filtering, not for data: bounded so that a page of executions stays small. */
-  static final int MAX_LABELS = 64;
-
-  static final int MAX_LABEL_KEY_LENGTH = 128;
-  static final int MAX_LABEL_VALUE_LENGTH = 1024;
-
-  /** The longest name of an execution. */
-  static final int MAX_NAME_LENGTH = 200;
 
   /** When a caller over max-pending-per-user may look again, in seconds. */
   static final long PENDING_CAP_RETRY_SECONDS = 5;
@@ -145,11 +136,11 @@ class ExecutionCreator {
           "max_age", "max_age must be between 0 and " + MAX_AGE_LIMIT_SECONDS + " seconds");
     }
     Map<String, String> parameters = request.parameters() == null ? Map.of() : request.parameters();
-    requireStringValues("parameters", parameters);
-    requireStringValues("labels", request.labels());
-    checkLabels(request.labels());
+    RequestFields.requireStringValues("parameters", parameters);
+    RequestFields.requireStringValues("labels", request.labels());
+    RequestFields.checkLabels(request.labels());
     String callbackUrl = callbackUrls.check(request.callbackUrl());
-    String hash = queryHash.of(sql, format.name(), scoped(parameters, tierName));
+    String hash = queryHash.ofTier(sql, format.name(), parameters, tierName);
     String queryId = request.queryId() == null ? hash : request.queryId().strip();
     if (queryId.isEmpty() || queryId.length() > 256) {
       throw new InvalidRequestException("query_id", "query_id must have 1 to 256 characters");
@@ -157,7 +148,7 @@ class ExecutionCreator {
     NewExecution execution =
         NewExecution.builder(queryId, sql)
             .queryHash(hash)
-            .name(checkName(request.name()))
+            .name(RequestFields.checkName(request.name()))
             .format(format.name())
             .tier(tierName)
             .createdBy(caller.user())
@@ -253,17 +244,6 @@ class ExecutionCreator {
     return caller.owner() == null || caller.owner().equals(inFlight.createdBy());
   }
 
-  /**
-   * The parameters as the query hash sees them: with the tier, since tiers may run on other
-   * clusters. The name starts with a NUL so that no parameter of the caller's can clash with it; it
-   * is never sent to ClickHouse.
-   */
-  private static Map<String, String> scoped(Map<String, String> parameters, String tier) {
-    Map<String, String> scoped = new TreeMap<>(parameters);
-    scoped.put("\0tier", tier);
-    return scoped;
-  }
-
   private static String outcomeName(Outcome outcome) {
     return switch (outcome) {
       case Outcome.Created created -> created.replaced() == null ? "created" : "replaced";
@@ -279,55 +259,5 @@ class ExecutionCreator {
         .tag("tier", tier)
         .register(meters)
         .increment();
-  }
-
-  /**
-   * A name is optional; given, it has 1 to {@value #MAX_NAME_LENGTH} characters, none a control.
-   */
-  static String checkName(String name) {
-    if (name == null) {
-      return null;
-    }
-    String stripped = name.strip();
-    if (stripped.isEmpty()
-        || stripped.length() > MAX_NAME_LENGTH
-        || stripped.chars().anyMatch(Character::isISOControl)) {
-      throw new InvalidRequestException(
-          "name", "a name has 1 to " + MAX_NAME_LENGTH + " characters and no control characters");
-    }
-    return stripped;
-  }
-
-  /** JSON lets a map value be null; labels and parameters are strings, so it is a 400. */
-  private static void requireStringValues(String field, Map<String, String> values) {
-    if (values == null) {
-      return;
-    }
-    for (Map.Entry<String, String> entry : values.entrySet()) {
-      if (entry.getValue() == null) {
-        throw new InvalidRequestException(
-            field + "." + entry.getKey(), "the values of " + field + " must be strings, not null");
-      }
-    }
-  }
-
-  private static void checkLabels(Map<String, String> labels) {
-    if (labels == null) {
-      return;
-    }
-    if (labels.size() > MAX_LABELS) {
-      throw new InvalidRequestException("labels", "at most " + MAX_LABELS + " labels");
-    }
-    for (Map.Entry<String, String> label : labels.entrySet()) {
-      if (label.getKey().isEmpty() || label.getKey().length() > MAX_LABEL_KEY_LENGTH) {
-        throw new InvalidRequestException(
-            "labels", "a label name has 1 to " + MAX_LABEL_KEY_LENGTH + " characters");
-      }
-      if (label.getValue().length() > MAX_LABEL_VALUE_LENGTH) {
-        throw new InvalidRequestException(
-            "labels." + label.getKey(),
-            "a label value has at most " + MAX_LABEL_VALUE_LENGTH + " characters");
-      }
-    }
   }
 }

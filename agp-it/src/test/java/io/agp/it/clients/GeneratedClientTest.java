@@ -10,7 +10,9 @@ import io.agp.client.ApiResponse;
 import io.agp.client.api.ExecutionsApi;
 import io.agp.client.api.LinksApi;
 import io.agp.client.api.QueuesApi;
+import io.agp.client.api.SchedulesApi;
 import io.agp.client.model.CreateExecutionRequest;
+import io.agp.client.model.EventToken;
 import io.agp.client.model.Execution;
 import io.agp.client.model.ExecutionPage;
 import io.agp.client.model.Format;
@@ -18,9 +20,15 @@ import io.agp.client.model.Problem;
 import io.agp.client.model.Queues;
 import io.agp.client.model.ResultLink;
 import io.agp.client.model.ResultPreview;
+import io.agp.client.model.Schedule;
+import io.agp.client.model.ScheduleLastRun;
+import io.agp.client.model.ScheduleRequest;
 import io.agp.client.model.SearchItem;
 import io.agp.client.model.Status;
 import java.io.File;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.time.Duration;
@@ -228,6 +236,15 @@ class GeneratedClientTest {
     assertThat(Files.readString(events.toPath()))
         .contains("event: status")
         .contains("\"status\":\"CANCELED\"");
+    // As an EventSource would: the minted URL alone, no Authorization header.
+    EventToken token = executions.createEventToken(slow.getId());
+    HttpResponse<String> byToken =
+        HttpClient.newHttpClient()
+            .send(
+                HttpRequest.newBuilder(token.getEventsUrl()).build(),
+                HttpResponse.BodyHandlers.ofString());
+    assertThat(byToken.statusCode()).isEqualTo(200);
+    assertThat(byToken.body()).contains("\"status\":\"CANCELED\"");
     assertThatThrownBy(() -> executions.cancelExecution(slow.getId()))
         .isInstanceOfSatisfying(
             ApiException.class,
@@ -235,6 +252,45 @@ class GeneratedClientTest {
               assertThat(e.getCode()).isEqualTo(409);
               assertThat(problem(e).getTitle()).isEqualTo("Conflict");
             });
+  }
+
+  @Test
+  void makesASchedulePausesResumesReplacesListsAndDeletesIt() throws Exception {
+    SchedulesApi schedules = new SchedulesApi(client);
+    String sql = "SELECT 'kept fresh' -- " + label;
+
+    ApiResponse<Schedule> created =
+        schedules.createScheduleWithHttpInfo(
+            new ScheduleRequest().sql(sql).format(Format.CSV).everySeconds(3600L).name(label));
+
+    assertThat(created.getStatusCode()).isEqualTo(201);
+    long id = created.getData().getId();
+    assertThat(created.getHeaders().get("location")).containsExactly("/v1/schedules/" + id);
+    // The bookkeeper creates its first run at once, as an execution of the same query and owner.
+    Schedule ran =
+        await()
+            .atMost(Duration.ofSeconds(30))
+            .until(() -> schedules.getSchedule(id), s -> s.getLastRun() != null);
+    assertThat(ran.getLastRun().getOutcome()).isEqualTo(ScheduleLastRun.OutcomeEnum.CREATED);
+    Execution run = executions.getExecution(ran.getLastRun().getExecutionId(), null, null);
+    assertThat(run.getQueryId()).isEqualTo(ran.getQueryId());
+    assertThat(run.getLabels()).containsEntry("schedule", Long.toString(id));
+
+    assertThat(schedules.pauseSchedule(id).getPaused()).isTrue();
+    assertThat(schedules.resumeSchedule(id).getNextRunAt()).isNotNull();
+    Schedule replaced =
+        schedules.replaceSchedule(
+            id, new ScheduleRequest().sql(sql).cron("0 0 6 * * *").name(label));
+    assertThat(replaced.getCron()).isEqualTo("0 0 6 * * *");
+    assertThat(replaced.getEverySeconds()).isNull();
+    assertThat(schedules.listSchedules(null, null).getSchedules())
+        .extracting(Schedule::getId)
+        .contains(id);
+    schedules.deleteSchedule(id);
+    assertThatThrownBy(() -> schedules.getSchedule(id))
+        .isInstanceOf(ApiException.class)
+        .extracting(e -> ((ApiException) e).getCode())
+        .isEqualTo(404);
   }
 
   @Test

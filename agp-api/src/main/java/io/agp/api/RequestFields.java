@@ -1,0 +1,71 @@
+package io.agp.api;
+
+import java.util.Map;
+
+/**
+ * Checks of the fields that creates of executions and schedules share (a name, labels, maps of
+ * strings), so that both refuse alike.
+ */
+public final class RequestFields {
+
+  /** Labels are for filtering, not for data: bounded so that a page of executions stays small. */
+  public static final int MAX_LABELS = 64;
+
+  public static final int MAX_LABEL_KEY_LENGTH = 128;
+  public static final int MAX_LABEL_VALUE_LENGTH = 1024;
+
+  /** The longest name of an execution or a schedule. */
+  public static final int MAX_NAME_LENGTH = 200;
+
+  private RequestFields() {}
+
+  /**
+   * A name is optional; given, it has 1 to {@value #MAX_NAME_LENGTH} characters, none a control.
+   */
+  public static String checkName(String name) {
+    if (name == null) {
+      return null;
+    }
+    String stripped = name.strip();
+    if (stripped.isEmpty()
+        || stripped.length() > MAX_NAME_LENGTH
+        || stripped.chars().anyMatch(Character::isISOControl)) {
+      throw new InvalidRequestException(
+          "name", "a name has 1 to " + MAX_NAME_LENGTH + " characters and no control characters");
+    }
+    return stripped;
+  }
+
+  /** JSON lets a map value be null; labels and parameters are strings, so it is a 400. */
+  public static void requireStringValues(String field, Map<String, String> values) {
+    if (values == null) {
+      return;
+    }
+    for (Map.Entry<String, String> entry : values.entrySet()) {
+      if (entry.getValue() == null) {
+        throw new InvalidRequestException(
+            field + "." + entry.getKey(), "the values of " + field + " must be strings, not null");
+      }
+    }
+  }
+
+  public static void checkLabels(Map<String, String> labels) {
+    if (labels == null) {
+      return;
+    }
+    if (labels.size() > MAX_LABELS) {
+      throw new InvalidRequestException("labels", "at most " + MAX_LABELS + " labels");
+    }
+    for (Map.Entry<String, String> label : labels.entrySet()) {
+      if (label.getKey().isEmpty() || label.getKey().length() > MAX_LABEL_KEY_LENGTH) {
+        throw new InvalidRequestException(
+            "labels", "a label name has 1 to " + MAX_LABEL_KEY_LENGTH + " characters");
+      }
+      if (label.getValue().length() > MAX_LABEL_VALUE_LENGTH) {
+        throw new InvalidRequestException(
+            "labels." + label.getKey(),
+            "a label value has at most " + MAX_LABEL_VALUE_LENGTH + " characters");
+      }
+    }
+  }
+}

@@ -1,0 +1,2 @@
+-- How many schedules a user has, paused or not: what the limit per user counts.
+select count(*) from schedules where owner = :owner
