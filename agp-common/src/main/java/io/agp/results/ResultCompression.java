@@ -39,6 +39,14 @@ public enum ResultCompression {
     };
   }
 
+  /**
+   * Compresses what is written to {@code out} in frames that {@link FramedOutputStream#endFrame}
+   * ends; closing the result finishes the stream and leaves {@code out} open.
+   */
+  public FramedOutputStream framedEncoding(OutputStream out) {
+    return new FramedOutputStream(this, out);
+  }
+
   /** Decompresses what is read from {@code in}. */
   public InputStream decoding(InputStream in) throws IOException {
     return switch (this) {

@@ -37,6 +37,19 @@ public interface ResultStore extends AutoCloseable {
    */
   InputStream open(String key, long offset) throws IOException;
 
+  /**
+   * Reads at most {@code length} bytes of an object from a byte offset on: a ranged read, for the
+   * pages of a result that its row index locates.
+   *
+   * @throws NoSuchResultException if there is no object under the key
+   */
+  default InputStream open(String key, long offset, long length) throws IOException {
+    if (length < 0) {
+      throw new IllegalArgumentException("negative length " + length);
+    }
+    return new BoundedInputStream(open(key, offset), length);
+  }
+
   /** The object's size in bytes, or empty if there is no object under the key. */
   OptionalLong size(String key) throws IOException;
 

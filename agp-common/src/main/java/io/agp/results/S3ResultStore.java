@@ -61,11 +61,27 @@ final class S3ResultStore implements ResultStore {
     if (offset < 0) {
       throw new IllegalArgumentException("negative offset " + offset);
     }
+    // No range at offset 0: S3 answers 416 to "bytes=0-" on an empty object.
+    return get(key, offset > 0 ? "bytes=" + offset + "-" : null);
+  }
+
+  @Override
+  public InputStream open(String key, long offset, long length) throws IOException {
+    if (offset < 0 || length < 0) {
+      throw new IllegalArgumentException("negative offset " + offset + " or length " + length);
+    }
+    if (length == 0) {
+      size(key).orElseThrow(() -> new NoSuchResultException(key));
+      return InputStream.nullInputStream();
+    }
+    return get(key, "bytes=" + offset + "-" + (offset + length - 1));
+  }
+
+  private InputStream get(String key, String range) throws IOException {
     GetObjectRequest.Builder request =
         GetObjectRequest.builder().bucket(bucket).key(objectKey(key));
-    // No range at offset 0: S3 answers 416 to "bytes=0-" on an empty object.
-    if (offset > 0) {
-      request.range("bytes=" + offset + "-");
+    if (range != null) {
+      request.range(range);
     }
     try {
       return new ObjectStream(s3.getObject(request.build()));

@@ -4,6 +4,7 @@ import io.agp.bookkeeper.BookkeeperProperties;
 import io.agp.bookkeeper.MaintenanceRepository;
 import io.agp.bookkeeper.MaintenanceRepository.ExpiredResult;
 import io.agp.results.ResultStore;
+import io.agp.results.RowIndex;
 import io.agp.schedule.PeriodicJob;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -72,6 +73,8 @@ public final class ExecutionExpirer implements PeriodicJob {
       List<Long> cleared = new ArrayList<>();
       for (ExpiredResult result : batch) {
         try {
+          // The index first: an index left alone would be an orphan, a result left alone is not.
+          results.delete(RowIndex.keyFor(result.resultKey()));
           results.delete(result.resultKey());
           cleared.add(result.executionId());
           deletedObjects++;

@@ -5,6 +5,7 @@ import io.agp.bookkeeper.MaintenanceRepository;
 import io.agp.execution.AttemptId;
 import io.agp.execution.StoredResult;
 import io.agp.results.ResultStore;
+import io.agp.results.RowIndex;
 import io.agp.results.StoredObject;
 import io.agp.results.UnfinishedUpload;
 import io.agp.schedule.PeriodicJob;
@@ -138,10 +139,13 @@ public final class OrphanSweeper implements PeriodicJob {
   }
 
   private int deleteOrphans(List<String> keys) {
-    Set<String> live = maintenance.findLiveResultKeys(keys);
+    // A row index lives as long as its result.
+    Set<String> live =
+        maintenance.findLiveResultKeys(
+            keys.stream().map(OrphanSweeper::resultKeyOf).distinct().toList());
     int deleted = 0;
     for (String key : keys) {
-      if (live.contains(key)) {
+      if (live.contains(resultKeyOf(key))) {
         continue;
       }
       try {
@@ -153,5 +157,10 @@ public final class OrphanSweeper implements PeriodicJob {
       }
     }
     return deleted;
+  }
+
+  private static String resultKeyOf(String key) {
+    String indexed = RowIndex.resultKeyOf(key);
+    return indexed == null ? key : indexed;
   }
 }

@@ -9,6 +9,7 @@ import io.agp.execution.StoredResult;
 import io.agp.results.ResultCompression;
 import io.agp.results.ResultStore;
 import io.agp.results.ResultUpload;
+import io.agp.results.RowIndex;
 import io.agp.tier.TierProperties;
 import io.agp.worker.run.FailurePolicy.Kill;
 import io.agp.worker.run.FailurePolicy.Verdict;
@@ -68,6 +69,7 @@ final class AttemptRun {
       // Lost or stopped while the answer ended: nothing may be committed.
       run.requireOwned();
       commit(upload);
+      streamer.rowIndex().ifPresent(index -> storeRowIndex(key, index));
       StoredResult stored =
           new StoredResult(
               key,
@@ -80,6 +82,19 @@ final class AttemptRun {
           stored, QueryFigures.ofAnswer(run, sent.response().summary(), inspector.bytes()));
     } catch (IOException | RuntimeException failure) {
       return carryOut(context.policy().verdict(failure, run, inspector.bytes() == 0));
+    }
+  }
+
+  /**
+   * Stores the result's row index next to it. Without it pages of rows are read from the start:
+   * slower, still right, so a failure here costs the result nothing.
+   */
+  private void storeRowIndex(String key, RowIndex index) {
+    try (ResultUpload upload = context.results().upload(RowIndex.keyFor(key))) {
+      index.write(upload.stream());
+      upload.commit();
+    } catch (IOException | RuntimeException e) {
+      log.warn("could not store the row index of {}: {}", key, e.toString());
     }
   }
 
@@ -152,6 +167,7 @@ final class AttemptRun {
   private void deleteQuietly(String key) {
     try {
       context.results().delete(key);
+      context.results().delete(RowIndex.keyFor(key));
     } catch (IOException | RuntimeException e) {
       log.warn("could not delete result {} of a lost attempt", key, e);
     }

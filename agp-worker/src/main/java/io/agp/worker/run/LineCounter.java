@@ -106,6 +106,11 @@ final class LineCounter {
     lines = count;
   }
 
+  /** Whether the CSV counted so far ends inside a quoted string. */
+  boolean inQuotes() {
+    return inQuotes;
+  }
+
   /** The line breaks counted so far. */
   long lines() {
     return lines;

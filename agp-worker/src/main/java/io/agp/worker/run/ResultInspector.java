@@ -22,6 +22,8 @@ final class ResultInspector {
   private static final int TAIL_LIMIT = 4 * 1024;
   private static final Pattern JSON_ROWS = Pattern.compile("\"rows\"\\s*:\\s*(\\d+)");
   private static final JsonMapper JSON = JsonMapper.builder().build();
+  private static final String JSON_DATA_START = "\n\t\"data\":\n\t[\n";
+  static final int ROW_START_SCAN = 64 * 1024;
 
   private final ResultFormat format;
   private final byte[] head = new byte[HEAD_LIMIT];
@@ -29,6 +31,10 @@ final class ResultInspector {
   private final byte[] tail = new byte[TAIL_LIMIT];
   private long total;
   private final LineCounter lines = new LineCounter();
+  private long rowAtStart;
+  // 0 before the layout is known, -1 when JSON's rows cannot be placed by their lines.
+  private long jsonFirstRowLine;
+  private long jsonLinesPerRow;
 
   ResultInspector(ResultFormat format) {
     this.format = format;
@@ -43,8 +49,8 @@ final class ResultInspector {
     int end = offset + length;
     if (isCsv()) {
       lines.countCsv(buffer, offset, end);
-    } else if (format != ResultFormat.JSON) {
-      // JSON states its row count at its end; the other formats have a row a line.
+    } else {
+      // JSON states its row count at its end, but its lines place the rows for the row index.
       lines.count(buffer, offset, end);
     }
     // The ring keeps the last bytes; with reads no longer than the ring (ClickHouse's 4 KiB
@@ -55,6 +61,99 @@ final class ResultInspector {
     System.arraycopy(buffer, tailStart, tail, position, toRingEnd);
     System.arraycopy(buffer, tailStart + toRingEnd, tail, 0, end - tailStart - toRingEnd);
     total += length;
+  }
+
+  /**
+   * Where the first row that starts in this buffer starts (its offset in the buffer, which may be
+   * its end), or -1 when none does or the format cannot tell; {@link #rowAtStart()} is then that
+   * row's number. Called before {@link #accept} is given the same buffer. Looks at no more than the
+   * first {@value #ROW_START_SCAN} bytes.
+   */
+  int rowStart(byte[] buffer, int offset, int length) {
+    int end = offset + Math.min(length, ROW_START_SCAN);
+    long line = lines.lines();
+    if (format == ResultFormat.JSON) {
+      return jsonRowStart(buffer, offset, end, line);
+    }
+    int header =
+        switch (format) {
+          case CSVWithNames, TSVWithNames -> 1;
+          case TSVWithNamesAndTypes -> 2;
+          default -> 0;
+        };
+    boolean quoted = isCsv() && lines.inQuotes();
+    boolean csv = isCsv();
+    for (int at = offset; at < end; at++) {
+      byte b = buffer[at];
+      if (csv && b == '"') {
+        quoted = !quoted;
+      } else if (b == '\n' && !quoted) {
+        line++;
+        if (line >= header) {
+          rowAtStart = line - header;
+          return at + 1;
+        }
+      }
+    }
+    return -1;
+  }
+
+  /** The row that starts where {@link #rowStart} said. */
+  long rowAtStart() {
+    return rowAtStart;
+  }
+
+  /**
+   * ClickHouse's JSON writes each row of its data over as many lines as it has columns, and two: an
+   * opening brace, a line a value, a closing brace, each line indented; strings escape their line
+   * breaks. So a row starts at every such count of lines from the first one, and each is checked to
+   * open with two tabs and a brace.
+   */
+  private int jsonRowStart(byte[] buffer, int offset, int end, long line) {
+    if (jsonFirstRowLine == 0) {
+      jsonLayout();
+    }
+    if (jsonFirstRowLine < 0) {
+      return -1;
+    }
+    for (int at = offset; at < end; at++) {
+      if (buffer[at] != '\n') {
+        continue;
+      }
+      line++;
+      long fromFirst = line - jsonFirstRowLine;
+      if (fromFirst >= 0 && fromFirst % jsonLinesPerRow == 0) {
+        if (at + 3 < end
+            && buffer[at + 1] == '\t'
+            && buffer[at + 2] == '\t'
+            && buffer[at + 3] == '{') {
+          rowAtStart = fromFirst / jsonLinesPerRow;
+          return at + 1;
+        }
+        return -1;
+      }
+    }
+    return -1;
+  }
+
+  /** Finds the line of the first row and the lines a row takes, from the head; -1 if it cannot. */
+  private void jsonLayout() {
+    jsonFirstRowLine = -1;
+    String text = new String(head, 0, headLength, StandardCharsets.ISO_8859_1);
+    int data = text.indexOf(JSON_DATA_START);
+    List<Column> columns = jsonColumns();
+    if (data < 0 || columns.isEmpty()) {
+      return;
+    }
+    long lineCount = 0;
+    int dataEnd = data + JSON_DATA_START.length();
+    for (int i = 0; i < dataEnd; i++) {
+      if (text.charAt(i) == '\n') {
+        lineCount++;
+      }
+    }
+    jsonFirstRowLine = lineCount;
+    jsonLinesPerRow = columns.size() + 2;
   }
 
   long bytes() {

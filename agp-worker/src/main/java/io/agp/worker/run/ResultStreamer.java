@@ -1,11 +1,14 @@
 package io.agp.worker.run;
 
 import io.agp.clickhouse.ClickHouseException;
+import io.agp.results.FramedOutputStream;
 import io.agp.results.ResultCompression;
 import io.agp.results.ResultUpload;
+import io.agp.results.RowIndex;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -20,12 +23,30 @@ final class ResultStreamer {
   /** As large as the client's socket buffer, so that one read takes whatever has arrived. */
   private static final int BUFFER_SIZE = 256 * 1024;
 
+  /**
+   * Decoded bytes between two points of the row index, at least. A page of rows decodes and skips
+   * up to this much (and a read's worth more); each point costs a compressed result a new frame.
+   * Measured with bench/rows/run.sh, see bench/README.md.
+   */
+  static final long ROW_INDEX_SPACING = 256 * 1024;
+
   private final ResultCompression compression;
   private final long maxBytes;
+  private final RowIndexBuilder index;
 
   ResultStreamer(ResultCompression compression, long maxBytes) {
+    this(compression, maxBytes, ROW_INDEX_SPACING);
+  }
+
+  ResultStreamer(ResultCompression compression, long maxBytes, long rowIndexSpacing) {
     this.compression = compression;
     this.maxBytes = maxBytes;
+    this.index = new RowIndexBuilder(rowIndexSpacing);
+  }
+
+  /** The row index of what {@link #copy} stored; empty when the result has no point. */
+  Optional<RowIndex> rowIndex() {
+    return index.isEmpty() ? Optional.empty() : Optional.of(index.build());
   }
 
   /**
@@ -37,23 +58,29 @@ final class ResultStreamer {
    * @throws ClickHouseException when the answer carried ClickHouse's error in its body
    */
   void copy(InputStream in, ResultUpload upload, ResultInspector inspector) throws IOException {
-    OutputStream out;
-    try {
-      out = compression.encoding(upload.stream());
-    } catch (IOException e) {
-      throw new StoreFailure(e);
-    }
+    FramedOutputStream out = compression.framedEncoding(upload.stream());
     boolean finished = false;
     try {
       byte[] buffer = new byte[BUFFER_SIZE];
       int n;
       while ((n = read(in, buffer, inspector)) >= 0) {
+        long before = inspector.bytes();
+        // A point of the row index where a row starts, with a new compression frame there.
+        int point = before >= index.nextPointAt() ? inspector.rowStart(buffer, 0, n) : -1;
+        long row = inspector.rowAtStart();
         inspector.accept(buffer, 0, n);
         if (inspector.bytes() > maxBytes) {
           throw new ResultTooLargeException(maxBytes);
         }
         try {
-          out.write(buffer, 0, n);
+          if (point < 0) {
+            out.write(buffer, 0, n);
+          } else {
+            out.write(buffer, 0, point);
+            out.endFrame();
+            index.add(row, upload.bytesWritten(), before + point);
+            out.write(buffer, point, n - point);
+          }
         } catch (IOException e) {
           throw new StoreFailure(e);
         }
