@@ -231,6 +231,7 @@ class BadInputFuzzTest {
     operations.put("streamExecutionEvents", BadInputFuzzTest::eventRequests);
     operations.put("getExecutionResult", BadInputFuzzTest::resultRequests);
     operations.put("previewExecutionResult", BadInputFuzzTest::previewRequests);
+    operations.put("getExecutionRows", BadInputFuzzTest::rowsRequests);
     operations.put("getSignedResult", BadInputFuzzTest::signedLinkRequests);
     operations.put("getQueues", BadInputFuzzTest::queueRequests);
     operations.put("searchExecutions", BadInputFuzzTest::searchRequests);
@@ -735,6 +736,21 @@ class BadInputFuzzTest {
     };
   }
 
+  private static Gen<Req> rowsRequests() {
+    Gen<String> ids = ids();
+    Gen<String> query =
+        queryString(
+            Map.of(
+                "offset", Gen.of("0", "1", "99", "-1", "9223372036854775807", "1e3", "0x10"),
+                "limit", Gen.of("1", "100", "1000", "0", "1001", "-5", "2147483648")));
+    Gen<List<Map.Entry<String, String>>> headers = headers(null);
+    return random -> {
+      String id = ids.next(random);
+      return new Req(
+          "GET", EXECUTIONS + "/" + id + "/rows" + query.next(random), headers.next(random), null);
+    };
+  }
+
   private static Gen<Req> queueRequests() {
     Gen<String> query = queryString(Map.of("tier", Gen.of("default", "gold")));
     Gen<List<Map.Entry<String, String>>> headers = headers(null);
@@ -980,6 +996,7 @@ class BadInputFuzzTest {
                 EXECUTIONS + "/ID/result",
                 EXECUTIONS + "/ID/result-link",
                 EXECUTIONS + "/ID/result/preview",
+                EXECUTIONS + "/ID/rows",
                 "/v1/async/queues",
                 "/",
                 "/ui/",

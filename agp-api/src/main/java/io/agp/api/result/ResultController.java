@@ -32,18 +32,21 @@ class ResultController {
   private final ResultDownloads downloads;
   private final ResultLinks links;
   private final ResultPreviews previews;
+  private final RowPages rowPages;
 
   ResultController(
       ExecutionRepository executions,
       VisibleExecutions visible,
       ResultDownloads downloads,
       ResultLinks links,
-      ResultPreviews previews) {
+      ResultPreviews previews,
+      RowPages rowPages) {
     this.executions = executions;
     this.visible = visible;
     this.downloads = downloads;
     this.links = links;
     this.previews = previews;
+    this.rowPages = rowPages;
   }
 
   @GetMapping("/executions/{id}/result")
@@ -66,6 +69,29 @@ class ResultController {
           "rows", "rows must be between 1 and " + ResultPreviews.MAX_ROWS);
     }
     return previews.preview(visible.find(id, visible.caller(http)), count);
+  }
+
+  /**
+   * A page of the result's rows as JSON, read from the row index's nearest point: the same
+   * visibility as the download.
+   */
+  @GetMapping(path = "/executions/{id}/rows", produces = MediaType.APPLICATION_JSON_VALUE)
+  RowPages.Page rows(
+      @PathVariable long id,
+      @RequestParam(required = false) Long offset,
+      @RequestParam(required = false) Integer limit,
+      HttpServletRequest http)
+      throws IOException {
+    long from = offset == null ? 0 : offset;
+    int count = limit == null ? RowPages.DEFAULT_LIMIT : limit;
+    if (from < 0) {
+      throw new InvalidRequestException("offset", "offset must not be negative");
+    }
+    if (count < 1 || count > RowPages.MAX_LIMIT) {
+      throw new InvalidRequestException(
+          "limit", "limit must be between 1 and " + RowPages.MAX_LIMIT);
+    }
+    return rowPages.page(visible.find(id, visible.caller(http)), from, count);
   }
 
   @PostMapping("/executions/{id}/result-link")

@@ -177,7 +177,7 @@ class ResultPreviews {
    * The values of the row whose object (or array) the parser stands at, in the order of {@code
    * columns} (which it names when there are none yet), each within the bounds.
    */
-  private static List<JsonNode> jsonRow(JsonParser parser, List<Column> columns, Rows rows) {
+  static List<JsonNode> jsonRow(JsonParser parser, List<Column> columns, Rows rows) {
     rows.startRow();
     List<JsonNode> values = new ArrayList<>();
     if (parser.currentToken() == JsonToken.START_ARRAY) {

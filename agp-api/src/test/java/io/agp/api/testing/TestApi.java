@@ -134,6 +134,18 @@ public final class TestApi {
   /** Runs a claimed attempt to SUCCEEDED with these result bytes. */
   public Execution succeed(AttemptId attemptId, byte[] stored, String compression)
       throws Exception {
+    return succeed(
+        attemptId, stored, compression, 2, List.of(new ResultMetadata.Column("n", "UInt8")));
+  }
+
+  /** Runs a claimed attempt to SUCCEEDED with these result bytes, row count and columns. */
+  public Execution succeed(
+      AttemptId attemptId,
+      byte[] stored,
+      String compression,
+      long rows,
+      List<ResultMetadata.Column> columns)
+      throws Exception {
     long id = attemptId.executionId();
     String key = "test/" + id + "-" + attemptId.attempt();
     ResultStore store = context.getBean(ResultStore.class);
@@ -146,13 +158,7 @@ public final class TestApi {
     repository()
         .complete(
             attemptId,
-            new StoredResult(
-                key,
-                2,
-                stored.length,
-                List.of(new ResultMetadata.Column("n", "UInt8")),
-                compression,
-                5),
+            new StoredResult(key, rows, stored.length, columns, compression, 5),
             Duration.ofHours(1));
     return repository().get(id).orElseThrow();
   }
