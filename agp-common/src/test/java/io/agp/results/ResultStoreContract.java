@@ -181,6 +181,22 @@ abstract class ResultStoreContract {
   }
 
   @Test
+  void opensARangeForAPageOfRows() throws IOException {
+    put("exec/result.csv", "0123456789".repeat(100));
+
+    assertThat(read("exec/result.csv", 990, 5)).isEqualTo("01234");
+    assertThat(read("exec/result.csv", 0, 12)).isEqualTo("012345678901");
+    assertThat(read("exec/result.csv", 995, 100)).isEqualTo("56789");
+    assertThat(read("exec/result.csv", 10, 0)).isEmpty();
+    assertThat(read("exec/result.csv", 1000, 10)).isEmpty();
+    assertThat(read("exec/result.csv", 5000, 10)).isEmpty();
+    assertThatThrownBy(() -> store.open("exec/missing.csv", 10, 10))
+        .isInstanceOf(NoSuchResultException.class);
+    assertThatThrownBy(() -> store.open("exec/missing.csv", 10, 0))
+        .isInstanceOf(NoSuchResultException.class);
+  }
+
+  @Test
   void opensAnEmptyObject() throws IOException {
     put("exec/empty.csv", "");
 
@@ -261,6 +277,12 @@ abstract class ResultStoreContract {
 
   String read(String key, long offset) throws IOException {
     try (InputStream in = store.open(key, offset)) {
+      return new String(in.readAllBytes(), UTF_8);
+    }
+  }
+
+  String read(String key, long offset, long length) throws IOException {
+    try (InputStream in = store.open(key, offset, length)) {
       return new String(in.readAllBytes(), UTF_8);
     }
   }

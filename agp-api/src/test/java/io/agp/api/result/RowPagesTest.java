@@ -17,6 +17,7 @@ import io.agp.results.ResultCompression;
 import io.agp.results.ResultStore;
 import io.agp.results.ResultUpload;
 import io.agp.results.RowIndex;
+import io.agp.testkit.S3TestServer;
 import java.io.ByteArrayOutputStream;
 import java.net.http.HttpRequest;
 import java.nio.charset.StandardCharsets;
@@ -119,8 +120,8 @@ class RowPagesTest {
     return bytes.length;
   }
 
-  private long succeeded(TestApi on, long id, String format, String compression, boolean indexed)
-      throws Exception {
+  private static long succeeded(
+      TestApi on, long id, String format, String compression, boolean indexed) throws Exception {
     ResultCompression encoding = ResultCompression.valueOf(compression);
     Stored stored = store(format, encoding);
     Execution done =
@@ -158,7 +159,51 @@ class RowPagesTest {
   @MethodSource("formatsAndCompressions")
   void pagesEveryFormatAndCompressionFromAnyOffset(
       String format, String compression, boolean indexed) throws Exception {
-    long id = succeeded(api, api.create(format), format, compression, indexed);
+    checkPaging(api, format, compression, indexed);
+  }
+
+  /** The same from an S3 store: the pages are ranged reads of the object. */
+  @ParameterizedTest(name = "{0} {1} indexed={2}")
+  @MethodSource("someFormatsAndCompressions")
+  void pagesFromAnS3Store(String format, String compression, boolean indexed) throws Exception {
+    checkPaging(S3Api.API, format, compression, indexed);
+  }
+
+  static List<Arguments> someFormatsAndCompressions() {
+    return List.of(
+        Arguments.of("CSVWithNames", "NONE", true),
+        Arguments.of("CSV", "ZSTD", true),
+        Arguments.of("JSON", "GZIP", true),
+        Arguments.of("JSONEachRow", "ZSTD", true),
+        Arguments.of("TSVWithNamesAndTypes", "ZSTD", false));
+  }
+
+  /** An API on an S3 store, started once for the tests that need it. */
+  private static final class S3Api {
+    static final TestApi API = start();
+
+    private static TestApi start() {
+      S3TestServer s3 = S3TestServer.shared();
+      String bucket = "rows-" + UUID.randomUUID();
+      s3.createBucket(bucket);
+      TestApi api =
+          TestApi.start(
+              "--agp.results.location=s3://" + bucket + "/results",
+              "--agp.results.s3.endpoint=" + s3.endpoint(),
+              "--agp.results.s3.region=" + s3.region(),
+              "--agp.results.s3.access-key=" + s3.accessKey(),
+              "--agp.results.s3.secret-key=" + s3.secretKey(),
+              "--agp.results.s3.path-style=true",
+              "--agp.results.s3.checksums-when-required=true");
+      Runtime.getRuntime().addShutdownHook(new Thread(api.context::close, "rows-s3-api-stop"));
+      return api;
+    }
+  }
+
+  private static void checkPaging(TestApi on, String format, String compression, boolean indexed)
+      throws Exception {
+    ContractClient client = on.client;
+    long id = succeeded(on, on.create(format), format, compression, indexed);
     String rows = "/v1/async/executions/" + id + "/rows";
 
     JsonNode first = client.get(rows).json();
