@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.agp.bookkeeper.expiry.ExecutionExpirer;
 import io.agp.execution.AttemptId;
+import io.agp.results.RowIndex;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Clock;
 import java.time.Duration;
@@ -32,6 +33,20 @@ class ExecutionExpirerTest {
     assertThat(report.objectsDeleted()).isEqualTo(1);
     assertThat(fixture.status(id)).isEqualTo("EXPIRED");
     assertThat(fixture.storedKeys()).noneMatch(k -> k.endsWith(key));
+  }
+
+  @Test
+  void deletesTheRowIndexWithItsResult() throws Exception {
+    long id = fixture.create("SELECT 'indexed'", Map.of(), 3);
+    String key = fixture.succeed(fixture.claim(Duration.ofMinutes(1)), Duration.ofMillis(1));
+    fixture.store(RowIndex.keyFor(key));
+    fixture.awaitLeasesPast();
+
+    expirer(Duration.ofDays(7), Duration.ZERO).runOnce();
+
+    assertThat(fixture.status(id)).isEqualTo("EXPIRED");
+    assertThat(fixture.storedKeys())
+        .noneMatch(k -> k.endsWith(key) || k.endsWith(key + ".rowindex"));
   }
 
   @Test

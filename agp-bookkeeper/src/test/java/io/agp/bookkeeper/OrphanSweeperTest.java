@@ -3,6 +3,7 @@ package io.agp.bookkeeper;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.agp.bookkeeper.orphans.OrphanSweeper;
+import io.agp.results.RowIndex;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Clock;
 import java.time.Duration;
@@ -30,6 +31,24 @@ class OrphanSweeperTest {
 
     assertThat(report).isEqualTo(new OrphanSweeper.Report(3, 2, 0));
     assertThat(fixture.storedKeys()).singleElement().satisfies(k -> assertThat(k).endsWith(live));
+  }
+
+  @Test
+  void keepsTheRowIndexOfALiveResultAndDeletesThatOfAnOrphan() throws Exception {
+    fixture.create("SELECT 'indexed'", Map.of(), 3);
+    String live = fixture.succeed(fixture.claim(Duration.ofMinutes(1)), Duration.ofHours(1));
+    fixture.store(RowIndex.keyFor(live));
+    fixture.store("results/996-1.csv.zst");
+    fixture.store(RowIndex.keyFor("results/996-1.csv.zst"));
+    fixture.store(RowIndex.keyFor("results/995-1.csv"));
+
+    OrphanSweeper.Report report = sweeper(Duration.ZERO).runOnce();
+
+    assertThat(report.deleted()).isEqualTo(3);
+    assertThat(fixture.storedKeys())
+        .hasSize(2)
+        .anyMatch(k -> k.endsWith(live))
+        .anyMatch(k -> k.endsWith(live + ".rowindex"));
   }
 
   @Test
