@@ -51,6 +51,11 @@ public final class AgpStack implements AutoCloseable {
     return URI.create("http://localhost:" + port + path);
   }
 
+  /** A bean of the API's context, e.g. its result store. */
+  <T> T apiBean(Class<T> type) {
+    return api.getBean(type);
+  }
+
   URI workerUrl(String path) {
     int port = ((WebServerApplicationContext) worker).getWebServer().getPort();
     return URI.create("http://localhost:" + port + path);
