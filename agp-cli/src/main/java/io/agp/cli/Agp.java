@@ -30,6 +30,7 @@ import picocli.CommandLine.Spec;
       ListCommand.class,
       CancelCommand.class,
       ResultCommand.class,
+      RowsCommand.class,
       LinkCommand.class,
       ScheduleCommand.class,
       AutoComplete.GenerateCompletion.class

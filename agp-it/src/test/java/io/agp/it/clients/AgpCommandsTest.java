@@ -196,6 +196,41 @@ class AgpCommandsTest {
   }
 
   @Test
+  void rowsRefusesAnotherUsersExecutionAndABadLimit() throws Exception {
+    Execution done =
+        executions.createExecution(
+            new CreateExecutionRequest().sql("SELECT number FROM numbers(5) -- " + label),
+            null,
+            null,
+            null,
+            null,
+            null,
+            null,
+            null,
+            30,
+            null);
+    String id = String.valueOf(done.getId());
+
+    AgpCli.Run own = agp.run("rows", id, "--offset", "3", "--json");
+    assertThat(own.exit()).isZero();
+    JsonNode page = JSON.readTree(own.out());
+    assertThat(page.get("rows").toString()).isEqualTo("[[\"3\"],[\"4\"]]");
+    assertThat(page.get("next_offset").isNull()).isTrue();
+
+    AgpCli.Run other =
+        AgpCli.of(stack.url()).with("AGP_TOKEN", ClientsStack.token("other-user")).run("rows", id);
+    assertThat(other.exit()).isEqualTo(4);
+    assertThat(other.out()).isEmpty();
+    assertThat(other.err()).contains("404");
+    assertNoStackTrace(other);
+
+    AgpCli.Run tooMany = agp.run("rows", id, "--limit", "5000");
+    assertThat(tooMany.exit()).isEqualTo(4);
+    assertThat(tooMany.err()).contains("limit");
+    assertNoStackTrace(tooMany);
+  }
+
+  @Test
   void waitGetListResultLinkAndCancel() throws Exception {
     Execution done =
         executions.createExecution(

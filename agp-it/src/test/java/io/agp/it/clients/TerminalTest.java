@@ -79,6 +79,61 @@ class TerminalTest {
     }
   }
 
+  /**
+   * {@code agp rows} pages a gzip result of a million rows from its middle: the names, the rows
+   * (64-bit integers as ClickHouse writes them, escapes as in TSV), and the command for the next
+   * page; the generated client's own call answers the same rows.
+   */
+  @Test
+  void rowsPrintsAPageFromTheMiddleAndTheCommandForTheNext() throws Exception {
+    io.agp.client.model.Execution done =
+        executions.createExecution(
+            new io.agp.client.model.CreateExecutionRequest()
+                .sql(
+                    "SELECT number AS n, concat('a\tb', toString(number)) AS s"
+                        + " FROM numbers(1000000) -- "
+                        + UUID.randomUUID())
+                .tier("gzip")
+                .format(io.agp.client.model.Format.CSV_WITH_NAMES),
+            null,
+            null,
+            null,
+            null,
+            null,
+            null,
+            null,
+            60,
+            null);
+    assertThat(done.getStatus()).isEqualTo(Status.SUCCEEDED);
+    long id = done.getId();
+    try (Tmux tmux = terminal(1, 0)) {
+      tmux.type("agp rows " + id + " --offset 654321 --limit 3; echo \"exit=$?\"");
+      // The terminal shows tabs as spaces.
+      List<String> screen =
+          awaitExit(tmux).stream().map(line -> line.replaceAll(" +", " ")).toList();
+      // Up to the exit code: the prompt after it may or may not be drawn yet.
+      assertThat(screen.subList(1, screen.indexOf("exit=0") + 1))
+          .containsExactly(
+              "n s",
+              "654321 a\\tb654321",
+              "654322 a\\tb654322",
+              "654323 a\\tb654323",
+              "#"
+                  + id
+                  + " rows 654321-654323 of 1000000; next: agp rows "
+                  + id
+                  + " --offset 654324 --limit 3",
+              "exit=0");
+      Path shots = Files.createDirectories(Path.of("target", "screenshots"));
+      Files.write(shots.resolve("agp-rows.txt"), tmux.screen());
+    }
+    io.agp.client.model.RowPage last = executions.getExecutionRows(id, 999_999L, 10);
+    assertThat(last.getRows()).hasSize(1);
+    assertThat(last.getRows().getFirst()).containsExactly("999999", "a\tb999999");
+    assertThat(last.getNextOffset()).isNull();
+    assertThat(last.getTotalRows()).isEqualTo(1_000_000L);
+  }
+
   @Test
   void ctrlCCancelsTheExecutionAndItsClickHouseQueryIsGone() throws Exception {
     try (Tmux tmux = terminal(200, 0.1)) {
