@@ -32,6 +32,9 @@ import org.springframework.util.unit.DataSize;
  * @param maxRunningPerUser executions of one user that may run at once in this tier, across all
  *     workers; 0 means no limit
  * @param resultCompression how stored results are compressed: none, gzip or zstd
+ * @param rowIndexSpacing decoded bytes between two points of the row index stored next to each
+ *     result (where a compressed result also starts a new gzip member or zstd frame), which pages
+ *     of rows start reading from; 0 stores no index
  * @param heartbeatInterval how often a running execution's lease is renewed; empty means a third of
  *     the lease
  * @param readOnly send {@code readonly=2} with each query, so that ClickHouse refuses writes and
@@ -72,6 +75,7 @@ public record TierProperties(
     @DefaultValue("false") boolean sendQuotaKey,
     @DefaultValue("0") @Min(0) int maxRunningPerUser,
     @DefaultValue("none") @NotNull ResultCompression resultCompression,
+    @DefaultValue("256KB") @NotNull DataSize rowIndexSpacing,
     Duration heartbeatInterval,
     @DefaultValue("true") boolean readOnly,
     @DefaultValue List<String> lockedSettings,

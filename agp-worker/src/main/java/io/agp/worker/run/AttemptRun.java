@@ -61,7 +61,10 @@ final class AttemptRun {
     Instant started = context.clock().instant();
     ResultInspector inspector = new ResultInspector(format);
     ResultStreamer streamer =
-        new ResultStreamer(compression, context.tier().maxResultSize().toBytes());
+        new ResultStreamer(
+            compression,
+            context.tier().maxResultSize().toBytes(),
+            context.tier().rowIndexSpacing().toBytes());
     try (ResultUpload upload = context.results().upload(key);
         QuerySender.Sent sent = context.sender().send(run, format)) {
       streamer.copy(sent.response().body(), upload, inspector);

@@ -23,21 +23,15 @@ final class ResultStreamer {
   /** As large as the client's socket buffer, so that one read takes whatever has arrived. */
   private static final int BUFFER_SIZE = 256 * 1024;
 
-  /**
-   * Decoded bytes between two points of the row index, at least. A page of rows decodes and skips
-   * up to this much (and a read's worth more); each point costs a compressed result a new frame.
-   * Measured with bench/rows/run.sh, see bench/README.md.
-   */
-  static final long ROW_INDEX_SPACING = 256 * 1024;
-
   private final ResultCompression compression;
   private final long maxBytes;
   private final RowIndexBuilder index;
 
-  ResultStreamer(ResultCompression compression, long maxBytes) {
-    this(compression, maxBytes, ROW_INDEX_SPACING);
-  }
-
+  /**
+   * @param rowIndexSpacing decoded bytes between two points of the row index, at least (0: none). A
+   *     page of rows decodes and skips up to this much, and a read's worth more; each point costs a
+   *     compressed result a new frame. Measured with bench/rows/run.sh (bench/README.md).
+   */
   ResultStreamer(ResultCompression compression, long maxBytes, long rowIndexSpacing) {
     this.compression = compression;
     this.maxBytes = maxBytes;

@@ -22,8 +22,11 @@ final class RowIndexBuilder {
     this.spacing = spacing;
   }
 
-  /** The decoded offset from which the next point is due. */
+  /** The decoded offset from which the next point is due; never when the spacing is 0. */
   long nextPointAt() {
+    if (spacing <= 0) {
+      return Long.MAX_VALUE;
+    }
     return size == 0 ? spacing : decoded[size - 1] + spacing;
   }
 

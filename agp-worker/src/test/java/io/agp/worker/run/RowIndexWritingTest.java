@@ -15,6 +15,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -138,6 +139,24 @@ class RowIndexWritingTest {
       }
       if (compression != ResultCompression.NONE) {
         assertThat(decodedByTheTool(compression, temp.resolve("r"))).isEqualTo(plain);
+      }
+    }
+  }
+
+  @Test
+  void aSpacingOfZeroStoresNoIndexAndOneFrame() throws Exception {
+    byte[] plain = result(ResultFormat.CSV).getBytes(StandardCharsets.UTF_8);
+    try (ResultStore store = ResultStores.open(temp.toUri(), null)) {
+      ResultStreamer streamer = new ResultStreamer(ResultCompression.ZSTD, Long.MAX_VALUE, 0);
+      try (ResultUpload upload = store.upload("r")) {
+        streamer.copy(new Trickle(plain, 3000), upload, new ResultInspector(ResultFormat.CSV));
+        upload.commit();
+      }
+      assertThat(streamer.rowIndex()).isEmpty();
+      try (InputStream stored = store.open("r")) {
+        byte[] bytes = stored.readAllBytes();
+        assertThat(com.github.luben.zstd.Zstd.findFrameCompressedSize(bytes))
+            .isEqualTo(bytes.length);
       }
     }
   }
