@@ -54,6 +54,10 @@ section "worker: streaming 1 M and 10 M CSV rows against curl (bench/worker/stre
 bench/worker/streaming.sh "$@" >/dev/null
 tee -a "$OUT" <agp-worker/target/bench-streaming.txt
 
+section "pages of rows: 100 rows of a 10 M-row CSV result at any offset, and the row index's cost (bench/rows/run.sh)"
+bench/rows/run.sh "$@" >/dev/null
+tee -a "$OUT" <agp-it/target/bench-rows.txt
+
 section "worker: following the progress of 10 and 95 running executions (bench/worker/progress-cost.sh)"
 bench/worker/progress-cost.sh "$@" >/dev/null
 tee -a "$OUT" <agp-worker/target/bench-progress-cost.txt

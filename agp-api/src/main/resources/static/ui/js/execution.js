@@ -7,6 +7,9 @@ import { context, problemBox, showError } from './main.js';
 
 export const DRAFT = 'agp.draft';
 
+/** Rows a page of the result table shows. */
+const PAGE = 100;
+
 export function renderExecution(main, { id }) {
   const header = h('div', { class: 'title-row' });
   const notice = h('div', { id: 'notice' });
@@ -81,15 +84,44 @@ export function renderExecution(main, { id }) {
           ? h('ul', { class: 'columns', id: 'columns' }, r.columns.map((c) =>
               h('li', null, c.name, ' ', h('code', null, c.type))))
           : 'not told by the result')),
-      h('h3', null, 'Preview'),
+      h('h3', null, 'Rows'),
       preview);
+    showRows(e, preview, 0);
+  }
+
+  /**
+   * A page of the result's rows, read from the server's row index: any page of a large result
+   * costs about what the first does.
+   */
+  async function showRows(e, preview, offset) {
     try {
-      const p = await get('/executions/' + e.id + '/result/preview?rows=100');
+      const p = await get('/executions/' + e.id + '/rows?offset=' + offset + '&limit=' + PAGE);
+      const total = p.total_rows;
+      const of = total >= 0 ? ' of ' + count(total) : '';
+      const range = p.rows.length
+        ? 'Rows ' + count(offset + 1) + '–' + count(offset + p.rows.length) + of
+        : 'No rows from row ' + count(offset + 1) + of;
+      const lastOffset = total > 0 ? Math.floor((total - 1) / PAGE) * PAGE : null;
+      const go = (to) => showRows(e, preview, Math.max(0, to));
+      const jump = h('input', { id: 'rows-offset', type: 'number', min: 1, value: offset + 1,
+        'aria-label': 'Row to go to', class: 'row-input' });
+      const pager = h('form', { class: 'actions pager', 'aria-label': 'Pages of rows',
+        onsubmit: (event) => { event.preventDefault(); go(Number(jump.value || 1) - 1); } },
+        h('button', { type: 'button', class: 'secondary', id: 'rows-first', disabled: offset === 0,
+          onclick: () => go(0) }, '« First'),
+        h('button', { type: 'button', class: 'secondary', id: 'rows-prev', disabled: offset === 0,
+          onclick: () => go(offset - PAGE) }, '‹ Previous'),
+        h('button', { type: 'button', class: 'secondary', id: 'rows-next', disabled: p.next_offset == null,
+          onclick: () => go(p.next_offset) }, 'Next ›'),
+        h('button', { type: 'button', class: 'secondary', id: 'rows-last',
+          disabled: lastOffset == null || offset >= lastOffset, onclick: () => go(lastOffset) }, 'Last »'),
+        h('label', { for: 'rows-offset' }, 'Row'), jump,
+        h('button', { type: 'submit', class: 'secondary', id: 'rows-go' }, 'Go'));
       replace(preview,
-        h('p', { class: 'muted' }, p.truncated
-          ? 'The first ' + p.rows.length + ' rows; download the result for all of them.'
-          : p.rows.length + (p.rows.length === 1 ? ' row.' : ' rows.')),
-        h('div', { class: 'table-wrap preview-wrap', tabindex: 0, role: 'region', 'aria-label': 'Preview of the result' },
+        h('p', { class: 'muted', id: 'rows-range', role: 'status' }, range,
+          p.cut ? ' (values or rows cut to the size bounds; download the result for all of it)' : ''),
+        pager,
+        h('div', { class: 'table-wrap preview-wrap', tabindex: 0, role: 'region', 'aria-label': 'Rows of the result' },
           h('table', { class: 'preview', id: 'preview-table' },
             h('thead', null, h('tr', null, p.columns.map((c) =>
               h('th', { scope: 'col', title: c.type }, c.name, c.type ? h('span', { class: 'type' }, c.type) : null)))),

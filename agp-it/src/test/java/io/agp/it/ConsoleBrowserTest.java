@@ -81,6 +81,53 @@ class ConsoleBrowserTest {
     return Long.parseLong(url.substring(url.lastIndexOf('/') + 1));
   }
 
+  /** The first cells of the rows shown, top first. */
+  private List<String> firstCells() {
+    return browser.all("#preview-table tbody tr td:first-child").stream()
+        .map(WebElement::getText)
+        .toList();
+  }
+
+  /** The range shown above the rows, without the digit groups' separators. */
+  private String rowsRange() {
+    return browser
+        .find("#rows-range")
+        .getText()
+        .replaceAll("(?<=\\d)[,.\\s\u202f\u00a0](?=\\d)", "");
+  }
+
+  @Test
+  void pagesTheRowsOfAMillionRowResultFromTheRowIndex() throws Exception {
+    run("SELECT number, toString(number) AS text\nFROM system.numbers\nLIMIT 1000000");
+    awaitStatus("SUCCEEDED", 60);
+    browser.await(15, d -> browser.all("#preview-table tbody tr").size() == 100);
+    assertThat(firstCells().getFirst()).isEqualTo("0");
+    assertThat(browser.find("#rows-prev").isEnabled()).isFalse();
+
+    browser.find("#rows-next").click();
+    browser.await(10, d -> firstCells().getFirst().equals("100"));
+    assertThat(rowsRange()).isEqualTo("Rows 101–200 of 1000000");
+
+    WebElement row = browser.find("#rows-offset");
+    row.clear();
+    row.sendKeys("654322", Keys.ENTER);
+    browser.await(10, d -> firstCells().getFirst().equals("654321"));
+    assertThat(firstCells()).hasSize(100).last().isEqualTo("654420");
+    assertThat(rowsRange()).isEqualTo("Rows 654322–654421 of 1000000");
+    browser.screenshot("rows-page-in-the-middle");
+
+    browser.find("#rows-last").click();
+    browser.await(10, d -> firstCells().getFirst().equals("999900"));
+    assertThat(firstCells()).hasSize(100).last().isEqualTo("999999");
+    assertThat(browser.find("#rows-next").isEnabled()).isFalse();
+    assertThat(browser.find("#rows-last").isEnabled()).isFalse();
+
+    browser.find("#rows-prev").click();
+    browser.await(10, d -> firstCells().getFirst().equals("999800"));
+    browser.find("#rows-first").click();
+    browser.await(10, d -> firstCells().getFirst().equals("0"));
+  }
+
   @Test
   void runsAQueryAndSeesItSucceedAndPreviewsItsRows() throws Exception {
     run(
@@ -95,7 +142,7 @@ class ConsoleBrowserTest {
     assertThat(browser.find("#preview-table thead").getText()).contains("number", "double", "text");
     List<WebElement> firstRow = browser.all("#preview-table tbody tr:nth-child(2) td");
     assertThat(firstRow.stream().map(WebElement::getText).toList()).containsExactly("1", "2", "1");
-    assertThat(browser.find("#result").getText()).contains("250", "The first 100 rows");
+    assertThat(browser.find("#result").getText()).contains("250", "Rows 1–100 of 250");
     assertThat(browser.find("#columns").getText()).contains("number UInt64", "text String");
     assertThat(browser.find(".sql .sql-keyword").getText()).isEqualTo("SELECT");
     browser.screenshot("run-and-preview");

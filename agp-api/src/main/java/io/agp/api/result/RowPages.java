@@ -62,21 +62,20 @@ class RowPages {
   static final int DEFAULT_LIMIT = 100;
   static final int MAX_LIMIT = 1000;
 
-  private static final int INDEXES_CACHED = 64;
+  private static final long POINTS_CACHED = 1 << 20;
   private static final JsonMapper JSON = JsonMapper.builder().build();
   private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
 
   private final ResultStore results;
   private final Bounds bounds;
 
-  /** Indexes never change once written: the last ones read, by result key (empty: none). */
-  private final Map<String, Optional<RowIndex>> indexes =
-      new LinkedHashMap<>(16, 0.75f, true) {
-        @Override
-        protected boolean removeEldestEntry(Map.Entry<String, Optional<RowIndex>> eldest) {
-          return size() > INDEXES_CACHED;
-        }
-      };
+  /**
+   * Indexes never change once written: the last ones read, by result key (empty: none), up to a
+   * bound on their points in all (24 bytes each), so that many large results cost little memory.
+   */
+  private final Map<String, Optional<RowIndex>> indexes = new LinkedHashMap<>(16, 0.75f, true);
+
+  private long cachedPoints;
 
   RowPages(ResultStore results, ApiProperties properties) {
     this.results = results;
@@ -130,8 +129,9 @@ class RowPages {
     int point = index.map(i -> i.floor(offset)).orElse(-1);
     long firstRow = point < 0 ? 0 : index.get().rows()[point];
     long start = point < 0 ? 0 : index.get().stored()[point];
-    OptionalLong end =
-        index.isPresent() ? index.get().storedEndAfter(offset + limit) : OptionalLong.empty();
+    // The row after the page, read to tell whether there is one (clamped: offset may be huge).
+    long after = Math.min(offset, Long.MAX_VALUE - 2L * MAX_LIMIT) + limit;
+    OptionalLong end = index.isPresent() ? index.get().storedEndAfter(after) : OptionalLong.empty();
     Rows taken = new Rows(bounds, limit);
     boolean more;
     try (InputStream stored =
@@ -191,9 +191,21 @@ class RowPages {
       read = Optional.empty();
     }
     synchronized (indexes) {
-      indexes.put(key, read);
+      if (indexes.put(key, read) == null) {
+        cachedPoints += weight(read);
+      }
+      var eldest = indexes.entrySet().iterator();
+      while (cachedPoints > POINTS_CACHED && eldest.hasNext()) {
+        cachedPoints -= weight(eldest.next().getValue());
+        eldest.remove();
+      }
     }
     return read;
+  }
+
+  /** What a cached index counts against the bound: its points, and one for the entry. */
+  private static long weight(Optional<RowIndex> index) {
+    return 1 + index.map(RowIndex::size).orElse(0);
   }
 
   private static int header(ResultFormat format, boolean fromStart) {

@@ -272,6 +272,31 @@ class RowPagesTest {
     assertThat(client.get("/v1/async/executions/987654321/rows").status()).isEqualTo(404);
   }
 
+  /** Without a row count (a format that did not tell), the end is found by reading. */
+  @Test
+  void aResultOfUnknownRowCountPagesToItsEndAndPastIt() throws Exception {
+    long id = api.create("CSV");
+    Stored stored = store("CSV", ResultCompression.ZSTD);
+    Execution done = api.succeed(api.start(id), stored.bytes(), "zstd", -1, COLUMNS);
+    ResultStore store = api.context.getBean(ResultStore.class);
+    try (ResultUpload upload = store.upload(RowIndex.keyFor(done.result().key()))) {
+      stored.index().write(upload.stream());
+      upload.commit();
+    }
+    String rows = "/v1/async/executions/" + id + "/rows";
+
+    JsonNode end = client.get(rows + "?offset=950").json();
+    assertPage(end, 950, 50);
+    assertThat(end.get("next_offset").isNull()).isTrue();
+    assertThat(end.get("total_rows").asLong()).isEqualTo(-1);
+    JsonNode middle = client.get(rows + "?offset=500&limit=10").json();
+    assertPage(middle, 500, 10);
+    assertThat(middle.get("next_offset").asLong()).isEqualTo(510);
+    JsonNode past = client.get(rows + "?offset=9223372036854775807&limit=1000").json();
+    assertThat(past.get("rows")).isEmpty();
+    assertThat(past.get("next_offset").isNull()).isTrue();
+  }
+
   @Test
   void anExpiredResultIs410() throws Exception {
     long id = succeeded(api, api.create("CSV"), "CSV", "NONE", true);
