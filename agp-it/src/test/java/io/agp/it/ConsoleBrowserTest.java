@@ -114,6 +114,7 @@ class ConsoleBrowserTest {
     browser.await(10, d -> firstCells().getFirst().equals("654321"));
     assertThat(firstCells()).hasSize(100).last().isEqualTo("654420");
     assertThat(rowsRange()).isEqualTo("Rows 654322–654421 of 1000000");
+    browser.driver.executeScript("document.getElementById('rows-range').scrollIntoView()");
     browser.screenshot("rows-page-in-the-middle");
 
     browser.find("#rows-last").click();
