@@ -23,6 +23,7 @@ final class ResultInspector {
   private static final Pattern JSON_ROWS = Pattern.compile("\"rows\"\\s*:\\s*(\\d+)");
   private static final JsonMapper JSON = JsonMapper.builder().build();
   private static final String JSON_DATA_START = "\n\t\"data\":\n\t[\n";
+  private static final String JSON_ROW_START = "\t\t{";
   static final int ROW_START_SCAN = 64 * 1024;
 
   private final ResultFormat format;
@@ -136,7 +137,11 @@ final class ResultInspector {
     return -1;
   }
 
-  /** Finds the line of the first row and the lines a row takes, from the head; -1 if it cannot. */
+  /**
+   * Finds the line of the first row and the lines a row takes, from the head, and checks them
+   * there: the first two rows must open exactly that many lines apart. A layout that differs (rows
+   * on one line, or rows too long for two in the head) gets no index rather than a wrong one.
+   */
   private void jsonLayout() {
     jsonFirstRowLine = -1;
     String text = new String(head, 0, headLength, StandardCharsets.ISO_8859_1);
@@ -145,15 +150,29 @@ final class ResultInspector {
     if (data < 0 || columns.isEmpty()) {
       return;
     }
-    long lineCount = 0;
     int dataEnd = data + JSON_DATA_START.length();
-    for (int i = 0; i < dataEnd; i++) {
-      if (text.charAt(i) == '\n') {
-        lineCount++;
+    long firstLine = text.substring(0, dataEnd).chars().filter(c -> c == '\n').count();
+    long perRow = columns.size() + 2;
+    List<Long> rowLines = new ArrayList<>();
+    long line = firstLine;
+    int at = dataEnd;
+    while (rowLines.size() < 2 && at < text.length()) {
+      if (text.startsWith(JSON_ROW_START, at)) {
+        rowLines.add(line);
       }
+      int next = text.indexOf('\n', at);
+      if (next < 0) {
+        break;
+      }
+      at = next + 1;
+      line++;
     }
-    jsonFirstRowLine = lineCount;
-    jsonLinesPerRow = columns.size() + 2;
+    if (rowLines.size() == 2
+        && rowLines.get(0) == firstLine
+        && rowLines.get(1) == firstLine + perRow) {
+      jsonFirstRowLine = firstLine;
+      jsonLinesPerRow = perRow;
+    }
   }
 
   long bytes() {

@@ -143,6 +143,30 @@ class RowIndexWritingTest {
     }
   }
 
+  /** Rows a line each, unlike ClickHouse's JSON: no index rather than one with wrong rows. */
+  @Test
+  void jsonLaidOutOtherwiseGetsNoIndex() throws Exception {
+    StringBuilder text = new StringBuilder();
+    text.append("{\n\t\"meta\":\n\t[\n\t\t{\n\t\t\t\"name\": \"n\",\n\t\t\t\"type\": \"UInt64\"\n");
+    text.append("\t\t}\n\t],\n\n\t\"data\":\n\t[\n");
+    for (int i = 0; i < ROWS; i++) {
+      text.append("\t\t{\"n\": \"").append(i).append("\"}").append(i + 1 < ROWS ? ",\n" : "\n");
+    }
+    text.append("\t],\n\n\t\"rows\": ").append(ROWS).append("\n}\n");
+    byte[] plain = text.toString().getBytes(StandardCharsets.UTF_8);
+    try (ResultStore store = ResultStores.open(temp.toUri(), null)) {
+      ResultStreamer streamer =
+          new ResultStreamer(ResultCompression.NONE, Long.MAX_VALUE, 16 * 1024);
+      ResultInspector inspector = new ResultInspector(ResultFormat.JSON);
+      try (ResultUpload upload = store.upload("r")) {
+        streamer.copy(new Trickle(plain, 3000), upload, inspector);
+        upload.commit();
+      }
+      assertThat(streamer.rowIndex()).isEmpty();
+      assertThat(inspector.rows()).isEqualTo(ROWS);
+    }
+  }
+
   @Test
   void aSpacingOfZeroStoresNoIndexAndOneFrame() throws Exception {
     byte[] plain = result(ResultFormat.CSV).getBytes(StandardCharsets.UTF_8);
