@@ -1,6 +1,10 @@
 package io.agp.api;
 
+import io.agp.execution.QueryHash;
+import io.agp.execution.ResultFormat;
+import java.nio.charset.StandardCharsets;
 import java.util.Map;
+import org.springframework.util.unit.DataSize;
 
 /**
  * Checks of the fields that creates of executions and schedules share (a name, labels, maps of
@@ -18,6 +22,27 @@ public final class RequestFields {
   public static final int MAX_NAME_LENGTH = 200;
 
   private RequestFields() {}
+
+  /** The SQL of a create, normalized: 400 when it is empty, 413 when it is over {@code max}. */
+  public static String sql(String raw, DataSize max) {
+    String sql = raw == null ? "" : QueryHash.normalize(raw);
+    if (sql.isEmpty()) {
+      throw new InvalidRequestException("sql", "the SQL text is empty");
+    }
+    if (sql.getBytes(StandardCharsets.UTF_8).length > max.toBytes()) {
+      throw new SqlTooLargeException(max);
+    }
+    return sql;
+  }
+
+  /** The result format a create names, the default when it names none: 400 when unknown. */
+  public static ResultFormat format(String name) {
+    return name == null
+        ? ResultFormat.DEFAULT
+        : ResultFormat.find(name)
+            .orElseThrow(
+                () -> new InvalidRequestException("format", "unknown format '" + name + "'"));
+  }
 
   /**
    * A name is optional; given, it has 1 to {@value #MAX_NAME_LENGTH} characters, none a control.

@@ -3,17 +3,16 @@ package io.agp.cli;
 import io.agp.client.ApiException;
 import io.agp.client.model.CreateExecutionRequest;
 import io.agp.client.model.Execution;
-import io.agp.client.model.Format;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicReference;
 import org.jspecify.annotations.Nullable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
@@ -42,28 +41,7 @@ final class RunCommand implements Callable<Integer> {
       description = "Read the SQL from this file.")
   @Nullable Path file;
 
-  @Option(names = "--tier", paramLabel = "TIER", description = "The tier to run on.")
-  @Nullable String tier;
-
-  @Option(
-      names = "--format",
-      paramLabel = "FORMAT",
-      converter = Options.FormatConverter.class,
-      completionCandidates = Options.Formats.class,
-      description = "The result's format: ${COMPLETION-CANDIDATES} (default: JSON).")
-  @Nullable Format format;
-
-  @Option(
-      names = "--param",
-      paramLabel = "NAME=VALUE",
-      description = "A query parameter, passed to ClickHouse (repeat for more).")
-  @Nullable Map<String, String> parameters;
-
-  @Option(
-      names = "--label",
-      paramLabel = "KEY=VALUE",
-      description = "A label of the execution (repeat for more).")
-  @Nullable Map<String, String> labels;
+  @Mixin QueryOptions query;
 
   @Option(
       names = "--max-age",
@@ -109,10 +87,10 @@ final class RunCommand implements Callable<Integer> {
             .sql(text)
             .queryId(queryId)
             .name(name)
-            .tier(tier)
-            .format(format)
-            .parameters(parameters)
-            .labels(labels)
+            .tier(query.tier)
+            .format(query.format)
+            .parameters(query.parameters)
+            .labels(query.labels)
             .maxAge(maxAge)
             .replace(replace ? Boolean.TRUE : null);
     Execution created =

@@ -1,6 +1,5 @@
 package io.agp.cli;
 
-import io.agp.client.model.Format;
 import io.agp.client.model.Schedule;
 import io.agp.client.model.ScheduleLastRun;
 import io.agp.client.model.SchedulePage;
@@ -12,11 +11,11 @@ import java.time.ZoneId;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.Callable;
 import org.jspecify.annotations.Nullable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
@@ -87,28 +86,7 @@ final class ScheduleCommand implements Runnable {
     @Option(names = "--name", paramLabel = "NAME", description = "A name for the schedule.")
     @Nullable String name;
 
-    @Option(names = "--tier", paramLabel = "TIER", description = "The tier its runs use.")
-    @Nullable String tier;
-
-    @Option(
-        names = "--format",
-        paramLabel = "FORMAT",
-        converter = Options.FormatConverter.class,
-        completionCandidates = Options.Formats.class,
-        description = "The result's format: ${COMPLETION-CANDIDATES} (default: JSON).")
-    @Nullable Format format;
-
-    @Option(
-        names = "--param",
-        paramLabel = "NAME=VALUE",
-        description = "A query parameter, passed to ClickHouse at each run (repeat for more).")
-    @Nullable Map<String, String> parameters;
-
-    @Option(
-        names = "--label",
-        paramLabel = "KEY=VALUE",
-        description = "A label of each run's execution (repeat for more).")
-    @Nullable Map<String, String> labels;
+    @Mixin QueryOptions query;
 
     @Option(
         names = "--query-id",
@@ -143,10 +121,10 @@ final class ScheduleCommand implements Runnable {
           new ScheduleRequest()
               .sql(text)
               .name(name)
-              .tier(tier)
-              .format(format)
-              .parameters(parameters)
-              .labels(labels)
+              .tier(query.tier)
+              .format(query.format)
+              .parameters(query.parameters)
+              .labels(query.labels)
               .queryId(queryId)
               .everySeconds(every)
               .cron(cron)
@@ -198,11 +176,11 @@ final class ScheduleCommand implements Runnable {
     }
   }
 
-  @Command(
-      name = "show",
-      mixinStandardHelpOptions = true,
-      description = "Prints a schedule as JSON, as the API tells it: its last run and its next.")
-  static final class Show implements Callable<Integer> {
+  /**
+   * A subcommand on one schedule, named by its id: only what it asks of the API and what it prints
+   * differ.
+   */
+  abstract static class OnOne implements Callable<Integer> {
 
     @ParentCommand ScheduleCommand parent;
 
@@ -211,10 +189,22 @@ final class ScheduleCommand implements Runnable {
 
     @Override
     public Integer call() {
-      Api api = parent.agp.api();
-      Schedule schedule = api.call(() -> api.schedules().getSchedule(id));
-      parent.agp.out.println(api.pretty(schedule));
+      act(parent.agp.api());
       return ExitCode.OK;
+    }
+
+    abstract void act(Api api);
+  }
+
+  @Command(
+      name = "show",
+      mixinStandardHelpOptions = true,
+      description = "Prints a schedule as JSON, as the API tells it: its last run and its next.")
+  static final class Show extends OnOne {
+
+    @Override
+    void act(Api api) {
+      parent.agp.out.println(api.pretty(api.call(() -> api.schedules().getSchedule(id))));
     }
   }
 
@@ -222,19 +212,11 @@ final class ScheduleCommand implements Runnable {
       name = "pause",
       mixinStandardHelpOptions = true,
       description = "Stops a schedule's runs until it is resumed.")
-  static final class Pause implements Callable<Integer> {
-
-    @ParentCommand ScheduleCommand parent;
-
-    @Parameters(paramLabel = "ID", description = "The schedule.")
-    long id;
+  static final class Pause extends OnOne {
 
     @Override
-    public Integer call() {
-      Api api = parent.agp.api();
-      Schedule schedule = api.call(() -> api.schedules().pauseSchedule(id));
-      parent.agp.out.println(line(schedule));
-      return ExitCode.OK;
+    void act(Api api) {
+      parent.agp.out.println(line(api.call(() -> api.schedules().pauseSchedule(id))));
     }
   }
 
@@ -242,19 +224,11 @@ final class ScheduleCommand implements Runnable {
       name = "resume",
       mixinStandardHelpOptions = true,
       description = "Runs a paused schedule again (the runs missed meanwhile are not made up).")
-  static final class Resume implements Callable<Integer> {
-
-    @ParentCommand ScheduleCommand parent;
-
-    @Parameters(paramLabel = "ID", description = "The schedule.")
-    long id;
+  static final class Resume extends OnOne {
 
     @Override
-    public Integer call() {
-      Api api = parent.agp.api();
-      Schedule schedule = api.call(() -> api.schedules().resumeSchedule(id));
-      parent.agp.out.println(line(schedule));
-      return ExitCode.OK;
+    void act(Api api) {
+      parent.agp.out.println(line(api.call(() -> api.schedules().resumeSchedule(id))));
     }
   }
 
@@ -262,23 +236,16 @@ final class ScheduleCommand implements Runnable {
       name = "delete",
       mixinStandardHelpOptions = true,
       description = "Deletes a schedule; the executions of its runs stay.")
-  static final class Delete implements Callable<Integer> {
-
-    @ParentCommand ScheduleCommand parent;
-
-    @Parameters(paramLabel = "ID", description = "The schedule.")
-    long id;
+  static final class Delete extends OnOne {
 
     @Override
-    public Integer call() {
-      Api api = parent.agp.api();
+    void act(Api api) {
       api.call(
           () -> {
             api.schedules().deleteSchedule(id);
             return null;
           });
       parent.agp.err.println("schedule " + id + " deleted");
-      return ExitCode.OK;
     }
   }
 

@@ -3,7 +3,6 @@ package io.agp.api.execution;
 import io.agp.api.ApiProperties;
 import io.agp.api.InvalidRequestException;
 import io.agp.api.RequestFields;
-import io.agp.api.SqlTooLargeException;
 import io.agp.api.auth.Caller;
 import io.agp.api.auth.TierAccess;
 import io.agp.execution.CreateOutcome;
@@ -17,7 +16,6 @@ import io.agp.tier.Tiers;
 import io.agp.tier.UnknownTierException;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
@@ -112,24 +110,11 @@ class ExecutionCreator {
   private Outcome createChecked(
       CreateExecutionRequest request, String tierName, Caller caller, boolean watched) {
     TierAccess.requireUse(caller, tierName);
-    String sql = request.sql() == null ? "" : QueryHash.normalize(request.sql());
-    if (sql.isEmpty()) {
-      throw new InvalidRequestException("sql", "the SQL text is empty");
-    }
-    if (sql.getBytes(StandardCharsets.UTF_8).length > properties.maxSqlSize().toBytes()) {
-      throw new SqlTooLargeException(properties.maxSqlSize());
-    }
+    String sql = RequestFields.sql(request.sql(), properties.maxSqlSize());
     TierProperties tier =
         tiers.find(tierName).orElseThrow(() -> new UnknownTierException(tierName, tiers.names()));
     TierAccess.refuseDisallowed(tiers, tierName, sql);
-    ResultFormat format =
-        request.format() == null
-            ? ResultFormat.DEFAULT
-            : ResultFormat.find(request.format())
-                .orElseThrow(
-                    () ->
-                        new InvalidRequestException(
-                            "format", "unknown format '" + request.format() + "'"));
+    ResultFormat format = RequestFields.format(request.format());
     if (request.maxAge() != null
         && (request.maxAge() < 0 || request.maxAge() > MAX_AGE_LIMIT_SECONDS)) {
       throw new InvalidRequestException(

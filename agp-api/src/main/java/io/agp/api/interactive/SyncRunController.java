@@ -4,6 +4,7 @@ import io.agp.api.AnswerCompression;
 import io.agp.api.ApiProperties;
 import io.agp.api.InvalidRequestException;
 import io.agp.api.RequestBodies;
+import io.agp.api.RequestFields;
 import io.agp.api.SqlTooLargeException;
 import io.agp.api.auth.Caller;
 import io.agp.api.auth.Callers;
@@ -307,13 +308,7 @@ class SyncRunController implements DisposableBean {
   }
 
   private static ResultFormat format(String name, boolean events) {
-    if (name == null) {
-      return ResultFormat.DEFAULT;
-    }
-    ResultFormat format =
-        ResultFormat.find(name)
-            .orElseThrow(
-                () -> new InvalidRequestException("format", "unknown format '" + name + "'"));
+    ResultFormat format = RequestFields.format(name);
     if (events && format != ResultFormat.JSON) {
       throw new InvalidRequestException(
           "format",

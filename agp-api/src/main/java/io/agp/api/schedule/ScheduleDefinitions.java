@@ -3,7 +3,6 @@ package io.agp.api.schedule;
 import io.agp.api.ApiProperties;
 import io.agp.api.InvalidRequestException;
 import io.agp.api.RequestFields;
-import io.agp.api.SqlTooLargeException;
 import io.agp.api.auth.Caller;
 import io.agp.api.auth.TierAccess;
 import io.agp.execution.QueryHash;
@@ -12,7 +11,6 @@ import io.agp.refresh.Cadence;
 import io.agp.refresh.NewSchedule;
 import io.agp.tier.Tiers;
 import io.agp.tier.UnknownTierException;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
@@ -62,26 +60,13 @@ class ScheduleDefinitions {
         request.tier() == null
             ? TierAccess.tierOf(caller, properties.defaultTier())
             : request.tier();
-    String sql = request.sql() == null ? "" : QueryHash.normalize(request.sql());
-    if (sql.isEmpty()) {
-      throw new InvalidRequestException("sql", "the SQL text is empty");
-    }
-    if (sql.getBytes(StandardCharsets.UTF_8).length > properties.maxSqlSize().toBytes()) {
-      throw new SqlTooLargeException(properties.maxSqlSize());
-    }
+    String sql = RequestFields.sql(request.sql(), properties.maxSqlSize());
     if (tiers.find(tierName).isEmpty()) {
       throw new UnknownTierException(tierName, tiers.names());
     }
     TierAccess.requireUse(caller, tierName);
     TierAccess.refuseDisallowed(tiers, tierName, sql);
-    ResultFormat format =
-        request.format() == null
-            ? ResultFormat.DEFAULT
-            : ResultFormat.find(request.format())
-                .orElseThrow(
-                    () ->
-                        new InvalidRequestException(
-                            "format", "unknown format '" + request.format() + "'"));
+    ResultFormat format = RequestFields.format(request.format());
     Map<String, String> parameters = request.parameters() == null ? Map.of() : request.parameters();
     RequestFields.requireStringValues("parameters", parameters);
     RequestFields.requireStringValues("labels", request.labels());
