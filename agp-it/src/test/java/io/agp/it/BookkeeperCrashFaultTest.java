@@ -107,9 +107,9 @@ class BookkeeperCrashFaultTest {
           .isEqualTo(ExecutionStatus.SUCCEEDED);
       assertThat(Faults.download(client, execution.id())).isEqualTo((700 + DOOMED + i) + "\n");
     }
-    assertThat(Faults.storedKeysOf(s3, BUCKET, PREFIX, succeeded))
-        .containsExactlyInAnyOrderElementsOf(
-            kept.stream().map(e -> PREFIX + "/" + e.result().key()).toList());
+    Faults.assertStoredExactly(
+        Faults.storedKeysOf(s3, BUCKET, PREFIX, succeeded),
+        kept.stream().map(e -> PREFIX + "/" + e.result().key()).toList());
     Faults.recordFigure(
         "bookkeeper kill -9 during expiry",
         recovery,

@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import io.agp.execution.Execution;
 import io.agp.execution.ExecutionRepository;
 import io.agp.execution.StoredResult;
+import io.agp.results.RowIndex;
 import io.agp.testkit.ClickHouseTestServer;
 import io.agp.testkit.S3TestServer;
 import java.io.IOException;
@@ -138,6 +139,23 @@ final class Faults {
                     .anyMatch(
                         e -> key.startsWith(prefix + "/" + StoredResult.KEY_PREFIX + e.id() + "-")))
         .toList();
+  }
+
+  /**
+   * Asserts that the stored objects are exactly these results, each with at most its row index
+   * (which the worker writes next to a result large enough to page): no other object, and no index
+   * whose result is not there.
+   */
+  static void assertStoredExactly(List<String> stored, List<String> resultKeys) {
+    assertThat(stored)
+        .filteredOn(key -> !key.endsWith(RowIndex.SUFFIX))
+        .containsExactlyInAnyOrderElementsOf(resultKeys);
+    assertThat(stored)
+        .filteredOn(key -> key.endsWith(RowIndex.SUFFIX))
+        .allSatisfy(
+            key ->
+                assertThat(resultKeys)
+                    .contains(key.substring(0, key.length() - RowIndex.SUFFIX.length())));
   }
 
   static Duration since(long startNanos) {

@@ -126,8 +126,7 @@ class S3OutageFaultTest {
     // The aborts that could not reach S3 are retried in the background until they get through.
     await().atMost(Duration.ofSeconds(60)).until(() -> s3.pendingMultipartUploads(BUCKET) == 0);
     Duration clean = Faults.since(healed);
-    assertThat(Faults.storedKeysOf(s3, BUCKET, PREFIX, hit))
-        .containsExactlyInAnyOrderElementsOf(resultKeys(hit));
+    Faults.assertStoredExactly(Faults.storedKeysOf(s3, BUCKET, PREFIX, hit), resultKeys(hit));
 
     BigQuery big = new BigQuery(620, 0.0001);
     long bigId = Faults.create(client, big.sql(), "default");
@@ -139,8 +138,7 @@ class S3OutageFaultTest {
         .allMatch(e -> e.status() == ExecutionStatus.SUCCEEDED && e.attempt() == 1);
     assertThat(Faults.download(client, bigId)).isEqualTo(big.expected());
     assertThat(Faults.download(client, smallId)).isEqualTo("621\n");
-    assertThat(Faults.storedKeysOf(s3, BUCKET, PREFIX, later))
-        .containsExactlyInAnyOrderElementsOf(resultKeys(later));
+    Faults.assertStoredExactly(Faults.storedKeysOf(s3, BUCKET, PREFIX, later), resultKeys(later));
     assertThat(s3.pendingMultipartUploads(BUCKET)).isZero();
 
     Faults.recordFigure(

@@ -198,7 +198,7 @@ class WorkerFaultTest {
     return onA;
   }
 
-  /** The right bytes for every execution, and in the bucket exactly one object for each. */
+  /** The right bytes for every execution, and in the bucket its result (and row index) alone. */
   private void assertOneCorrectResultEach(Map<Long, SlowQuery> queries, List<Execution> done) {
     List<String> expectedKeys = new ArrayList<>();
     for (Execution execution : done) {
@@ -209,6 +209,6 @@ class WorkerFaultTest {
     }
     // Objects of these executions only: the other test's share the bucket.
     List<String> stored = Faults.storedKeysOf(s3, BUCKET, PREFIX, done);
-    assertThat(stored).containsExactlyInAnyOrderElementsOf(expectedKeys);
+    Faults.assertStoredExactly(stored, expectedKeys);
   }
 }
