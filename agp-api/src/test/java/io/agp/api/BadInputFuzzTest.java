@@ -659,21 +659,7 @@ class BadInputFuzzTest {
             field("replace", Gen.of(true, false)),
             stringMapField("parameters"),
             stringMapField("labels"));
-    Gen<String> names = weird();
-    Gen<JsonNode> values = anyJson(2);
-    Gen<ObjectNode> withExtra =
-        random -> {
-          ObjectNode node = valid.next(random);
-          String name = names.next(random);
-          node.set(name.isEmpty() ? "extra" : name, values.next(random));
-          return node;
-        };
-    Gen<byte[]> body =
-        Gen.frequencyOf(
-            weighted(5, valid.map(BadInputFuzzTest::bytes)),
-            weighted(2, withExtra.map(BadInputFuzzTest::bytes)),
-            weighted(2, anyJson(3).map(BadInputFuzzTest::bytes)),
-            weighted(3, brokenJson()));
+    Gen<byte[]> body = jsonBodies(valid);
     Gen<String> query = queryString(Map.of("query_id", Gen.of("fuzz-q"), "wait", Gen.just("0")));
     Gen<List<Map.Entry<String, String>>> headers = headers("application/json");
     return random ->
@@ -941,21 +927,7 @@ class BadInputFuzzTest {
             field("paused", Gen.of(true, false)),
             stringMapField("parameters"),
             stringMapField("labels"));
-    Gen<String> names = weird();
-    Gen<JsonNode> values = anyJson(2);
-    Gen<ObjectNode> withExtra =
-        random -> {
-          ObjectNode node = valid.next(random);
-          String name = names.next(random);
-          node.set(name.isEmpty() ? "extra" : name, values.next(random));
-          return node;
-        };
-    Gen<byte[]> body =
-        Gen.frequencyOf(
-            weighted(5, valid.map(BadInputFuzzTest::bytes)),
-            weighted(2, withExtra.map(BadInputFuzzTest::bytes)),
-            weighted(2, anyJson(3).map(BadInputFuzzTest::bytes)),
-            weighted(3, brokenJson()));
+    Gen<byte[]> body = jsonBodies(valid);
     Gen<List<Map.Entry<String, String>>> headers = headers("application/json");
     return random -> new Req(method, paths.next(random), headers.next(random), body.next(random));
   }
@@ -1454,5 +1426,26 @@ class BadInputFuzzTest {
 
   private static String abbreviate(String s) {
     return s.length() <= 200 ? s : s.substring(0, 200) + "…(" + s.length() + " chars)";
+  }
+
+  /**
+   * Bodies for an operation that takes a JSON object: mostly valid ones, some with a field the
+   * contract does not name, any JSON, and broken JSON.
+   */
+  private static Gen<byte[]> jsonBodies(Gen<ObjectNode> valid) {
+    Gen<String> names = weird();
+    Gen<JsonNode> values = anyJson(2);
+    Gen<ObjectNode> withExtra =
+        random -> {
+          ObjectNode node = valid.next(random);
+          String name = names.next(random);
+          node.set(name.isEmpty() ? "extra" : name, values.next(random));
+          return node;
+        };
+    return Gen.frequencyOf(
+        weighted(5, valid.map(BadInputFuzzTest::bytes)),
+        weighted(2, withExtra.map(BadInputFuzzTest::bytes)),
+        weighted(2, anyJson(3).map(BadInputFuzzTest::bytes)),
+        weighted(3, brokenJson()));
   }
 }
