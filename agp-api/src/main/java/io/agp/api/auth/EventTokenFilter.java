@@ -40,13 +40,17 @@ final class EventTokenFilter extends OncePerRequestFilter {
   protected void doFilterInternal(
       HttpServletRequest request, HttpServletResponse response, FilterChain chain)
       throws ServletException, IOException {
-    Matcher events = EVENTS.matcher(request.getRequestURI());
-    // The method first: a parameter of another method's request could be read from its body.
-    String token =
-        request.getMethod().equals("GET") && events.matches()
-            ? request.getParameter(PARAMETER)
-            : null;
-    if (token == null || request.getHeader(HttpHeaders.AUTHORIZATION) != null) {
+    // The method first: a parameter of another method's request could be read from its body. Every
+    // request passes here, so the cheap tests come before the path's pattern.
+    Matcher events = null;
+    String token = null;
+    if (request.getMethod().equals("GET")
+        && request.getQueryString() != null
+        && request.getHeader(HttpHeaders.AUTHORIZATION) == null) {
+      events = EVENTS.matcher(request.getRequestURI());
+      token = events.matches() ? request.getParameter(PARAMETER) : null;
+    }
+    if (token == null) {
       chain.doFilter(request, response);
       return;
     }
