@@ -53,6 +53,8 @@ import org.springframework.validation.annotation.Validated;
  * @param perUser what one user may hold open at once in one API instance
  * @param cors which pages of other origins may call the API from a browser, and how
  * @param schedules the bounds of the schedules users make ({@code /v1/schedules})
+ * @param settledCache the copies of settled executions an API instance keeps in memory, so that
+ *     polling one costs no statement
  */
 @Validated
 @ConfigurationProperties("agp.api")
@@ -78,7 +80,8 @@ public record ApiProperties(
     @DefaultValue @Valid Preview preview,
     @DefaultValue @Valid PerUser perUser,
     @DefaultValue @Valid Cors cors,
-    @DefaultValue @Valid Schedules schedules) {
+    @DefaultValue @Valid Schedules schedules,
+    @DefaultValue @Valid SettledCache settledCache) {
 
   public ApiProperties {
     linkSecrets = linkSecrets == null ? List.of() : List.copyOf(linkSecrets);
@@ -241,6 +244,16 @@ public record ApiProperties(
   public record Schedules(
       @DefaultValue("50") @Min(1) int maxPerUser,
       @DefaultValue("1m") @NotNull Duration minInterval) {}
+
+  /**
+   * @param maxSize memory the copies may take (their SQL and answers); 0 keeps none
+   * @param expiryMargin a copy is served only until this long before its execution expires, and
+   *     read again from then on: more than the difference between this instance's clock and the
+   *     database's
+   */
+  public record SettledCache(
+      @DefaultValue("64MB") @NotNull DataSize maxSize,
+      @DefaultValue("30s") @NotNull Duration expiryMargin) {}
 
   /**
    * @param oidc the identity provider that signs users in to the console (with jwt auth); without

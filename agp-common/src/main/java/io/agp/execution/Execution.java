@@ -16,6 +16,8 @@ import java.util.Map;
  *     when its attempt sent no query or nothing is known of it
  * @param watched whether a request waits for its changes, which are then announced to the API
  *     instances; no more than a hint to them, never shown to callers
+ * @param awaitingQueryLog whether the bookkeeper is still to complete its query figures from
+ *     system.query_log (which then changes the row after it ended)
  */
 public record Execution(
     long id,
@@ -43,7 +45,8 @@ public record Execution(
     String error,
     Callback callback,
     QueryStats queryStats,
-    boolean watched) {
+    boolean watched,
+    boolean awaitingQueryLog) {
 
   /** The attempt a worker holds; every write it makes is fenced by it. */
   public AttemptId attemptId() {

@@ -604,7 +604,8 @@ public class ExecutionRepository {
         rs.getString("error"),
         mapCallback(rs),
         stats,
-        rs.getBoolean("watched"));
+        rs.getBoolean("watched"),
+        rs.getBoolean("stats_await_query_log"));
   }
 
   private static Callback mapCallback(ResultSet rs) throws SQLException {

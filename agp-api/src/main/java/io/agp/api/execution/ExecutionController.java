@@ -45,6 +45,7 @@ class ExecutionController {
   private final ApiProperties properties;
   private final TaggedAnswers tagged;
   private final EventTokens eventTokens;
+  private final SettledExecutions settled;
   private final Clock clock;
 
   ExecutionController(
@@ -58,6 +59,7 @@ class ExecutionController {
       ApiProperties properties,
       TaggedAnswers tagged,
       EventTokens eventTokens,
+      SettledExecutions settled,
       Clock clock) {
     this.executions = executions;
     this.creator = creator;
@@ -69,6 +71,7 @@ class ExecutionController {
     this.properties = properties;
     this.tagged = tagged;
     this.eventTokens = eventTokens;
+    this.settled = settled;
     this.clock = clock;
   }
 
@@ -122,7 +125,8 @@ class ExecutionController {
    * The execution, with an {@code ETag}: a client that sends it back in {@code If-None-Match} gets
    * a 304 while the answer is the same. With {@code wait} as well, the wait starts only when the
    * execution is still as the client has it (else the new state is answered at once), and one that
-   * ends with no change is a 304.
+   * ends with no change is a 304. A settled execution is answered from its copy in memory, with no
+   * statement and no wait (it has ended).
    */
   @GetMapping(path = "/executions/{id}", produces = MediaType.APPLICATION_JSON_VALUE)
   ResponseEntity<byte[]> get(
@@ -132,6 +136,10 @@ class ExecutionController {
       HttpServletRequest http) {
     Duration waitFor = waiter.check(wait);
     Caller caller = visible.caller(http);
+    TaggedAnswers.Tagged kept = settled.answer(id, caller, withReaders(caller));
+    if (kept != null) {
+      return TaggedAnswers.answer(kept, ifNoneMatch);
+    }
     // The answer to the first read, kept for a wait that ends on it.
     Execution[] first = {null};
     TaggedAnswers.Tagged[] firstAnswer = {null};
@@ -152,9 +160,8 @@ class ExecutionController {
   }
 
   private TaggedAnswers.Tagged answer(Execution execution, Caller caller) {
-    // Readers mean something only where users are told apart by their tokens.
     ExecutionView view =
-        caller.admin() && properties.auth().mode() == ApiProperties.AuthMode.JWT
+        withReaders(caller)
             ? ExecutionViews.withReaders(execution, caller, executions.readers(execution.id()))
             : ExecutionViews.of(execution, caller);
     ExecutionOutlook.Outlook now = outlook.of(execution);
@@ -164,6 +171,11 @@ class ExecutionController {
     return now.estimate() == null
         ? tagged.of(shown)
         : tagged.of(shown, ExecutionViews.withOutlook(view, now.withoutRemaining()));
+  }
+
+  /** Readers mean something only where users are told apart by their tokens. */
+  private boolean withReaders(Caller caller) {
+    return caller.admin() && properties.auth().mode() == ApiProperties.AuthMode.JWT;
   }
 
   /**

@@ -57,7 +57,8 @@ final class ExecutionViews {
                 estimate.remainingMs(), estimate.typicalDurationMs(), estimate.runs()));
   }
 
-  private static Viewer viewer(Execution e, Caller caller) {
+  /** Whether the caller sees the execution as its creator (or an admin) or as a reader. */
+  static Viewer viewer(Execution e, Caller caller) {
     boolean creator = caller.owner() == null || caller.owner().equals(e.createdBy());
     return creator ? Viewer.CREATOR : Viewer.READER;
   }

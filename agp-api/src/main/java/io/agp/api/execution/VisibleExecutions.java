@@ -9,17 +9,21 @@ import org.springframework.stereotype.Component;
 
 /**
  * Executions as the caller may see them: all for an admin, else those they created or joined. The
- * check is made by the statement that reads the row, not by a filter here.
+ * check is made by the statement that reads the row, not by a filter here; a settled execution
+ * already read is answered from its copy ({@link SettledExecutions}) to those the database has let
+ * see it.
  */
 @Component
 public class VisibleExecutions {
 
   private final ExecutionRepository executions;
   private final Callers callers;
+  private final SettledExecutions settled;
 
-  VisibleExecutions(ExecutionRepository executions, Callers callers) {
+  VisibleExecutions(ExecutionRepository executions, Callers callers, SettledExecutions settled) {
     this.executions = executions;
     this.callers = callers;
+    this.settled = settled;
   }
 
   public Caller caller(HttpServletRequest http) {
@@ -31,8 +35,15 @@ public class VisibleExecutions {
    * same whether it exists or not).
    */
   public Execution find(long id, Caller caller) {
-    return executions
-        .getVisible(id, caller.viewer())
-        .orElseThrow(() -> new ExecutionNotFoundException(id));
+    Execution held = settled.find(id, caller);
+    if (held != null) {
+      return held;
+    }
+    Execution read =
+        executions
+            .getVisible(id, caller.viewer())
+            .orElseThrow(() -> new ExecutionNotFoundException(id));
+    settled.remember(read, caller);
+    return read;
   }
 }

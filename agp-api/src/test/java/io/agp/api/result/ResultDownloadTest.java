@@ -126,7 +126,7 @@ class ResultDownloadTest {
     assertThat(client.get("/v1/async/executions/" + pending + "/result").status()).isEqualTo(404);
 
     long expired = api.create("JSON");
-    api.succeed(expired, CSV, null);
+    api.succeedExpiringSoon(expired, CSV, null);
     api.jdbc()
         .sql("update executions set status = 'EXPIRED' where id = :id")
         .param("id", expired)

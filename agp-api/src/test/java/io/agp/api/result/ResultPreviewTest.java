@@ -222,7 +222,7 @@ class ResultPreviewTest {
     String path = "/v1/async/executions/" + pending + "/result/preview";
     assertThat(client.get(path).status()).isEqualTo(404);
 
-    api.succeed(pending, result("CSV"), null);
+    api.succeedExpiringSoon(pending, result("CSV"), null);
     for (String rows : new String[] {"0", "1001", "-1", "many"}) {
       Reply bad = client.get(path + "?rows=" + rows);
       assertThat(bad.status()).as(rows).isEqualTo(400);

@@ -4,6 +4,7 @@ import io.agp.api.ApiApplication;
 import io.agp.execution.AttemptId;
 import io.agp.execution.Execution;
 import io.agp.execution.ExecutionRepository;
+import io.agp.execution.QueryStats;
 import io.agp.execution.ResultMetadata;
 import io.agp.execution.StoredResult;
 import io.agp.results.ResultStore;
@@ -131,6 +132,24 @@ public final class TestApi {
     return succeed(start(id), stored, compression);
   }
 
+  /**
+   * Runs an execution to SUCCEEDED with a result that expires within seconds: within the API's
+   * expiry margin, so that no API instance keeps a copy of it, and a test may mark it EXPIRED at
+   * once as the bookkeeper would once it has expired.
+   */
+  public Execution succeedExpiringSoon(long id, byte[] stored, String compression)
+      throws Exception {
+    return succeed(
+        start(id),
+        stored,
+        compression,
+        2,
+        List.of(new ResultMetadata.Column("n", "UInt8")),
+        Duration.ofSeconds(5),
+        null,
+        false);
+  }
+
   /** Runs a claimed attempt to SUCCEEDED with these result bytes. */
   public Execution succeed(AttemptId attemptId, byte[] stored, String compression)
       throws Exception {
@@ -146,6 +165,23 @@ public final class TestApi {
       long rows,
       List<ResultMetadata.Column> columns)
       throws Exception {
+    return succeed(attemptId, stored, compression, rows, columns, Duration.ofHours(1), null, false);
+  }
+
+  /**
+   * Runs a claimed attempt to SUCCEEDED with these result bytes, kept for {@code ttl}, with these
+   * query figures (null: none), and whether the bookkeeper is still to complete them.
+   */
+  public Execution succeed(
+      AttemptId attemptId,
+      byte[] stored,
+      String compression,
+      long rows,
+      List<ResultMetadata.Column> columns,
+      Duration ttl,
+      QueryStats stats,
+      boolean awaitQueryLog)
+      throws Exception {
     long id = attemptId.executionId();
     String key = "test/" + id + "-" + attemptId.attempt();
     ResultStore store = context.getBean(ResultStore.class);
@@ -159,7 +195,9 @@ public final class TestApi {
         .complete(
             attemptId,
             new StoredResult(key, rows, stored.length, columns, compression, 5),
-            Duration.ofHours(1));
+            ttl,
+            stats,
+            awaitQueryLog);
     return repository().get(id).orElseThrow();
   }
 }

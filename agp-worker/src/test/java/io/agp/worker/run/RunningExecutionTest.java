@@ -84,6 +84,7 @@ class RunningExecutionTest {
             null,
             null,
             null,
+            false,
             false),
         Map.of());
   }
