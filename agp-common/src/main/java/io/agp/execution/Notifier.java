@@ -115,6 +115,14 @@ public final class Notifier {
     inTransaction.add(enqueue);
   }
 
+  private static void markSent(Notification notification) {
+    Channels.changedExecution(
+            notification.channel().equals(Channels.CHANGED) ? notification.payload() : null)
+        .ifPresentOrElse(
+            id -> ExecutionHop.mark(id, ExecutionHop.Step.NOTIFIED, notification.channel()),
+            () -> ExecutionHop.mark(0, ExecutionHop.Step.NOTIFIED, notification.payload()));
+  }
+
   /** That an execution changed status or progress, for the API instances' waiters. */
   public void changed(long executionId, ExecutionStatus status) {
     afterCommit(Channels.CHANGED, Channels.changed(executionId, status));
@@ -167,6 +175,7 @@ public final class Notifier {
             .param("payloads", batch.stream().map(Notification::payload).toArray(String[]::new))
             .query()
             .listOfRows();
+        batch.forEach(Notifier::markSent);
       } catch (RuntimeException e) {
         // The listeners' polling finds these changes; nothing is lost but some milliseconds.
         log.warn("could not send {} notifications: {}", batch.size(), e.getMessage());

@@ -3,6 +3,7 @@ package io.agp.it;
 import static org.awaitility.Awaitility.await;
 
 import io.agp.api.ApiApplication;
+import io.agp.execution.ExecutionHop;
 import io.agp.testkit.PostgresTestServer;
 import io.agp.testkit.TestServerProperties;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -13,11 +14,15 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Queue;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import jdk.jfr.consumer.RecordingStream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
@@ -68,15 +73,35 @@ class WaitBenchmark {
         client.postSql("/v1/async/executions?wait=10", "SELECT 1 AS warm" + i);
       }
       List<Double> millis = new ArrayList<>();
-      for (int i = 0; i < CREATES; i++) {
-        long started = System.nanoTime();
-        ApiClient.Reply reply =
-            client.postSql("/v1/async/executions?wait=10", "SELECT 1 AS waited" + i);
-        millis.add((System.nanoTime() - started) / 1e6);
-        if (!reply.json().get("status").asString().equals("SUCCEEDED")) {
-          throw new AssertionError("not SUCCEEDED after the wait: " + reply.text());
+      List<Run> created = new ArrayList<>();
+      Queue<Hop> hops = new ConcurrentLinkedQueue<>();
+      try (RecordingStream recording = new RecordingStream()) {
+        recording.enable(ExecutionHop.NAME);
+        recording.onEvent(
+            ExecutionHop.NAME,
+            event ->
+                hops.add(
+                    new Hop(
+                        event.getLong("execution"),
+                        event.getString("step"),
+                        event.getStartTime())));
+        recording.startAsync();
+        for (int i = 0; i < CREATES; i++) {
+          Instant sent = Instant.now();
+          long started = System.nanoTime();
+          ApiClient.Reply reply =
+              client.postSql("/v1/async/executions?wait=10", "SELECT 1 AS waited" + i);
+          millis.add((System.nanoTime() - started) / 1e6);
+          Instant received = Instant.now();
+          if (!reply.json().get("status").asString().equals("SUCCEEDED")) {
+            throw new AssertionError("not SUCCEEDED after the wait: " + reply.text());
+          }
+          created.add(new Run(reply.json().get("id").asLong(), sent, received));
         }
+        // The stream hands events over about once a second.
+        Thread.sleep(2500);
       }
+      report.addAll(hopTable(created, new ArrayList<>(hops)));
       millis.sort(null);
       report.add(
           "create?wait=10 of SELECT 1, answered SUCCEEDED, %d runs one after the other: p50 %.1f ms,"
@@ -178,6 +203,114 @@ class WaitBenchmark {
                 + ") * 1000 from executions where sql like 'SELECT 1 AS waited%' order by 1")
         .query(Double.class)
         .list();
+  }
+
+  /**
+   * One create?wait: the execution, and the client's clock when it sent and when it had the answer.
+   */
+  private record Run(long id, Instant sent, Instant received) {}
+
+  /** A step recorded by an app (see {@link ExecutionHop}). */
+  private record Hop(long execution, String step, Instant at) {}
+
+  /**
+   * Where the time of each create?wait went, hop by hop: for each run, the steps of its execution
+   * in the order below, the wake-up of the worker and the notification of new executions (which
+   * name no execution) taken as the first after the create, and the gap between each step and the
+   * one before it. A run missing a step (a worker woken by its poll, a wait answered by the safety
+   * poll) is left out of that step's row and the next.
+   */
+  private static List<String> hopTable(List<Run> runs, List<Hop> hops) {
+    String[] steps = {
+      "api.created",
+      "notified",
+      "worker.woken",
+      "worker.claimed",
+      "worker.answered",
+      "worker.stored",
+      "worker.completed",
+      "notified",
+      "api.woken",
+      "api.read",
+      "api.answered"
+    };
+    String[] names = {
+      "request -> create committed (API)",
+      "-> PENDING notification sent",
+      "-> worker woken",
+      "-> claimed",
+      "-> ClickHouse answered (headers)",
+      "-> result stored",
+      "-> completion committed",
+      "-> change notification sent",
+      "-> API woken",
+      "-> execution read",
+      "-> answer written (API)",
+      "-> answer read by the client"
+    };
+    Map<Long, List<Hop>> byExecution = new HashMap<>();
+    List<Hop> shared = new ArrayList<>();
+    for (Hop hop : hops) {
+      if (hop.execution() == 0) {
+        shared.add(hop);
+      } else {
+        byExecution.computeIfAbsent(hop.execution(), id -> new ArrayList<>()).add(hop);
+      }
+    }
+    List<List<Double>> gaps = new ArrayList<>();
+    for (int i = 0; i <= steps.length; i++) {
+      gaps.add(new ArrayList<>());
+    }
+    int complete = 0;
+    for (Run run : runs) {
+      List<Hop> own = byExecution.getOrDefault(run.id(), List.of());
+      Instant previous = run.sent();
+      boolean whole = true;
+      for (int i = 0; i < steps.length; i++) {
+        Instant at = find(i == 1 || i == 2 ? shared : own, steps[i], previous);
+        if (at == null) {
+          whole = false;
+          previous = null;
+          break;
+        }
+        gaps.get(i).add(Duration.between(previous, at).toNanos() / 1e6);
+        previous = at;
+      }
+      if (previous != null) {
+        gaps.get(steps.length).add(Duration.between(previous, run.received()).toNanos() / 1e6);
+      }
+      complete += whole ? 1 : 0;
+    }
+    List<String> table = new ArrayList<>();
+    table.add(
+        "  hop by hop (ExecutionHop events, %d of %d runs with every step), p50 / p99 ms:"
+            .formatted(complete, runs.size()));
+    double sum = 0;
+    for (int i = 0; i < names.length; i++) {
+      List<Double> gap = gaps.get(i);
+      gap.sort(null);
+      if (gap.isEmpty()) {
+        table.add("    %-36s (not seen)".formatted(names[i]));
+        continue;
+      }
+      sum += pct(gap, 50);
+      table.add("    %-36s %6.2f / %6.2f".formatted(names[i], pct(gap, 50), pct(gap, 99)));
+    }
+    table.add("    %-36s %6.2f".formatted("sum of the p50s", sum));
+    return table;
+  }
+
+  /** The first step of that name at or after {@code from}, or null. */
+  private static Instant find(List<Hop> hops, String step, Instant from) {
+    Instant best = null;
+    for (Hop hop : hops) {
+      if (hop.step().equals(step)
+          && !hop.at().isBefore(from)
+          && (best == null || hop.at().isBefore(best))) {
+        best = hop.at();
+      }
+    }
+    return best;
   }
 
   private static double pct(List<Double> sorted, int percentile) {

@@ -3,6 +3,7 @@ package io.agp.api.execution;
 import io.agp.api.ApiProperties;
 import io.agp.execution.Channels;
 import io.agp.execution.Execution;
+import io.agp.execution.ExecutionHop;
 import io.agp.execution.ExecutionRepository;
 import io.agp.execution.NotificationListener;
 import io.agp.schedule.PeriodicJob;
@@ -125,6 +126,7 @@ class ExecutionChanges implements SmartLifecycle, NotificationListener.Handler, 
         .filter(watchers::containsKey)
         .ifPresent(
             id -> {
+              ExecutionHop.mark(id, ExecutionHop.Step.API_WOKEN);
               if (scheduled.add(id)) {
                 reads.submit(() -> read(id));
               }
@@ -141,7 +143,13 @@ class ExecutionChanges implements SmartLifecycle, NotificationListener.Handler, 
     // Removed before the read: a notification arriving during it schedules another.
     scheduled.remove(id);
     try {
-      executions.get(id).ifPresent(this::deliver);
+      executions
+          .get(id)
+          .ifPresent(
+              now -> {
+                ExecutionHop.mark(id, ExecutionHop.Step.API_READ);
+                deliver(now);
+              });
     } catch (RuntimeException e) {
       log.warn("could not read execution {} for its watchers: {}", id, e.toString());
     }

@@ -8,6 +8,7 @@ import io.agp.api.UserLimits;
 import io.agp.api.auth.Caller;
 import io.agp.api.auth.EventTokens;
 import io.agp.execution.Execution;
+import io.agp.execution.ExecutionHop;
 import io.agp.execution.ExecutionRepository;
 import io.agp.view.ExecutionView;
 import jakarta.servlet.http.HttpServletRequest;
@@ -237,6 +238,7 @@ class ExecutionController {
       CreateExecutionRequest request, Duration wait, HttpServletRequest http) {
     Caller caller = visible.caller(http);
     ExecutionCreator.Outcome outcome = creator.create(request, caller, !wait.isZero());
+    ExecutionHop.mark(outcome.execution().id(), ExecutionHop.Step.CREATED);
     Execution execution;
     try {
       execution = waiter.untilEnded(outcome.execution(), caller.user(), wait);
@@ -246,6 +248,7 @@ class ExecutionController {
     }
     ExecutionView view =
         ExecutionViews.of(withExecution(outcome, execution), clock.instant(), caller);
+    ExecutionHop.mark(execution.id(), ExecutionHop.Step.ANSWERED_CLIENT);
     return outcome instanceof ExecutionCreator.Outcome.Created
         ? ResponseEntity.created(URI.create("/v1/async/executions/" + execution.id())).body(view)
         : ResponseEntity.ok(view);

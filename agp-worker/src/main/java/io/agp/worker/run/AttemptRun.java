@@ -1,6 +1,7 @@
 package io.agp.worker.run;
 
 import io.agp.execution.Execution;
+import io.agp.execution.ExecutionHop;
 import io.agp.execution.ExecutionRepository;
 import io.agp.execution.QueryStats;
 import io.agp.execution.ResultFormat;
@@ -67,11 +68,13 @@ final class AttemptRun {
             context.tier().rowIndexSpacing().toBytes());
     try (ResultUpload upload = context.results().upload(key);
         QuerySender.Sent sent = context.sender().send(run, format)) {
+      ExecutionHop.mark(execution.id(), ExecutionHop.Step.ANSWERED);
       streamer.copy(sent.response().body(), upload, inspector);
       List<Column> columns = ColumnDescriber.columns(sent, execution.sql(), format, inspector);
       // Lost or stopped while the answer ended: nothing may be committed.
       run.requireOwned();
       commit(upload);
+      ExecutionHop.mark(execution.id(), ExecutionHop.Step.STORED);
       streamer.rowIndex().ifPresent(index -> storeRowIndex(key, index));
       StoredResult stored =
           new StoredResult(
@@ -119,6 +122,7 @@ final class AttemptRun {
       log.info("attempt {} lost before its completion", run.attemptId().attempt());
       return run.lostOutcome();
     }
+    ExecutionHop.mark(run.attemptId().executionId(), ExecutionHop.Step.COMPLETED);
     context.metrics().stored(stored.bytes());
     return AttemptOutcome.SUCCEEDED;
   }

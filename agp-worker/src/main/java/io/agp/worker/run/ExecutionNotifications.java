@@ -1,6 +1,7 @@
 package io.agp.worker.run;
 
 import io.agp.execution.Channels;
+import io.agp.execution.ExecutionHop;
 import io.agp.execution.NotificationListener;
 import java.sql.Connection;
 import java.util.List;
@@ -103,6 +104,7 @@ public final class ExecutionNotifications implements SmartLifecycle, Notificatio
   }
 
   private void pending(Channels.PendingWake wake) {
+    ExecutionHop.mark(0, ExecutionHop.Step.WORKER_WOKEN, wake.tier());
     TierPool pool = pools.get(wake.tier());
     if (pool == null) {
       return;

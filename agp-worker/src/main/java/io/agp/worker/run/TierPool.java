@@ -1,6 +1,7 @@
 package io.agp.worker.run;
 
 import io.agp.execution.ClaimedExecution;
+import io.agp.execution.ExecutionHop;
 import io.agp.execution.ExecutionRepository;
 import io.agp.results.ResultStore;
 import io.agp.schedule.JobRunner;
@@ -148,6 +149,8 @@ public final class TierPool {
         executions.claim(
             tierName, workerId, limit, lookahead, tier.lease(), tier.maxRunningPerUser());
     (claimed.isEmpty() ? emptyClaims : fruitfulClaims).increment();
+    claimed.forEach(
+        c -> ExecutionHop.mark(c.execution().id(), ExecutionHop.Step.CLAIMED, tierName));
     claimed.forEach(attempts::start);
     return claimed.size();
   }
