@@ -2,10 +2,13 @@ package io.agp.execution;
 
 import java.sql.Connection;
 import java.sql.DriverManager;
+import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Properties;
 import org.postgresql.PGConnection;
 import org.postgresql.PGNotification;
@@ -27,6 +30,9 @@ public final class NotificationListener implements AutoCloseable {
   public static final Duration CHECK_INTERVAL = Duration.ofSeconds(5);
 
   private static final Duration RECONNECT_PAUSE = Duration.ofSeconds(1);
+
+  /** Copies awaited from PostgreSQL at most; more means they stopped coming, and all are let in. */
+  private static final int MAX_HEARD_HERE = 10_000;
 
   /** How to reach PostgreSQL: URL, user and password of the application's data source. */
   public record Target(String url, String user, String password) {}
@@ -60,6 +66,11 @@ public final class NotificationListener implements AutoCloseable {
   private final Duration check;
   private volatile boolean running;
   private Thread thread;
+  // The database this listener listens to, while it does: see LocalNotifications.
+  private volatile String database;
+  // Notifications handed over in this process and not yet heard from PostgreSQL: each copy that
+  // arrives later is dropped once. Bounded, should copies never come (a failed send).
+  private final Map<String, Integer> heardHere = new HashMap<>();
 
   public NotificationListener(
       Target target, String applicationName, List<String> channels, Handler handler) {
@@ -91,6 +102,7 @@ public final class NotificationListener implements AutoCloseable {
   @Override
   public void close() {
     running = false;
+    leave();
     if (thread != null) {
       thread.interrupt();
     }
@@ -106,6 +118,7 @@ public final class NotificationListener implements AutoCloseable {
         }
         handler.connected(connection);
         handler.listening();
+        join(statement);
         PGConnection pg = connection.unwrap(PGConnection.class);
         while (running) {
           PGNotification[] notifications = pg.getNotifications((int) check.toMillis());
@@ -115,10 +128,13 @@ public final class NotificationListener implements AutoCloseable {
             continue;
           }
           for (PGNotification notification : notifications) {
-            dispatch(notification);
+            if (!heardBefore(notification.getName(), notification.getParameter())) {
+              dispatch(notification.getName(), notification.getParameter());
+            }
           }
         }
       } catch (SQLException | RuntimeException e) {
+        leave();
         if (running) {
           log.warn("listening for notifications failed; polling goes on, reconnecting", e);
           lost(e);
@@ -136,15 +152,68 @@ public final class NotificationListener implements AutoCloseable {
     }
   }
 
-  private void dispatch(PGNotification notification) {
+  private void dispatch(String channel, String payload) {
     try {
-      handler.notified(notification.getName(), notification.getParameter());
+      handler.notified(channel, payload);
     } catch (RuntimeException e) {
-      log.warn(
-          "could not handle notification {} '{}'",
-          notification.getName(),
-          notification.getParameter(),
-          e);
+      log.warn("could not handle notification {} '{}'", channel, payload, e);
+    }
+  }
+
+  /** Joins the listeners of this database in the process, once it listens on the connection. */
+  private void join(Statement statement) {
+    try (ResultSet identity = statement.executeQuery(LocalNotifications.IDENTITY)) {
+      identity.next();
+      database = identity.getString(1);
+      LocalNotifications.join(database, this);
+    } catch (SQLException e) {
+      // Then only PostgreSQL's notifications reach this listener, a little later.
+      log.warn("listening without this process's own notifications: {}", e.toString());
+    }
+  }
+
+  private void leave() {
+    String left = database;
+    database = null;
+    if (left != null) {
+      LocalNotifications.leave(left, this);
+    }
+    synchronized (heardHere) {
+      heardHere.clear();
+    }
+  }
+
+  /**
+   * A notification from an app of this process ({@link LocalNotifications}), before PostgreSQL
+   * sends it: handled now, on the caller's thread, and its copy from PostgreSQL dropped.
+   */
+  void deliveredHere(String channel, String payload) {
+    if (!channels.contains(channel) || database == null) {
+      return;
+    }
+    synchronized (heardHere) {
+      if (heardHere.size() >= MAX_HEARD_HERE) {
+        heardHere.clear();
+      }
+      heardHere.merge(channel + '\n' + payload, 1, Integer::sum);
+    }
+    dispatch(channel, payload);
+  }
+
+  /** Whether a notification from PostgreSQL was handled already, as handed over in the process. */
+  private boolean heardBefore(String channel, String payload) {
+    synchronized (heardHere) {
+      String key = channel + '\n' + payload;
+      Integer count = heardHere.get(key);
+      if (count == null) {
+        return false;
+      }
+      if (count == 1) {
+        heardHere.remove(key);
+      } else {
+        heardHere.put(key, count - 1);
+      }
+      return true;
     }
   }
 

@@ -45,6 +45,8 @@ public final class Notifier {
   // Guarded by queued: new PENDING executions per tier, not yet announced.
   private final Map<String, Integer> pending = new LinkedHashMap<>();
   private final AtomicBoolean sending = new AtomicBoolean();
+  // The database's name for LocalNotifications, read by the sender once it can be; null until then.
+  private String database;
 
   /**
    * The sender: a platform thread of its own, kept while it has work and for a while after, not a
@@ -115,6 +117,24 @@ public final class Notifier {
     inTransaction.add(enqueue);
   }
 
+  /**
+   * Hands the batch to the listeners of this database in the process first ({@link
+   * LocalNotifications}): they need not wait for PostgreSQL.
+   */
+  private void deliverHere(List<Notification> batch) {
+    if (database == null) {
+      try {
+        database = jdbc.sql(LocalNotifications.IDENTITY).query(String.class).single();
+      } catch (RuntimeException e) {
+        // The notifications themselves will fail as well; the next batch tries again.
+        log.debug("could not name the database: {}", e.toString());
+      }
+    }
+    if (database != null) {
+      batch.forEach(n -> LocalNotifications.deliver(database, n.channel(), n.payload()));
+    }
+  }
+
   private static void markSent(Notification notification) {
     Channels.changedExecution(
             notification.channel().equals(Channels.CHANGED) ? notification.payload() : null)
@@ -169,6 +189,7 @@ public final class Notifier {
         }
         continue;
       }
+      deliverHere(batch);
       try {
         jdbc.sql(NOTIFY)
             .param("channels", batch.stream().map(Notification::channel).toArray(String[]::new))

@@ -1,0 +1,94 @@
+package io.agp.execution;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.agp.testkit.PostgresTestServer;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+import org.springframework.jdbc.core.simple.JdbcClient;
+
+/**
+ * Notifications between apps of one process that share a database ({@link LocalNotifications}): the
+ * listener has each batch from the notifier's own thread, before PostgreSQL sends it, exactly once
+ * (its copy from PostgreSQL is dropped); a listener of another database has none of it; and a
+ * notification from another process still arrives through PostgreSQL.
+ */
+class LocalNotificationsTest {
+
+  private static final String CHANNEL = Channels.CHANGED;
+
+  /** A payload and the thread that delivered it. */
+  private record Heard(String payload, String thread) {}
+
+  private static final class Recorder implements NotificationListener.Handler {
+
+    final List<Heard> heard = new CopyOnWriteArrayList<>();
+    final AtomicInteger listening = new AtomicInteger();
+
+    @Override
+    public void notified(String channel, String payload) {
+      heard.add(new Heard(payload, Thread.currentThread().getName()));
+    }
+
+    @Override
+    public void listening() {
+      listening.incrementAndGet();
+    }
+
+    long count(String payload) {
+      return heard.stream().filter(h -> h.payload().equals(payload)).count();
+    }
+  }
+
+  private static NotificationListener listener(String database, Recorder recorder) {
+    PostgresTestServer postgres = PostgresTestServer.shared();
+    NotificationListener listener =
+        new NotificationListener(
+            new NotificationListener.Target(database, postgres.user(), postgres.password()),
+            "agp-test-listener",
+            List.of(CHANNEL),
+            recorder);
+    listener.start();
+    await().atMost(Duration.ofSeconds(10)).until(() -> recorder.listening.get() == 1);
+    return listener;
+  }
+
+  @Test
+  void aBatchReachesTheListenersOfItsDatabaseHereOnceAndNoOther() throws Exception {
+    PostgresTestServer postgres = PostgresTestServer.shared();
+    String database = postgres.newDatabase();
+    String other = postgres.newDatabase();
+    Recorder here = new Recorder();
+    Recorder elsewhere = new Recorder();
+    try (NotificationListener listening = listener(database, here);
+        NotificationListener listeningElsewhere = listener(other, elsewhere)) {
+      JdbcClient jdbc = JdbcClient.create(postgres.dataSource(database));
+      Notifier notifier = new Notifier(jdbc);
+
+      notifier.changed(41, ExecutionStatus.RUNNING);
+      await().atMost(Duration.ofSeconds(10)).until(() -> here.count("41:RUNNING") == 1);
+      // The same change again, later: a notification of its own, delivered once too.
+      notifier.changed(41, ExecutionStatus.RUNNING);
+      await().atMost(Duration.ofSeconds(10)).until(() -> here.count("41:RUNNING") == 2);
+      // A notification from another process: only PostgreSQL brings it.
+      jdbc.sql("select pg_notify(:channel, '42:SUCCEEDED')")
+          .param("channel", CHANNEL)
+          .query()
+          .listOfRows();
+      await().atMost(Duration.ofSeconds(10)).until(() -> here.count("42:SUCCEEDED") == 1);
+      // Time for the copies of the first two to arrive from PostgreSQL, and be dropped.
+      Thread.sleep(1000);
+
+      assertThat(here.heard)
+          .containsExactly(
+              new Heard("41:RUNNING", "agp-notify"),
+              new Heard("41:RUNNING", "agp-notify"),
+              new Heard("42:SUCCEEDED", "pg-listen"));
+      assertThat(elsewhere.heard).isEmpty();
+    }
+  }
+}
