@@ -88,7 +88,6 @@ wait "$LOAD_PID"
 LOAD_S=$(cat "$WORK/load_s")
 
 json_field() { sed -nE "s/.*\"$1\":\"?([^\",}]*).*/\1/p"; }
-nanos() { date -d "$1" +%s%N; }
 
 # One run of query $1, round $2, on each side. Appends "query round side seconds" to
 # $WORK/times and, for AGP, "query round create_s download_s execution-JSON" to
@@ -137,12 +136,17 @@ load_after=$(cut -d' ' -f1-3 /proc/loadavg)
 
 # "query round pick_µs run_µs create_s download_s": created → picked and picked → completed from
 # the execution's timestamps (the database's clock), the create's and the download's time_total.
-while read -r q r create_t download_t execution; do
-  c=$(nanos "$(json_field created_at <<<"$execution")")
-  p=$(nanos "$(json_field picked_at <<<"$execution")")
-  d=$(nanos "$(json_field completed_at <<<"$execution")")
-  echo "$q $r $(((p - c) / 1000)) $(((d - p) / 1000)) $create_t $download_t"
-done <"$WORK/executions" >"$WORK/steps"
+# The timestamps' time of day is enough for differences of seconds (a day's turn is put back).
+awk '
+  function at(field, t) {
+    if (!match($0, "\"" field "\":\"[^\"]*T[0-9:.]+")) return 0
+    t = substr($0, RSTART, RLENGTH); sub(/.*T/, "", t); split(t, hms, ":")
+    return hms[1] * 3600 + hms[2] * 60 + hms[3]
+  }
+  function since(a, b) { return b - a < 0 ? b - a + 86400 : b - a }
+  { c = at("created_at"); p = at("picked_at"); d = at("completed_at")
+    printf "%s %s %.0f %.0f %s %s\n", $1, $2, since(c, p) * 1e6, since(p, d) * 1e6, $3, $4 }
+' "$WORK/executions" >"$WORK/steps"
 
 median() { sort -g | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 # Median over the measured rounds of query $1 of the awk expression $2 on its $WORK/steps lines.
