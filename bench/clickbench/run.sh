@@ -84,7 +84,7 @@ for i in $(seq 1 "$WARMUP"); do
     sed -nE 's/^\{"id":([0-9]+).*/\1/p')
   curl -sfL -o /dev/null -H "$USER_HEADER" "$AGP/v1/async/executions/$id/result"
 done
-wait "$LOAD_PID"
+wait "$LOAD_PID" || { echo "creating or filling the hits table failed: $(cat "$WORK/ch/err")"; exit 1; }
 LOAD_S=$(cat "$WORK/load_s")
 
 json_field() { sed -nE "s/.*\"$1\":\"?([^\",}]*).*/\1/p"; }
@@ -102,7 +102,7 @@ run_direct() {
 }
 run_agp() {
   local q=$1 r=$2 sql=$WORK/q$1-r$2.sql
-  local created create_t id status download_t execution
+  local created create_t id status download_t
   created=$(curl -s -w '\n%{time_total}' -X POST -H 'Content-Type: text/plain' -H "$USER_HEADER" \
     "$AGP/v1/async/executions?wait=30&format=$FORMAT&query_id=cb-$RUN_ID-a-$q-$r" --data-binary @"$sql")
   create_t=$(tail -1 <<<"$created")
