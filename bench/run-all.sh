@@ -39,6 +39,10 @@ section "ClickHouse proxy against ClickHouse direct: SELECT 1 latency, 1 GB thro
 bench/proxy/run.sh "$@" >/dev/null
 tee -a "$OUT" <agp-api/target/bench-proxy.txt
 
+section "ClickBench: 43 short queries against ClickHouse directly and through AGP's local mode (bench/clickbench/run.sh 5)"
+bench/clickbench/run.sh 5 "$@" >/dev/null
+tee -a "$OUT" <bench/results/clickbench.txt
+
 section "allow-lists: checking a query against its tier's lists (bench/policy/run.sh)"
 bench/policy/run.sh "$@" | grep "policy check" | tee -a "$OUT"
 
