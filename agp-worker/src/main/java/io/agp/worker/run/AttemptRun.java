@@ -69,8 +69,9 @@ final class AttemptRun {
     try (ResultUpload upload = context.results().upload(key);
         QuerySender.Sent sent = context.sender().send(run, format)) {
       ExecutionHop.mark(execution.id(), ExecutionHop.Step.ANSWERED);
+      ColumnDescriber describer = ColumnDescriber.start(sent, execution.sql(), format);
       streamer.copy(sent.response().body(), upload, inspector);
-      List<Column> columns = ColumnDescriber.columns(sent, execution.sql(), format, inspector);
+      List<Column> columns = describer.columns(inspector);
       // Lost or stopped while the answer ended: nothing may be committed.
       run.requireOwned();
       commit(upload);
