@@ -6,7 +6,7 @@
 #
 # Needs what each part needs: Java 25 (JAVA_HOME, default Temurin 25), Maven, clickhouse-server,
 # wrk and psql with a local PostgreSQL for the API benchmark (see bench/README.md). Takes about
-# 20 minutes on the 2-core development machine. Figures: stdout and bench/results/latest.txt.
+# 30 minutes on the 2-core development machine. Figures: stdout and bench/results/latest.txt.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 : "${JAVA_HOME:=/usr/lib/jvm/temurin-25-jdk-amd64}"
@@ -30,6 +30,12 @@ section "API: get by id and create, 16 connections (bench/api/run.sh 20s 16 3)"
 bench/api/run.sh 20s 16 3 | tee -a "$OUT"
 section "API: get by id and create, 32 connections, saturated (bench/api/run.sh 20s 32 3)"
 bench/api/run.sh 20s 32 3 | tee -a "$OUT"
+
+section "API: create?wait of SELECT 1 in the local mode, JWT, one client (bench/api/local-wait.sh)"
+LOCAL_JAR=$(mktemp --suffix=.jar)
+cp agp-local/target/agp-local-*-exec.jar "$LOCAL_JAR"
+bench/api/local-wait.sh "$LOCAL_JAR" "" 100 5 | tee -a "$OUT"
+rm -f "$LOCAL_JAR"
 
 section "API: create?wait of SELECT 1, and 2,000 requests waiting at once (bench/api/wait.sh)"
 bench/api/wait.sh "$@" >/dev/null

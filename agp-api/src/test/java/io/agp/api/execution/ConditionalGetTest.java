@@ -2,22 +2,16 @@ package io.agp.api.execution;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.nimbusds.jose.JWSAlgorithm;
-import com.nimbusds.jose.JWSHeader;
-import com.nimbusds.jose.crypto.MACSigner;
-import com.nimbusds.jwt.JWTClaimsSet;
-import com.nimbusds.jwt.SignedJWT;
 import io.agp.api.testing.ContractClient;
 import io.agp.api.testing.ContractClient.Reply;
 import io.agp.api.testing.TestApi;
+import io.agp.api.testing.TestTokens;
 import io.agp.execution.AttemptId;
 import io.agp.execution.Progress;
 import io.agp.execution.ProgressSample;
 import java.net.http.HttpRequest;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.time.Instant;
-import java.util.Date;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
@@ -54,19 +48,7 @@ class ConditionalGetTest {
   }
 
   private static String token(String sub, List<String> roles) {
-    try {
-      JWTClaimsSet claims =
-          new JWTClaimsSet.Builder()
-              .subject(sub)
-              .expirationTime(Date.from(Instant.now().plusSeconds(600)))
-              .claim("roles", roles)
-              .build();
-      SignedJWT jwt = new SignedJWT(new JWSHeader(JWSAlgorithm.HS256), claims);
-      jwt.sign(new MACSigner(SECRET.getBytes(StandardCharsets.UTF_8)));
-      return jwt.serialize();
-    } catch (Exception e) {
-      throw new IllegalStateException(e);
-    }
+    return TestTokens.signed(SECRET, sub, roles);
   }
 
   private Reply get(String token, String path, String ifNoneMatch) {

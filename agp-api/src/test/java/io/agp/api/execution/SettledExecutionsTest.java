@@ -2,14 +2,10 @@ package io.agp.api.execution;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.nimbusds.jose.JWSAlgorithm;
-import com.nimbusds.jose.JWSHeader;
-import com.nimbusds.jose.crypto.MACSigner;
-import com.nimbusds.jwt.JWTClaimsSet;
-import com.nimbusds.jwt.SignedJWT;
 import io.agp.api.testing.ContractClient;
 import io.agp.api.testing.ContractClient.Reply;
 import io.agp.api.testing.TestApi;
+import io.agp.api.testing.TestTokens;
 import io.agp.execution.AttemptId;
 import io.agp.execution.QueryStats;
 import io.agp.execution.ResultMetadata;
@@ -17,9 +13,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import java.net.http.HttpRequest;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Date;
 import java.util.List;
 import java.util.Queue;
 import java.util.UUID;
@@ -68,19 +62,7 @@ class SettledExecutionsTest {
   }
 
   private static String token(String sub, List<String> roles) {
-    try {
-      JWTClaimsSet claims =
-          new JWTClaimsSet.Builder()
-              .subject(sub)
-              .expirationTime(Date.from(Instant.now().plusSeconds(600)))
-              .claim("roles", roles)
-              .build();
-      SignedJWT jwt = new SignedJWT(new JWSHeader(JWSAlgorithm.HS256), claims);
-      jwt.sign(new MACSigner(SECRET.getBytes(StandardCharsets.UTF_8)));
-      return jwt.serialize();
-    } catch (Exception e) {
-      throw new IllegalStateException(e);
-    }
+    return TestTokens.signed(SECRET, sub, roles);
   }
 
   private Reply get(String token, long id) {
