@@ -1,5 +1,6 @@
 #!/bin/sh
-# Streaming 1 M and 10 M CSV rows (about 1 GB) through the worker into the local result store,
+# Streaming 1 M and 10 M CSV rows (about 1 GB) through the worker into the local result store and
+# into S3 (the test kit's server; -Dagp.bench.stores=local or s3 for one of them),
 # against curl of the same query into a file, with the worker JVM's peak heap.
 # Figures: stdout and agp-worker/target/bench-streaming.txt.
 set -e

@@ -111,8 +111,13 @@ final class WorkerStack implements AutoCloseable {
 
   /** The same, polling the database every {@code pollInterval}. */
   Execution awaitEnd(long id, Duration pollInterval) {
+    return awaitEnd(id, pollInterval, Duration.ofSeconds(60));
+  }
+
+  /** The same, for at most {@code atMost}. */
+  Execution awaitEnd(long id, Duration pollInterval, Duration atMost) {
     return await()
-        .atMost(Duration.ofSeconds(60))
+        .atMost(atMost)
         .pollInterval(pollInterval)
         .until(
             () -> get(id),
