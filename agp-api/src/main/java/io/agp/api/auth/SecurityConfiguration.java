@@ -149,7 +149,8 @@ class SecurityConfiguration {
   /**
    * The token decoder: HS256 with the configured secret, or the issuer's JWKS with the configured
    * algorithms. Either way a token must name its user ({@code sub}) and expire ({@code exp}), and
-   * match the issuer and audience when they are configured; an issuer needs an audience. With auth
+   * match the issuer and audience when they are configured; an issuer needs an audience. A token
+   * that passed is trusted by its text for a minute at most ({@link VerifiedTokens}). With auth
    * off, a decoder that accepts nothing (its presence keeps Spring from generating a login
    * password).
    */
@@ -194,7 +195,7 @@ class SecurityConfiguration {
               + " tokens carry");
     }
     decoder.setJwtValidator(TokenRules.of(auth));
-    return decoder;
+    return new VerifiedTokens(decoder);
   }
 
   private static SignatureAlgorithm signatureAlgorithm(String name) {
