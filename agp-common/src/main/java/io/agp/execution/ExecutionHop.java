@@ -29,7 +29,10 @@ public final class ExecutionHop extends Event {
   public enum Step {
     /** The API committed the create's transaction. */
     CREATED("api.created"),
-    /** A notification batch went out: new PENDING executions of a tier, or changed executions. */
+    /**
+     * A notification batch goes out (to the apps of the process, then to PostgreSQL): new PENDING
+     * executions of a tier, or changed executions.
+     */
     NOTIFIED("notified"),
     /** A worker heard of new PENDING executions of its tier (no execution id). */
     WORKER_WOKEN("worker.woken"),

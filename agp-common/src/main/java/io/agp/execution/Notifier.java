@@ -189,6 +189,7 @@ public final class Notifier {
         }
         continue;
       }
+      batch.forEach(Notifier::markSent);
       deliverHere(batch);
       try {
         jdbc.sql(NOTIFY)
@@ -196,7 +197,6 @@ public final class Notifier {
             .param("payloads", batch.stream().map(Notification::payload).toArray(String[]::new))
             .query()
             .listOfRows();
-        batch.forEach(Notifier::markSent);
       } catch (RuntimeException e) {
         // The listeners' polling finds these changes; nothing is lost but some milliseconds.
         log.warn("could not send {} notifications: {}", batch.size(), e.getMessage());
