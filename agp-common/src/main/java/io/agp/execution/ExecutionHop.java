@@ -74,6 +74,11 @@ public final class ExecutionHop extends Event {
   @Description("The tier of a wake-up, or the channel of a notification batch")
   String detail;
 
+  /** Whether a recording takes these events now: a caller may skip preparing them otherwise. */
+  public static boolean recording() {
+    return new ExecutionHop().isEnabled();
+  }
+
   /** Marks a step of one execution. */
   public static void mark(long executionId, Step step) {
     mark(executionId, step, null);

@@ -135,12 +135,18 @@ public final class Notifier {
     }
   }
 
-  private static void markSent(Notification notification) {
-    Channels.changedExecution(
-            notification.channel().equals(Channels.CHANGED) ? notification.payload() : null)
-        .ifPresentOrElse(
-            id -> ExecutionHop.mark(id, ExecutionHop.Step.NOTIFIED, notification.channel()),
-            () -> ExecutionHop.mark(0, ExecutionHop.Step.NOTIFIED, notification.payload()));
+  /** A batch's step for each execution it names; a tier's new executions are named by none. */
+  private static void markSent(List<Notification> batch) {
+    for (Notification notification : batch) {
+      long id =
+          notification.channel().equals(Channels.CHANGED)
+              ? Channels.changedExecution(notification.payload()).orElse(0L)
+              : 0;
+      ExecutionHop.mark(
+          id,
+          ExecutionHop.Step.NOTIFIED,
+          id == 0 ? notification.payload() : notification.channel());
+    }
   }
 
   /** That an execution changed status or progress, for the API instances' waiters. */
@@ -189,7 +195,9 @@ public final class Notifier {
         }
         continue;
       }
-      batch.forEach(Notifier::markSent);
+      if (ExecutionHop.recording()) {
+        markSent(batch);
+      }
       deliverHere(batch);
       try {
         jdbc.sql(NOTIFY)

@@ -92,26 +92,19 @@ class VerifiedTokensTest {
   @Test
   void aTokenIsKeptUntilItsExpiryAndAMinuteAtMost() {
     Instant now = Instant.now();
-    Jwt longLived =
-        Jwt.withTokenValue("t")
-            .header("alg", "HS256")
-            .subject("carol")
-            .expiresAt(now.plusSeconds(3600))
-            .build();
-    Jwt shortLived =
-        Jwt.withTokenValue("t")
-            .header("alg", "HS256")
-            .subject("carol")
-            .expiresAt(now.plusSeconds(5))
-            .build();
-    Jwt expired =
-        Jwt.withTokenValue("t")
-            .header("alg", "HS256")
-            .subject("carol")
-            .expiresAt(now.minusSeconds(1))
-            .build();
+    Jwt longLived = expiringAt(now.plusSeconds(3600));
+    Jwt shortLived = expiringAt(now.plusSeconds(5));
+    Jwt expired = expiringAt(now.minusSeconds(1));
     assertThat(VerifiedTokens.keptFor(longLived, now)).isEqualTo(Duration.ofSeconds(60));
     assertThat(VerifiedTokens.keptFor(shortLived, now)).isEqualTo(Duration.ofSeconds(5));
     assertThat(VerifiedTokens.keptFor(expired, now)).isZero();
+  }
+
+  private static Jwt expiringAt(Instant expiresAt) {
+    return Jwt.withTokenValue("t")
+        .header("alg", "HS256")
+        .subject("carol")
+        .expiresAt(expiresAt)
+        .build();
   }
 }
