@@ -10,6 +10,7 @@ import io.agp.bookkeeper.refresh.ScheduleRunner;
 import io.agp.bookkeeper.rescue.DeadExecutionRequeuer;
 import io.agp.bookkeeper.secrets.ParameterWiper;
 import io.agp.bookkeeper.stats.QueryLogStatsReader;
+import io.agp.bookkeeper.usage.UsageRollup;
 import io.agp.callback.CallbackGuard;
 import io.agp.callback.CallbackProperties;
 import io.agp.execution.ExecutionRepository;
@@ -20,6 +21,7 @@ import io.agp.schedule.PeriodicJob;
 import io.agp.schedule.ScheduledJobs;
 import io.agp.tier.TierClickHouseClients;
 import io.agp.tier.Tiers;
+import io.agp.usage.UsageRollups;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.security.NoSuchAlgorithmException;
 import java.time.Clock;
@@ -142,6 +144,12 @@ class BookkeeperConfiguration {
         properties.schedules(),
         clock,
         meters);
+  }
+
+  @Bean
+  UsageRollup usageRollup(
+      UsageRollups rollups, BookkeeperProperties properties, MeterRegistry meters) {
+    return new UsageRollup(rollups, properties.usage(), meters);
   }
 
   /** Every duty of the bookkeeper (the callback sender only when callbacks are enabled). */

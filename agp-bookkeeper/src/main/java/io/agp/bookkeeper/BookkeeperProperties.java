@@ -18,6 +18,7 @@ import org.springframework.validation.annotation.Validated;
  * @param queueMetrics refreshing the per-tier queue gauges
  * @param queryLog completing the figures of ended queries from system.query_log
  * @param schedules creating the runs of schedules that are due
+ * @param usage folding usage events into the hourly and daily rollups, deleting old rollups
  */
 @Validated
 @ConfigurationProperties("agp.bookkeeper")
@@ -28,7 +29,8 @@ public record BookkeeperProperties(
     @DefaultValue @Valid Secrets secrets,
     @DefaultValue @Valid QueueMetrics queueMetrics,
     @DefaultValue @Valid QueryLog queryLog,
-    @DefaultValue @Valid Schedules schedules) {
+    @DefaultValue @Valid Schedules schedules,
+    @DefaultValue @Valid Usage usage) {
 
   /**
    * @param interval pause between two runs
@@ -92,4 +94,17 @@ public record BookkeeperProperties(
       @DefaultValue("5s") @NotNull Duration interval,
       @DefaultValue("500") @Min(1) int batchSize,
       @DefaultValue("1m") @NotNull Duration lateAfter) {}
+
+  /**
+   * @param interval pause between two folds: usage, and the bytes read and server time budgets
+   *     count, lag this far behind at most
+   * @param batchSize events folded per statement
+   * @param hourRetention hourly rows are kept this long
+   * @param retentionDays daily rows are kept this many whole UTC days before today
+   */
+  public record Usage(
+      @DefaultValue("5s") @NotNull Duration interval,
+      @DefaultValue("5000") @Min(1) int batchSize,
+      @DefaultValue("48h") @NotNull Duration hourRetention,
+      @DefaultValue("90") @Min(1) int retentionDays) {}
 }

@@ -12,6 +12,8 @@ import io.agp.results.S3Options;
 import io.agp.results.StoreConnections;
 import io.agp.tier.Tiers;
 import io.agp.tier.TiersProperties;
+import io.agp.usage.UsageEvents;
+import io.agp.usage.UsageRollups;
 import java.time.Clock;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.annotation.Value;
@@ -49,6 +51,16 @@ public class AgpCommonConfiguration {
   @Bean
   ScheduleRepository scheduleRepository(JdbcClient jdbc) {
     return new ScheduleRepository(jdbc);
+  }
+
+  @Bean
+  UsageEvents usageEvents(JdbcClient jdbc) {
+    return new UsageEvents(jdbc);
+  }
+
+  @Bean
+  UsageRollups usageRollups(JdbcClient jdbc) {
+    return new UsageRollups(jdbc);
   }
 
   /**
