@@ -4,6 +4,7 @@ import io.agp.clickhouse.ClickHouseClient;
 import io.agp.clickhouse.ClickHouseResponse;
 import io.agp.clickhouse.ClickHouseUnreachableException;
 import io.agp.tier.TierClickHouse;
+import io.agp.usage.Budgets;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.util.LinkedHashMap;
@@ -58,6 +59,7 @@ final class RunningQuery implements AutoCloseable {
   private final InteractiveSlots.Slot slot;
   private final MeterRegistry meters;
   private final Executor killer;
+  private final Budgets.State budget;
   private final long startedNanos = System.nanoTime();
   private ClickHouseClient node;
   private ClickHouseResponse response;
@@ -72,7 +74,8 @@ final class RunningQuery implements AutoCloseable {
       String queryId,
       InteractiveSlots.Slot slot,
       MeterRegistry meters,
-      Executor killer) {
+      Executor killer,
+      Budgets.State budget) {
     this.api = api;
     this.tierName = tierName;
     this.clickhouse = clickhouse;
@@ -81,6 +84,12 @@ final class RunningQuery implements AutoCloseable {
     this.slot = slot;
     this.meters = meters;
     this.killer = killer;
+    this.budget = budget;
+  }
+
+  /** What remains of the caller's daily budgets after this query's charge; null without any. */
+  Budgets.State budget() {
+    return budget;
   }
 
   String queryId() {
