@@ -5,6 +5,7 @@ import io.agp.clickhouse.ClickHouseClient;
 import io.agp.clickhouse.ClickHouseResponse;
 import io.agp.clickhouse.ClickHouseUnreachableException;
 import io.agp.tier.TierClickHouse;
+import io.agp.usage.Budgets;
 import io.agp.usage.UsageEvents;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
@@ -62,6 +63,7 @@ final class RunningQuery implements AutoCloseable {
   private final InteractiveSlots.Slot slot;
   private final MeterRegistry meters;
   private final Executor killer;
+  private final Budgets.State budget;
   private final UsageRecorder usage;
   private final long startedNanos = System.nanoTime();
   private ClickHouseClient node;
@@ -81,6 +83,7 @@ final class RunningQuery implements AutoCloseable {
       InteractiveSlots.Slot slot,
       MeterRegistry meters,
       Executor killer,
+      Budgets.State budget,
       UsageRecorder usage) {
     this.api = api;
     this.tierName = tierName;
@@ -91,7 +94,13 @@ final class RunningQuery implements AutoCloseable {
     this.slot = slot;
     this.meters = meters;
     this.killer = killer;
+    this.budget = budget;
     this.usage = usage;
+  }
+
+  /** What remains of the caller's daily budgets after this query's charge; null without any. */
+  Budgets.State budget() {
+    return budget;
   }
 
   String queryId() {
