@@ -17,13 +17,13 @@ const COLUMNS = [
   ['executions_failed', 'Failed', count],
   ['executions_canceled', 'Canceled', count],
   ['sync_runs', 'Sync runs', count],
-  ['proxy_queries', 'Proxy queries', count],
+  ['proxy_queries', 'Proxy', count],
   ['read_rows', 'Rows read', count],
   ['read_bytes', 'Bytes read', bytes],
-  ['result_bytes', 'Result bytes', bytes],
+  ['result_bytes', 'Results', bytes],
   ['downloaded_bytes', 'Downloaded', bytes],
   ['server_seconds', 'Server time', seconds],
-  ['queue_seconds', 'Time queued', seconds],
+  ['queue_seconds', 'Queued', seconds],
 ];
 
 /** Seconds as the console writes durations (ms, s, min, h). */
@@ -258,7 +258,7 @@ async function renderAdmin(section, range, params, isGone) {
 function topList(id, title, key, field, rows, format) {
   const titleId = 'top-' + id + '-title';
   if (!rows.length) {
-    return h('section', { class: 'card top', id: 'top-' + id, 'aria-labelledby': titleId },
+    return h('section', { class: 'card top-card', id: 'top-' + id, 'aria-labelledby': titleId },
       h('h3', { id: titleId }, title), h('p', { class: 'muted' }, 'No usage in this range.'));
   }
   const peak = Math.max(1, ...rows.map((r) => r[field] || 0));
@@ -277,11 +277,11 @@ function topList(id, title, key, field, rows, format) {
       svg('text', { x: labelWidth + barWidth + 6, y: i * line + 15, class: 'top-value' }, format(value)));
   });
   const summary = title + ': ' + rows.map((r) => r[key] + ' ' + format(r[field] || 0)).join(', ') + '.';
-  return h('section', { class: 'card top', id: 'top-' + id, 'aria-labelledby': titleId },
+  return h('section', { class: 'card top-card', id: 'top-' + id, 'aria-labelledby': titleId },
     h('h3', { id: titleId }, title),
     h('figure', { class: 'chart top-chart' },
       svg('svg', { viewBox: `0 0 ${width} ${height}`, role: 'img', 'aria-label': summary }, bars)),
-    h('table', { class: 'usage-table' },
+    h('div', { class: 'top-table' }, h('table', { class: 'usage-table' },
       h('caption', { class: 'visually-hidden' }, title + ', largest first'),
       h('thead', null, h('tr', null,
         h('th', { scope: 'col' }, key === 'user' ? 'User' : 'Tier'),
@@ -292,5 +292,5 @@ function topList(id, title, key, field, rows, format) {
         h('th', { scope: 'row', class: 'top-key' }, r[key]),
         h('td', { class: 'num' }, bytes(r.read_bytes)),
         h('td', { class: 'num' }, seconds(r.server_seconds)),
-        h('td', { class: 'num' }, count(r.executions)))))));
+        h('td', { class: 'num' }, count(r.executions))))))));
 }
