@@ -2,6 +2,7 @@ package io.agp.api;
 
 import io.agp.api.execution.ExecutionQueries;
 import io.agp.api.queue.QueueQueries;
+import io.agp.api.usage.UsageQueries;
 import io.agp.execution.QueryHash;
 import io.agp.results.StoreConnections;
 import io.agp.schedule.PeriodicJob;
@@ -36,6 +37,11 @@ class ApiConfiguration {
   @Bean
   QueueQueries queueQueries(JdbcClient jdbc) {
     return new QueueQueries(jdbc);
+  }
+
+  @Bean
+  UsageQueries usageQueries(JdbcClient jdbc) {
+    return new UsageQueries(jdbc);
   }
 
   /**

@@ -246,6 +246,7 @@ class BadInputFuzzTest {
     operations.put("deleteSchedule", () -> scheduleByIdRequests("DELETE", ""));
     operations.put("pauseSchedule", () -> scheduleByIdRequests("POST", "/pause"));
     operations.put("resumeSchedule", () -> scheduleByIdRequests("POST", "/resume"));
+    operations.put("getUsage", BadInputFuzzTest::usageRequests);
     return operations;
   }
 
@@ -944,6 +945,32 @@ class BadInputFuzzTest {
                 "cursor", Gen.of("1", String.valueOf(Long.MAX_VALUE), "abc", "-3")));
     Gen<List<Map.Entry<String, String>>> headers = headers(null);
     return random -> new Req("GET", SCHEDULES + query.next(random), headers.next(random), null);
+  }
+
+  private static Gen<Req> usageRequests() {
+    Gen<String> query =
+        queryString(
+            Map.of(
+                "from",
+                Gen.of("2026-12-01", "2025-01-01", "2026-13-01", "yesterday", "-1"),
+                "to",
+                Gen.of("2026-12-07", "2027-12-31", "2026-02-30", "0"),
+                "tier",
+                Gen.of("default", "gold", "nope", ""),
+                "user",
+                Gen.of("alice", "root", "", "x".repeat(300)),
+                "granularity",
+                Gen.of("day", "hour", "HOUR", "week"),
+                "group_by",
+                Gen.of("day", "user", "tier", "owner"),
+                "top",
+                Gen.of("1", "1000", "0", "1001", "-5", "1e3", String.valueOf(Long.MAX_VALUE)),
+                "order_by",
+                Gen.of("read_bytes", "server_seconds", "queue_seconds", "READ_ROWS", "rows", ""),
+                "format",
+                Gen.of("csv", "json", "xml")));
+    Gen<List<Map.Entry<String, String>>> headers = headers(null);
+    return random -> new Req("GET", "/v1/usage" + query.next(random), headers.next(random), null);
   }
 
   private static Gen<Req> scheduleByIdRequests(String method, String suffix) {

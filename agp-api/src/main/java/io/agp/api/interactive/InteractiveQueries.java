@@ -4,6 +4,7 @@ import io.agp.api.ForbiddenException;
 import io.agp.api.InvalidRequestException;
 import io.agp.api.auth.Caller;
 import io.agp.api.auth.TierAccess;
+import io.agp.api.usage.UsageRecorder;
 import io.agp.clickhouse.ClickHouseClient;
 import io.agp.tier.QueryPolicy;
 import io.agp.tier.TierClickHouse;
@@ -44,15 +45,18 @@ class InteractiveQueries implements DisposableBean {
   private final Tiers tiers;
   private final InteractiveSlots slots;
   private final MeterRegistry meters;
+  private final UsageRecorder usage;
   private final Map<String, TierClickHouse> clickhouse = new ConcurrentHashMap<>();
   private final Map<String, List<ClickHouseClient>> clients = new ConcurrentHashMap<>();
   // Kills wait for the server to confirm (SYNC): off the request and watch threads.
   private final ExecutorService killer = Executors.newVirtualThreadPerTaskExecutor();
 
-  InteractiveQueries(Tiers tiers, InteractiveSlots slots, MeterRegistry meters) {
+  InteractiveQueries(
+      Tiers tiers, InteractiveSlots slots, MeterRegistry meters, UsageRecorder usage) {
     this.tiers = tiers;
     this.slots = slots;
     this.meters = meters;
+    this.usage = usage;
   }
 
   /**
@@ -71,7 +75,16 @@ class InteractiveQueries implements DisposableBean {
       InteractiveSlots.Slot slot = slots.take(tierName, tier.interactive(), caller.user());
       String quotaKey = caller.quotaKey() != null ? caller.quotaKey() : caller.user();
       return new RunningQuery(
-          api, tierName, clickhouseOf(tierName, tier), quotaKey, queryId, slot, meters, killer);
+          api,
+          tierName,
+          clickhouseOf(tierName, tier),
+          quotaKey,
+          caller.user(),
+          queryId,
+          slot,
+          meters,
+          killer,
+          usage);
     } catch (RuntimeException e) {
       Counter.builder("agp.api.interactive.refused")
           .description("Interactive queries refused before they ran (auth, tier, settings, limits)")

@@ -54,6 +54,7 @@ final class Relay {
           return;
         }
         out.write(buffer, 0, n);
+        query.passed(n);
         if (body.available() == 0) {
           // Rows that trickle in reach the client as they come.
           out.flush();

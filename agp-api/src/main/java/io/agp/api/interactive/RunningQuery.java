@@ -1,15 +1,18 @@
 package io.agp.api.interactive;
 
+import io.agp.api.usage.UsageRecorder;
 import io.agp.clickhouse.ClickHouseClient;
 import io.agp.clickhouse.ClickHouseResponse;
 import io.agp.clickhouse.ClickHouseUnreachableException;
 import io.agp.tier.TierClickHouse;
+import io.agp.usage.UsageEvents;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -18,7 +21,7 @@ import org.slf4j.LoggerFactory;
 /**
  * One interactive query, from the slot it takes to its end: sent to a node of its tier with the
  * tier's settings, stopped at once when its client goes away ({@link #kill}), and timed per api,
- * tier and outcome when closed.
+ * tier and outcome when closed, when its usage is recorded too (once it was sent to a node).
  */
 final class RunningQuery implements AutoCloseable {
 
@@ -54,33 +57,41 @@ final class RunningQuery implements AutoCloseable {
   private final String tierName;
   private final TierClickHouse clickhouse;
   private final String quotaKey;
+  private final String owner;
   private final String queryId;
   private final InteractiveSlots.Slot slot;
   private final MeterRegistry meters;
   private final Executor killer;
+  private final UsageRecorder usage;
   private final long startedNanos = System.nanoTime();
   private ClickHouseClient node;
   private ClickHouseResponse response;
   private boolean killed;
   private volatile Outcome outcome = Outcome.FAILED;
+  // Written by the one thread that passes the answer on.
+  private volatile long resultBytes;
 
   RunningQuery(
       InteractiveQueries.Api api,
       String tierName,
       TierClickHouse clickhouse,
       String quotaKey,
+      String owner,
       String queryId,
       InteractiveSlots.Slot slot,
       MeterRegistry meters,
-      Executor killer) {
+      Executor killer,
+      UsageRecorder usage) {
     this.api = api;
     this.tierName = tierName;
     this.clickhouse = clickhouse;
     this.quotaKey = quotaKey;
+    this.owner = owner;
     this.queryId = queryId;
     this.slot = slot;
     this.meters = meters;
     this.killer = killer;
+    this.usage = usage;
   }
 
   String queryId() {
@@ -199,12 +210,19 @@ final class RunningQuery implements AutoCloseable {
     }
   }
 
-  /** Gives the slot back and records the query's time and outcome. */
+  /** {@code bytes} more of the answer went to the client. */
+  void passed(long bytes) {
+    resultBytes += bytes;
+  }
+
+  /** Gives the slot back and records the query's time, outcome and usage. */
   @Override
   public void close() {
     ClickHouseResponse answer;
+    ClickHouseClient sentTo;
     synchronized (this) {
       answer = response;
+      sentTo = node;
     }
     if (answer != null) {
       answer.close();
@@ -217,5 +235,20 @@ final class RunningQuery implements AutoCloseable {
         .tag("outcome", outcome.name().toLowerCase(Locale.ROOT))
         .register(meters)
         .record(System.nanoTime() - startedNanos, TimeUnit.NANOSECONDS);
+    if (sentTo != null) {
+      // A query refused before it was sent ran nothing: no usage.
+      usage.query(
+          api == InteractiveQueries.Api.SYNC
+              ? UsageEvents.Interactive.SYNC
+              : UsageEvents.Interactive.CHPROXY,
+          tierName,
+          owner,
+          switch (outcome) {
+            case SUCCEEDED -> UsageEvents.Outcome.SUCCEEDED;
+            case FAILED -> UsageEvents.Outcome.FAILED;
+            case CLIENT_GONE -> UsageEvents.Outcome.CANCELED;
+          },
+          UsageRecorder.figures(answer == null ? Optional.empty() : answer.summary(), resultBytes));
+    }
   }
 }

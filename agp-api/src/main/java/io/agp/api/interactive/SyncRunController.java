@@ -256,6 +256,7 @@ class SyncRunController implements DisposableBean {
       }
       followed.close();
       events.send("result", null, result.toByteArray());
+      query.passed(result.size());
       query.ended(RunningQuery.Outcome.SUCCEEDED);
     } catch (RunningQuery.ClientGoneException e) {
       // Nobody to tell.

@@ -9,6 +9,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.time.Clock;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.LongConsumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -65,7 +66,7 @@ final class Download implements WriteListener, AsyncListener {
   // Set by start; used by the server's callbacks, which it never runs two at a time.
   private AsyncContext async;
   private ServletOutputStream out;
-  private Runnable onRelease;
+  private LongConsumer onRelease;
   private InputStream bytes;
   private int position;
   private int limit;
@@ -96,9 +97,9 @@ final class Download implements WriteListener, AsyncListener {
   /**
    * Starts writing into the asynchronous request's response, whose status and headers are set.
    *
-   * @param onRelease run once the download has ended, whichever way
+   * @param onRelease run once the download has ended, whichever way, with the bytes it sent
    */
-  void start(AsyncContext async, Runnable onRelease) throws IOException {
+  void start(AsyncContext async, LongConsumer onRelease) throws IOException {
     this.async = async;
     this.onRelease = onRelease;
     try {
@@ -258,8 +259,20 @@ final class Download implements WriteListener, AsyncListener {
     }
     closeStored();
     if (onRelease != null) {
-      onRelease.run();
+      onRelease.accept(sentInAll());
     }
+  }
+
+  /**
+   * The bytes the download sent, or is sending: a download that ended DONE is released just before
+   * its last write, whose bytes are then all it promised.
+   */
+  private long sentInAll() {
+    boolean done;
+    synchronized (this) {
+      done = state == State.DONE;
+    }
+    return done && body.length() >= 0 ? body.length() : sent;
   }
 
   private void closeStored() {

@@ -53,7 +53,7 @@ class ResultController {
   void result(@PathVariable long id, HttpServletRequest http, HttpServletResponse response)
       throws IOException {
     Caller caller = visible.caller(http);
-    downloads.serve(visible.find(id, caller), caller.user(), http, response);
+    downloads.serve(visible.find(id, caller), caller.user(), caller.user(), http, response);
   }
 
   /**
@@ -120,11 +120,10 @@ class ResultController {
       HttpServletResponse response)
       throws IOException {
     links.check(id, expires, signature);
-    // A link names nobody: its downloads count against the address they come from.
+    // A link names nobody: its downloads count against the address they come from, and are the
+    // usage of the execution's creator, who shared it.
+    Execution execution = executions.get(id).orElseThrow(() -> new ExecutionNotFoundException(id));
     downloads.serve(
-        executions.get(id).orElseThrow(() -> new ExecutionNotFoundException(id)),
-        "address:" + http.getRemoteAddr(),
-        http,
-        response);
+        execution, "address:" + http.getRemoteAddr(), execution.createdBy(), http, response);
   }
 }

@@ -2,6 +2,7 @@ package io.agp.api.result;
 
 import io.agp.api.AnswerCompression;
 import io.agp.api.UserLimits;
+import io.agp.api.usage.UsageRecorder;
 import io.agp.execution.Execution;
 import io.agp.execution.ExecutionStatus;
 import io.agp.execution.ResultFormat;
@@ -43,12 +44,19 @@ class ResultDownloads {
   private final DownloadWatchdog watchdog;
   private final UserLimits limits;
   private final Clock clock;
+  private final UsageRecorder usage;
 
-  ResultDownloads(ResultStore results, DownloadWatchdog watchdog, UserLimits limits, Clock clock) {
+  ResultDownloads(
+      ResultStore results,
+      DownloadWatchdog watchdog,
+      UserLimits limits,
+      Clock clock,
+      UsageRecorder usage) {
     this.results = results;
     this.watchdog = watchdog;
     this.limits = limits;
     this.clock = clock;
+    this.usage = usage;
   }
 
   /**
@@ -58,9 +66,14 @@ class ResultDownloads {
    *
    * @param holder whom the download counts against (the caller, or the client's address for a
    *     signed link): each may hold {@code agp.api.per-user.downloads} at once (else 429)
+   * @param user whose usage the bytes sent are (the caller, or the creator for a signed link)
    */
   void serve(
-      Execution execution, String holder, HttpServletRequest request, HttpServletResponse response)
+      Execution execution,
+      String holder,
+      String user,
+      HttpServletRequest request,
+      HttpServletResponse response)
       throws IOException {
     if (execution.status() != ExecutionStatus.SUCCEEDED || execution.result() == null) {
       throw new ResultNotAvailableException(execution);
@@ -88,12 +101,13 @@ class ResultDownloads {
     if (compression != null) {
       headers.add(HttpHeaders.VARY, HttpHeaders.ACCEPT_ENCODING);
     }
-    UserLimits.Lease lease = limits.open(UserLimits.Kind.DOWNLOADS, holder);
+    UserLimits.Lease held = limits.open(UserLimits.Kind.DOWNLOADS, holder);
+    Release lease = new Release(held, execution.tier(), user);
     try {
       serve(execution, request, response, headers, passThrough, encoding, lease);
     } catch (IOException | RuntimeException e) {
       // Nothing started: the download does not count.
-      lease.close();
+      held.close();
       throw e;
     }
   }
@@ -105,7 +119,7 @@ class ResultDownloads {
       HttpHeaders headers,
       boolean passThrough,
       ResultCompression encoding,
-      UserLimits.Lease lease)
+      Release lease)
       throws IOException {
     ResultMetadata result = execution.result();
     String compression =
@@ -173,7 +187,7 @@ class ResultDownloads {
       HttpHeaders headers,
       InputStream stored,
       Download.Body body,
-      UserLimits.Lease lease)
+      Release lease)
       throws IOException {
     AsyncContext async;
     try {
@@ -193,11 +207,16 @@ class ResultDownloads {
     watchdog.watch(download);
     download.start(
         async,
-        () -> {
+        bytes -> {
           watchdog.forget(download);
-          lease.close();
+          lease.held().close();
+          // Off this thread: the last bytes of the download are still to be written.
+          usage.download(lease.tier(), lease.user(), bytes);
         });
   }
+
+  /** What a download lets go of when it ends, and whose usage it was. */
+  private record Release(UserLimits.Lease held, String tier, String user) {}
 
   /** One range, or none when the header is absent, malformed or asks for several (RFC 9110). */
   private static List<HttpRange> parseRanges(String header) {

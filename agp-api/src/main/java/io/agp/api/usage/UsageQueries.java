@@ -1,0 +1,199 @@
+package io.agp.api.usage;
+
+import io.agp.jdbc.SqlFile;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import org.springframework.jdbc.core.simple.JdbcClient;
+
+/**
+ * The usage rollups as the API reads them (never the executions table): rows per day or hour, tier
+ * and user, or their totals per user or per tier over a range. One SQL file per grain and grouping,
+ * under {@code sql/usage/}; the order is a fixed fragment chosen by {@link Figure}.
+ */
+public class UsageQueries {
+
+  /** The rollup read: the daily rows or the hourly ones. */
+  public enum Granularity {
+    DAY,
+    HOUR
+  }
+
+  /** What a row stands for: a day (or hour) of a tier and user, a user's totals, a tier's. */
+  public enum Grouping {
+    DAY,
+    USER,
+    TIER
+  }
+
+  /** A figure rows may be ordered by, highest first; each maps to a fixed ORDER BY fragment. */
+  public enum Figure {
+    READ_BYTES("read_bytes"),
+    SERVER_SECONDS("server_ms"),
+    EXECUTIONS("executions"),
+    READ_ROWS("read_rows"),
+    RESULT_BYTES("result_bytes"),
+    DOWNLOADED_BYTES("downloaded_bytes"),
+    PEAK_MEMORY_BYTES("peak_memory_bytes"),
+    QUEUE_SECONDS("queue_ms");
+
+    private final String column;
+
+    Figure(String column) {
+      this.column = column;
+    }
+
+    /** The figure as the API names it ({@code read_bytes}, {@code server_seconds}, ...). */
+    public String parameter() {
+      return name().toLowerCase(Locale.ROOT);
+    }
+  }
+
+  /**
+   * Which rows: a range (UTC days, both included), and optionally one tier and one user.
+   *
+   * @param owner null for every user (an admin's question)
+   */
+  public record Filter(LocalDate from, LocalDate to, String tier, String owner) {}
+
+  /**
+   * One row: the day or hour is null in totals, the tier in a user's totals, the user in a tier's.
+   * The peak memory is the largest one query reached; every other figure adds up.
+   */
+  public record Row(
+      LocalDate day,
+      Instant hour,
+      String tier,
+      String owner,
+      long executions,
+      long executionsSucceeded,
+      long executionsFailed,
+      long executionsCanceled,
+      long syncRuns,
+      long proxyQueries,
+      long readRows,
+      long readBytes,
+      long resultBytes,
+      long downloadedBytes,
+      long serverMillis,
+      long peakMemoryBytes,
+      long queueMillis) {}
+
+  private static final Map<Granularity, Map<Grouping, String>> FILES =
+      Map.of(
+          Granularity.DAY,
+          Map.of(
+              Grouping.DAY, SqlFile.load("usage/list_days"),
+              Grouping.USER, SqlFile.load("usage/sum_days_per_user"),
+              Grouping.TIER, SqlFile.load("usage/sum_days_per_tier")),
+          Granularity.HOUR,
+          Map.of(
+              Grouping.DAY, SqlFile.load("usage/list_hours"),
+              Grouping.USER, SqlFile.load("usage/sum_hours_per_user"),
+              Grouping.TIER, SqlFile.load("usage/sum_hours_per_tier")));
+
+  /** The natural order (keys only): the statement with no figure in front. */
+  private static final String NATURAL = "";
+
+  private final JdbcClient jdbc;
+
+  public UsageQueries(JdbcClient jdbc) {
+    this.jdbc = jdbc;
+  }
+
+  /**
+   * The rows of the filter, at most {@code limit}: ordered by {@code order} highest first (then by
+   * their keys), or by their keys alone when it is null.
+   */
+  public List<Row> find(
+      Granularity granularity, Grouping grouping, Filter filter, Figure order, int limit) {
+    String sql = statement(granularity, grouping, order);
+    JdbcClient.StatementSpec statement = jdbc.sql(sql);
+    if (granularity == Granularity.DAY) {
+      statement = statement.param("from", filter.from()).param("to", filter.to());
+    } else {
+      statement =
+          statement
+              .param("from", startOf(filter.from()))
+              .param("to", startOf(filter.to().plusDays(1)));
+    }
+    return statement
+        .param("tier", filter.tier())
+        .param("owner", filter.owner())
+        .param("limit", limit)
+        .query(UsageQueries::row)
+        .list();
+  }
+
+  private static final Map<Granularity, Map<Grouping, Map<Figure, String>>> ORDERED = ordered();
+  private static final Map<Granularity, Map<Grouping, String>> UNORDERED = unordered();
+
+  private static String statement(Granularity granularity, Grouping grouping, Figure order) {
+    return order == null
+        ? UNORDERED.get(granularity).get(grouping)
+        : ORDERED.get(granularity).get(grouping).get(order);
+  }
+
+  private static Map<Granularity, Map<Grouping, Map<Figure, String>>> ordered() {
+    Map<Granularity, Map<Grouping, Map<Figure, String>>> all = new EnumMap<>(Granularity.class);
+    for (Granularity granularity : Granularity.values()) {
+      Map<Grouping, Map<Figure, String>> byGrouping = new EnumMap<>(Grouping.class);
+      for (Grouping grouping : Grouping.values()) {
+        Map<Figure, String> byFigure = new EnumMap<>(Figure.class);
+        for (Figure figure : Figure.values()) {
+          byFigure.put(
+              figure,
+              FILES.get(granularity).get(grouping).replace("ORDER_BY", figure.column + " desc,"));
+        }
+        byGrouping.put(grouping, byFigure);
+      }
+      all.put(granularity, byGrouping);
+    }
+    return all;
+  }
+
+  private static Map<Granularity, Map<Grouping, String>> unordered() {
+    Map<Granularity, Map<Grouping, String>> all = new EnumMap<>(Granularity.class);
+    for (Granularity granularity : Granularity.values()) {
+      Map<Grouping, String> byGrouping = new EnumMap<>(Grouping.class);
+      for (Grouping grouping : Grouping.values()) {
+        byGrouping.put(grouping, FILES.get(granularity).get(grouping).replace("ORDER_BY", NATURAL));
+      }
+      all.put(granularity, byGrouping);
+    }
+    return all;
+  }
+
+  private static OffsetDateTime startOf(LocalDate day) {
+    return day.atStartOfDay().atOffset(ZoneOffset.UTC);
+  }
+
+  private static Row row(ResultSet rs, int n) throws SQLException {
+    OffsetDateTime hour = rs.getObject("hour", OffsetDateTime.class);
+    return new Row(
+        rs.getObject("day", LocalDate.class),
+        hour == null ? null : hour.toInstant(),
+        rs.getString("tier"),
+        rs.getString("owner"),
+        rs.getLong("executions"),
+        rs.getLong("executions_succeeded"),
+        rs.getLong("executions_failed"),
+        rs.getLong("executions_canceled"),
+        rs.getLong("sync_runs"),
+        rs.getLong("proxy_queries"),
+        rs.getLong("read_rows"),
+        rs.getLong("read_bytes"),
+        rs.getLong("result_bytes"),
+        rs.getLong("downloaded_bytes"),
+        rs.getLong("server_ms"),
+        rs.getLong("peak_memory_bytes"),
+        rs.getLong("queue_ms"));
+  }
+}

@@ -1,0 +1,28 @@
+-- Each tier's totals over the hours from :from (included) to :to (excluded), from the hourly
+-- rollup: of the caller alone (:owner) or of everyone (null, an admin). UsageQueries puts a fixed
+-- fragment in place of ORDER_BY: nothing (tier order) or a figure, highest first.
+select cast(null as date)        as day,
+       cast(null as timestamptz) as hour,
+       tier,
+       cast(null as text)        as owner,
+       sum(executions_succeeded + executions_failed + executions_canceled) as executions,
+       sum(executions_succeeded)                                            as executions_succeeded,
+       sum(executions_failed)                                               as executions_failed,
+       sum(executions_canceled)                                             as executions_canceled,
+       sum(sync_runs)                                                       as sync_runs,
+       sum(proxy_queries)                                                   as proxy_queries,
+       sum(read_rows)                                                       as read_rows,
+       sum(read_bytes)                                                      as read_bytes,
+       sum(result_bytes)                                                    as result_bytes,
+       sum(downloaded_bytes)                                                as downloaded_bytes,
+       sum(server_ms)                                                       as server_ms,
+       max(peak_memory_bytes)                                               as peak_memory_bytes,
+       sum(queue_ms)                                                        as queue_ms
+from usage_hours
+where hour >= :from
+  and hour < :to
+  and (cast(:tier as text) is null or tier = :tier)
+  and (cast(:owner as text) is null or owner = :owner)
+group by tier
+order by ORDER_BY tier
+limit :limit
