@@ -5,7 +5,10 @@ import io.agp.results.NoSuchResultException;
 import io.agp.tier.QueryRefusedException;
 import io.agp.tier.UnknownTierException;
 import io.agp.tier.UnsupportedQueryException;
+import io.agp.usage.BudgetExceededException;
 import java.net.URI;
+import java.time.Clock;
+import java.time.Duration;
 import org.apache.tomcat.util.http.InvalidParameterException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -13,6 +16,7 @@ import org.springframework.beans.TypeMismatchException;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.HttpStatusCode;
+import org.springframework.http.MediaType;
 import org.springframework.http.ProblemDetail;
 import org.springframework.http.ResponseEntity;
 import org.springframework.security.web.firewall.RequestRejectedException;
@@ -34,6 +38,33 @@ import org.springframework.web.servlet.mvc.method.annotation.ResponseEntityExcep
 class ApiExceptionHandler extends ResponseEntityExceptionHandler {
 
   private static final Logger log = LoggerFactory.getLogger(ApiExceptionHandler.class);
+
+  private final Clock clock;
+
+  ApiExceptionHandler(Clock clock) {
+    this.clock = clock;
+  }
+
+  /**
+   * A run refused by a daily budget: which budget, whose, its limit and use, when it resets, and a
+   * {@code Retry-After} of the whole seconds until then.
+   */
+  @ExceptionHandler
+  ResponseEntity<ProblemDetail> budgetSpent(BudgetExceededException e) {
+    ProblemDetail problem = problem(HttpStatus.TOO_MANY_REQUESTS, e.getMessage());
+    problem.setProperty("budget", e.line().kind().text());
+    problem.setProperty("scope", e.line().scope().text());
+    problem.setProperty("tier", e.tier());
+    problem.setProperty("limit", e.line().kind().shown(e.line().limit()));
+    problem.setProperty("used", e.line().kind().shown(e.line().used()));
+    problem.setProperty("resets_at", e.resetsAt().toString());
+    Duration left = Duration.between(clock.instant(), e.resetsAt());
+    long seconds = Math.max(1, left.getSeconds() + (left.getNano() > 0 ? 1 : 0));
+    return ResponseEntity.status(HttpStatus.TOO_MANY_REQUESTS)
+        .header(HttpHeaders.RETRY_AFTER, Long.toString(seconds))
+        .contentType(MediaType.APPLICATION_PROBLEM_JSON)
+        .body(problem);
+  }
 
   @ExceptionHandler
   ProblemDetail unknownTier(UnknownTierException e) {

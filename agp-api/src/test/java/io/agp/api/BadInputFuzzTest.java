@@ -234,6 +234,7 @@ class BadInputFuzzTest {
     operations.put("getExecutionRows", BadInputFuzzTest::rowsRequests);
     operations.put("getSignedResult", BadInputFuzzTest::signedLinkRequests);
     operations.put("getQueues", BadInputFuzzTest::queueRequests);
+    operations.put("getBudgets", BadInputFuzzTest::budgetRequests);
     operations.put("searchExecutions", BadInputFuzzTest::searchRequests);
     operations.put("runQuery", () -> Gen.oneOf(syncRunTextRequests(), syncRunJsonRequests()));
     operations.put("proxyQueryGet", BadInputFuzzTest::proxyRequests);
@@ -743,6 +744,13 @@ class BadInputFuzzTest {
     Gen<List<Map.Entry<String, String>>> headers = headers(null);
     return random ->
         new Req("GET", "/v1/async/queues" + query.next(random), headers.next(random), null);
+  }
+
+  private static Gen<Req> budgetRequests() {
+    Gen<String> query = queryString(Map.of("user", Gen.oneOf(Gen.of("alice", "admin"), weird())));
+    Gen<List<Map.Entry<String, String>>> headers = headers(null);
+    return random ->
+        new Req("GET", "/v1/usage/budgets" + query.next(random), headers.next(random), null);
   }
 
   private static Gen<Req> signedLinkRequests() {

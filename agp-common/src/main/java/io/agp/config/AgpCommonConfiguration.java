@@ -12,6 +12,7 @@ import io.agp.results.S3Options;
 import io.agp.results.StoreConnections;
 import io.agp.tier.Tiers;
 import io.agp.tier.TiersProperties;
+import io.agp.usage.Budgets;
 import io.agp.usage.UsageEvents;
 import io.agp.usage.UsageRollups;
 import java.time.Clock;
@@ -56,6 +57,11 @@ public class AgpCommonConfiguration {
   @Bean
   UsageEvents usageEvents(JdbcClient jdbc) {
     return new UsageEvents(jdbc);
+  }
+
+  @Bean
+  Budgets budgets(JdbcClient jdbc, Tiers tiers, Clock clock) {
+    return new Budgets(jdbc, tiers, clock);
   }
 
   @Bean

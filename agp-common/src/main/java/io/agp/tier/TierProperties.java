@@ -62,6 +62,8 @@ import org.springframework.util.unit.DataSize;
  * @param allowedSystemTables the tables of database system a query may read (names or patterns,
  *     {@code *} for all); {@code defaults} stands for {@link QueryPolicy#DEFAULT_SYSTEM_TABLES},
  *     the catalogue, which applies when this is not set
+ * @param budgets daily budgets of each user of the tier and of the tier as a whole (bytes read,
+ *     server time, runs), counted per UTC day; none unless set
  */
 public record TierProperties(
     @DefaultValue @Valid ClickHouse clickhouse,
@@ -85,7 +87,8 @@ public record TierProperties(
     @DefaultValue @Valid @NotNull Interactive interactive,
     List<String> changeableSettings,
     List<String> allowedTableFunctions,
-    List<String> allowedSystemTables) {
+    List<String> allowedSystemTables,
+    @DefaultValue @Valid @NotNull Budgets budgets) {
 
   /**
    * Settings no query may set itself, whatever the tier says: they carry the guarantees of the
@@ -219,6 +222,60 @@ public record TierProperties(
   public record Interactive(
       @DefaultValue("20") @Min(0) int concurrency,
       @DefaultValue("2") @Min(0) int concurrencyPerUser) {}
+
+  /**
+   * The daily budgets of a tier, per user and for the tier as a whole, each counted over a UTC day
+   * and refused past (429) until the next midnight UTC. A run is an execution created (not one that
+   * collapses onto an execution in flight or reuses a result), a synchronous run or a proxy query.
+   * A query that is running is never stopped by its own overrun: what it read and the time it took
+   * count once the bookkeeper has folded its end into the day's usage.
+   *
+   * @param user the budget of each user of the tier
+   * @param tier the budget of all the tier's users together
+   */
+  public record Budgets(@DefaultValue @Valid Budget user, @DefaultValue @Valid Budget tier) {
+
+    public Budgets {
+      user = user == null ? Budget.NONE : user;
+      tier = tier == null ? Budget.NONE : tier;
+    }
+
+    /** Whether any budget is set, for a user or for the tier. */
+    public boolean any() {
+      return user.any() || tier.any();
+    }
+  }
+
+  /**
+   * One daily budget; each figure left out is no budget of that kind.
+   *
+   * @param bytesRead bytes ClickHouse may read for the day's queries (known once a query ended and
+   *     the bookkeeper folded it: agp.bookkeeper.usage.interval late at most); a run is refused
+   *     once the day's figure has reached it
+   * @param serverTime time ClickHouse may spend on the day's queries, known as late as bytes-read;
+   *     a run is refused once the day's figure has reached it
+   * @param executions runs that may start in the day: executions created, synchronous runs and
+   *     proxy queries; the one past it is refused
+   */
+  public record Budget(DataSize bytesRead, Duration serverTime, @Min(0) Long executions) {
+
+    /** No budget at all. */
+    public static final Budget NONE = new Budget(null, null, null);
+
+    public Budget {
+      if (bytesRead != null && bytesRead.toBytes() < 0) {
+        throw new IllegalArgumentException("budgets' bytes-read must not be negative");
+      }
+      if (serverTime != null && serverTime.isNegative()) {
+        throw new IllegalArgumentException("budgets' server-time must not be negative");
+      }
+    }
+
+    /** Whether any figure is set. */
+    public boolean any() {
+      return bytesRead != null || serverTime != null || executions != null;
+    }
+  }
 
   /**
    * @param url the HTTP interface, e.g. http://clickhouse:8123; the default when neither this nor

@@ -7,6 +7,7 @@ import io.agp.api.RequestBodies;
 import io.agp.api.UserLimits;
 import io.agp.api.auth.Caller;
 import io.agp.api.auth.EventTokens;
+import io.agp.api.budget.BudgetAnswers;
 import io.agp.execution.Execution;
 import io.agp.execution.ExecutionHop;
 import io.agp.execution.ExecutionRepository;
@@ -48,6 +49,7 @@ class ExecutionController {
   private final EventTokens eventTokens;
   private final SettledExecutions settled;
   private final Clock clock;
+  private final BudgetAnswers budgets;
 
   ExecutionController(
       ExecutionRepository executions,
@@ -61,7 +63,8 @@ class ExecutionController {
       TaggedAnswers tagged,
       EventTokens eventTokens,
       SettledExecutions settled,
-      Clock clock) {
+      Clock clock,
+      BudgetAnswers budgets) {
     this.executions = executions;
     this.creator = creator;
     this.waiter = waiter;
@@ -74,6 +77,7 @@ class ExecutionController {
     this.eventTokens = eventTokens;
     this.settled = settled;
     this.clock = clock;
+    this.budgets = budgets;
   }
 
   // A create or cancel the client cannot read the answer of is refused (406) before it runs, not
@@ -127,7 +131,8 @@ class ExecutionController {
    * a 304 while the answer is the same. With {@code wait} as well, the wait starts only when the
    * execution is still as the client has it (else the new state is answered at once), and one that
    * ends with no change is a 304. A settled execution is answered from its copy in memory, with no
-   * statement and no wait (it has ended).
+   * statement and no wait (it has ended). On a tier with budgets, the caller's remaining budget
+   * comes in headers, read at most a second ago.
    */
   @GetMapping(path = "/executions/{id}", produces = MediaType.APPLICATION_JSON_VALUE)
   ResponseEntity<byte[]> get(
@@ -139,7 +144,9 @@ class ExecutionController {
     Caller caller = visible.caller(http);
     TaggedAnswers.Tagged kept = settled.answer(id, caller, withReaders(caller));
     if (kept != null) {
-      return TaggedAnswers.answer(kept, ifNoneMatch);
+      // The copy's tier, looked up again only where some tier has budgets.
+      Execution copy = budgets.anyTier() ? settled.find(id, caller) : null;
+      return withBudget(TaggedAnswers.answer(kept, ifNoneMatch), copy, caller);
     }
     // The answer to the first read, kept for a wait that ends on it.
     Execution[] first = {null};
@@ -157,7 +164,19 @@ class ExecutionController {
             id, caller.viewer(), caller.user(), () -> visible.find(id, caller), waitFor, held);
     TaggedAnswers.Tagged tagged =
         execution == first[0] ? firstAnswer[0] : answer(execution, caller);
-    return TaggedAnswers.answer(tagged, ifNoneMatch);
+    return withBudget(TaggedAnswers.answer(tagged, ifNoneMatch), execution, caller);
+  }
+
+  /** The answer with the caller's remaining budget on the execution's tier, if it has any. */
+  private ResponseEntity<byte[]> withBudget(
+      ResponseEntity<byte[]> answer, Execution execution, Caller caller) {
+    if (execution == null || !budgets.any(execution.tier())) {
+      return answer;
+    }
+    return ResponseEntity.status(answer.getStatusCode())
+        .headers(answer.getHeaders())
+        .headers(budgets.current(execution.tier(), caller.user()))
+        .body(answer.getBody());
   }
 
   private TaggedAnswers.Tagged answer(Execution execution, Caller caller) {
@@ -249,16 +268,22 @@ class ExecutionController {
     ExecutionView view =
         ExecutionViews.of(withExecution(outcome, execution), clock.instant(), caller);
     ExecutionHop.mark(execution.id(), ExecutionHop.Step.ANSWERED_CLIENT);
+    HttpHeaders budget =
+        outcome instanceof ExecutionCreator.Outcome.Created created && created.budget() != null
+            ? budgets.charged(created.budget(), caller.user())
+            : budgets.current(execution.tier(), caller.user());
     return outcome instanceof ExecutionCreator.Outcome.Created
-        ? ResponseEntity.created(URI.create("/v1/async/executions/" + execution.id())).body(view)
-        : ResponseEntity.ok(view);
+        ? ResponseEntity.created(URI.create("/v1/async/executions/" + execution.id()))
+            .headers(budget)
+            .body(view)
+        : ResponseEntity.ok().headers(budget).body(view);
   }
 
   private static ExecutionCreator.Outcome withExecution(
       ExecutionCreator.Outcome outcome, Execution now) {
     return switch (outcome) {
       case ExecutionCreator.Outcome.Created c ->
-          new ExecutionCreator.Outcome.Created(now, c.replaced());
+          new ExecutionCreator.Outcome.Created(now, c.replaced(), c.budget());
       case ExecutionCreator.Outcome.Collapsed c -> new ExecutionCreator.Outcome.Collapsed(now);
       case ExecutionCreator.Outcome.Reused r -> r;
     };

@@ -5,6 +5,7 @@ import io.agp.api.InvalidRequestException;
 import io.agp.api.RequestFields;
 import io.agp.api.auth.Caller;
 import io.agp.api.auth.TierAccess;
+import io.agp.api.budget.BudgetAnswers;
 import io.agp.execution.CreateOutcome;
 import io.agp.execution.Execution;
 import io.agp.execution.ExecutionRepository;
@@ -14,6 +15,7 @@ import io.agp.execution.ResultFormat;
 import io.agp.tier.TierProperties;
 import io.agp.tier.Tiers;
 import io.agp.tier.UnknownTierException;
+import io.agp.usage.Budgets;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
@@ -31,6 +33,11 @@ import org.springframework.transaction.support.TransactionTemplate;
  * (their own name with share-scope=user, every user of the tier with share-scope=tier). A caller
  * who joins another user's execution becomes one of its readers. Only the creator (or an admin) may
  * replace an in-flight execution; anyone else meets a 409 that does not name it.
+ *
+ * <p>An execution created counts as a run against the tier's daily budgets, in the transaction that
+ * creates it: a create past a budget is refused (429) and leaves nothing behind. A create that
+ * collapses or reuses costs nothing and is never refused by a budget. On a tier without budgets, a
+ * create is the one statement it always was.
  *
  * <p>A callback URL is checked whatever the outcome, but recorded only on an execution the request
  * creates: a create that collapses or reuses adds no callback to an execution, and changes none.
@@ -55,6 +62,8 @@ class ExecutionCreator {
   private final MeterRegistry meters;
   private final QueryHash queryHash;
   private final CallbackUrls callbackUrls;
+  private final BudgetAnswers budgetAnswers;
+  private final Budgets budgets;
 
   ExecutionCreator(
       ExecutionRepository executions,
@@ -64,7 +73,9 @@ class ExecutionCreator {
       TransactionTemplate transaction,
       MeterRegistry meters,
       QueryHash queryHash,
-      CallbackUrls callbackUrls) {
+      CallbackUrls callbackUrls,
+      BudgetAnswers budgetAnswers,
+      Budgets budgets) {
     this.executions = executions;
     this.queries = queries;
     this.tiers = tiers;
@@ -73,13 +84,20 @@ class ExecutionCreator {
     this.meters = meters;
     this.queryHash = queryHash;
     this.callbackUrls = callbackUrls;
+    this.budgetAnswers = budgetAnswers;
+    this.budgets = budgets;
   }
 
   /** What a create did, for the response. */
   sealed interface Outcome {
     Execution execution();
 
-    record Created(Execution execution, Execution replaced) implements Outcome {}
+    /**
+     * @param budget what remains of the caller's budgets after this run, or null when the tier has
+     *     none
+     */
+    record Created(Execution execution, Execution replaced, Budgets.State budget)
+        implements Outcome {}
 
     record Collapsed(Execution execution) implements Outcome {}
 
@@ -156,16 +174,25 @@ class ExecutionCreator {
       }
     }
     boolean replace = Boolean.TRUE.equals(request.replace());
-    if (!replace && tier.maxPendingPerUser() <= 0) {
+    boolean budgeted = budgetAnswers.any(tierName);
+    if (!replace && tier.maxPendingPerUser() <= 0 && !budgeted) {
       return createOrCollapse(execution, caller, watched);
     }
     return transaction.execute(
-        status -> createUnderLimits(execution, replace, tier, caller, watched));
+        status -> {
+          Outcome outcome = createUnderLimits(execution, replace, tier, caller, watched);
+          if (budgeted && outcome instanceof Outcome.Created created) {
+            // Past a budget, this throws and the transaction takes the execution away again.
+            return new Outcome.Created(
+                created.execution(), created.replaced(), budgets.charge(tierName, caller.user()));
+          }
+          return outcome;
+        });
   }
 
   private Outcome createOrCollapse(NewExecution execution, Caller caller, boolean watched) {
     return switch (executions.createOrCollapse(execution, watched)) {
-      case CreateOutcome.Created created -> new Outcome.Created(created.execution(), null);
+      case CreateOutcome.Created created -> new Outcome.Created(created.execution(), null, null);
       case CreateOutcome.Collapsed collapsed -> new Outcome.Collapsed(collapsed.execution());
       case CreateOutcome.Conflict conflict ->
           throw new QueryIdConflictException(conflict.execution(), caller);
@@ -173,10 +200,10 @@ class ExecutionCreator {
   }
 
   /**
-   * A create that replaces, or counts against the tier's cap on a user's executions in flight, in
-   * one transaction. The replaced execution is canceled before the count, so a replace at the cap
-   * takes the place of the execution it replaces; a create that collapses adds nothing in flight
-   * and passes the cap.
+   * A create that replaces, counts against the tier's cap on a user's executions in flight, or is
+   * charged against its budgets, in one transaction (the caller's). The replaced execution is
+   * canceled before the count, so a replace at the cap takes the place of the execution it
+   * replaces; a create that collapses adds nothing in flight and passes the cap.
    */
   private Outcome createUnderLimits(
       NewExecution execution,
@@ -208,7 +235,7 @@ class ExecutionCreator {
       }
       switch (executions.createOrCollapse(execution, watched)) {
         case CreateOutcome.Created created -> {
-          return new Outcome.Created(created.execution(), replaced);
+          return new Outcome.Created(created.execution(), replaced, null);
         }
         case CreateOutcome.Collapsed collapsed -> {
           return new Outcome.Collapsed(collapsed.execution());

@@ -4,6 +4,7 @@ import io.agp.api.ForbiddenException;
 import io.agp.api.InvalidRequestException;
 import io.agp.api.auth.Caller;
 import io.agp.api.auth.TierAccess;
+import io.agp.api.budget.BudgetAnswers;
 import io.agp.api.usage.UsageRecorder;
 import io.agp.clickhouse.ClickHouseClient;
 import io.agp.tier.QueryPolicy;
@@ -11,6 +12,7 @@ import io.agp.tier.TierClickHouse;
 import io.agp.tier.TierProperties;
 import io.agp.tier.Tiers;
 import io.agp.tier.UnknownTierException;
+import io.agp.usage.Budgets;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.util.List;
@@ -21,6 +23,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import org.springframework.beans.factory.DisposableBean;
 import org.springframework.stereotype.Component;
+import org.springframework.transaction.support.TransactionTemplate;
 
 /**
  * Starts the interactive queries of the synchronous run and the ClickHouse proxy: checks that the
@@ -28,6 +31,10 @@ import org.springframework.stereotype.Component;
  * tier's interactive slots, and hands back the {@link RunningQuery} that sends it. Queries go to
  * the tier's endpoints as a worker's do (in turn, skipping one that refused a connection), with the
  * tier's settings, run-time bound and read-only default.
+ *
+ * <p>On a tier with daily budgets, a query is a run: charged once it has its slot, in a short
+ * transaction of its own, and refused (429) past a budget. A query that runs is not stopped by its
+ * own overrun; what it read and the time it took count once it ended.
  */
 @Component
 class InteractiveQueries implements DisposableBean {
@@ -46,16 +53,28 @@ class InteractiveQueries implements DisposableBean {
   private final InteractiveSlots slots;
   private final MeterRegistry meters;
   private final UsageRecorder usage;
+  private final BudgetAnswers budgetAnswers;
+  private final Budgets budgets;
+  private final TransactionTemplate transaction;
   private final Map<String, TierClickHouse> clickhouse = new ConcurrentHashMap<>();
   private final Map<String, List<ClickHouseClient>> clients = new ConcurrentHashMap<>();
   // Kills wait for the server to confirm (SYNC): off the request and watch threads.
   private final ExecutorService killer = Executors.newVirtualThreadPerTaskExecutor();
 
   InteractiveQueries(
-      Tiers tiers, InteractiveSlots slots, MeterRegistry meters, UsageRecorder usage) {
+      Tiers tiers,
+      InteractiveSlots slots,
+      MeterRegistry meters,
+      BudgetAnswers budgetAnswers,
+      Budgets budgets,
+      TransactionTemplate transaction,
+      UsageRecorder usage) {
     this.tiers = tiers;
     this.slots = slots;
     this.meters = meters;
+    this.budgetAnswers = budgetAnswers;
+    this.budgets = budgets;
+    this.transaction = transaction;
     this.usage = usage;
   }
 
@@ -68,11 +87,23 @@ class InteractiveQueries implements DisposableBean {
    * @throws io.agp.tier.QueryRefusedException when the query sets or reaches what the tier does not
    *     allow
    * @throws TooManyInteractiveQueriesException when the tier or the caller has no slot free
+   * @throws io.agp.usage.BudgetExceededException when a daily budget of the caller or the tier is
+   *     spent
    */
   RunningQuery prepare(Api api, Caller caller, String tierName, String sql, String queryId) {
     try {
       TierProperties tier = check(caller, tierName, sql);
       InteractiveSlots.Slot slot = slots.take(tierName, tier.interactive(), caller.user());
+      Budgets.State budget = null;
+      if (budgetAnswers.any(tierName)) {
+        try {
+          // A refusal rolls the charge back, so that it spends nothing of the tier's budget.
+          budget = transaction.execute(status -> budgets.charge(tierName, caller.user()));
+        } catch (RuntimeException e) {
+          slot.close();
+          throw e;
+        }
+      }
       String quotaKey = caller.quotaKey() != null ? caller.quotaKey() : caller.user();
       return new RunningQuery(
           api,
@@ -84,7 +115,8 @@ class InteractiveQueries implements DisposableBean {
           slot,
           meters,
           killer,
-          usage);
+          usage,
+          budget);
     } catch (RuntimeException e) {
       Counter.builder("agp.api.interactive.refused")
           .description("Interactive queries refused before they ran (auth, tier, settings, limits)")

@@ -5,6 +5,7 @@ import io.agp.clickhouse.ClickHouseClient;
 import io.agp.clickhouse.ClickHouseResponse;
 import io.agp.clickhouse.ClickHouseUnreachableException;
 import io.agp.tier.TierClickHouse;
+import io.agp.usage.Budgets;
 import io.agp.usage.UsageEvents;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
@@ -63,6 +64,7 @@ final class RunningQuery implements AutoCloseable {
   private final MeterRegistry meters;
   private final Executor killer;
   private final UsageRecorder usage;
+  private final Budgets.State budget;
   private final long startedNanos = System.nanoTime();
   private ClickHouseClient node;
   private ClickHouseResponse response;
@@ -81,7 +83,8 @@ final class RunningQuery implements AutoCloseable {
       InteractiveSlots.Slot slot,
       MeterRegistry meters,
       Executor killer,
-      UsageRecorder usage) {
+      UsageRecorder usage,
+      Budgets.State budget) {
     this.api = api;
     this.tierName = tierName;
     this.clickhouse = clickhouse;
@@ -92,6 +95,12 @@ final class RunningQuery implements AutoCloseable {
     this.meters = meters;
     this.killer = killer;
     this.usage = usage;
+    this.budget = budget;
+  }
+
+  /** What remains of the caller's daily budgets after this query's charge; null without any. */
+  Budgets.State budget() {
+    return budget;
   }
 
   String queryId() {

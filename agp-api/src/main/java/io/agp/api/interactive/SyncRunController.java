@@ -9,6 +9,7 @@ import io.agp.api.SqlTooLargeException;
 import io.agp.api.auth.Caller;
 import io.agp.api.auth.Callers;
 import io.agp.api.auth.TierAccess;
+import io.agp.api.budget.BudgetAnswers;
 import io.agp.api.sse.EventStream;
 import io.agp.clickhouse.ClickHouseException;
 import io.agp.clickhouse.ClickHouseResponse;
@@ -68,6 +69,7 @@ class SyncRunController implements DisposableBean {
   private final ProgressFeed progress;
   private final ApiProperties properties;
   private final JsonMapper json;
+  private final BudgetAnswers budgets;
   // An event stream's run: the request's thread has handed the response to Spring's emitter.
   private final ExecutorService runs =
       Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("sync-run-", 0).factory());
@@ -79,7 +81,8 @@ class SyncRunController implements DisposableBean {
       ClientWatch watch,
       ProgressFeed progress,
       ApiProperties properties,
-      JsonMapper json) {
+      JsonMapper json,
+      BudgetAnswers budgets) {
     this.callers = callers;
     this.bodies = bodies;
     this.queries = queries;
@@ -87,6 +90,7 @@ class SyncRunController implements DisposableBean {
     this.progress = progress;
     this.properties = properties;
     this.json = json;
+    this.budgets = budgets;
   }
 
   /**
@@ -136,13 +140,16 @@ class SyncRunController implements DisposableBean {
     RunningQuery query =
         queries.prepare(
             InteractiveQueries.Api.SYNC, caller, tier, sql, QUERY_ID_PREFIX + UUID.randomUUID());
+    // What remains of the caller's budgets after this run's charge, when the tier has budgets.
+    HttpHeaders budget =
+        query.budget() == null ? HttpHeaders.EMPTY : budgets.charged(query.budget(), caller.user());
     ClientConnections.ClientConnection client = ClientConnections.of(http);
     if (events) {
-      return streamEvents(query, sql, parameters, client);
+      return streamEvents(query, sql, parameters, client, budget);
     }
     try (query;
         ClientWatch.Watched watched = watch.watch(client, query::kill)) {
-      streamResult(http, query, sql, format, parameters, client, response);
+      streamResult(http, query, sql, format, parameters, client, response, budget);
     }
     return null;
   }
@@ -155,7 +162,8 @@ class SyncRunController implements DisposableBean {
       ResultFormat format,
       Map<String, String> parameters,
       ClientConnections.ClientConnection client,
-      HttpServletResponse response) {
+      HttpServletResponse response,
+      HttpHeaders budget) {
     ClickHouseResponse answer;
     try {
       answer =
@@ -176,6 +184,7 @@ class SyncRunController implements DisposableBean {
     }
     response.setHeader("X-AGP-Query-Id", query.queryId());
     response.setHeader("X-AGP-Tier", query.tierName());
+    budget.forEach((name, values) -> response.setHeader(name, values.getFirst()));
     Relay.copy(query, answer.body(), response, client);
   }
 
@@ -187,7 +196,8 @@ class SyncRunController implements DisposableBean {
       RunningQuery query,
       String sql,
       Map<String, String> parameters,
-      ClientConnections.ClientConnection client) {
+      ClientConnections.ClientConnection client,
+      HttpHeaders budget) {
     EventStream events = new EventStream();
     ClientWatch.Watched watched = watch.watch(client, query::kill);
     // Before the request's objects are reused, however the stream ended.
@@ -212,6 +222,7 @@ class SyncRunController implements DisposableBean {
     HttpHeaders headers = new HttpHeaders();
     headers.set("X-AGP-Query-Id", query.queryId());
     headers.set("X-AGP-Tier", query.tierName());
+    headers.addAll(budget);
     return events.response(headers);
   }
 

@@ -14,10 +14,14 @@ import io.agp.testkit.TestServerProperties;
 import java.io.OutputStream;
 import java.net.URI;
 import java.nio.file.Files;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
+import org.springframework.beans.factory.support.BeanDefinitionRegistry;
+import org.springframework.beans.factory.support.RootBeanDefinition;
+import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.boot.web.server.context.WebServerApplicationContext;
 import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.jdbc.core.simple.JdbcClient;
@@ -48,6 +52,14 @@ public final class TestApi {
 
   /** A new API on a database of its own; {@code extra} arguments add or override settings. */
   public static TestApi start(String... extra) {
+    return start(null, extra);
+  }
+
+  /**
+   * A new API as {@link #start(String...)} whose clock (the {@code Clock} bean) is {@code clock},
+   * unless null.
+   */
+  public static TestApi start(Clock clock, String... extra) {
     try {
       PostgresTestServer postgres = PostgresTestServer.shared();
       String folder = Files.createTempDirectory("agp-api-results").toUri().toString();
@@ -72,7 +84,20 @@ public final class TestApi {
         args.removeIf(existing -> existing.split("=", 2)[0].equals(name));
         args.add(arg);
       }
-      return new TestApi(ApiApplication.builder().run(args.toArray(String[]::new)));
+      SpringApplicationBuilder builder = ApiApplication.builder();
+      if (clock != null) {
+        builder.initializers(
+            context ->
+                context.addBeanFactoryPostProcessor(
+                    factory -> {
+                      // Runs once the configuration classes have defined their beans.
+                      BeanDefinitionRegistry registry = (BeanDefinitionRegistry) factory;
+                      registry.removeBeanDefinition("clock");
+                      registry.registerBeanDefinition(
+                          "clock", new RootBeanDefinition(Clock.class, () -> clock));
+                    }));
+      }
+      return new TestApi(builder.run(args.toArray(String[]::new)));
     } catch (Exception e) {
       throw new IllegalStateException("cannot start the API", e);
     }
