@@ -92,7 +92,7 @@ export function renderUsage(main, { params }) {
       const usage = await get('/v1/usage?' + query);
       const days = byDay(usage.rows);
       if (!gone) {
-        replace(own, own.firstChild, dayChart(days, from, to), dayTable(days),
+        replace(own, own.firstChild, dayChart(days, from, to), days.length ? dayTable(days) : null,
           usage.truncated ? h('p', { class: 'muted' }, 'Only part of the range is shown: choose fewer days.') : null);
       }
     } catch (e) {
@@ -261,7 +261,8 @@ function topList(id, title, key, field, rows, format) {
     return h('section', { class: 'card top-card', id: 'top-' + id, 'aria-labelledby': titleId },
       h('h3', { id: titleId }, title), h('p', { class: 'muted' }, 'No usage in this range.'));
   }
-  const peak = Math.max(1, ...rows.map((r) => r[field] || 0));
+  // Figures may be fractions (seconds) or all zero: the longest bar is the largest figure's.
+  const peak = Math.max(...rows.map((r) => r[field] || 0)) || 1;
   const line = 22;
   const width = 360;
   const labelWidth = 110;
