@@ -116,4 +116,9 @@ call 200 -X POST "$AGP/v1/sync/run?format=JSONEachRow" -H 'Content-Type: text/pl
 # ClickHouse's own HTTP interface through the gateway.
 call 200 "$AGP/v1/chproxy/?query=SELECT%20version()"
 
+# Usage per UTC day, tier and user: the caller's own (an admin's: everyone's, or the top N users
+# by a figure), from rollups the bookkeeper folds every few seconds; CSV with format=csv.
+call 200 "$AGP/v1/usage?group_by=user"
+call 200 "$AGP/v1/usage?format=csv"
+
 echo "the tour went as promised"

@@ -33,6 +33,7 @@ import picocli.CommandLine.Spec;
       RowsCommand.class,
       LinkCommand.class,
       ScheduleCommand.class,
+      UsageCommand.class,
       AutoComplete.GenerateCompletion.class
     },
     footerHeading = "%nConfiguration:%n",

@@ -4,6 +4,7 @@ import io.agp.client.ApiClient;
 import io.agp.client.ApiException;
 import io.agp.client.api.ExecutionsApi;
 import io.agp.client.api.SchedulesApi;
+import io.agp.client.api.UsageApi;
 import io.agp.client.model.Problem;
 import java.io.IOException;
 import java.net.ConnectException;
@@ -36,6 +37,7 @@ final class Api {
   private final ApiClient client;
   private final ExecutionsApi executions;
   private final SchedulesApi schedules;
+  private final UsageApi usage;
   private final HttpClient http;
   private final String userAgent;
 
@@ -53,6 +55,7 @@ final class Api {
     client.setRequestInterceptor(this::identify);
     this.executions = new ExecutionsApi(client);
     this.schedules = new SchedulesApi(client);
+    this.usage = new UsageApi(client);
     this.http = builder.build();
   }
 
@@ -77,6 +80,10 @@ final class Api {
 
   SchedulesApi schedules() {
     return schedules;
+  }
+
+  UsageApi usage() {
+    return usage;
   }
 
   ObjectMapper json() {

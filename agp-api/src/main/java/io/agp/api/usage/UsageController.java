@@ -151,7 +151,8 @@ class UsageController {
         default -> throw new InvalidRequestException("format", "format is json or csv");
       };
     }
-    // An explicit text/csv at least as wanted as an explicit JSON; wildcards mean JSON.
+    // An explicit text/csv wanted more than JSON (a generated client lists both, JSON first, at
+    // the same weight); wildcards mean JSON.
     double csvQuality = 0;
     double jsonQuality = 0;
     Enumeration<String> accept = http.getHeaders(HttpHeaders.ACCEPT);
@@ -170,7 +171,7 @@ class UsageController {
         }
       }
     }
-    return csvQuality > 0 && csvQuality >= jsonQuality;
+    return csvQuality > jsonQuality;
   }
 
   private static LocalDate date(String name, String value) {

@@ -210,6 +210,16 @@ class UsageTest {
         }
       }
       assertThat(usage(admin, query + "&format=csv").text()).isEqualTo(csv.text());
+      // Both at the same weight, as a generated client asks: JSON.
+      Reply both =
+          client.send(
+              "GET",
+              "/v1/usage" + query,
+              HttpRequest.newBuilder()
+                  .GET()
+                  .header("Authorization", "Bearer " + admin)
+                  .header("Accept", "application/json, text/csv"));
+      assertThat(both.header("content-type")).startsWith("application/json");
     }
   }
 

@@ -426,7 +426,8 @@ class AgpCommandsTest {
 
   @Test
   void everyCommandHasHelpAndShellCompletionIsGenerated() {
-    for (String command : List.of("run", "wait", "get", "list", "cancel", "result", "link")) {
+    for (String command :
+        List.of("run", "wait", "get", "list", "cancel", "result", "link", "usage")) {
       AgpCli.Run help = agp.run(command, "--help");
       assertThat(help.exit()).as(command).isZero();
       assertThat(help.out()).as(command).startsWith("Usage: agp " + command + " ");
