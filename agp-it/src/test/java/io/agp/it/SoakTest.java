@@ -56,7 +56,7 @@ import org.springframework.jdbc.core.simple.JdbcClient;
  * SUCCEEDED row owns; each process's resources are flat and the latency windows stay within 1.5× of
  * the first.
  *
- * <p>{@code -Dagp.soak.duration=PT2H} sets the length (the build runs 5 minutes); {@code
+ * <p>{@code -Dagp.soak.duration=PT2H} sets the length (the build runs 4 minutes); {@code
  * bench/soak/run.sh} runs it at full length. Samples and figures go to stdout and {@code
  * target/soak-figures.txt}.
  */
@@ -66,13 +66,15 @@ import org.springframework.jdbc.core.simple.JdbcClient;
 class SoakTest {
 
   private static final Duration DURATION =
-      Duration.parse(System.getProperty("agp.soak.duration", "PT5M"));
+      Duration.parse(System.getProperty("agp.soak.duration", "PT4M"));
   private static final double RATE = Double.parseDouble(System.getProperty("agp.soak.rate", "2"));
   private static final boolean SHORT = DURATION.compareTo(Duration.ofMinutes(15)) <= 0;
   private static final Duration SAMPLE_EVERY =
       SHORT ? Duration.ofSeconds(10) : Duration.ofMinutes(1);
+  // The build's run fits each of the six faults once after the warm-up, each further apart than
+  // SETTLE.
   private static final Duration FAULT_EVERY =
-      SHORT ? Duration.ofSeconds(40) : Duration.ofMinutes(4);
+      SHORT ? Duration.ofSeconds(35) : Duration.ofMinutes(4);
 
   /** Latency is compared over windows this long, after the warm-up. */
   private static final Duration WINDOW = SHORT ? Duration.ofMinutes(1) : Duration.ofMinutes(10);

@@ -159,14 +159,22 @@ class ClickHouseProxyController {
             + (clientQueryId == null || clientQueryId.isBlank()
                 ? UUID.randomUUID().toString()
                 : bounded("query_id", clientQueryId));
+    Map<String, String> own = new LinkedHashMap<>();
+    // Before the run is charged to a budget: a refused parameter costs no run.
     RunningQuery query =
-        queries.prepare(InteractiveQueries.Api.CHPROXY, caller, tier, sql, queryId);
+        queries.prepare(
+            InteractiveQueries.Api.CHPROXY,
+            caller,
+            tier,
+            sql,
+            queryId,
+            policy -> {
+              policy.checkDatabase("database", database);
+              own.putAll(checked(url, policy));
+            });
     ClientConnections.ClientConnection client = ClientConnections.of(http);
     try (query;
         ClientWatch.Watched watched = watch.watch(client, query::kill)) {
-      QueryPolicy policy = queries.policy(tier);
-      policy.checkDatabase("database", database);
-      Map<String, String> own = checked(url, policy);
       if (session != null && !session.isBlank()) {
         own.put("session_id", "agp-" + tag + "-" + bounded("session_id", session));
       }

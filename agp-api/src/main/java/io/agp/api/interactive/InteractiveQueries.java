@@ -21,6 +21,7 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.function.Consumer;
 import org.springframework.beans.factory.DisposableBean;
 import org.springframework.stereotype.Component;
 import org.springframework.transaction.support.TransactionTemplate;
@@ -91,8 +92,24 @@ class InteractiveQueries implements DisposableBean {
    *     spent
    */
   RunningQuery prepare(Api api, Caller caller, String tierName, String sql, String queryId) {
+    return prepare(api, caller, tierName, sql, queryId, policy -> {});
+  }
+
+  /**
+   * Checks the query, then what else the caller checks against the tier's policy (the proxy's URL
+   * parameters), and only then takes a slot and charges the run: a query refused for what it asks
+   * costs no run of a budget.
+   */
+  RunningQuery prepare(
+      Api api,
+      Caller caller,
+      String tierName,
+      String sql,
+      String queryId,
+      Consumer<QueryPolicy> checks) {
     try {
       TierProperties tier = check(caller, tierName, sql);
+      checks.accept(tiers.policy(tierName));
       InteractiveSlots.Slot slot = slots.take(tierName, tier.interactive(), caller.user());
       Budgets.State budget = null;
       if (budgetAnswers.any(tierName)) {
@@ -126,11 +143,6 @@ class InteractiveQueries implements DisposableBean {
           .increment();
       throw e;
     }
-  }
-
-  /** What a query of the tier may set and reach (see {@link QueryPolicy}). */
-  QueryPolicy policy(String tierName) {
-    return tiers.policy(tierName);
   }
 
   private TierProperties check(Caller caller, String tierName, String sql) {

@@ -304,6 +304,9 @@ class BudgetsTest {
   @Test
   void aSyncRunIsChargedAndRefusedPastTheBudgetAsAProxyQueryIs() {
     String judy = newUser();
+    // A proxy query refused for what it asks is no run.
+    Reply lifted = proxy(judy, "&readonly=0");
+    assertThat(lifted.status()).as(lifted.text()).isEqualTo(400);
     for (long remaining = 1; remaining >= 0; remaining--) {
       Reply run = syncRun(judy);
       assertThat(run.status()).as(run.text()).isEqualTo(200);
@@ -313,23 +316,19 @@ class BudgetsTest {
     }
 
     assertRefused(syncRun(judy), "executions", "user", 2, 2);
-    Reply proxied =
-        client.send(
-            "POST",
-            "/v1/chproxy/?agp_tier=sync",
-            HttpRequest.newBuilder()
-                .header("Authorization", "Bearer " + token(judy))
-                .POST(HttpRequest.BodyPublishers.ofString("SELECT 1")));
-    assertRefused(proxied, "executions", "user", 2, 2);
+    assertRefused(proxy(judy, ""), "executions", "user", 2, 2);
     // A new user's proxy query passes.
-    Reply other =
-        client.send(
-            "POST",
-            "/v1/chproxy/?agp_tier=sync",
-            HttpRequest.newBuilder()
-                .header("Authorization", "Bearer " + token(newUser()))
-                .POST(HttpRequest.BodyPublishers.ofString("SELECT 1")));
+    Reply other = proxy(newUser(), "");
     assertThat(other.status()).as(other.text()).isEqualTo(200);
+  }
+
+  private Reply proxy(String user, String parameters) {
+    return client.send(
+        "POST",
+        "/v1/chproxy/?agp_tier=sync" + parameters,
+        HttpRequest.newBuilder()
+            .header("Authorization", "Bearer " + token(user))
+            .POST(HttpRequest.BodyPublishers.ofString("SELECT 1")));
   }
 
   private Reply syncRun(String user) {

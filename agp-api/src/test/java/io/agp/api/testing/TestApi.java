@@ -19,6 +19,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
+import java.util.function.Consumer;
 import org.springframework.beans.factory.support.BeanDefinitionRegistry;
 import org.springframework.beans.factory.support.RootBeanDefinition;
 import org.springframework.boot.builder.SpringApplicationBuilder;
@@ -52,7 +53,7 @@ public final class TestApi {
 
   /** A new API on a database of its own; {@code extra} arguments add or override settings. */
   public static TestApi start(String... extra) {
-    return start(null, extra);
+    return start((Clock) null, extra);
   }
 
   /**
@@ -60,6 +61,28 @@ public final class TestApi {
    * unless null.
    */
   public static TestApi start(Clock clock, String... extra) {
+    return start(
+        clock == null
+            ? builder -> {}
+            : builder ->
+                builder.initializers(
+                    context ->
+                        context.addBeanFactoryPostProcessor(
+                            factory -> {
+                              // Runs once the configuration classes have defined their beans.
+                              BeanDefinitionRegistry registry = (BeanDefinitionRegistry) factory;
+                              registry.removeBeanDefinition("clock");
+                              registry.registerBeanDefinition(
+                                  "clock", new RootBeanDefinition(Clock.class, () -> clock));
+                            })),
+        extra);
+  }
+
+  /**
+   * A new API as {@link #start(String...)}, its application first shaped by {@code customizer}
+   * (e.g. with an initializer that adds a bean post-processor).
+   */
+  public static TestApi start(Consumer<SpringApplicationBuilder> customizer, String... extra) {
     try {
       PostgresTestServer postgres = PostgresTestServer.shared();
       String folder = Files.createTempDirectory("agp-api-results").toUri().toString();
@@ -85,18 +108,7 @@ public final class TestApi {
         args.add(arg);
       }
       SpringApplicationBuilder builder = ApiApplication.builder();
-      if (clock != null) {
-        builder.initializers(
-            context ->
-                context.addBeanFactoryPostProcessor(
-                    factory -> {
-                      // Runs once the configuration classes have defined their beans.
-                      BeanDefinitionRegistry registry = (BeanDefinitionRegistry) factory;
-                      registry.removeBeanDefinition("clock");
-                      registry.registerBeanDefinition(
-                          "clock", new RootBeanDefinition(Clock.class, () -> clock));
-                    }));
-      }
+      customizer.accept(builder);
       return new TestApi(builder.run(args.toArray(String[]::new)));
     } catch (Exception e) {
       throw new IllegalStateException("cannot start the API", e);
