@@ -198,12 +198,12 @@ function budgetBar(b) {
   const percent = b.limit > 0 ? Math.min(100, (b.used / b.limit) * 100) : 100;
   const label = what + ', ' + whose;
   const over = b.remaining <= 0;
+  const figures = format(b.used) + ' of ' + format(b.limit) + ' (' + percent.toFixed(0) + ' %), ' +
+    (over ? 'spent' : format(b.remaining) + ' left');
   return h('li', { class: 'budget' + (over ? ' budget-spent' : ''), 'data-budget': b.budget, 'data-scope': b.scope, 'data-tier': b.tier },
     h('span', { class: 'budget-name' }, label),
-    h('progress', { max: 100, value: percent.toFixed(1), 'aria-label': label }),
-    h('span', { class: 'budget-figures' },
-      format(b.used) + ' of ' + format(b.limit) + ' (' + percent.toFixed(0) + ' %), ' +
-      (over ? 'spent' : format(b.remaining) + ' left')));
+    h('progress', { max: 100, value: percent.toFixed(1), 'aria-label': label, 'aria-valuetext': figures }),
+    h('span', { class: 'budget-figures' }, figures));
 }
 
 /** Admins: top users and tiers by bytes read and by server time, and any user's budgets. */

@@ -152,6 +152,18 @@ class UsageConsoleBrowserTest {
         .hasSize(1);
     assertThat(browser.all("#own-budgets li[data-budget='server_seconds'][data-scope='tier']"))
         .hasSize(1);
+    // Every field has a label, every bar of a budget says its figures in words.
+    assertThat(
+            (List<?>)
+                browser.driver.executeScript(
+                    "return [...document.querySelectorAll('#main input')]"
+                        + ".filter(i => !i.labels.length).map(i => i.id);"))
+        .isEmpty();
+    assertThat(
+            browser
+                .find("#own-budgets li[data-budget='executions'] progress")
+                .getAttribute("aria-valuetext"))
+        .contains("3 of 50");
     // Not an admin: nothing of the others.
     assertThat(browser.all("#all-usage")).isEmpty();
     assertThat(browser.find("#main").getText()).doesNotContain("bob");
