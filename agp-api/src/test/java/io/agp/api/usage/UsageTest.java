@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import io.agp.api.testing.ContractClient;
 import io.agp.api.testing.ContractClient.Reply;
+import io.agp.api.testing.RawDownload;
 import io.agp.api.testing.TestApi;
 import io.agp.api.testing.TestTokens;
 import io.agp.execution.AttemptId;
@@ -245,6 +246,25 @@ class UsageTest {
                 .single())
         .isEqualTo(2);
     assertThat(recordedDownloads(bobName)).isZero();
+  }
+
+  @Test
+  void aDownloadCutShortRecordsTheBytesItSent() throws Exception {
+    String daveName = "dave-" + UUID.randomUUID();
+    String dave = TestTokens.signed(SECRET, daveName, List.of());
+    byte[] stored = new byte[32 * 1024 * 1024];
+    long id = created(dave, "?format=CSV");
+    api.succeed(api.start(id), stored, null, 1, COLUMNS, Duration.ofHours(1), null, false);
+
+    try (RawDownload download =
+        RawDownload.open(
+            api.url("/v1/async/executions/" + id + "/result"), "Authorization: Bearer " + dave)) {
+      assertThat(download.status()).isEqualTo(200);
+      assertThat(download.read(100_000)).hasSize(100_000);
+    }
+    // The server finds the connection gone at its next write, and records what it had sent.
+    await().until(() -> recordedDownloads(daveName) > 0);
+    assertThat(recordedDownloads(daveName)).isBetween(100_000L, stored.length - 1L);
   }
 
   @Test
