@@ -7,6 +7,7 @@ import { renderExecution } from './execution.js';
 import { renderCreate } from './create.js';
 import { renderQueues } from './queues.js';
 import { renderSchedules } from './schedules.js';
+import { renderUsage } from './usage.js';
 import { finishSignIn, signIn } from './oidc.js';
 
 export const context = {
@@ -138,6 +139,7 @@ const ROUTES = [
   [/^#\/new$/, 'new', renderCreate],
   [/^#\/queues$/, 'queues', renderQueues],
   [/^#\/schedules$/, 'schedules', renderSchedules],
+  [/^#\/usage$/, 'usage', renderUsage],
 ];
 
 function route() {
