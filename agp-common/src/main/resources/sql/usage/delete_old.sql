@@ -1,6 +1,6 @@
--- The rollup rows past their retention: hours older than :hourRetentionMillis, days (and the
--- budgets' run counts) older than :dayRetentionDays whole UTC days before today. Returns how many
--- rows of each went.
+-- The rollup rows past their retention: hours older than :hourRetentionMillis, days older than
+-- :dayRetentionDays whole UTC days before today and spans that end before those, and the budgets'
+-- run counts of days before yesterday. Returns how many rows of hours, days and budgets went.
 with hours as (
     delete from usage_hours
     where hour < now() - :hourRetentionMillis * interval '1 millisecond'
@@ -8,6 +8,11 @@ with hours as (
 days as (
     delete from usage_days
     where day < cast(now() at time zone 'UTC' as date) - cast(:dayRetentionDays as integer)
+    returning 1),
+spans as (
+    delete from usage_spans
+    where first_day + span_days
+          <= cast(now() at time zone 'UTC' as date) - cast(:dayRetentionDays as integer)
     returning 1),
 budgets as (
     delete from budget_days

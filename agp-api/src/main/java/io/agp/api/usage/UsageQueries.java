@@ -1,6 +1,7 @@
 package io.agp.api.usage;
 
 import io.agp.jdbc.SqlFile;
+import io.agp.usage.DaySpans;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;
@@ -116,7 +117,16 @@ public class UsageQueries {
       Granularity granularity, Grouping grouping, Filter filter, Figure order, int limit) {
     String sql = statement(granularity, grouping, order);
     JdbcClient.StatementSpec statement = jdbc.sql(sql);
-    if (granularity == Granularity.DAY) {
+    if (granularity == Granularity.DAY && grouping != Grouping.DAY) {
+      // Totals over the range: its spans of days and the single days at its edges.
+      DaySpans parts = DaySpans.cover(filter.from(), filter.to());
+      statement =
+          statement
+              .param("fours", isoDates(parts.fours()))
+              .param("sixteens", isoDates(parts.sixteens()))
+              .param("sixtyFours", isoDates(parts.sixtyFours()))
+              .param("days", isoDates(parts.days()));
+    } else if (granularity == Granularity.DAY) {
       statement = statement.param("from", filter.from()).param("to", filter.to());
     } else {
       statement =
@@ -169,6 +179,11 @@ public class UsageQueries {
       all.put(granularity, byGrouping);
     }
     return all;
+  }
+
+  /** Days as the text of a date array's elements, which the statement casts. */
+  static String[] isoDates(List<LocalDate> days) {
+    return days.stream().map(LocalDate::toString).toArray(String[]::new);
   }
 
   private static OffsetDateTime startOf(LocalDate day) {
