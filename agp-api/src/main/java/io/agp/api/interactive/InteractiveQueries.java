@@ -123,16 +123,10 @@ class InteractiveQueries implements DisposableBean {
       }
       String quotaKey = caller.quotaKey() != null ? caller.quotaKey() : caller.user();
       return new RunningQuery(
-          api,
-          tierName,
+          new RunningQuery.Started(api, tierName, caller.user(), quotaKey, queryId, slot, budget),
           clickhouseOf(tierName, tier),
-          quotaKey,
-          caller.user(),
-          queryId,
-          slot,
           meters,
           killer,
-          budget,
           usage);
     } catch (RuntimeException e) {
       Counter.builder("agp.api.interactive.refused")

@@ -73,28 +73,35 @@ final class RunningQuery implements AutoCloseable {
   // Written by the one thread that passes the answer on.
   private volatile long resultBytes;
 
-  RunningQuery(
+  /**
+   * What one interactive query is: which API sends it, for whom, on which tier, under which ids, in
+   * which slot, and what its charge left of the caller's budgets (null without any).
+   */
+  record Started(
       InteractiveQueries.Api api,
       String tierName,
-      TierClickHouse clickhouse,
-      String quotaKey,
       String owner,
+      String quotaKey,
       String queryId,
       InteractiveSlots.Slot slot,
+      Budgets.State budget) {}
+
+  RunningQuery(
+      Started started,
+      TierClickHouse clickhouse,
       MeterRegistry meters,
       Executor killer,
-      Budgets.State budget,
       UsageRecorder usage) {
-    this.api = api;
-    this.tierName = tierName;
+    this.api = started.api();
+    this.tierName = started.tierName();
     this.clickhouse = clickhouse;
-    this.quotaKey = quotaKey;
-    this.owner = owner;
-    this.queryId = queryId;
-    this.slot = slot;
+    this.quotaKey = started.quotaKey();
+    this.owner = started.owner();
+    this.queryId = started.queryId();
+    this.slot = started.slot();
     this.meters = meters;
     this.killer = killer;
-    this.budget = budget;
+    this.budget = started.budget();
     this.usage = usage;
   }
 
