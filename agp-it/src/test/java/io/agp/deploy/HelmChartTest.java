@@ -96,6 +96,26 @@ class HelmChartTest {
   }
 
   @Test
+  @SuppressWarnings("unchecked")
+  void aTiersBudgetsReachItsConfigurationAndNoOtherTiers() {
+    List<Map<String, Object>> manifests =
+        render(
+            Map.of(
+                "tiers.vip.budgets.user.executions", 500,
+                "tiers.vip.budgets.user.bytesRead", "200GB",
+                "tiers.vip.budgets.tier.serverTime", "2h"));
+
+    Map<String, Object> config = new Yaml().load(configYaml(manifests));
+    Map<String, Object> tiers = (Map<String, Object>) path(config, "agp", "tiers");
+    assertThat(path(tiers, "vip", "budgets"))
+        .isEqualTo(
+            Map.of(
+                "user", Map.of("executions", 500, "bytes-read", "200GB"),
+                "tier", Map.of("server-time", "2h")));
+    assertThat((Map<String, Object>) tiers.get("default")).doesNotContainKey("budgets");
+  }
+
+  @Test
   void theIngressRoutesTheThreeApis() {
     List<Map<String, Object>> manifests = render(Map.of("api.ingress.enabled", true));
 
