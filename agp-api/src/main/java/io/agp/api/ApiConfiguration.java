@@ -40,8 +40,8 @@ class ApiConfiguration {
   }
 
   @Bean
-  UsageQueries usageQueries(JdbcClient jdbc) {
-    return new UsageQueries(jdbc);
+  UsageQueries usageQueries(JdbcClient jdbc, TransactionTemplate transactions) {
+    return new UsageQueries(jdbc, transactions);
   }
 
   /**

@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.transaction.support.TransactionTemplate;
 
 /**
  * The usage rollups as the API reads them (never the executions table): rows per day or hour, tier
@@ -103,10 +104,14 @@ public class UsageQueries {
   /** The natural order (keys only): the statement with no figure in front. */
   private static final String NATURAL = "";
 
-  private final JdbcClient jdbc;
+  private static final String PLAN_SERIALLY = SqlFile.load("usage/plan_serially");
 
-  public UsageQueries(JdbcClient jdbc) {
+  private final JdbcClient jdbc;
+  private final TransactionTemplate transactions;
+
+  public UsageQueries(JdbcClient jdbc, TransactionTemplate transactions) {
     this.jdbc = jdbc;
+    this.transactions = transactions;
   }
 
   /**
@@ -114,6 +119,15 @@ public class UsageQueries {
    * their keys), or by their keys alone when it is null.
    */
   public List<Row> find(
+      Granularity granularity, Grouping grouping, Filter filter, Figure order, int limit) {
+    return transactions.execute(
+        status -> {
+          jdbc.sql(PLAN_SERIALLY).update();
+          return read(granularity, grouping, filter, order, limit);
+        });
+  }
+
+  private List<Row> read(
       Granularity granularity, Grouping grouping, Filter filter, Figure order, int limit) {
     String sql = statement(granularity, grouping, order);
     JdbcClient.StatementSpec statement = jdbc.sql(sql);
