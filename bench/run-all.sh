@@ -49,6 +49,10 @@ section "ClickBench: 43 short queries against ClickHouse directly and through AG
 bench/clickbench/run.sh 5 "$@" >/dev/null
 tee -a "$OUT" <bench/results/clickbench.txt
 
+section "usage: the operator's questions over 90 days of 10 million events (bench/usage/run.sh)"
+bench/usage/run.sh "$@" >/dev/null
+grep -v '^ ' agp-it/target/bench-usage.txt | tee -a "$OUT"
+
 section "allow-lists: checking a query against its tier's lists (bench/policy/run.sh)"
 bench/policy/run.sh "$@" | grep "policy check" | tee -a "$OUT"
 
