@@ -6,7 +6,7 @@
 #
 # Needs what each part needs: Java 25 (JAVA_HOME, default Temurin 25), Maven, clickhouse-server,
 # wrk and psql with a local PostgreSQL for the API benchmark (see bench/README.md). Takes about
-# 30 minutes on the 2-core development machine. Figures: stdout and bench/results/latest.txt.
+# 40 minutes on the 2-core development machine. Figures: stdout and bench/results/latest.txt.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 : "${JAVA_HOME:=/usr/lib/jvm/temurin-25-jdk-amd64}"
