@@ -67,9 +67,12 @@ class VerifiedTokensTest {
     }
     assertThat(verifications).hasValue(1);
 
-    // The same claims with a signature changed in its last character: refused, every time.
-    char last = alice.charAt(alice.length() - 1);
-    String forged = alice.substring(0, alice.length() - 1) + (last == 'A' ? 'B' : 'A');
+    // The same claims with a signature changed in its first character, which carries six bits of
+    // the signature (the last one may carry padding bits a decoder ignores): refused, every time.
+    int signature = alice.lastIndexOf('.') + 1;
+    char first = alice.charAt(signature);
+    String forged =
+        alice.substring(0, signature) + (first == 'A' ? 'B' : 'A') + alice.substring(signature + 1);
     for (int i = 0; i < 3; i++) {
       assertThatThrownBy(() -> tokens.decode(forged)).isInstanceOf(JwtException.class);
     }
