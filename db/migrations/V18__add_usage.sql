@@ -68,11 +68,6 @@ alter table usage_spans add column first_day date not null;
 alter table usage_spans add constraint usage_spans_span_check check (span_days in (4, 16, 64));
 alter table usage_spans add primary key (span_days, first_day, tier, owner);
 
--- A usage answer reads some thousands of rows of these tables: starting parallel workers for it
--- took longer than the reading (a 90-day answer of 1,000 users: 67 ms in parallel on two cores).
-alter table usage_days set (parallel_workers = 0);
-alter table usage_spans set (parallel_workers = 0);
-
 -- Budgets: the runs (executions created, sync runs, proxy queries) a user and a whole tier started
 -- on a UTC day, counted by the statement that admits a run (charge_budget.sql), so that two API
 -- instances enforce one count: the row lock orders them and PostgreSQL decides. The owner '' is the
