@@ -3,6 +3,7 @@ package io.agp.usage;
 import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.List;
+import org.springframework.jdbc.core.simple.JdbcClient;
 
 /**
  * A range of UTC days as the fewest rows of the rollups that add up to it: whole spans of {@code
@@ -50,6 +51,23 @@ public record DaySpans(
 
   private static boolean fits(long day, int length, long last) {
     return Math.floorMod(day, length) == 0 && day + length - 1 <= last;
+  }
+
+  /**
+   * The parts as a statement over the spans takes them: {@code :fours}, {@code :sixteens}, {@code
+   * :sixtyFours} and {@code :days}, each an array of dates written as text (the statement casts
+   * them to {@code date[]}, and the planner sees their lengths).
+   */
+  public JdbcClient.StatementSpec bind(JdbcClient.StatementSpec statement) {
+    return statement
+        .param("fours", isoDates(fours))
+        .param("sixteens", isoDates(sixteens))
+        .param("sixtyFours", isoDates(sixtyFours))
+        .param("days", isoDates(days));
+  }
+
+  private static String[] isoDates(List<LocalDate> days) {
+    return days.stream().map(LocalDate::toString).toArray(String[]::new);
   }
 
   /** How many parts the range is read in. */

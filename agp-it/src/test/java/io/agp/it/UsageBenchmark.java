@@ -161,11 +161,8 @@ class UsageBenchmark {
     List<String> plan = List.of();
     for (int i = 0; i < 3; i++) {
       plan =
-          jdbc.sql("explain (analyze, buffers) " + sql)
-              .param("fours", isoDates(parts.fours()))
-              .param("sixteens", isoDates(parts.sixteens()))
-              .param("sixtyFours", isoDates(parts.sixtyFours()))
-              .param("days", isoDates(parts.days()))
+          parts
+              .bind(jdbc.sql("explain (analyze, buffers) " + sql))
               .param("tier", null)
               .param("owner", null)
               .param("limit", 10_001)
@@ -176,10 +173,6 @@ class UsageBenchmark {
     lines.add("== every user's totals, %s to %s, in %d parts".formatted(from, to, parts.parts()));
     lines.addAll(plan);
     return lines;
-  }
-
-  private static String[] isoDates(List<LocalDate> days) {
-    return days.stream().map(LocalDate::toString).toArray(String[]::new);
   }
 
   /**

@@ -133,13 +133,7 @@ public class UsageQueries {
     JdbcClient.StatementSpec statement = jdbc.sql(sql);
     if (granularity == Granularity.DAY && grouping != Grouping.DAY) {
       // Totals over the range: its spans of days and the single days at its edges.
-      DaySpans parts = DaySpans.cover(filter.from(), filter.to());
-      statement =
-          statement
-              .param("fours", isoDates(parts.fours()))
-              .param("sixteens", isoDates(parts.sixteens()))
-              .param("sixtyFours", isoDates(parts.sixtyFours()))
-              .param("days", isoDates(parts.days()));
+      statement = DaySpans.cover(filter.from(), filter.to()).bind(statement);
     } else if (granularity == Granularity.DAY) {
       statement = statement.param("from", filter.from()).param("to", filter.to());
     } else {
@@ -193,11 +187,6 @@ public class UsageQueries {
       all.put(granularity, byGrouping);
     }
     return all;
-  }
-
-  /** Days as the text of a date array's elements, which the statement casts. */
-  static String[] isoDates(List<LocalDate> days) {
-    return days.stream().map(LocalDate::toString).toArray(String[]::new);
   }
 
   private static OffsetDateTime startOf(LocalDate day) {

@@ -68,11 +68,11 @@ class UsageSpansTest {
     for (int[] range : ranges) {
       LocalDate from = today.minusDays(range[0]);
       LocalDate to = today.minusDays(range[1]);
-      assertThat(totals("usage/sum_days_per_user", from, to))
+      assertThat(totals(UsageQueries.Grouping.USER, from, to))
           .as("each user's totals from %s to %s", from, to)
           .isEqualTo(daySums("owner", from, to))
           .hasSize(USERS);
-      assertThat(totals("usage/sum_days_per_tier", from, to))
+      assertThat(totals(UsageQueries.Grouping.TIER, from, to))
           .as("each tier's totals from %s to %s", from, to)
           .isEqualTo(daySums("tier", from, to))
           .hasSize(2);
@@ -86,11 +86,8 @@ class UsageSpansTest {
     assertThat(parts.parts()).isLessThanOrEqualTo(19);
     String sql = SqlFile.load("usage/sum_days_per_user").replace("ORDER_BY", "read_bytes desc,");
     List<String> plan =
-        jdbc.sql("explain (analyze, buffers) " + sql)
-            .param("fours", UsageQueries.isoDates(parts.fours()))
-            .param("sixteens", UsageQueries.isoDates(parts.sixteens()))
-            .param("sixtyFours", UsageQueries.isoDates(parts.sixtyFours()))
-            .param("days", UsageQueries.isoDates(parts.days()))
+        parts
+            .bind(jdbc.sql("explain (analyze, buffers) " + sql))
             .param("tier", null)
             .param("owner", null)
             .param("limit", 20)
@@ -104,26 +101,22 @@ class UsageSpansTest {
     assertThat(read).isEqualTo((long) parts.parts() * USERS).isLessThan(90L * USERS / 4);
   }
 
-  /** The statement's totals, keyed by user or tier, as the API reads them. */
-  private Map<String, List<Long>> totals(String file, LocalDate from, LocalDate to) {
-    DaySpans parts = DaySpans.cover(from, to);
-    return jdbc
-        .sql(SqlFile.load(file).replace("ORDER_BY", ""))
-        .param("fours", UsageQueries.isoDates(parts.fours()))
-        .param("sixteens", UsageQueries.isoDates(parts.sixteens()))
-        .param("sixtyFours", UsageQueries.isoDates(parts.sixtyFours()))
-        .param("days", UsageQueries.isoDates(parts.days()))
-        .param("tier", null)
-        .param("owner", null)
-        .param("limit", 10_000)
-        .query(
-            (rs, n) ->
-                Map.entry(
-                    rs.getString("owner") != null ? rs.getString("owner") : rs.getString("tier"),
-                    figures(rs)))
-        .list()
+  /** The totals per user or per tier, keyed by either, as the API reads them. */
+  private Map<String, List<Long>> totals(
+      UsageQueries.Grouping grouping, LocalDate from, LocalDate to) {
+    return api
+        .context
+        .getBean(UsageQueries.class)
+        .find(
+            UsageQueries.Granularity.DAY,
+            grouping,
+            new UsageQueries.Filter(from, to, null, null),
+            null,
+            10_000)
         .stream()
-        .collect(java.util.stream.Collectors.toMap(Map.Entry::getKey, Map.Entry::getValue));
+        .collect(
+            java.util.stream.Collectors.toMap(
+                row -> row.owner() != null ? row.owner() : row.tier(), UsageSpansTest::figures));
   }
 
   /** The same figures summed over the days themselves. */
@@ -153,6 +146,23 @@ class UsageSpansTest {
         .list()
         .stream()
         .collect(java.util.stream.Collectors.toMap(Map.Entry::getKey, Map.Entry::getValue));
+  }
+
+  private static List<Long> figures(UsageQueries.Row row) {
+    return List.of(
+        row.executions(),
+        row.executionsSucceeded(),
+        row.executionsFailed(),
+        row.executionsCanceled(),
+        row.syncRuns(),
+        row.proxyQueries(),
+        row.readRows(),
+        row.readBytes(),
+        row.resultBytes(),
+        row.downloadedBytes(),
+        row.serverMillis(),
+        row.peakMemoryBytes(),
+        row.queueMillis());
   }
 
   private static List<Long> figures(java.sql.ResultSet rs) throws java.sql.SQLException {
