@@ -21,6 +21,7 @@ import io.agp.schedule.PeriodicJob;
 import io.agp.schedule.ScheduledJobs;
 import io.agp.tier.TierClickHouseClients;
 import io.agp.tier.Tiers;
+import io.agp.usage.UsageEvents;
 import io.agp.usage.UsageRollups;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.security.NoSuchAlgorithmException;
@@ -120,11 +121,13 @@ class BookkeeperConfiguration {
   @Bean
   QueryLogStatsReader queryLogStatsReader(
       MaintenanceRepository maintenance,
+      UsageEvents usage,
       Tiers tiers,
       TierClickHouseClients clickhouse,
       BookkeeperProperties properties,
       MeterRegistry meters) {
-    return new QueryLogStatsReader(maintenance, tiers, clickhouse, properties.queryLog(), meters);
+    return new QueryLogStatsReader(
+        maintenance, usage, tiers, clickhouse, properties.queryLog(), meters);
   }
 
   @Bean

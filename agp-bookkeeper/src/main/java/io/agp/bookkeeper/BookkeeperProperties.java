@@ -76,8 +76,9 @@ public record BookkeeperProperties(
 
   /**
    * @param interval pause between two runs
-   * @param batchSize executions looked up per run, oldest first
-   * @param giveUpAfter executions ended longer ago than this are no longer looked up
+   * @param batchSize executions, and interactive queries, looked up per run, oldest first
+   * @param giveUpAfter executions and interactive queries ended longer ago than this are no longer
+   *     looked up
    */
   public record QueryLog(
       @DefaultValue("10s") @NotNull Duration interval,

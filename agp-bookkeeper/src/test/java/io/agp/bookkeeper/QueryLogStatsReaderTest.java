@@ -1,6 +1,7 @@
 package io.agp.bookkeeper;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.tuple;
 
 import io.agp.bookkeeper.stats.QueryLogStatsReader;
 import io.agp.clickhouse.ClickHouseClient;
@@ -9,10 +10,14 @@ import io.agp.execution.AttemptId;
 import io.agp.execution.Execution;
 import io.agp.execution.QueryStats;
 import io.agp.testkit.ClickHouseTestServer;
+import io.agp.usage.UsageEvents;
+import io.agp.usage.UsageRollups;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.IOException;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
+import java.util.UUID;
 import java.util.concurrent.ThreadLocalRandom;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -21,9 +26,11 @@ class QueryLogStatsReaderTest {
 
   private final Fixture fixture = new Fixture();
   private final SimpleMeterRegistry meters = new SimpleMeterRegistry();
+  private final UsageEvents usage = new UsageEvents(fixture.jdbc);
   private final QueryLogStatsReader reader =
       new QueryLogStatsReader(
           fixture.maintenance,
+          usage,
           fixture.tiers,
           fixture.clickhouse,
           new BookkeeperProperties.QueryLog(Duration.ofSeconds(10), 100, Duration.ofMinutes(5)),
@@ -40,11 +47,11 @@ class QueryLogStatsReaderTest {
     run(new AttemptId(id, 1), "SELECT count() FROM numbers(250000)");
 
     // Not in the log yet: ClickHouse writes it every 7.5 s by default.
-    assertThat(reader.runOnce()).isEqualTo(new QueryLogStatsReader.Report(0, 0, 1));
+    assertThat(reader.runOnce()).isEqualTo(executions(0, 0, 1));
     ClickHouseTestServer.shared().query("SYSTEM FLUSH LOGS");
     QueryLogStatsReader.Report report = reader.runOnce();
 
-    assertThat(report).isEqualTo(new QueryLogStatsReader.Report(1, 0, 0));
+    assertThat(report).isEqualTo(executions(1, 0, 0));
     QueryStats stats = fixture.executions.get(id).map(Execution::queryStats).orElseThrow();
     assertThat(stats.source()).isEqualTo(QueryStats.Source.QUERY_LOG);
     assertThat(stats.readRows()).isGreaterThanOrEqualTo(250_000);
@@ -53,7 +60,7 @@ class QueryLogStatsReaderTest {
     assertThat(stats.elapsedMillis()).isNotNull();
     assertThat(awaiting(id)).isFalse();
     assertThat(meters.counter("agp.bookkeeper.stats.from.query.log").count()).isEqualTo(1);
-    assertThat(reader.runOnce()).isEqualTo(new QueryLogStatsReader.Report(0, 0, 0));
+    assertThat(reader.runOnce()).isEqualTo(executions(0, 0, 0));
   }
 
   @Test
@@ -63,7 +70,7 @@ class QueryLogStatsReaderTest {
     run(new AttemptId(id, 1), "SELECT 1");
     ClickHouseTestServer.shared().query("SYSTEM FLUSH LOGS");
 
-    assertThat(reader.runOnce()).isEqualTo(new QueryLogStatsReader.Report(0, 0, 1));
+    assertThat(reader.runOnce()).isEqualTo(executions(0, 0, 1));
     assertThat(fixture.executions.get(id).orElseThrow().queryStats().source())
         .isEqualTo(QueryStats.Source.PROGRESS);
   }
@@ -73,7 +80,7 @@ class QueryLogStatsReaderTest {
     long recent = ended("logged", Duration.ZERO);
     long old = ended("logged", Duration.ofMinutes(6));
 
-    assertThat(reader.runOnce()).isEqualTo(new QueryLogStatsReader.Report(0, 1, 2));
+    assertThat(reader.runOnce()).isEqualTo(executions(0, 1, 2));
 
     assertThat(awaiting(old)).isFalse();
     assertThat(awaiting(recent)).isTrue();
@@ -85,8 +92,73 @@ class QueryLogStatsReaderTest {
   void aTierThatDoesNotReadTheQueryLogIsNotAsked() {
     long id = ended("default", Duration.ZERO);
 
-    assertThat(reader.runOnce()).isEqualTo(new QueryLogStatsReader.Report(0, 1, 0));
+    assertThat(reader.runOnce()).isEqualTo(executions(0, 1, 0));
     assertThat(awaiting(id)).isFalse();
+  }
+
+  @Test
+  void completesTheFiguresOfAnInteractiveQueryAndOnlyThenIsItsUsageFolded() throws IOException {
+    String queryId = "agp-sync-" + UUID.randomUUID();
+    run(queryId, "SELECT count() FROM numbers(250000)");
+    // The API recorded it without final figures, the bytes its client was given with them.
+    usage.recordQuery(
+        UsageEvents.Interactive.SYNC,
+        "logged",
+        "alice",
+        UsageEvents.Outcome.SUCCEEDED,
+        new UsageEvents.QueryFigures(0, 0, 123, 0, 0),
+        queryId);
+    UsageRollups rollups = new UsageRollups(fixture.jdbc);
+
+    assertThat(reader.runOnce()).isEqualTo(interactive(0, 0, 1));
+    // The rollup leaves it alone while its figures are to come.
+    assertThat(rollups.rollUp(100)).isEmpty();
+    ClickHouseTestServer.shared().query("SYSTEM FLUSH LOGS");
+    assertThat(reader.runOnce()).isEqualTo(interactive(1, 0, 0));
+
+    Map<String, Object> event = fixture.jdbc.sql("select * from usage_events").query().singleRow();
+    assertThat(((Number) event.get("read_rows")).longValue()).isGreaterThanOrEqualTo(250_000);
+    assertThat(((Number) event.get("read_bytes")).longValue()).isGreaterThanOrEqualTo(2_000_000);
+    assertThat(((Number) event.get("peak_memory_bytes")).longValue()).isPositive();
+    assertThat(((Number) event.get("result_bytes")).longValue()).isEqualTo(123);
+    assertThat(event.get("awaits_query_log")).isEqualTo(false);
+    assertThat(meters.counter("agp.bookkeeper.interactive.stats.from.query.log").count())
+        .isEqualTo(1);
+    List<UsageRollups.Folded> folded = rollups.rollUp(100);
+    assertThat(folded)
+        .extracting(UsageRollups.Folded::readBytes)
+        .containsExactly(((Number) event.get("read_bytes")).longValue());
+    assertThat(reader.runOnce()).isEqualTo(interactive(0, 0, 0));
+  }
+
+  @Test
+  void aLoggedInteractiveQueryOfTheSameIdThatEndedAtAnotherTimeIsNotTaken() throws IOException {
+    // A proxy client gave a query of three minutes ago the id of the one that runs now.
+    String queryId = "agp-chproxy-" + UUID.randomUUID();
+    long id = awaitingEvent("logged", queryId, Duration.ofMinutes(3));
+    run(queryId, "SELECT 1");
+    ClickHouseTestServer.shared().query("SYSTEM FLUSH LOGS");
+
+    assertThat(reader.runOnce()).isEqualTo(interactive(0, 0, 1));
+    assertThat(awaitingEvent(id)).isTrue();
+  }
+
+  @Test
+  void givesUpOnInteractiveQueriesTheLogNeverToldOrWhoseTierDoesNotReadIt() {
+    long recent = awaitingEvent("logged", "agp-sync-" + UUID.randomUUID(), Duration.ZERO);
+    long old = awaitingEvent("logged", "agp-sync-" + UUID.randomUUID(), Duration.ofMinutes(6));
+    long unread = awaitingEvent("default", "agp-sync-" + UUID.randomUUID(), Duration.ZERO);
+
+    assertThat(reader.runOnce()).isEqualTo(interactive(0, 2, 2));
+
+    assertThat(awaitingEvent(recent)).isTrue();
+    assertThat(awaitingEvent(old)).isFalse();
+    assertThat(awaitingEvent(unread)).isFalse();
+    // Given up on, they are folded with the figures their answers gave (one per tier); the recent
+    // one still waits.
+    assertThat(new UsageRollups(fixture.jdbc).rollUp(100))
+        .extracting(UsageRollups.Folded::tier, UsageRollups.Folded::events)
+        .containsExactlyInAnyOrder(tuple("logged", 1L), tuple("default", 1L));
   }
 
   /**
@@ -118,12 +190,14 @@ class QueryLogStatsReaderTest {
 
   /** Runs the attempt's query on ClickHouse as its worker did, logged. */
   private void run(AttemptId attemptId, String sql) throws IOException {
+    run(attemptId.clickHouseQueryId(), sql);
+  }
+
+  /** Runs a query of that id on ClickHouse, logged. */
+  private void run(String queryId, String sql) throws IOException {
     ClickHouseClient node = fixture.clickhouse.find("logged").orElseThrow().getFirst();
     try (ClickHouseResponse response =
-        node.execute(
-            attemptId.clickHouseQueryId(),
-            sql + " FORMAT TabSeparated",
-            Map.of("log_queries", "1"))) {
+        node.execute(queryId, sql + " FORMAT TabSeparated", Map.of("log_queries", "1"))) {
       response.body().readAllBytes();
     }
   }
@@ -132,6 +206,46 @@ class QueryLogStatsReaderTest {
     return fixture
         .jdbc
         .sql("select stats_await_query_log from executions where id = :id")
+        .param("id", id)
+        .query(Boolean.class)
+        .single();
+  }
+
+  private static QueryLogStatsReader.Report executions(int recorded, int gaveUp, int waiting) {
+    return new QueryLogStatsReader.Report(
+        new QueryLogStatsReader.Counts(recorded, gaveUp, waiting),
+        new QueryLogStatsReader.Counts(0, 0, 0));
+  }
+
+  private static QueryLogStatsReader.Report interactive(int recorded, int gaveUp, int waiting) {
+    return new QueryLogStatsReader.Report(
+        new QueryLogStatsReader.Counts(0, 0, 0),
+        new QueryLogStatsReader.Counts(recorded, gaveUp, waiting));
+  }
+
+  /** A proxy query's usage, awaiting its figures, of a query that ended {@code ago}. */
+  private long awaitingEvent(String tier, String queryId, Duration ago) {
+    return fixture
+        .jdbc
+        .sql(
+            """
+            insert into usage_events (at, tier, owner, kind, outcome, result_bytes, query_id,
+                                      awaits_query_log)
+            values (now() - :agoMillis * interval '1 millisecond', :tier, 'bob', 'chproxy',
+                    'succeeded', 10, :queryId, true)
+            returning id
+            """)
+        .param("agoMillis", ago.toMillis())
+        .param("tier", tier)
+        .param("queryId", queryId)
+        .query(Long.class)
+        .single();
+  }
+
+  private boolean awaitingEvent(long id) {
+    return fixture
+        .jdbc
+        .sql("select awaits_query_log from usage_events where id = :id")
         .param("id", id)
         .query(Boolean.class)
         .single();

@@ -1,17 +1,30 @@
 package io.agp.usage;
 
 import io.agp.jdbc.SqlFile;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.util.Collection;
+import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import org.springframework.jdbc.core.simple.JdbcClient;
 
 /**
  * Records the usage the API sees end: interactive queries and result downloads. (An execution's end
  * is recorded by the database itself, in the transaction that ends it.) Each record is one insert
- * into {@code usage_events}; the bookkeeper folds it into the rollups ({@link UsageRollups}).
+ * into {@code usage_events}; the bookkeeper folds it into the rollups ({@link UsageRollups}), after
+ * completing the figures of a query that awaits them from {@code system.query_log}.
  */
 public class UsageEvents {
 
   private static final String RECORD_EVENT = SqlFile.load("usage/record_event");
+  private static final String FIND_AWAITING_QUERY_LOG =
+      SqlFile.load("usage/find_awaiting_query_log");
+  private static final String RECORD_QUERY_LOG_FIGURES =
+      SqlFile.load("usage/record_query_log_figures");
+  private static final String STOP_AWAITING_QUERY_LOG =
+      SqlFile.load("usage/stop_awaiting_query_log");
 
   /** The interactive APIs, as the events name them. */
   public enum Interactive {
@@ -44,21 +57,102 @@ public class UsageEvents {
     public static final QueryFigures NONE = new QueryFigures(0, 0, 0, 0, 0);
   }
 
+  /**
+   * An interactive query whose figures are to be looked up in {@code system.query_log}.
+   *
+   * @param eventId its usage event
+   * @param queryId its ClickHouse query id
+   * @param endedAt when the API saw it end, by the database's clock
+   */
+  public record AwaitingQueryLog(long eventId, String tier, String queryId, Instant endedAt) {}
+
   private final JdbcClient jdbc;
 
   public UsageEvents(JdbcClient jdbc) {
     this.jdbc = jdbc;
   }
 
-  /** Records one sync run or proxy query of {@code owner} on {@code tier}. */
+  /**
+   * Records one sync run or proxy query of {@code owner} on {@code tier}.
+   *
+   * @param awaitQueryLogOf the query's ClickHouse id when its figures are to come from {@code
+   *     system.query_log} (the event is folded once they came or were given up on); null when
+   *     {@code figures} are final
+   */
   public void recordQuery(
-      Interactive api, String tier, String owner, Outcome outcome, QueryFigures figures) {
-    record(tier, owner, api.kind(), outcome.text(), figures, 0);
+      Interactive api,
+      String tier,
+      String owner,
+      Outcome outcome,
+      QueryFigures figures,
+      String awaitQueryLogOf) {
+    record(tier, owner, api.kind(), outcome.text(), figures, 0, awaitQueryLogOf);
   }
 
   /** Records that {@code owner} downloaded {@code bytes} of a result of {@code tier}. */
   public void recordDownload(String tier, String owner, long bytes) {
-    record(tier, owner, "download", null, QueryFigures.NONE, bytes);
+    record(tier, owner, "download", null, QueryFigures.NONE, bytes, null);
+  }
+
+  /** Up to {@code limit} interactive queries awaiting their figures from system.query_log. */
+  public List<AwaitingQueryLog> findAwaitingQueryLog(int limit) {
+    return jdbc.sql(FIND_AWAITING_QUERY_LOG)
+        .param("limit", limit)
+        .query(
+            (rs, n) ->
+                new AwaitingQueryLog(
+                    rs.getLong("id"),
+                    rs.getString("tier"),
+                    rs.getString("query_id"),
+                    rs.getObject("at", OffsetDateTime.class).toInstant()))
+        .list();
+  }
+
+  /**
+   * Records the figures system.query_log gave of these events' queries (by event id), on those
+   * still awaiting them; the bytes their clients were given stay as recorded.
+   *
+   * @return how many events changed
+   */
+  public int recordQueryLogFigures(Map<Long, QueryFigures> figures) {
+    if (figures.isEmpty()) {
+      return 0;
+    }
+    int n = figures.size();
+    Long[] ids = new Long[n];
+    Long[] readRows = new Long[n];
+    Long[] readBytes = new Long[n];
+    Long[] peakMemoryBytes = new Long[n];
+    Long[] serverMillis = new Long[n];
+    int i = 0;
+    for (Map.Entry<Long, QueryFigures> entry : figures.entrySet()) {
+      ids[i] = entry.getKey();
+      readRows[i] = entry.getValue().readRows();
+      readBytes[i] = entry.getValue().readBytes();
+      peakMemoryBytes[i] = entry.getValue().peakMemoryBytes();
+      serverMillis[i] = entry.getValue().serverMillis();
+      i++;
+    }
+    return jdbc.sql(RECORD_QUERY_LOG_FIGURES)
+        .param("ids", ids)
+        .param("readRows", readRows)
+        .param("readBytes", readBytes)
+        .param("peakMemoryBytes", peakMemoryBytes)
+        .param("serverMillis", serverMillis)
+        .update();
+  }
+
+  /**
+   * Stops looking up the figures of queries that ended longer than {@code after} ago, and of the
+   * events {@code ids} at once; they keep the figures their answers gave.
+   *
+   * @return how many events were given up on
+   */
+  public int stopAwaitingQueryLog(Duration after, Collection<Long> ids) {
+    return jdbc.sql(STOP_AWAITING_QUERY_LOG)
+        .param("afterMillis", after.toMillis())
+        .param("ids", ids.toArray(Long[]::new))
+        .update();
   }
 
   private void record(
@@ -67,7 +161,8 @@ public class UsageEvents {
       String kind,
       String outcome,
       QueryFigures figures,
-      long downloadedBytes) {
+      long downloadedBytes,
+      String awaitQueryLogOf) {
     jdbc.sql(RECORD_EVENT)
         .param("tier", tier)
         .param("owner", owner)
@@ -79,6 +174,8 @@ public class UsageEvents {
         .param("downloadedBytes", downloadedBytes)
         .param("serverMillis", figures.serverMillis())
         .param("peakMemoryBytes", figures.peakMemoryBytes())
+        .param("queryId", awaitQueryLogOf)
+        .param("awaitsQueryLog", awaitQueryLogOf != null)
         .update();
   }
 }

@@ -4,6 +4,7 @@ import io.agp.api.usage.UsageRecorder;
 import io.agp.clickhouse.ClickHouseClient;
 import io.agp.clickhouse.ClickHouseResponse;
 import io.agp.clickhouse.ClickHouseUnreachableException;
+import io.agp.clickhouse.QuerySummary;
 import io.agp.tier.TierClickHouse;
 import io.agp.usage.Budgets;
 import io.agp.usage.UsageEvents;
@@ -22,7 +23,8 @@ import org.slf4j.LoggerFactory;
 /**
  * One interactive query, from the slot it takes to its end: sent to a node of its tier with the
  * tier's settings, stopped at once when its client goes away ({@link #kill}), and timed per api,
- * tier and outcome when closed, when its usage is recorded too (once it was sent to a node).
+ * tier and outcome when closed, when its usage is recorded too (once it was sent to a node), to
+ * await its figures from system.query_log where the tier reads it and its answer's were not final.
  */
 final class RunningQuery implements AutoCloseable {
 
@@ -253,18 +255,25 @@ final class RunningQuery implements AutoCloseable {
         .record(System.nanoTime() - startedNanos, TimeUnit.NANOSECONDS);
     if (sentTo != null) {
       // A query refused before it was sent ran nothing: no usage.
+      UsageEvents.Outcome ended =
+          switch (outcome) {
+            case SUCCEEDED -> UsageEvents.Outcome.SUCCEEDED;
+            case FAILED -> UsageEvents.Outcome.FAILED;
+            case CLIENT_GONE -> UsageEvents.Outcome.CANCELED;
+          };
+      Optional<QuerySummary> summary = answer == null ? Optional.empty() : answer.summary();
+      long bytes = resultBytes;
+      boolean awaitQueryLog =
+          clickhouse.tier().readQueryLog() && !UsageRecorder.finalFigures(ended, summary, bytes);
       usage.query(
           api == InteractiveQueries.Api.SYNC
               ? UsageEvents.Interactive.SYNC
               : UsageEvents.Interactive.CHPROXY,
           tierName,
           owner,
-          switch (outcome) {
-            case SUCCEEDED -> UsageEvents.Outcome.SUCCEEDED;
-            case FAILED -> UsageEvents.Outcome.FAILED;
-            case CLIENT_GONE -> UsageEvents.Outcome.CANCELED;
-          },
-          UsageRecorder.figures(answer == null ? Optional.empty() : answer.summary(), resultBytes));
+          ended,
+          UsageRecorder.figures(summary, bytes),
+          awaitQueryLog ? queryId : null);
     }
   }
 }

@@ -64,16 +64,34 @@ public class UsageRecorder implements DisposableBean {
         s.peakMemoryBytes().orElse(0));
   }
 
-  /** A sync run or proxy query of {@code owner} on {@code tier} ended. */
+  /**
+   * Whether an interactive query's figures as its answer told them ({@link #figures}) are the
+   * server's final ones: the query succeeded, and its answer had a summary and was smaller than the
+   * server's first buffer, so that the summary was written at the query's end.
+   */
+  public static boolean finalFigures(
+      UsageEvents.Outcome outcome, Optional<QuerySummary> summary, long resultBytes) {
+    return outcome == UsageEvents.Outcome.SUCCEEDED
+        && summary.isPresent()
+        && resultBytes < QuerySummary.SERVER_BUFFER_BYTES;
+  }
+
+  /**
+   * A sync run or proxy query of {@code owner} on {@code tier} ended.
+   *
+   * @param awaitQueryLogOf the query's ClickHouse id when the bookkeeper is to complete its figures
+   *     from system.query_log; null when they are final
+   */
   public void query(
       UsageEvents.Interactive api,
       String tier,
       String owner,
       UsageEvents.Outcome outcome,
-      UsageEvents.QueryFigures figures) {
+      UsageEvents.QueryFigures figures,
+      String awaitQueryLogOf) {
     submit(
         "a " + api.name().toLowerCase(Locale.ROOT) + " query",
-        () -> events.recordQuery(api, tier, owner, outcome, figures));
+        () -> events.recordQuery(api, tier, owner, outcome, figures, awaitQueryLogOf));
   }
 
   /** {@code owner} was sent {@code bytes} of a result of {@code tier} (all of it, or less). */

@@ -269,7 +269,8 @@ class BudgetsTest {
         "silver",
         user,
         UsageEvents.Outcome.SUCCEEDED,
-        new UsageEvents.QueryFigures(1, bytes, 0, serverMillis, 0));
+        new UsageEvents.QueryFigures(1, bytes, 0, serverMillis, 0),
+        null);
   }
 
   @Test

@@ -26,7 +26,9 @@ import tools.jackson.databind.JsonNode;
 /**
  * The usage of interactive queries, against a real ClickHouse in JWT mode: each sync run and proxy
  * query is recorded once as it ends, for its user and tier, with its outcome, the bytes its client
- * was given and ClickHouse's figures from its answer (none from 18.16, which sends no summary).
+ * was given and ClickHouse's figures from its answer (none from 18.16, which sends no summary). On
+ * a tier that reads system.query_log, a query whose answer did not carry final figures awaits them
+ * there, under the id it ran with (the bookkeeper's side: QueryLogStatsReaderTest).
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class InteractiveUsageTest {
@@ -38,8 +40,13 @@ class InteractiveUsageTest {
       TestApi.start(
           "--agp.api.auth.mode=jwt",
           "--agp.api.auth.jwt-secret=" + SECRET,
+          "--agp.api.auth.role-tiers.analyst=*",
           "--agp.api.rate-limit.requests-per-second=0",
-          "--agp.tiers.default.clickhouse.url=" + clickhouse.httpUrl());
+          "--agp.tiers.default.clickhouse.url=" + clickhouse.httpUrl(),
+          "--agp.tiers.logged.clickhouse.url=" + clickhouse.httpUrl(),
+          "--agp.tiers.logged.read-query-log=true",
+          // The test server (18.16) logs no queries unless told to.
+          "--agp.tiers.logged.settings.log_queries=1");
   private final ContractClient client = api.client;
   private final String aliceName = "alice-" + UUID.randomUUID();
   private final String alice = TestTokens.signed(SECRET, aliceName, List.of());
@@ -118,6 +125,108 @@ class InteractiveUsageTest {
   }
 
   @Test
+  void onATierThatReadsTheQueryLogAQueryWithoutFinalFiguresAwaitsThemUnderItsId() {
+    String carolName = "carol-" + UUID.randomUUID();
+    String carol = TestTokens.signed(SECRET, carolName, List.of("analyst"));
+    // Larger than ClickHouse's first buffer: its summary left with the head, before the end.
+    Reply large =
+        client.send(
+            "POST",
+            "/v1/sync/run?tier=logged&format=CSV",
+            HttpRequest.newBuilder()
+                .header("Authorization", "Bearer " + carol)
+                .header("Content-Type", "text/plain")
+                .POST(
+                    HttpRequest.BodyPublishers.ofString(
+                        "SELECT number FROM system.numbers LIMIT 300000")));
+    assertThat(large.status()).isEqualTo(200);
+    assertThat(large.body().length).isGreaterThan((int) QuerySummary.SERVER_BUFFER_BYTES);
+    String small = URLEncoder.encode("SELECT number FROM numbers(10)", StandardCharsets.UTF_8);
+    Reply proxied =
+        client.send(
+            "GET",
+            "/v1/chproxy/?agp_tier=logged&query=" + small,
+            HttpRequest.newBuilder().GET().header("Authorization", "Bearer " + carol));
+    assertThat(proxied.status()).isEqualTo(200);
+    Reply failed =
+        client.send(
+            "POST",
+            "/v1/sync/run?tier=logged",
+            HttpRequest.newBuilder()
+                .header("Authorization", "Bearer " + carol)
+                .header("Content-Type", "text/plain")
+                .POST(HttpRequest.BodyPublishers.ofString("SELECT throwIf(1)")));
+    assertThat(failed.status()).isEqualTo(400);
+
+    await()
+        .until(
+            () ->
+                events("sync", carolName).stream()
+                            .filter(e -> e.get("tier").equals("logged"))
+                            .count()
+                        == 2
+                    && events("chproxy", carolName).stream()
+                        .anyMatch(e -> e.get("tier").equals("logged")));
+    List<Map<String, Object>> runs =
+        events("sync", carolName).stream().filter(e -> e.get("tier").equals("logged")).toList();
+    assertThat(runs).allSatisfy(e -> assertThat(e.get("awaits_query_log")).isEqualTo(true));
+    assertThat(runs).extracting(e -> e.get("outcome")).containsExactly("succeeded", "failed");
+    Map<String, Object> proxy =
+        events("chproxy", carolName).stream()
+            .filter(e -> e.get("tier").equals("logged"))
+            .findFirst()
+            .orElseThrow();
+    // A small answer carried the query's final summary (a server without one leaves it awaiting).
+    boolean summarized = proxied.header("x-clickhouse-summary") != null;
+    assertThat(proxy.get("awaits_query_log")).isEqualTo(!summarized);
+    // The id recorded is the one ClickHouse logged the query under.
+    String queryId = (String) runs.getFirst().get("query_id");
+    clickhouse.query("SYSTEM FLUSH LOGS");
+    assertThat(
+            Long.parseLong(
+                clickhouse
+                    .query(
+                        "SELECT read_rows FROM system.query_log WHERE query_id = '"
+                            + queryId
+                            // A number up to 19.x, an enum after.
+                            + "' AND toString(type) IN ('2', 'QueryFinish')")
+                    .trim()))
+        .isGreaterThanOrEqualTo(300_000);
+    // The same query on a tier that does not read the log does not wait for it.
+    Reply unlogged =
+        client.send(
+            "POST",
+            "/v1/sync/run?format=CSV",
+            HttpRequest.newBuilder()
+                .header("Authorization", "Bearer " + carol)
+                .header("Content-Type", "text/plain")
+                .POST(
+                    HttpRequest.BodyPublishers.ofString(
+                        "SELECT number FROM system.numbers LIMIT 300000")));
+    assertThat(unlogged.status()).isEqualTo(200);
+    await().until(() -> events("sync", carolName).size() == 3);
+    assertThat(events("sync", carolName).getLast())
+        .containsEntry("tier", "default")
+        .containsEntry("awaits_query_log", false)
+        .containsEntry("query_id", null);
+  }
+
+  @Test
+  void onlyASucceededQueryWithASummaryAndASmallAnswerHasFinalFigures() {
+    Optional<QuerySummary> summary =
+        QuerySummary.parse("{\"read_rows\":\"10\",\"read_bytes\":\"80\"}");
+    assertThat(UsageRecorder.finalFigures(UsageEvents.Outcome.SUCCEEDED, summary, 100)).isTrue();
+    assertThat(
+            UsageRecorder.finalFigures(
+                UsageEvents.Outcome.SUCCEEDED, summary, QuerySummary.SERVER_BUFFER_BYTES))
+        .isFalse();
+    assertThat(UsageRecorder.finalFigures(UsageEvents.Outcome.SUCCEEDED, Optional.empty(), 100))
+        .isFalse();
+    assertThat(UsageRecorder.finalFigures(UsageEvents.Outcome.FAILED, summary, 100)).isFalse();
+    assertThat(UsageRecorder.finalFigures(UsageEvents.Outcome.CANCELED, summary, 100)).isFalse();
+  }
+
+  @Test
   void figuresComeFromTheAnswersSummaryAndAreZeroWithout() {
     UsageEvents.QueryFigures told =
         UsageRecorder.figures(
@@ -131,10 +240,14 @@ class InteractiveUsageTest {
   }
 
   private List<Map<String, Object>> events(String kind) {
+    return events(kind, aliceName);
+  }
+
+  private List<Map<String, Object>> events(String kind, String owner) {
     return api.jdbc()
         .sql("select * from usage_events where kind = :kind and owner = :owner order by id")
         .param("kind", kind)
-        .param("owner", aliceName)
+        .param("owner", owner)
         .query()
         .listOfRows();
   }
