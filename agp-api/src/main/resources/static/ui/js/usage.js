@@ -1,13 +1,19 @@
-// Usage: what the caller's queries cost over a range of days (bytes read and ClickHouse server time
-// per day, as a chart and a table with its totals) and how much of today's budgets they used. For
-// admins also the top users and tiers over the same range and any user's budgets. Everything comes
-// from GET /v1/usage and GET /v1/usage/budgets; the charts are SVG drawn here, no library.
+// Usage: what the caller's queries cost over a range of days, or over the last 48 hours (bytes read
+// and ClickHouse server time per day or hour, as a chart and a table with its totals) and how much
+// of today's budgets they used. For admins also the top users and tiers over the same range and
+// any user's budgets. Everything comes from GET /v1/usage and GET /v1/usage/budgets; the charts are
+// SVG drawn here, no library.
 import { claims, get, session } from './api.js';
 import { bytes, count, duration, h, replace, svg, time } from './dom.js';
 import { context, problemBox } from './main.js';
 
 const DAY_MS = 86400000;
+const HOUR_MS = 3600000;
 const DEFAULT_DAYS = 7;
+/** As many hours as the hourly rollup keeps (agp.bookkeeper.usage.hour-retention, 48h by default). */
+const HOURS = 48;
+/** The most labels under a chart: five fit a chart 300 px wide without touching. */
+const MAX_LABELS = 5;
 const TOP = 10;
 
 /** The figures of the day table, in order: field, heading, how it is written. */
@@ -32,7 +38,25 @@ export function seconds(s) {
 }
 
 const day = (ms) => new Date(ms).toISOString().slice(0, 10);
+const hour = (ms) => new Date(ms).toISOString().slice(0, 13).replace('T', ' ') + ':00';
 const isDay = (s) => /^\d{4}-\d{2}-\d{2}$/.test(s || '');
+
+/**
+ * What a bar of a chart and a line of its table stand for: a UTC day or an hour. `name` writes a
+ * slot in full, `label` as the lines of its label under the chart.
+ */
+const PER_DAY = {
+  key: 'day', ms: DAY_MS, unit: 'day', units: 'days', inOne: 'in a day', heading: 'Day',
+  name: day,
+  label: (ms) => [day(ms).slice(5)],
+  caption: 'Usage per day, oldest first, with the totals of the range',
+};
+const PER_HOUR = {
+  key: 'hour', ms: HOUR_MS, unit: 'hour', units: 'hours', inOne: 'in an hour', heading: 'Hour (UTC)',
+  name: hour,
+  label: (ms) => [hour(ms).slice(11), day(ms).slice(5)],
+  caption: 'Usage per hour, oldest first, with the totals of the last 48 hours',
+};
 
 /** The signed-in user (JWT mode), or null when the API asks for no token. */
 function me() {
@@ -45,6 +69,7 @@ export function renderUsage(main, { params }) {
   const to = isDay(params.get('to')) ? params.get('to') : day(today);
   const from = isDay(params.get('from')) ? params.get('from') : day(today - (DEFAULT_DAYS - 1) * DAY_MS);
   const user = me();
+  const hourly = params.get('view') === 'hours';
 
   const form = h('form', { class: 'filters', id: 'usage-range', 'aria-label': 'Range of days' },
     h('div', { class: 'field' },
@@ -58,12 +83,14 @@ export function renderUsage(main, { params }) {
     event.preventDefault();
     const query = new URLSearchParams();
     for (const name of ['from', 'to']) query.set(name, form.elements[name].value);
+    if (hourly) query.set('view', 'hours');
     if (params.get('budget_user')) query.set('budget_user', params.get('budget_user'));
     location.hash = '#/usage?' + query;
   });
 
   const own = h('section', { id: 'own-usage', 'aria-labelledby': 'own-usage-title' },
     h('h2', { id: 'own-usage-title' }, user ? 'Your usage' : 'Usage of everyone'),
+    viewSwitch(params, hourly),
     h('p', { class: 'muted' }, 'Loading…'));
   const budgets = h('section', { id: 'own-budgets', 'aria-labelledby': 'own-budgets-title' },
     h('h2', { id: 'own-budgets-title' }, user ? 'Your budgets today' : 'Budgets today'),
@@ -85,18 +112,28 @@ export function renderUsage(main, { params }) {
   let gone = false;
 
   (async () => {
+    const [heading, views] = own.children;
     try {
-      const query = new URLSearchParams(range);
+      // The hourly view: the 48 hours up to the current one, asked for as the days they fall in.
+      const lastHour = Math.floor(Date.now() / HOUR_MS) * HOUR_MS;
+      const firstHour = lastHour - (HOURS - 1) * HOUR_MS;
+      const query = hourly
+        ? new URLSearchParams({ from: day(firstHour), to: day(lastHour), granularity: 'hour' })
+        : new URLSearchParams(range);
       query.set('group_by', 'day');
       if (user) query.set('user', user);
       const usage = await get('/v1/usage?' + query);
-      const days = byDay(usage.rows);
+      const grain = hourly ? PER_HOUR : PER_DAY;
+      const slots = hourly
+        ? { first: firstHour, count: HOURS }
+        : { first: Date.parse(from), count: Math.max(1, Math.round((Date.parse(to) - Date.parse(from)) / DAY_MS) + 1) };
+      const rows = bySlot(usage.rows, grain).filter((r) => r.at >= slots.first);
       if (!gone) {
-        replace(own, own.firstChild, dayChart(days, from, to), days.length ? dayTable(days) : null,
+        replace(own, heading, views, usageCharts(rows, grain, slots), rows.length ? usageTable(rows, grain) : null,
           usage.truncated ? h('p', { class: 'muted' }, 'Only part of the range is shown: choose fewer days.') : null);
       }
     } catch (e) {
-      if (!gone) replace(own, own.firstChild, problemBox(e));
+      if (!gone) replace(own, heading, views, problemBox(e));
     }
   })();
   showBudgets(budgets, user && context.admin ? user : null, () => gone);
@@ -106,64 +143,118 @@ export function renderUsage(main, { params }) {
   };
 }
 
-/** The API's rows (one per day, tier and user) added up per day, oldest first. */
-function byDay(rows) {
-  const days = new Map();
+/** Days or the last 48 hours, as links that keep the rest of the page's parameters. */
+function viewSwitch(params, hourly) {
+  const link = (hours, text) => {
+    const query = new URLSearchParams(params);
+    if (hours) query.set('view', 'hours');
+    else query.delete('view');
+    const rest = query.toString();
+    const href = '#/usage' + (rest ? '?' + rest : '');
+    return h('a', { href, class: 'view-choice', 'data-view': hours ? 'hours' : 'days', 'aria-current': hours === hourly ? 'true' : null }, text);
+  };
+  return h('nav', { class: 'view-switch', 'aria-label': 'Usage per' },
+    link(false, 'Days'), link(true, 'Last 48 hours'));
+}
+
+/** The API's rows (one per day or hour, tier and user) added up per day or hour, oldest first. */
+function bySlot(rows, grain) {
+  const slots = new Map();
   for (const r of rows) {
-    const sum = days.get(r.day) || { day: r.day };
+    const at = Date.parse(r[grain.key]);
+    const sum = slots.get(at) || { at, [grain.key]: r[grain.key] };
     for (const [field] of COLUMNS) sum[field] = (sum[field] || 0) + (r[field] || 0);
-    days.set(r.day, sum);
+    slots.set(at, sum);
   }
-  return [...days.values()].sort((a, b) => a.day.localeCompare(b.day));
+  return [...slots.values()].sort((a, b) => a.at - b.at);
 }
 
-/** Bytes read and server time per day with data, one bar each, over every day of the range. */
-function dayChart(rows, from, to) {
-  if (!rows.length) return h('p', { class: 'muted', id: 'usage-empty' }, 'No usage in this range.');
-  const first = Date.parse(from);
-  const days = Math.max(1, Math.round((Date.parse(to) - first) / DAY_MS) + 1);
+/** Bytes read and server time per day (or hour) with data, one bar each, over every slot shown. */
+function usageCharts(rows, grain, slots) {
+  if (!rows.length) {
+    return h('p', { class: 'muted', id: 'usage-empty' },
+      grain === PER_HOUR ? 'No usage in the last 48 hours.' : 'No usage in this range.');
+  }
   return h('div', { class: 'usage-charts' },
-    dailyBars('read_bytes', 'Bytes read per day', rows, first, days, bytes),
-    dailyBars('server_seconds', 'Server time per day', rows, first, days, seconds));
+    usageBars('read_bytes', 'Bytes read per ' + grain.unit, rows, grain, slots, bytes),
+    usageBars('server_seconds', 'Server time per ' + grain.unit, rows, grain, slots, seconds));
 }
 
-function dailyBars(field, title, rows, first, days, format) {
+function usageBars(field, title, rows, grain, { first, count: slotCount }, format) {
   const width = 480;
   const height = 120;
-  const slot = width / days;
+  const slot = width / slotCount;
   const peak = Math.max(...rows.map((r) => r[field] || 0));
   const bars = rows.map((r) => {
-    const i = Math.round((Date.parse(r.day) - first) / DAY_MS);
+    const i = Math.round((r.at - first) / grain.ms);
     const value = r[field] || 0;
-    // A day with data keeps a sliver of a bar even when this figure is zero.
+    // A slot with data keeps a sliver of a bar even when this figure is zero.
     const barHeight = Math.max(1, peak ? (value / peak) * (height - 4) : 1);
-    return svg('rect', { class: 'usage-bar', 'data-day': r.day,
+    return svg('rect', { class: 'usage-bar', ['data-' + grain.key]: r[grain.key],
       x: (i * slot + slot * 0.15).toFixed(2), y: (height - barHeight).toFixed(2),
       width: (slot * 0.7).toFixed(2), height: barHeight.toFixed(2) },
-      svg('title', null, r.day + ': ' + format(value)));
+      svg('title', null, grain.name(r.at) + ': ' + format(value)));
   });
   const total = rows.reduce((sum, r) => sum + (r[field] || 0), 0);
-  const summary = title + ' from ' + day(first) + ' over ' + days + ' days: ' + rows.length +
-    ' days with usage, ' + format(total) + ' in all, at most ' + format(peak) + ' in a day. The table below has every figure.';
+  const last = first + (slotCount - 1) * grain.ms;
+  const zone = grain === PER_HOUR ? ' UTC' : '';
+  const summary = title + ' from ' + grain.name(first) + zone + ' over ' + slotCount + ' ' + grain.units + ': ' +
+    rows.length + ' ' + grain.units + ' with usage, ' + format(total) + ' in all, at most ' + format(peak) + ' ' +
+    grain.inOne + '. The table below has every figure.';
   return h('figure', { class: 'chart usage-chart', id: 'chart-' + field },
     svg('svg', { viewBox: `0 0 ${width} ${height}`, role: 'img', 'aria-label': summary, preserveAspectRatio: 'none' },
       svg('line', { class: 'axis', x1: 0, y1: height - 0.5, x2: width, y2: height - 0.5 }),
       bars),
-    h('figcaption', null, title + ' (peak ' + format(peak) + '), ' + day(first) + ' to ' + day(first + (days - 1) * DAY_MS)));
+    slotLabels(grain, first, slotCount),
+    h('figcaption', null, title + ' (peak ' + format(peak) + '), ' + grain.name(first) + ' to ' + grain.name(last) + zone));
 }
 
-function dayTable(rows) {
+/**
+ * The slots a chart labels: the first, the last and evenly spaced ones between, at most
+ * MAX_LABELS; one between that would crowd the last is left out.
+ */
+function labelledSlots(slotCount) {
+  if (slotCount <= 1) return [0];
+  const step = Math.ceil((slotCount - 1) / (MAX_LABELS - 1));
+  const slots = [];
+  for (let i = 0; i < slotCount - 1; i += step) slots.push(i);
+  if (slots.length > 1 && slotCount - 1 - slots.at(-1) < step * 0.75) slots.pop();
+  slots.push(slotCount - 1);
+  return slots;
+}
+
+/**
+ * The labels under a chart, in an SVG of their own: the chart's is stretched to its box, which
+ * would stretch text too. Placed in percent of the width, under the middle of their bar; the first
+ * starts at its slot and the last ends at its own, so that neither is cut at the edges. The chart's
+ * text alternative already names the range: the labels are for the eye.
+ */
+function slotLabels(grain, first, slotCount) {
+  const lines = grain.label(first).length;
+  const percent = (x) => ((x / slotCount) * 100).toFixed(3) + '%';
+  const indices = labelledSlots(slotCount);
+  return svg('svg', { class: 'slot-labels', 'aria-hidden': 'true', 'data-lines': lines },
+    indices.map((i) => {
+      const edge = indices.length === 1 ? null : i === 0 ? 'start' : i === slotCount - 1 ? 'end' : null;
+      const x = percent(edge === 'start' ? i : edge === 'end' ? i + 1 : i + 0.5);
+      const at = first + i * grain.ms;
+      return svg('text', { class: 'slot-label', x, y: 12, 'text-anchor': edge || 'middle', 'data-slot': grain.name(at) },
+        grain.label(at).map((line, n) => svg('tspan', { x, dy: n ? 13 : null }, line)));
+    }));
+}
+
+function usageTable(rows, grain) {
   const totals = {};
   for (const [field] of COLUMNS) totals[field] = rows.reduce((sum, r) => sum + (r[field] || 0), 0);
   return h('div', { class: 'table-wrap' },
-    h('table', { id: 'usage-days', class: 'usage-table' },
-      h('caption', { class: 'visually-hidden' }, 'Usage per day, oldest first, with the totals of the range'),
+    h('table', { id: 'usage-' + grain.units, class: 'usage-table' },
+      h('caption', { class: 'visually-hidden' }, grain.caption),
       h('thead', null, h('tr', null,
-        h('th', { scope: 'col' }, 'Day'),
+        h('th', { scope: 'col' }, grain.heading),
         COLUMNS.map(([, heading]) => h('th', { scope: 'col', class: 'num' }, heading)))),
       h('tbody', null, rows.map((r) =>
-        h('tr', { 'data-day': r.day },
-          h('th', { scope: 'row' }, r.day),
+        h('tr', { ['data-' + grain.key]: r[grain.key] },
+          h('th', { scope: 'row' }, grain.name(r.at)),
           COLUMNS.map(([field, , format]) => h('td', { class: 'num', 'data-field': field, 'data-value': r[field] ?? 0 }, format(r[field])))))),
       h('tfoot', null, h('tr', { id: 'usage-total' },
         h('th', { scope: 'row' }, 'Total'),

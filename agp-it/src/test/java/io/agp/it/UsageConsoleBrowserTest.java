@@ -1,6 +1,7 @@
 package io.agp.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.offset;
 import static org.awaitility.Awaitility.await;
 
 import com.nimbusds.jose.JWSAlgorithm;
@@ -19,11 +20,14 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Date;
 import java.util.List;
 import java.util.Map;
 import java.util.SortedSet;
+import java.util.TreeMap;
 import java.util.TreeSet;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -43,6 +47,11 @@ class UsageConsoleBrowserTest {
 
   private static final String SECRET = "the token secret of the usage console test, 32+ bytes";
   private static final JsonMapper JSON = JsonMapper.builder().build();
+  private static final DateTimeFormatter MONTH_DAY = DateTimeFormatter.ofPattern("MM-dd");
+  private static final DateTimeFormatter HOUR =
+      DateTimeFormatter.ofPattern("yyyy-MM-dd HH:00").withZone(ZoneOffset.UTC);
+  private static final DateTimeFormatter HOUR_LABEL =
+      DateTimeFormatter.ofPattern("HH:00 MM-dd").withZone(ZoneOffset.UTC);
 
   private final HttpClient http = HttpClient.newHttpClient();
   private final AgpStack stack;
@@ -139,6 +148,12 @@ class UsageConsoleBrowserTest {
           .as("one bar per day with data in " + chart)
           .containsExactlyInAnyOrderElementsOf(daysWithData);
       assertThat(browser.find(chart + " svg").getAttribute("aria-label")).contains("in all");
+      List<String> labels = labelLines(chart + " .slot-label");
+      assertThat(labels)
+          .as("the days under " + chart)
+          .hasSizeBetween(3, 5)
+          .startsWith(today.minusDays(6).format(MONTH_DAY))
+          .endsWith(today.format(MONTH_DAY));
     }
     assertThat(total("executions")).isEqualTo(executions);
     assertThat(total("read_bytes")).isEqualTo(readBytes);
@@ -168,6 +183,128 @@ class UsageConsoleBrowserTest {
     assertThat(browser.all("#all-usage")).isEmpty();
     assertThat(browser.find("#main").getText()).doesNotContain("bob");
     screenshotOfTheWholePage("usage-user");
+    assertThat(browser.problemsLogged()).isEmpty();
+  }
+
+  @Test
+  void dayLabelsStayApartOverNinetyDaysOnAPhone() {
+    signIn(alice, "#/usage?from=" + today.minusDays(89) + "&to=" + today);
+    browser.resize(360, 800);
+    try {
+      browser.await(10, d -> !browser.all("#chart-read_bytes .slot-label").isEmpty());
+      for (String chart : List.of("#chart-read_bytes", "#chart-server_seconds")) {
+        assertThat(labelLines(chart + " .slot-label"))
+            .hasSizeBetween(3, 5)
+            .startsWith(today.minusDays(89).format(MONTH_DAY))
+            .endsWith(today.format(MONTH_DAY));
+        // Each label inside the chart's width and clear of the next one, as drawn.
+        assertThat(
+                (List<?>)
+                    browser.driver.executeScript(
+                        "const box = document.querySelector(arguments[0] + ' svg.slot-labels')"
+                            + ".getBoundingClientRect();"
+                            + "const labels = [...document.querySelectorAll(arguments[0]"
+                            + " + ' .slot-label')].map(t => t.getBoundingClientRect());"
+                            + "const wrong = [];"
+                            + "labels.forEach((r, i) => {"
+                            + "  if (r.width < 10) wrong.push('label ' + i + ' has no width');"
+                            + "  if (r.left < box.left - 0.5 || r.right > box.right + 0.5)"
+                            + "    wrong.push('label ' + i + ' outside the chart');"
+                            + "  if (i > 0 && r.left < labels[i - 1].right + 2)"
+                            + "    wrong.push('label ' + i + ' touches the one before');"
+                            + "});"
+                            + "return wrong;",
+                        chart))
+            .as("labels of " + chart + " at 360 px")
+            .isEmpty();
+      }
+    } finally {
+      browser.resize(1280, 800);
+    }
+    assertThat(browser.problemsLogged()).isEmpty();
+  }
+
+  @Test
+  void aUserSwitchesToTheLast48HoursAndSeesTheHoursTheApiGives() {
+    Instant hourBefore = Instant.now().truncatedTo(ChronoUnit.HOURS);
+    // The API's rows per hour, tier and user, added up per hour as the page does.
+    Map<String, long[]> perHour = new TreeMap<>();
+    Map<String, Double> serverSeconds = new TreeMap<>();
+    JsonNode hours =
+        usage(
+                alice,
+                "from="
+                    + today.minusDays(2)
+                    + "&to="
+                    + today
+                    + "&granularity=hour&group_by=day&user=alice")
+            .get("rows");
+    for (JsonNode row : hours) {
+      assertThat(row.get("day").isNull()).isTrue();
+      String hour = row.get("hour").asString();
+      long[] sums = perHour.computeIfAbsent(hour, h -> new long[2]);
+      sums[0] += row.get("executions").asLong();
+      sums[1] += row.get("read_bytes").asLong();
+      serverSeconds.merge(hour, row.get("server_seconds").asDouble(), Double::sum);
+    }
+    assertThat(perHour.values().stream().mapToLong(sums -> sums[0]).sum())
+        .as("Alice's executions of the last hours")
+        .isEqualTo(3);
+
+    signIn(alice, "#/usage?" + range);
+    browser.await(10, d -> !browser.all("#usage-days").isEmpty());
+    assertThat(browser.find("a[data-view='days']").getAttribute("aria-current")).isEqualTo("true");
+    browser.find("a[data-view='hours']").click();
+    browser.await(10, d -> !browser.all("#usage-hours").isEmpty());
+    Instant hourAfter = Instant.now().truncatedTo(ChronoUnit.HOURS);
+    assertThat((String) browser.driver.executeScript("return location.hash;"))
+        .contains("view=hours", "from=" + today.minusDays(6));
+    assertThat(browser.find("a[data-view='hours']").getAttribute("aria-current")).isEqualTo("true");
+    assertThat(browser.all("#usage-days")).isEmpty();
+
+    assertThat(attributes("#usage-hours tbody tr", "data-hour"))
+        .containsExactlyElementsOf(perHour.keySet());
+    for (Map.Entry<String, long[]> hour : perHour.entrySet()) {
+      String row = "#usage-hours tbody tr[data-hour='" + hour.getKey() + "']";
+      assertThat(browser.find(row + " th").getText())
+          .isEqualTo(HOUR.format(Instant.parse(hour.getKey())));
+      assertThat(value(row, "executions")).isEqualTo(hour.getValue()[0]);
+      assertThat(value(row, "read_bytes")).isEqualTo(hour.getValue()[1]);
+      assertThat(
+              Double.parseDouble(
+                  browser
+                      .find(row + " td[data-field='server_seconds']")
+                      .getAttribute("data-value")))
+          .isCloseTo(serverSeconds.get(hour.getKey()), offset(1e-9));
+    }
+    assertThat(total("executions")).isEqualTo(3);
+    assertThat(total("read_bytes"))
+        .isEqualTo(perHour.values().stream().mapToLong(sums -> sums[1]).sum());
+
+    for (String chart : List.of("#chart-read_bytes", "#chart-server_seconds")) {
+      assertThat(attributes(chart + " rect.usage-bar", "data-hour"))
+          .as("one bar per hour with data in " + chart)
+          .containsExactlyInAnyOrderElementsOf(perHour.keySet());
+      assertThat(browser.find(chart + " svg").getAttribute("aria-label"))
+          .contains("over 48 hours", perHour.size() + " hours with usage");
+      // The 48 hours up to the one the page was drawn in, labelled by hour and day.
+      List<String> slots = attributes(chart + " .slot-label", "data-slot");
+      // The page may have been drawn either side of the turn of an hour.
+      Instant last = HOUR.format(hourAfter).equals(slots.getLast()) ? hourAfter : hourBefore;
+      assertThat(slots)
+          .hasSize(5)
+          .startsWith(HOUR.format(last.minus(47, ChronoUnit.HOURS)))
+          .endsWith(HOUR.format(last));
+      assertThat(labelLines(chart + " .slot-label"))
+          .startsWith(HOUR_LABEL.format(last.minus(47, ChronoUnit.HOURS)))
+          .endsWith(HOUR_LABEL.format(last));
+    }
+    screenshotOfTheWholePage("usage-user-hours");
+
+    browser.find("a[data-view='days']").click();
+    browser.await(10, d -> !browser.all("#usage-days").isEmpty());
+    assertThat((String) browser.driver.executeScript("return location.hash;"))
+        .doesNotContain("view=");
     assertThat(browser.problemsLogged()).isEmpty();
   }
 
@@ -226,6 +363,22 @@ class UsageConsoleBrowserTest {
 
   private List<String> attributes(String css, String attribute) {
     return browser.all(css).stream().map(e -> e.getAttribute(attribute)).toList();
+  }
+
+  /** The lines of each label (SVG text of tspans), a space between them. */
+  private List<String> labelLines(String css) {
+    List<?> labels =
+        (List<?>)
+            browser.driver.executeScript(
+                "return [...document.querySelectorAll(arguments[0])].map(t =>"
+                    + " [...t.querySelectorAll('tspan')].map(s => s.textContent).join(' '));",
+                css);
+    return labels.stream().map(String.class::cast).toList();
+  }
+
+  private long value(String row, String field) {
+    return Long.parseLong(
+        browser.find(row + " td[data-field='" + field + "']").getAttribute("data-value"));
   }
 
   private long total(String field) {
