@@ -47,7 +47,7 @@ import tools.jackson.databind.node.ObjectNode;
  * shows a stack trace, answers errors as problem+json, and a rejected request leaves every
  * execution as it was.
  *
- * <p>Each test sends {@code -Dagp.fuzz.tries=N} generated requests (500 by default), drawn from a
+ * <p>Each test sends {@code -Dagp.fuzz.tries=N} generated requests (300 by default), drawn from a
  * random seeded with {@code -Dagp.fuzz.seed=S}: by default a fixed seed, so that the normal build
  * sends the same requests every time and stays reproducible; {@code -Dagp.fuzz.seed=random} draws
  * new ones. A failure names the seed and the try; the same seed sends the same requests again.
@@ -67,7 +67,7 @@ class BadInputFuzzTest {
   private static long failed;
   private static String link;
 
-  private static final int TRIES = Integer.getInteger("agp.fuzz.tries", 500);
+  private static final int TRIES = Integer.getInteger("agp.fuzz.tries", 300);
 
   /** The seed the build always sends, so that what it found once stays found. */
   private static final long FIXED_SEED = 20261128;
