@@ -2,8 +2,10 @@ package io.agp.testkit;
 
 import java.net.InetAddress;
 import java.net.URI;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Properties;
 import java.util.Set;
 import java.util.stream.Collectors;
 import org.gaul.s3proxy.AuthenticationType;
@@ -16,6 +18,7 @@ import org.jclouds.blobstore.domain.PageSet;
 import org.jclouds.blobstore.domain.StorageMetadata;
 import org.jclouds.blobstore.domain.StorageType;
 import org.jclouds.blobstore.options.ListContainerOptions;
+import org.jclouds.filesystem.reference.FilesystemConstants;
 import org.opentest4j.TestAbortedException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -79,7 +82,12 @@ public final class S3TestServer {
 
   private S3TestServer(String accessKey, String secretKey) {
     // In memory, owned by this object rather than by S3Proxy: it outlives stop() and start().
-    context = ContextBuilder.newBuilder("transient").build(BlobStoreContext.class);
+    this(
+        ContextBuilder.newBuilder("transient").build(BlobStoreContext.class), accessKey, secretKey);
+  }
+
+  private S3TestServer(BlobStoreContext context, String accessKey, String secretKey) {
+    this.context = context;
     blobStore = context.getBlobStore();
     host = InetAddress.getLoopbackAddress();
     this.accessKey = accessKey;
@@ -115,6 +123,24 @@ public final class S3TestServer {
    */
   public static S3TestServer startWithCredentials(String accessKey, String secretKey) {
     S3TestServer server = new S3TestServer(accessKey, secretKey);
+    server.start();
+    return server;
+  }
+
+  /**
+   * A server of its own that keeps its objects as files under {@code folder} (jclouds' file-system
+   * store) rather than in the heap, for objects of gigabytes; the caller stops it.
+   */
+  public static S3TestServer startOnDisk(Path folder, String accessKey, String secretKey) {
+    Properties overrides = new Properties();
+    overrides.setProperty(FilesystemConstants.PROPERTY_BASEDIR, folder.toString());
+    S3TestServer server =
+        new S3TestServer(
+            ContextBuilder.newBuilder("filesystem")
+                .overrides(overrides)
+                .build(BlobStoreContext.class),
+            accessKey,
+            secretKey);
     server.start();
     return server;
   }

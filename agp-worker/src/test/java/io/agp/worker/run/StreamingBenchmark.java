@@ -24,6 +24,14 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.core.checksums.RequestChecksumCalculation;
+import software.amazon.awssdk.core.checksums.ResponseChecksumValidation;
+import software.amazon.awssdk.core.sync.RequestBody;
+import software.amazon.awssdk.http.apache5.Apache5HttpClient;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.s3.S3Client;
 
 /**
  * Streaming a large CSV result into the result store, the local one and S3 (the test kit's server),
@@ -106,7 +114,11 @@ class StreamingBenchmark {
     String where =
         store == Store.LOCAL
             ? "the local store"
-            : "S3 (the test kit's in-process server, in memory; the heap counts its objects)";
+            : System.getProperty(S3TestServer.EXTERNAL_ENDPOINT, "").isBlank()
+                ? "S3 (the test kit's in-process server, in memory; the heap counts its objects)"
+                : "S3 (a server in another process, "
+                    + System.getProperty(S3TestServer.EXTERNAL_ENDPOINT)
+                    + ")";
     report.add("Into " + where + ":");
     run(100_000); // warm-up
     int rounds = Integer.getInteger("agp.bench.rounds", 7);
@@ -117,6 +129,7 @@ class StreamingBenchmark {
       run(rows);
       List<Double> ratios = new ArrayList<>();
       List<Double> cpuRatios = new ArrayList<>();
+      List<Double> uploadRatios = new ArrayList<>();
       long peak = 0;
       // Side by side, alternating, so that a busy machine weighs on both alike.
       for (int round = 1; round <= rounds; round++) {
@@ -124,6 +137,12 @@ class StreamingBenchmark {
         Run worker = run(rows);
         ratios.add(worker.seconds() / curl.seconds());
         cpuRatios.add(worker.cpuSeconds() / curl.cpuSeconds());
+        if (curl.uploadSeconds() > 0) {
+          uploadRatios.add(worker.seconds() / curl.uploadSeconds());
+          report.add(
+              "  curl's file put into the same S3 by the AWS SDK (one PUT): %.2f s"
+                  .formatted(curl.uploadSeconds()));
+        }
         peak = Math.max(peak, worker.peakHeapMb());
         report.add(
             ("%,d rows CSV (%,d bytes), round %d: curl into a file %.2f s (CPU %.2f s);"
@@ -152,6 +171,11 @@ class StreamingBenchmark {
                   median(cpuRatios),
                   rounds,
                   peak));
+      if (!uploadRatios.isEmpty()) {
+        report.add(
+            "%s, %,d rows: median worker / the SDK's upload of curl's file %.2f"
+                .formatted(store.name().toLowerCase(Locale.ROOT), rows, median(uploadRatios)));
+      }
       if (rows == 10_000_000) {
         report.add(
             "%s, 10,000,000 rows: target worker / curl <= %.2f: %s"
@@ -171,7 +195,11 @@ class StreamingBenchmark {
         : (sorted.get(middle - 1) + sorted.get(middle)) / 2;
   }
 
-  private record Curl(double seconds, double cpuSeconds) {}
+  /**
+   * @param uploadSeconds for the S3 store, the time the AWS SDK took to put curl's file into the
+   *     same server, a yardstick of what that server takes; 0 for the local store
+   */
+  private record Curl(double seconds, double cpuSeconds, double uploadSeconds) {}
 
   private record Run(
       long bytes, double seconds, double streamSeconds, double cpuSeconds, long peakHeapMb) {}
@@ -247,6 +275,7 @@ class StreamingBenchmark {
     if (curl.waitFor() != 0) {
       throw new IllegalStateException("curl failed");
     }
+    double uploadSeconds = store == Store.S3 ? upload(file) : 0;
     Files.delete(file);
     List<String> lines = output.lines().toList();
     double seconds = Double.parseDouble(lines.get(0));
@@ -256,6 +285,32 @@ class StreamingBenchmark {
     while (children.find()) {
       cpu += Integer.parseInt(children.group(1)) * 60 + Double.parseDouble(children.group(2));
     }
-    return new Curl(seconds, cpu);
+    return new Curl(seconds, cpu, uploadSeconds);
+  }
+
+  /**
+   * Puts a file into the benchmark's bucket as any S3 client would (the AWS SDK, one PUT), and
+   * deletes it again: how long that server takes to take those bytes, whoever sends them.
+   */
+  private double upload(Path file) {
+    S3TestServer s3 = S3TestServer.shared();
+    try (S3Client client =
+        S3Client.builder()
+            .httpClientBuilder(Apache5HttpClient.builder())
+            .endpointOverride(s3.endpoint())
+            .region(Region.of(s3.region()))
+            .forcePathStyle(true)
+            .requestChecksumCalculation(RequestChecksumCalculation.WHEN_REQUIRED)
+            .responseChecksumValidation(ResponseChecksumValidation.WHEN_REQUIRED)
+            .credentialsProvider(
+                StaticCredentialsProvider.create(
+                    AwsBasicCredentials.create(s3.accessKey(), s3.secretKey())))
+            .build()) {
+      long start = System.nanoTime();
+      client.putObject(b -> b.bucket(BUCKET).key("curl.csv"), RequestBody.fromFile(file));
+      double seconds = (System.nanoTime() - start) / 1e9;
+      s3.deleteObject(BUCKET, "curl.csv");
+      return seconds;
+    }
   }
 }
