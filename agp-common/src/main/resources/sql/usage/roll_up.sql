@@ -1,17 +1,12 @@
 -- Folds the oldest :batch usage events into the hourly, daily and span rollups (V18) and deletes
 -- them, in one statement: a bookkeeper that dies before its commit leaves every event where it
--- was, one that commits has counted each exactly once. An event still awaiting its figures from
--- system.query_log (V19) stays until they come or are given up on. Bookkeepers running it at once
--- take disjoint events (skip locked), and add their sums to the same rows in the order of their
--- keys, so that they cannot deadlock. Returns what was folded, per tier. (The inserts run whether
--- or not the last select reads them, as every data-modifying part of a WITH does.)
+-- was, one that commits has counted each exactly once. Bookkeepers running it at once take
+-- disjoint events (skip locked), and add their sums to the same rows in the order of their keys,
+-- so that they cannot deadlock. Returns what was folded, per tier. (The inserts run whether or not
+-- the last select reads them, as every data-modifying part of a WITH does.)
 with taken as (
     delete from usage_events
-    where id in (select id
-                 from usage_events
-                 where not awaits_query_log
-                 order by id
-                 limit :batch for update skip locked)
+    where id in (select id from usage_events order by id limit :batch for update skip locked)
     returning *),
 figures as (
     select date_trunc('hour', at, 'UTC')                                      as hour,

@@ -111,8 +111,9 @@ class QueryLogStatsReaderTest {
     UsageRollups rollups = new UsageRollups(fixture.jdbc);
 
     assertThat(reader.runOnce()).isEqualTo(interactive(0, 0, 1));
-    // The rollup leaves it alone while its figures are to come.
+    // The rollup does not see it while its figures are to come.
     assertThat(rollups.rollUp(100)).isEmpty();
+    assertThat(waiting()).isEqualTo(1);
     ClickHouseTestServer.shared().query("SYSTEM FLUSH LOGS");
     assertThat(reader.runOnce()).isEqualTo(interactive(1, 0, 0));
 
@@ -121,7 +122,8 @@ class QueryLogStatsReaderTest {
     assertThat(((Number) event.get("read_bytes")).longValue()).isGreaterThanOrEqualTo(2_000_000);
     assertThat(((Number) event.get("peak_memory_bytes")).longValue()).isPositive();
     assertThat(((Number) event.get("result_bytes")).longValue()).isEqualTo(123);
-    assertThat(event.get("awaits_query_log")).isEqualTo(false);
+    assertThat(event).containsEntry("kind", "sync").containsEntry("owner", "alice");
+    assertThat(waiting()).isZero();
     assertThat(meters.counter("agp.bookkeeper.interactive.stats.from.query.log").count())
         .isEqualTo(1);
     List<UsageRollups.Folded> folded = rollups.rollUp(100);
@@ -229,10 +231,10 @@ class QueryLogStatsReaderTest {
         .jdbc
         .sql(
             """
-            insert into usage_events (at, tier, owner, kind, outcome, result_bytes, query_id,
-                                      awaits_query_log)
-            values (now() - :agoMillis * interval '1 millisecond', :tier, 'bob', 'chproxy',
-                    'succeeded', 10, :queryId, true)
+            insert into usage_awaiting_query_log (at, query_id, tier, owner, kind, outcome,
+                                                  result_bytes)
+            values (now() - :agoMillis * interval '1 millisecond', :queryId, :tier, 'bob',
+                    'chproxy', 'succeeded', 10)
             returning id
             """)
         .param("agoMillis", ago.toMillis())
@@ -245,9 +247,17 @@ class QueryLogStatsReaderTest {
   private boolean awaitingEvent(long id) {
     return fixture
         .jdbc
-        .sql("select awaits_query_log from usage_events where id = :id")
+        .sql("select exists (select 1 from usage_awaiting_query_log where id = :id)")
         .param("id", id)
         .query(Boolean.class)
+        .single();
+  }
+
+  private long waiting() {
+    return fixture
+        .jdbc
+        .sql("select count(*) from usage_awaiting_query_log")
+        .query(Long.class)
         .single();
   }
 }

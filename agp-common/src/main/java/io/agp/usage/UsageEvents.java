@@ -13,12 +13,15 @@ import org.springframework.jdbc.core.simple.JdbcClient;
 /**
  * Records the usage the API sees end: interactive queries and result downloads. (An execution's end
  * is recorded by the database itself, in the transaction that ends it.) Each record is one insert
- * into {@code usage_events}; the bookkeeper folds it into the rollups ({@link UsageRollups}), after
- * completing the figures of a query that awaits them from {@code system.query_log}.
+ * into {@code usage_events}, which the bookkeeper folds into the rollups ({@link UsageRollups}); a
+ * query whose figures are to come from {@code system.query_log} waits apart until the bookkeeper
+ * completes them (or gives up on them) and moves it into the journal.
  */
 public class UsageEvents {
 
   private static final String RECORD_EVENT = SqlFile.load("usage/record_event");
+  private static final String RECORD_AWAITING_QUERY_LOG =
+      SqlFile.load("usage/record_awaiting_query_log");
   private static final String FIND_AWAITING_QUERY_LOG =
       SqlFile.load("usage/find_awaiting_query_log");
   private static final String RECORD_QUERY_LOG_FIGURES =
@@ -60,7 +63,7 @@ public class UsageEvents {
   /**
    * An interactive query whose figures are to be looked up in {@code system.query_log}.
    *
-   * @param eventId its usage event
+   * @param eventId its place among the queries waiting
    * @param queryId its ClickHouse query id
    * @param endedAt when the API saw it end, by the database's clock
    */
@@ -76,8 +79,8 @@ public class UsageEvents {
    * Records one sync run or proxy query of {@code owner} on {@code tier}.
    *
    * @param awaitQueryLogOf the query's ClickHouse id when its figures are to come from {@code
-   *     system.query_log} (the event is folded once they came or were given up on); null when
-   *     {@code figures} are final
+   *     system.query_log}: it waits apart, and enters the journal once they came or were given up
+   *     on; null when {@code figures} are final
    */
   public void recordQuery(
       Interactive api,
@@ -86,12 +89,18 @@ public class UsageEvents {
       Outcome outcome,
       QueryFigures figures,
       String awaitQueryLogOf) {
-    record(tier, owner, api.kind(), outcome.text(), figures, 0, awaitQueryLogOf);
+    if (awaitQueryLogOf == null) {
+      record(tier, owner, api.kind(), outcome.text(), figures, 0);
+      return;
+    }
+    statement(RECORD_AWAITING_QUERY_LOG, tier, owner, api.kind(), outcome.text(), figures)
+        .param("queryId", awaitQueryLogOf)
+        .update();
   }
 
   /** Records that {@code owner} downloaded {@code bytes} of a result of {@code tier}. */
   public void recordDownload(String tier, String owner, long bytes) {
-    record(tier, owner, "download", null, QueryFigures.NONE, bytes, null);
+    record(tier, owner, "download", null, QueryFigures.NONE, bytes);
   }
 
   /** Up to {@code limit} interactive queries awaiting their figures from system.query_log. */
@@ -109,10 +118,11 @@ public class UsageEvents {
   }
 
   /**
-   * Records the figures system.query_log gave of these events' queries (by event id), on those
-   * still awaiting them; the bytes their clients were given stay as recorded.
+   * Records the figures system.query_log gave of these interactive queries (by {@link
+   * AwaitingQueryLog#eventId}), moving those still waiting into the journal; the bytes their
+   * clients were given stay as recorded.
    *
-   * @return how many events changed
+   * @return how many queries were recorded
    */
   public int recordQueryLogFigures(Map<Long, QueryFigures> figures) {
     if (figures.isEmpty()) {
@@ -144,9 +154,10 @@ public class UsageEvents {
 
   /**
    * Stops looking up the figures of queries that ended longer than {@code after} ago, and of the
-   * events {@code ids} at once; they keep the figures their answers gave.
+   * waiting queries {@code ids} at once: they enter the journal with the figures their answers
+   * gave.
    *
-   * @return how many events were given up on
+   * @return how many queries were given up on
    */
   public int stopAwaitingQueryLog(Duration after, Collection<Long> ids) {
     return jdbc.sql(STOP_AWAITING_QUERY_LOG)
@@ -161,9 +172,16 @@ public class UsageEvents {
       String kind,
       String outcome,
       QueryFigures figures,
-      long downloadedBytes,
-      String awaitQueryLogOf) {
-    jdbc.sql(RECORD_EVENT)
+      long downloadedBytes) {
+    statement(RECORD_EVENT, tier, owner, kind, outcome, figures)
+        .param("downloadedBytes", downloadedBytes)
+        .update();
+  }
+
+  /** One of the statements that record a usage, with what they all bind. */
+  private JdbcClient.StatementSpec statement(
+      String sql, String tier, String owner, String kind, String outcome, QueryFigures figures) {
+    return jdbc.sql(sql)
         .param("tier", tier)
         .param("owner", owner)
         .param("kind", kind)
@@ -171,11 +189,7 @@ public class UsageEvents {
         .param("readRows", figures.readRows())
         .param("readBytes", figures.readBytes())
         .param("resultBytes", figures.resultBytes())
-        .param("downloadedBytes", downloadedBytes)
         .param("serverMillis", figures.serverMillis())
-        .param("peakMemoryBytes", figures.peakMemoryBytes())
-        .param("queryId", awaitQueryLogOf)
-        .param("awaitsQueryLog", awaitQueryLogOf != null)
-        .update();
+        .param("peakMemoryBytes", figures.peakMemoryBytes());
   }
 }
