@@ -35,7 +35,8 @@ import org.slf4j.LoggerFactory;
  * Each round asks every node of a tier once for all its awaited queries (which node ran a query is
  * not recorded), records what it found in one statement per kind, and gives up on queries ended
  * longer than {@code give-up-after} ago: they keep the figures they have (an execution's last
- * progress sample, an interactive query's answer), and an interactive query's usage is then folded.
+ * progress sample, an interactive query's answer). Either way, an interactive query then enters the
+ * usage journal.
  */
 public final class QueryLogStatsReader implements PeriodicJob {
 
