@@ -2,6 +2,7 @@ package io.agp.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.agp.api.usage.UsageQueries;
 import io.agp.jdbc.SqlFile;
 import io.agp.testkit.ClickHouseTestServer;
 import io.agp.usage.DaySpans;
@@ -157,7 +158,8 @@ class UsageBenchmark {
   private static List<String> planOfEveryUsersTotals(
       JdbcClient jdbc, LocalDate from, LocalDate to) {
     DaySpans parts = DaySpans.cover(from, to);
-    String sql = SqlFile.load("usage/sum_days_per_user").replace("ORDER_BY", "");
+    String sql =
+        UsageQueries.statement(UsageQueries.Granularity.DAY, UsageQueries.Grouping.USER, null);
     List<String> plan = List.of();
     for (int i = 0; i < 3; i++) {
       plan =

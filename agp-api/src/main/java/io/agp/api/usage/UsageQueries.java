@@ -8,17 +8,22 @@ import java.time.Instant;
 import java.time.LocalDate;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.EnumMap;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.transaction.support.TransactionTemplate;
 
 /**
  * The usage rollups as the API reads them (never the executions table): rows per day or hour, tier
- * and user, or their totals per user or per tier over a range. One SQL file per grain and grouping,
- * under {@code sql/usage/}; the order is a fixed fragment chosen by {@link Figure}.
+ * and user, or their totals per user or per tier over a range. Two SQL files per grain, under
+ * {@code sql/usage/}, the rows and the totals; the grouping and the order are fixed fragments
+ * chosen by {@link Grouping} and {@link Figure}.
  */
 public class UsageQueries {
 
@@ -28,11 +33,22 @@ public class UsageQueries {
     HOUR
   }
 
-  /** What a row stands for: a day (or hour) of a tier and user, a user's totals, a tier's. */
+  /**
+   * What a row stands for: a day (or hour) of a tier and user, a user's totals, a tier's. The
+   * totals' statements take the grouping's columns (the other one null) and key as fixed fragments.
+   */
   public enum Grouping {
-    DAY,
-    USER,
-    TIER
+    DAY(null, null),
+    USER("cast(null as text) as tier, owner", "owner"),
+    TIER("tier, cast(null as text) as owner", "tier");
+
+    private final String columns;
+    private final String key;
+
+    Grouping(String columns, String key) {
+      this.columns = columns;
+      this.key = key;
+    }
   }
 
   /** A figure rows may be ordered by, highest first; each maps to a fixed ORDER BY fragment. */
@@ -88,18 +104,15 @@ public class UsageQueries {
       long peakMemoryBytes,
       long queueMillis) {}
 
-  private static final Map<Granularity, Map<Grouping, String>> FILES =
+  /** A range's rows per day or hour of a tier and user, and their totals per user or tier. */
+  private record Files(String list, String sum) {}
+
+  private static final Map<Granularity, Files> FILES =
       Map.of(
           Granularity.DAY,
-          Map.of(
-              Grouping.DAY, SqlFile.load("usage/list_days"),
-              Grouping.USER, SqlFile.load("usage/sum_days_per_user"),
-              Grouping.TIER, SqlFile.load("usage/sum_days_per_tier")),
+          new Files(SqlFile.load("usage/list_days"), SqlFile.load("usage/sum_days")),
           Granularity.HOUR,
-          Map.of(
-              Grouping.DAY, SqlFile.load("usage/list_hours"),
-              Grouping.USER, SqlFile.load("usage/sum_hours_per_user"),
-              Grouping.TIER, SqlFile.load("usage/sum_hours_per_tier")));
+          new Files(SqlFile.load("usage/list_hours"), SqlFile.load("usage/sum_hours")));
 
   /** The natural order (keys only): the statement with no figure in front. */
   private static final String NATURAL = "";
@@ -150,39 +163,44 @@ public class UsageQueries {
         .list();
   }
 
-  private static final Map<Granularity, Map<Grouping, Map<Figure, String>>> ORDERED = ordered();
-  private static final Map<Granularity, Map<Grouping, String>> UNORDERED = unordered();
+  /** Every statement the API runs, composed once: by grain, grouping and order (null: keys). */
+  private static final Map<Granularity, Map<Grouping, Map<Optional<Figure>, String>>> STATEMENTS =
+      statements();
 
-  private static String statement(Granularity granularity, Grouping grouping, Figure order) {
-    return order == null
-        ? UNORDERED.get(granularity).get(grouping)
-        : ORDERED.get(granularity).get(grouping).get(order);
+  /**
+   * The statement of a question, as the API runs it (its fixed fragments in place), for {@code
+   * EXPLAIN} in tests and benchmarks.
+   *
+   * @param order the figure first in the order, highest first; null for the keys' order alone
+   */
+  public static String statement(Granularity granularity, Grouping grouping, Figure order) {
+    return STATEMENTS.get(granularity).get(grouping).get(Optional.ofNullable(order));
   }
 
-  private static Map<Granularity, Map<Grouping, Map<Figure, String>>> ordered() {
-    Map<Granularity, Map<Grouping, Map<Figure, String>>> all = new EnumMap<>(Granularity.class);
+  private static Map<Granularity, Map<Grouping, Map<Optional<Figure>, String>>> statements() {
+    List<Optional<Figure>> orders = new ArrayList<>();
+    orders.add(Optional.empty());
+    Arrays.stream(Figure.values()).map(Optional::of).forEach(orders::add);
+    Map<Granularity, Map<Grouping, Map<Optional<Figure>, String>>> all =
+        new EnumMap<>(Granularity.class);
     for (Granularity granularity : Granularity.values()) {
-      Map<Grouping, Map<Figure, String>> byGrouping = new EnumMap<>(Grouping.class);
+      Files files = FILES.get(granularity);
+      Map<Grouping, Map<Optional<Figure>, String>> byGrouping = new EnumMap<>(Grouping.class);
       for (Grouping grouping : Grouping.values()) {
-        Map<Figure, String> byFigure = new EnumMap<>(Figure.class);
-        for (Figure figure : Figure.values()) {
-          byFigure.put(
-              figure,
-              FILES.get(granularity).get(grouping).replace("ORDER_BY", figure.column + " desc,"));
+        String grouped =
+            grouping == Grouping.DAY
+                ? files.list()
+                : files
+                    .sum()
+                    .replace("GROUP_COLUMNS", grouping.columns)
+                    .replace("GROUP_KEY", grouping.key);
+        Map<Optional<Figure>, String> byOrder = new HashMap<>();
+        for (Optional<Figure> order : orders) {
+          byOrder.put(
+              order,
+              grouped.replace("ORDER_BY", order.map(f -> f.column + " desc,").orElse(NATURAL)));
         }
-        byGrouping.put(grouping, byFigure);
-      }
-      all.put(granularity, byGrouping);
-    }
-    return all;
-  }
-
-  private static Map<Granularity, Map<Grouping, String>> unordered() {
-    Map<Granularity, Map<Grouping, String>> all = new EnumMap<>(Granularity.class);
-    for (Granularity granularity : Granularity.values()) {
-      Map<Grouping, String> byGrouping = new EnumMap<>(Grouping.class);
-      for (Grouping grouping : Grouping.values()) {
-        byGrouping.put(grouping, FILES.get(granularity).get(grouping).replace("ORDER_BY", NATURAL));
+        byGrouping.put(grouping, byOrder);
       }
       all.put(granularity, byGrouping);
     }

@@ -3,7 +3,6 @@ package io.agp.api.usage;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.agp.api.testing.TestApi;
-import io.agp.jdbc.SqlFile;
 import io.agp.usage.DaySpans;
 import io.agp.usage.UsageRollups;
 import java.time.LocalDate;
@@ -84,7 +83,11 @@ class UsageSpansTest {
     LocalDate from = today.minusDays(89);
     DaySpans parts = DaySpans.cover(from, today);
     assertThat(parts.parts()).isLessThanOrEqualTo(19);
-    String sql = SqlFile.load("usage/sum_days_per_user").replace("ORDER_BY", "read_bytes desc,");
+    String sql =
+        UsageQueries.statement(
+            UsageQueries.Granularity.DAY,
+            UsageQueries.Grouping.USER,
+            UsageQueries.Figure.READ_BYTES);
     List<String> plan =
         parts
             .bind(jdbc.sql("explain (analyze, buffers) " + sql))

@@ -1,10 +1,12 @@
--- Each user's totals over a range of UTC days: the caller's own (:owner) or everyone's (null, an
--- admin), of one tier or all; the peak memory is the largest of the range. The range is read as a
--- few spans of days and the single days at its edges (io.agp.usage.DaySpans: the first days of
--- the spans of each length, and the single days, as arrays the planner sees the length of), each a
--- bitmap scan of its rollup's primary key, then one hash aggregate per user: 90 days of 1,000 users
--- are some 10,000 rows, where the days alone would be 90,000. UsageQueries puts a fixed fragment
--- in place of ORDER_BY: nothing (user order) or a figure, highest first (an admin's top N).
+-- The totals over a range of UTC days per user or per tier: the caller's own (:owner) or
+-- everyone's (null, an admin), of one tier or all; the peak memory is the largest of the range.
+-- UsageQueries puts fixed fragments in place of GROUP_COLUMNS and GROUP_KEY (the user, or the
+-- tier, with the other column null) and of ORDER_BY (nothing: key order; or a figure, highest
+-- first: an admin's top N). The range is read as a few spans of days and the single days at its
+-- edges (io.agp.usage.DaySpans: the first days of the spans of each length, and the single days,
+-- as arrays the planner sees the length of), each a bitmap scan of its rollup's primary key, then
+-- one hash aggregate per key: 90 days of 1,000 users are some 10,000 rows, where the days alone
+-- would be 90,000.
 with parts as (
     select tier, owner, executions_succeeded, executions_failed, executions_canceled, sync_runs,
            proxy_queries, read_rows, read_bytes, result_bytes, downloaded_bytes, server_ms,
@@ -21,8 +23,7 @@ with parts as (
     where day = any (cast(:days as date[])))
 select cast(null as date)        as day,
        cast(null as timestamptz) as hour,
-       cast(null as text)        as tier,
-       owner,
+       GROUP_COLUMNS,
        sum(executions_succeeded + executions_failed + executions_canceled) as executions,
        sum(executions_succeeded)                                            as executions_succeeded,
        sum(executions_failed)                                               as executions_failed,
@@ -39,6 +40,6 @@ select cast(null as date)        as day,
 from parts
 where (cast(:tier as text) is null or tier = :tier)
   and (cast(:owner as text) is null or owner = :owner)
-group by owner
-order by ORDER_BY owner
+group by GROUP_KEY
+order by ORDER_BY GROUP_KEY
 limit :limit
