@@ -25,6 +25,14 @@ public record QuerySummary(
 
   public static final String HEADER = "X-ClickHouse-Summary";
 
+  /**
+   * Whether a summary that came with an answer of {@code answerBytes} was written at the query's
+   * end: only an answer smaller than the server's first buffer had its head wait for the end.
+   */
+  public static boolean writtenAtEnd(long answerBytes) {
+    return answerBytes < SERVER_BUFFER_BYTES;
+  }
+
   private static final Pattern FIELD = Pattern.compile("\"([a-z_]+)\"\\s*:\\s*\"?(\\d+)\"?");
 
   /**

@@ -66,14 +66,14 @@ public class UsageRecorder implements DisposableBean {
 
   /**
    * Whether an interactive query's figures as its answer told them ({@link #figures}) are the
-   * server's final ones: the query succeeded, and its answer had a summary and was smaller than the
-   * server's first buffer, so that the summary was written at the query's end.
+   * server's final ones: the query succeeded, and its answer had a summary written at the query's
+   * end ({@link QuerySummary#writtenAtEnd}).
    */
   public static boolean finalFigures(
       UsageEvents.Outcome outcome, Optional<QuerySummary> summary, long resultBytes) {
     return outcome == UsageEvents.Outcome.SUCCEEDED
         && summary.isPresent()
-        && resultBytes < QuerySummary.SERVER_BUFFER_BYTES;
+        && QuerySummary.writtenAtEnd(resultBytes);
   }
 
   /**

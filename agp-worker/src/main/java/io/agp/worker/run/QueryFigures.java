@@ -61,7 +61,7 @@ final class QueryFigures {
    * per block); a summary behind a progress reading was certainly taken before the end.
    */
   private static boolean isFinal(QuerySummary summary, long answerBytes, Progress last) {
-    if (answerBytes >= QuerySummary.SERVER_BUFFER_BYTES) {
+    if (!QuerySummary.writtenAtEnd(answerBytes)) {
       return false;
     }
     if (last == null) {
