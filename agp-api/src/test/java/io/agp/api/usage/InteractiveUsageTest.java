@@ -166,6 +166,40 @@ class InteractiveUsageTest {
   }
 
   @Test
+  void twoUsersWhoGiveTheirProxyQueriesOneIdEachAwaitOnlyTheirOwnQuery() {
+    // Mallory names her query as Dave named his, hoping to be counted with his log row, or him
+    // with hers: each query runs under an id that carries its user, so neither can reach the other.
+    String daveName = "dave-" + UUID.randomUUID();
+    String malloryName = "mallory-" + UUID.randomUUID();
+    String shared = "report-" + UUID.randomUUID();
+    String sql = URLEncoder.encode("SELECT throwIf(1)", StandardCharsets.UTF_8);
+    for (String user : List.of(daveName, malloryName)) {
+      Reply failed =
+          client.send(
+              "GET",
+              "/v1/chproxy/?agp_tier=logged&query_id=" + shared + "&query=" + sql,
+              HttpRequest.newBuilder()
+                  .GET()
+                  .header(
+                      "Authorization",
+                      "Bearer " + TestTokens.signed(SECRET, user, List.of("analyst"))));
+      assertThat(failed.status()).isNotEqualTo(200);
+    }
+
+    // A failed query always waits for the log.
+    await()
+        .until(
+            () ->
+                recorded("chproxy", daveName).size() == 1
+                    && recorded("chproxy", malloryName).size() == 1);
+    Object davesId = recorded("chproxy", daveName).getFirst().get("query_id");
+    Object mallorysId = recorded("chproxy", malloryName).getFirst().get("query_id");
+    assertThat(davesId).isNotNull().isNotEqualTo(mallorysId);
+    assertThat((String) davesId).endsWith(shared);
+    assertThat((String) mallorysId).endsWith(shared);
+  }
+
+  @Test
   void onlyASucceededQueryWithASummaryAndASmallAnswerHasFinalFigures() {
     Optional<QuerySummary> summary =
         QuerySummary.parse("{\"read_rows\":\"10\",\"read_bytes\":\"80\"}");
