@@ -265,6 +265,9 @@ class ExecutionController {
       // The execution exists: answer it as it is rather than a 429 that reads as "not created".
       execution = outcome.execution();
     }
+    // The caller created, joined or reused it, so may see it: the download and the polls that
+    // follow a wait are answered from a settled execution's copy, with no statement.
+    settled.remember(execution, caller);
     ExecutionView view =
         ExecutionViews.of(withExecution(outcome, execution), clock.instant(), caller);
     ExecutionHop.mark(execution.id(), ExecutionHop.Step.ANSWERED_CLIENT);

@@ -15,13 +15,16 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.Queue;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicBoolean;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
@@ -232,6 +235,61 @@ class SettledExecutionsTest {
     // Carol never joined; the admin sees Bob among the readers (read afresh, never copied).
     assertThat(get(carol, id).status()).isEqualTo(404);
     assertThat(get(admin, id).json().get("readers").toString()).contains("bob-");
+  }
+
+  /**
+   * A client that creates with a wait downloads the result next: the execution its wait answered is
+   * copied then, so that neither the download nor the polls after it read the database, and a user
+   * who never joined it still finds nothing.
+   */
+  @Test
+  void theExecutionACreateWaitedForIsCopiedForTheDownloadThatFollows() throws Exception {
+    List<Long> ids = new ArrayList<>();
+    for (int i = 0; i < 10; i++) {
+      String sql = "SELECT 'waited " + UUID.randomUUID() + "'";
+      CompletableFuture<Reply> waiting =
+          CompletableFuture.supplyAsync(() -> create(alice, sql, "?wait=10"));
+      long id =
+          Awaitility.await()
+              .until(
+                  () ->
+                      api.jdbc()
+                          .sql("select id from executions where sql = :sql")
+                          .param("sql", sql)
+                          .query(Long.class)
+                          .optional(),
+                  Optional::isPresent)
+              .orElseThrow();
+      succeed(id, Duration.ofHours(1), null, false);
+      Reply answer = waiting.get();
+      assertThat(answer.status()).isEqualTo(201);
+      assertThat(answer.json().get("status").asString()).isEqualTo("SUCCEEDED");
+      ids.add(id);
+    }
+
+    long before = connectionsTaken();
+    for (long id : ids) {
+      assertThat(get(alice, id).status()).isEqualTo(200);
+    }
+    // A read per get would be 10; a background job of the API may take one meanwhile. (A download
+    // is found the same way, but records its usage with a statement of its own.)
+    assertThat(connectionsTaken() - before).isLessThan(5);
+    for (long id : ids) {
+      Reply download = download(alice, id);
+      assertThat(download.status()).isEqualTo(200);
+      assertThat(download.body()).isEqualTo(RESULT);
+    }
+    for (long id : ids) {
+      assertThat(download(bob, id).status()).isEqualTo(404);
+      assertThat(get(bob, id).status()).isEqualTo(404);
+    }
+  }
+
+  private Reply download(String token, long id) {
+    return client.send(
+        "GET",
+        "/v1/async/executions/" + id + "/result",
+        HttpRequest.newBuilder().GET().header("Authorization", "Bearer " + token));
   }
 
   @Test
