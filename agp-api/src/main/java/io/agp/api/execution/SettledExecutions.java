@@ -36,7 +36,9 @@ import org.springframework.stereotype.Component;
  * admin with tokens sees the readers, which can grow: their get reads them afresh.
  *
  * <p>Each copy holds the answer of a get as its creator sees it and as a reader sees it, written
- * and tagged once: the same bytes and ETag as an answer made from the row read afresh.
+ * and tagged once, when first asked for: the same bytes and ETag as an answer made from the row
+ * read afresh. Not before: the create that waited for an execution keeps a copy for the download
+ * that follows, and its own answer should not wait for two more.
  */
 @Component
 class SettledExecutions {
@@ -47,12 +49,18 @@ class SettledExecutions {
   /** The weight of a copy besides its SQL and answers: the row's other fields. */
   private static final int ENTRY_WEIGHT = 2048;
 
+  /**
+   * The weight of an answer besides the SQL and columns it shows; and of a column. Estimates, since
+   * a copy is weighed before its answers are written: an answer of a dashboard's query is 1 to 3
+   * KB.
+   */
+  private static final int ANSWER_WEIGHT = 2048;
+
+  private static final int COLUMN_WEIGHT = 64;
+
   /** A settled execution, its two answers, and the users a read confirmed as its readers. */
   private record Entry(
-      Execution execution,
-      TaggedAnswers.Tagged asCreator,
-      TaggedAnswers.Tagged asReader,
-      Set<String> readers) {
+      Execution execution, Answer asCreator, Answer asReader, Set<String> readers) {
 
     boolean visibleTo(Caller caller) {
       String viewer = caller.viewer();
@@ -60,12 +68,37 @@ class SettledExecutions {
     }
 
     int weight() {
-      long weight =
-          ENTRY_WEIGHT
-              + 2L * execution.sql().length()
-              + asCreator.body().length
-              + asReader.body().length;
-      return (int) Math.min(Integer.MAX_VALUE, weight);
+      long sql = execution.sql().length();
+      long columns = execution.result().columns().size();
+      long answer = ANSWER_WEIGHT + sql + COLUMN_WEIGHT * columns;
+      return (int) Math.min(Integer.MAX_VALUE, ENTRY_WEIGHT + 2 * sql + 2 * answer);
+    }
+  }
+
+  /**
+   * An answer written when first asked for. Two requests asking at once may both write it: the same
+   * bytes, so either is kept.
+   */
+  private static final class Answer {
+
+    private final TaggedAnswers tagged;
+    private final Execution execution;
+    private final ExecutionView.Viewer viewer;
+    private volatile TaggedAnswers.Tagged written;
+
+    Answer(TaggedAnswers tagged, Execution execution, ExecutionView.Viewer viewer) {
+      this.tagged = tagged;
+      this.execution = execution;
+      this.viewer = viewer;
+    }
+
+    TaggedAnswers.Tagged get() {
+      TaggedAnswers.Tagged answer = written;
+      if (answer == null) {
+        answer = tagged.of(ExecutionView.of(execution, viewer));
+        written = answer;
+      }
+      return answer;
     }
   }
 
@@ -113,8 +146,8 @@ class SettledExecutions {
       return null;
     }
     return ExecutionViews.viewer(entry.execution(), caller) == ExecutionView.Viewer.CREATOR
-        ? entry.asCreator()
-        : entry.asReader();
+        ? entry.asCreator().get()
+        : entry.asReader().get();
   }
 
   /**
@@ -152,8 +185,8 @@ class SettledExecutions {
   private Entry copy(Execution execution) {
     return new Entry(
         execution,
-        tagged.of(ExecutionView.of(execution, ExecutionView.Viewer.CREATOR)),
-        tagged.of(ExecutionView.of(execution, ExecutionView.Viewer.READER)),
+        new Answer(tagged, execution, ExecutionView.Viewer.CREATOR),
+        new Answer(tagged, execution, ExecutionView.Viewer.READER),
         ConcurrentHashMap.newKeySet());
   }
 
