@@ -61,16 +61,17 @@ final class AttemptRun {
     String key = StoredResult.keyFor(run.attemptId(), format, compression);
     Instant started = context.clock().instant();
     ResultInspector inspector = new ResultInspector(format);
+    AnswerHeader header = AnswerHeader.of(format);
     ResultStreamer streamer =
         new ResultStreamer(
             compression,
             context.tier().maxResultSize().toBytes(),
             context.tier().rowIndexSpacing().toBytes());
     try (ResultUpload upload = context.results().upload(key);
-        QuerySender.Sent sent = context.sender().send(run, format)) {
+        QuerySender.Sent sent = context.sender().send(run, header.asked())) {
       ExecutionHop.mark(execution.id(), ExecutionHop.Step.ANSWERED);
-      ColumnDescriber describer = ColumnDescriber.start(sent, execution.sql(), format);
-      streamer.copy(sent.response().body(), upload, inspector);
+      ColumnDescriber describer = ColumnDescriber.start(sent, execution.sql(), format, header);
+      streamer.copy(sent.response().body(), upload, inspector, header);
       List<Column> columns = describer.columns(inspector);
       // Lost or stopped while the answer ended: nothing may be committed.
       run.requireOwned();
@@ -86,9 +87,9 @@ final class AttemptRun {
               compression.recordedName(),
               Duration.between(started, context.clock().instant()).toMillis());
       return complete(
-          stored, QueryFigures.ofAnswer(run, sent.response().summary(), inspector.bytes()));
+          stored, QueryFigures.ofAnswer(run, sent.response().summary(), streamer.answerBytes()));
     } catch (IOException | RuntimeException failure) {
-      return carryOut(context.policy().verdict(failure, run, inspector.bytes() == 0));
+      return carryOut(context.policy().verdict(failure, run, streamer.answerBytes() == 0));
     }
   }
 

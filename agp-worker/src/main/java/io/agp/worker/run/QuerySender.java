@@ -36,6 +36,8 @@ final class QuerySender {
   }
 
   /**
+   * @param format the format ClickHouse is to answer in, which may differ from the stored one (see
+   *     {@link AnswerHeader})
    * @throws AttemptStopped when the attempt was abandoned or stopped before its query left
    */
   Sent send(RunningExecution run, ResultFormat format) {

@@ -14,18 +14,21 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Copies ClickHouse's answer into the result store as it arrives, compressed as the tier says, with
- * the result's size bounded: never more than one buffer of it in memory.
+ * the result's size bounded: never more than one buffer of it in memory. The header lines that the
+ * answer has and the stored format lacks ({@link AnswerHeader}) are taken off on the way, so that
+ * the stored bytes, their row count and their row index are those of the stored format.
  */
 final class ResultStreamer {
 
   private static final Logger log = LoggerFactory.getLogger(ResultStreamer.class);
 
   /** As large as the client's socket buffer, so that one read takes whatever has arrived. */
-  private static final int BUFFER_SIZE = 256 * 1024;
+  static final int BUFFER_SIZE = 256 * 1024;
 
   private final ResultCompression compression;
   private final long maxBytes;
   private final RowIndexBuilder index;
+  private long answerBytes;
 
   /**
    * @param rowIndexSpacing decoded bytes between two points of the row index, at least (0: none). A
@@ -44,39 +47,35 @@ final class ResultStreamer {
   }
 
   /**
-   * Copies the whole answer; the upload is committed by the caller.
+   * Copies the whole answer but the lines of its header that the stored format lacks; the upload is
+   * committed by the caller.
    *
+   * @param header the header of the answer, which reads its own lines as they pass
    * @throws StreamBroken when ClickHouse's answer broke off before its end
    * @throws StoreFailure when the store refused a write
    * @throws ResultTooLargeException when the answer outgrew the tier's max-result-size
    * @throws ClickHouseException when the answer carried ClickHouse's error in its body
    */
-  void copy(InputStream in, ResultUpload upload, ResultInspector inspector) throws IOException {
+  void copy(InputStream in, ResultUpload upload, ResultInspector inspector, AnswerHeader header)
+      throws IOException {
     FramedOutputStream out = compression.framedEncoding(upload.stream());
     boolean finished = false;
     try {
       byte[] buffer = new byte[BUFFER_SIZE];
       int n;
-      while ((n = read(in, buffer, inspector)) >= 0) {
-        long before = inspector.bytes();
-        // A point of the row index where a row starts, with a new compression frame there.
-        int point = before >= index.nextPointAt() ? inspector.rowStart(buffer, 0, n) : -1;
-        long row = inspector.rowAtStart();
-        inspector.accept(buffer, 0, n);
-        if (inspector.bytes() > maxBytes) {
-          throw new ResultTooLargeException(maxBytes);
-        }
-        try {
-          if (point < 0) {
-            out.write(buffer, 0, n);
-          } else {
-            out.write(buffer, 0, point);
-            out.endFrame();
-            index.add(row, upload.bytesWritten(), before + point);
-            out.write(buffer, point, n - point);
+      while ((n = read(in, buffer)) >= 0) {
+        answerBytes += n;
+        int at = 0;
+        while (at < n && !header.ended()) {
+          boolean stored = header.storesLine();
+          int taken = header.take(buffer, at, n);
+          if (stored) {
+            store(buffer, at, taken, out, upload, inspector);
           }
-        } catch (IOException e) {
-          throw new StoreFailure(e);
+          at += taken;
+        }
+        if (at < n) {
+          store(buffer, at, n - at, out, upload, inspector);
         }
       }
       try {
@@ -93,14 +92,48 @@ final class ResultStreamer {
     }
   }
 
-  private static int read(InputStream in, byte[] buffer, ResultInspector inspector)
+  /** The bytes of ClickHouse's answer read so far, header lines taken off included. */
+  long answerBytes() {
+    return answerBytes;
+  }
+
+  private void store(
+      byte[] buffer,
+      int offset,
+      int length,
+      FramedOutputStream out,
+      ResultUpload upload,
+      ResultInspector inspector)
       throws IOException {
+    long before = inspector.bytes();
+    // A point of the row index where a row starts, with a new compression frame there.
+    int point = before >= index.nextPointAt() ? inspector.rowStart(buffer, offset, length) : -1;
+    long row = inspector.rowAtStart();
+    inspector.accept(buffer, offset, length);
+    if (inspector.bytes() > maxBytes) {
+      throw new ResultTooLargeException(maxBytes);
+    }
+    try {
+      if (point < 0) {
+        out.write(buffer, offset, length);
+      } else {
+        out.write(buffer, offset, point - offset);
+        out.endFrame();
+        index.add(row, upload.bytesWritten(), before + point - offset);
+        out.write(buffer, point, offset + length - point);
+      }
+    } catch (IOException e) {
+      throw new StoreFailure(e);
+    }
+  }
+
+  private int read(InputStream in, byte[] buffer) throws IOException {
     try {
       return in.read(buffer);
     } catch (ClickHouseException e) {
       throw e;
     } catch (IOException e) {
-      throw new StreamBroken(inspector.bytes(), e);
+      throw new StreamBroken(answerBytes, e);
     }
   }
 

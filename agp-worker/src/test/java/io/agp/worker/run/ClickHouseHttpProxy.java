@@ -18,12 +18,14 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BiFunction;
 import java.util.function.Function;
 
 /**
  * An HTTP proxy in front of the test ClickHouse that sees each statement: it records them, can hold
- * the progress queries ({@code system.processes}) for a while, and can add headers to answers, as a
- * newer server would send them. Answers are passed on whole, so it suits small ones.
+ * the progress queries ({@code system.processes}) for a while, and can add headers to answers or
+ * change their bodies, as another server would send them. Answers are passed on whole, so it suits
+ * small ones.
  */
 final class ClickHouseHttpProxy implements AutoCloseable {
 
@@ -31,6 +33,7 @@ final class ClickHouseHttpProxy implements AutoCloseable {
   private final HttpClient http = HttpClient.newHttpClient();
   private final Duration progressDelay;
   private final Function<String, Map<String, String>> extraHeaders;
+  private final BiFunction<String, byte[], byte[]> bodies;
   private final ConcurrentLinkedQueue<String> statements = new ConcurrentLinkedQueue<>();
   private final AtomicInteger progressInFlight = new AtomicInteger();
   private final AtomicInteger mostProgressInFlight = new AtomicInteger();
@@ -41,8 +44,20 @@ final class ClickHouseHttpProxy implements AutoCloseable {
    */
   ClickHouseHttpProxy(Duration progressDelay, Function<String, Map<String, String>> extraHeaders)
       throws IOException {
+    this(progressDelay, extraHeaders, (sql, body) -> body);
+  }
+
+  /**
+   * @param bodies the body to answer a statement with (given its text and ClickHouse's answer)
+   */
+  ClickHouseHttpProxy(
+      Duration progressDelay,
+      Function<String, Map<String, String>> extraHeaders,
+      BiFunction<String, byte[], byte[]> bodies)
+      throws IOException {
     this.progressDelay = progressDelay;
     this.extraHeaders = extraHeaders;
+    this.bodies = bodies;
     server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
     server.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
     server.createContext("/", this::forward);
@@ -129,7 +144,8 @@ final class ClickHouseHttpProxy implements AutoCloseable {
           .apply(sql)
           .forEach((name, value) -> exchange.getResponseHeaders().set(name, value));
     }
-    byte[] answer = response.body();
+    byte[] answer =
+        response.statusCode() == 200 ? bodies.apply(sql, response.body()) : response.body();
     exchange.sendResponseHeaders(response.statusCode(), answer.length == 0 ? -1 : answer.length);
     try (OutputStream out = exchange.getResponseBody()) {
       out.write(answer);

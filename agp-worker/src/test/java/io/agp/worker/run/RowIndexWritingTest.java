@@ -101,23 +101,31 @@ class RowIndexWritingTest {
     "CSV, ZSTD",
     "CSVWithNames, GZIP",
     "TSV, NONE",
+    "TSV, ZSTD",
     "TSVWithNames, ZSTD",
+    "TSVWithNames, GZIP",
     "TSVWithNamesAndTypes, GZIP"
   })
   void everyPointNamesTheRowThatStartsThereAndDecodesOnItsOwn(
       ResultFormat format, ResultCompression compression) throws Exception {
+    // What ClickHouse answers (TSV and TSVWithNames are asked for with their types), and what the
+    // worker stores of it.
+    AnswerHeader header = AnswerHeader.of(format);
+    byte[] answer = result(header.asked()).getBytes(StandardCharsets.UTF_8);
     byte[] plain = result(format).getBytes(StandardCharsets.UTF_8);
     try (ResultStore store = ResultStores.open(temp.toUri(), null)) {
       ResultStreamer streamer = new ResultStreamer(compression, Long.MAX_VALUE, 16 * 1024);
       ResultInspector inspector = new ResultInspector(format);
       try (ResultUpload upload = store.upload("r")) {
         // Small reads, as the network gives them, so that points fall inside reads.
-        streamer.copy(new Trickle(plain, 3000), upload, inspector);
+        streamer.copy(new Trickle(answer, 3000), upload, inspector, header);
         upload.commit();
       }
       RowIndex index = streamer.rowIndex().orElseThrow();
       assertThat(index.size()).isGreaterThan(20);
       assertThat(inspector.rows()).isEqualTo(ROWS);
+      assertThat(inspector.bytes()).isEqualTo(plain.length);
+      assertThat(streamer.answerBytes()).isEqualTo(answer.length);
 
       for (int i = 0; i < index.size(); i++) {
         long row = index.rows()[i];
@@ -159,7 +167,8 @@ class RowIndexWritingTest {
           new ResultStreamer(ResultCompression.NONE, Long.MAX_VALUE, 16 * 1024);
       ResultInspector inspector = new ResultInspector(ResultFormat.JSON);
       try (ResultUpload upload = store.upload("r")) {
-        streamer.copy(new Trickle(plain, 3000), upload, inspector);
+        streamer.copy(
+            new Trickle(plain, 3000), upload, inspector, AnswerHeader.of(ResultFormat.JSON));
         upload.commit();
       }
       assertThat(streamer.rowIndex()).isEmpty();
@@ -173,7 +182,11 @@ class RowIndexWritingTest {
     try (ResultStore store = ResultStores.open(temp.toUri(), null)) {
       ResultStreamer streamer = new ResultStreamer(ResultCompression.ZSTD, Long.MAX_VALUE, 0);
       try (ResultUpload upload = store.upload("r")) {
-        streamer.copy(new Trickle(plain, 3000), upload, new ResultInspector(ResultFormat.CSV));
+        streamer.copy(
+            new Trickle(plain, 3000),
+            upload,
+            new ResultInspector(ResultFormat.CSV),
+            AnswerHeader.of(ResultFormat.CSV));
         upload.commit();
       }
       assertThat(streamer.rowIndex()).isEmpty();
