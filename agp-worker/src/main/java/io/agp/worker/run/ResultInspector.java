@@ -195,13 +195,17 @@ final class ResultInspector {
       case JSON -> jsonColumns();
       case CSVWithNames ->
           headerLine(0, ",").stream().map(n -> new Column(unquote(n), "")).toList();
-      case TSVWithNames -> headerLine(0, "\t").stream().map(n -> new Column(n, "")).toList();
+      case TSVWithNames ->
+          headerLine(0, "\t").stream().map(n -> new Column(AnswerHeader.unescape(n), "")).toList();
       case TSVWithNamesAndTypes -> {
         List<String> names = headerLine(0, "\t");
         List<String> types = headerLine(1, "\t");
         List<Column> columns = new ArrayList<>();
         for (int i = 0; i < names.size(); i++) {
-          columns.add(new Column(names.get(i), i < types.size() ? types.get(i) : ""));
+          columns.add(
+              new Column(
+                  AnswerHeader.unescape(names.get(i)),
+                  i < types.size() ? AnswerHeader.unescape(types.get(i)) : ""));
         }
         yield columns;
       }

@@ -69,6 +69,19 @@ class ResultInspectorTest {
         .containsExactly(new Column("a", "UInt8"), new Column("b", "String"));
   }
 
+  /** As DESCRIBE gives them: TSV escapes a tab, a backslash and a quote in its header too. */
+  @Test
+  void readsTheNamesAndTypesOfATsvHeaderUnescaped() {
+    String body = "a\\tb\\\\c\te\nUInt8\tEnum8(\\'x\\\\\\'y\\' = 1)\n1\tx\\'y\n";
+
+    ResultInspector inspector = inspect(ResultFormat.TSVWithNamesAndTypes, body, 3);
+
+    assertThat(inspector.columns())
+        .containsExactly(new Column("a\tb\\c", "UInt8"), new Column("e", "Enum8('x\\'y' = 1)"));
+    assertThat(inspect(ResultFormat.TSVWithNames, "a\\tb\n1\n", 2).columns())
+        .containsExactly(new Column("a\tb", ""));
+  }
+
   @Test
   void countsOneRowPerLineOfJsonEachRow() {
     ResultInspector inspector =
