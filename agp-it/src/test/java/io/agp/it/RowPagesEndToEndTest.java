@@ -76,6 +76,7 @@ class RowPagesEndToEndTest {
     "local, CSVWithNames, zs",
     "local, JSON, gz",
     "local, TSV, default",
+    "local, TSV, zs",
     "local, JSONEachRow, zs",
     "local, TSVWithNamesAndTypes, gz",
     "s3, CSV, zs",
