@@ -5,12 +5,9 @@ import io.agp.api.Problems;
 import jakarta.servlet.DispatcherType;
 import java.nio.charset.StandardCharsets;
 import javax.crypto.spec.SecretKeySpec;
-import org.springframework.beans.factory.annotation.Qualifier;
 import org.springframework.boot.actuate.autoconfigure.web.server.ManagementPortType;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
-import org.springframework.core.Ordered;
-import org.springframework.core.annotation.Order;
 import org.springframework.core.env.Environment;
 import org.springframework.http.HttpStatus;
 import org.springframework.security.authorization.AuthorizationDecision;
@@ -25,7 +22,6 @@ import org.springframework.security.oauth2.jwt.JwtDecoder;
 import org.springframework.security.oauth2.jwt.NimbusJwtDecoder;
 import org.springframework.security.oauth2.server.resource.authentication.JwtAuthenticationToken;
 import org.springframework.security.oauth2.server.resource.web.authentication.BearerTokenAuthenticationFilter;
-import org.springframework.security.web.DefaultSecurityFilterChain;
 import org.springframework.security.web.SecurityFilterChain;
 import org.springframework.security.web.access.intercept.RequestAuthorizationContext;
 import tools.jackson.databind.json.JsonMapper;
@@ -139,21 +135,6 @@ class SecurityConfiguration {
           new RateLimitFilter(rateLimits, json), BearerTokenAuthenticationFilter.class);
     }
     return http.build();
-  }
-
-  /**
-   * First in line: a request whose bearer token this instance has verified already passes a chain
-   * of a few of {@code apiSecurity}'s filters ({@link VerifiedBearerChain}); any other request, and
-   * every request with auth off, goes on to {@code apiSecurity}.
-   */
-  @Bean
-  @Order(Ordered.HIGHEST_PRECEDENCE)
-  SecurityFilterChain verifiedBearerSecurity(
-      @Qualifier("apiSecurity") SecurityFilterChain apiSecurity, JwtDecoder decoder) {
-    if (decoder instanceof VerifiedTokens tokens) {
-      return VerifiedBearerChain.of(apiSecurity, tokens);
-    }
-    return new DefaultSecurityFilterChain(request -> false);
   }
 
   /**

@@ -47,11 +47,6 @@ final class VerifiedTokens implements JwtDecoder {
     return jwt;
   }
 
-  /** The token's claims if it is among the verified ones, without verifying it; else null. */
-  Jwt verified(String token) {
-    return verified.getIfPresent(token);
-  }
-
   /** Until its expiry, within {@link #KEPT}; a token without one is not kept. */
   static Duration keptFor(Jwt jwt, Instant now) {
     Instant expiresAt = jwt.getExpiresAt();
