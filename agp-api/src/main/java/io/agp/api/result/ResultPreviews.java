@@ -6,6 +6,7 @@ import io.agp.execution.Execution;
 import io.agp.execution.ExecutionStatus;
 import io.agp.execution.ResultFormat;
 import io.agp.execution.ResultMetadata;
+import io.agp.execution.TsvEscapes;
 import io.agp.results.ResultCompression;
 import io.agp.results.ResultStore;
 import java.io.BufferedReader;
@@ -266,30 +267,7 @@ class ResultPreviews {
   static List<String> tsvFields(String line) {
     List<String> fields = new ArrayList<>();
     for (String raw : line.split("\t", -1)) {
-      if (raw.equals("\\N")) {
-        fields.add(null);
-        continue;
-      }
-      StringBuilder field = new StringBuilder(raw.length());
-      for (int i = 0; i < raw.length(); i++) {
-        char c = raw.charAt(i);
-        if (c != '\\' || i + 1 == raw.length()) {
-          field.append(c);
-          continue;
-        }
-        char escaped = raw.charAt(++i);
-        field.append(
-            switch (escaped) {
-              case 'b' -> '\b';
-              case 'f' -> '\f';
-              case 'r' -> '\r';
-              case 'n' -> '\n';
-              case 't' -> '\t';
-              case '0' -> '\0';
-              default -> escaped;
-            });
-      }
-      fields.add(field.toString());
+      fields.add(raw.equals("\\N") ? null : TsvEscapes.unescape(raw));
     }
     return fields;
   }

@@ -15,7 +15,6 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
 import java.util.Queue;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
@@ -24,7 +23,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicBoolean;
-import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
@@ -249,17 +247,7 @@ class SettledExecutionsTest {
       String sql = "SELECT 'waited " + UUID.randomUUID() + "'";
       CompletableFuture<Reply> waiting =
           CompletableFuture.supplyAsync(() -> create(alice, sql, "?wait=10"));
-      long id =
-          Awaitility.await()
-              .until(
-                  () ->
-                      api.jdbc()
-                          .sql("select id from executions where sql = :sql")
-                          .param("sql", sql)
-                          .query(Long.class)
-                          .optional(),
-                  Optional::isPresent)
-              .orElseThrow();
+      long id = api.awaitIdOf(sql);
       succeed(id, Duration.ofHours(1), null, false);
       Reply answer = waiting.get();
       assertThat(answer.status()).isEqualTo(201);

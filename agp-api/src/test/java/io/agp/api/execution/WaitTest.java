@@ -86,17 +86,7 @@ class WaitTest {
     String sql = "SELECT '" + UUID.randomUUID() + "'";
     CompletableFuture<Reply> waiting =
         CompletableFuture.supplyAsync(() -> client.postSql("/v1/async/executions?wait=10", sql));
-    long id =
-        org.awaitility.Awaitility.await()
-            .until(
-                () ->
-                    api.jdbc()
-                        .sql("select id from executions where sql = :sql")
-                        .param("sql", sql)
-                        .query(Long.class)
-                        .optional(),
-                java.util.Optional::isPresent)
-            .orElseThrow();
+    long id = api.awaitIdOf(sql);
 
     api.succeed(id, "{}".getBytes(StandardCharsets.UTF_8), null);
 

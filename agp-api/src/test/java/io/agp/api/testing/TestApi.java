@@ -18,8 +18,10 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.UUID;
 import java.util.function.Consumer;
+import org.awaitility.Awaitility;
 import org.springframework.beans.factory.support.BeanDefinitionRegistry;
 import org.springframework.beans.factory.support.RootBeanDefinition;
 import org.springframework.boot.builder.SpringApplicationBuilder;
@@ -153,6 +155,20 @@ public final class TestApi {
         .update();
     notifyChanged(id);
     return repository().get(id).orElseThrow().attemptId();
+  }
+
+  /** The id of the execution of this SQL, once a create that is still waiting has made it. */
+  public long awaitIdOf(String sql) {
+    return Awaitility.await()
+        .until(
+            () ->
+                jdbc()
+                    .sql("select id from executions where sql = :sql")
+                    .param("sql", sql)
+                    .query(Long.class)
+                    .optional(),
+            Optional::isPresent)
+        .orElseThrow();
   }
 
   /** Announces a change of the execution, as the apps do after each change they make. */

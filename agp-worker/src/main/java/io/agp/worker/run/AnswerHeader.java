@@ -2,6 +2,7 @@ package io.agp.worker.run;
 
 import io.agp.execution.ResultFormat;
 import io.agp.execution.ResultMetadata.Column;
+import io.agp.execution.TsvEscapes;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -109,38 +110,11 @@ final class AnswerHeader {
     String[] types = lines[1].split("\t", -1);
     List<Column> columns = new ArrayList<>(names.length);
     for (int i = 0; i < names.length; i++) {
-      columns.add(new Column(unescape(names[i]), i < types.length ? unescape(types[i]) : ""));
+      columns.add(
+          new Column(
+              TsvEscapes.unescape(names[i]),
+              i < types.length ? TsvEscapes.unescape(types[i]) : ""));
     }
     return columns;
-  }
-
-  /**
-   * A name or type as ClickHouse knows it: TSV escapes a tab, a line break, a backslash and a quote
-   * (among others) in the header as in the values, and DESCRIBE gives them unescaped.
-   */
-  static String unescape(String escaped) {
-    if (escaped.indexOf('\\') < 0) {
-      return escaped;
-    }
-    StringBuilder plain = new StringBuilder(escaped.length());
-    for (int i = 0; i < escaped.length(); i++) {
-      char c = escaped.charAt(i);
-      if (c != '\\' || i + 1 == escaped.length()) {
-        plain.append(c);
-        continue;
-      }
-      char next = escaped.charAt(++i);
-      plain.append(
-          switch (next) {
-            case 'b' -> '\b';
-            case 'f' -> '\f';
-            case 'n' -> '\n';
-            case 'r' -> '\r';
-            case 't' -> '\t';
-            case '0' -> '\0';
-            default -> next;
-          });
-    }
-    return plain.toString();
   }
 }

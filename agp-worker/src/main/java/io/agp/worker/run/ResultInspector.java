@@ -2,6 +2,7 @@ package io.agp.worker.run;
 
 import io.agp.execution.ResultFormat;
 import io.agp.execution.ResultMetadata.Column;
+import io.agp.execution.TsvEscapes;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -196,7 +197,7 @@ final class ResultInspector {
       case CSVWithNames ->
           headerLine(0, ",").stream().map(n -> new Column(unquote(n), "")).toList();
       case TSVWithNames ->
-          headerLine(0, "\t").stream().map(n -> new Column(AnswerHeader.unescape(n), "")).toList();
+          headerLine(0, "\t").stream().map(n -> new Column(TsvEscapes.unescape(n), "")).toList();
       case TSVWithNamesAndTypes -> {
         List<String> names = headerLine(0, "\t");
         List<String> types = headerLine(1, "\t");
@@ -204,8 +205,8 @@ final class ResultInspector {
         for (int i = 0; i < names.size(); i++) {
           columns.add(
               new Column(
-                  AnswerHeader.unescape(names.get(i)),
-                  i < types.size() ? AnswerHeader.unescape(types.get(i)) : ""));
+                  TsvEscapes.unescape(names.get(i)),
+                  i < types.size() ? TsvEscapes.unescape(types.get(i)) : ""));
         }
         yield columns;
       }

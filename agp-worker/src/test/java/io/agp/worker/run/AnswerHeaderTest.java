@@ -8,7 +8,6 @@ import io.agp.results.ResultCompression;
 import io.agp.results.ResultStore;
 import io.agp.results.ResultStores;
 import io.agp.results.ResultUpload;
-import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -148,12 +147,6 @@ class AnswerHeaderTest {
     assertThat(new String(stored, StandardCharsets.UTF_8)).isEqualTo(answer);
   }
 
-  @Test
-  void unescapesWhatTsvEscapes() {
-    assertThat(AnswerHeader.unescape("a\\tb\\\\c\\'d\\ne")).isEqualTo("a\tb\\c'd\ne");
-    assertThat(AnswerHeader.unescape("plain")).isEqualTo("plain");
-  }
-
   private byte[] stream(
       String answer,
       int chunk,
@@ -170,21 +163,6 @@ class AnswerHeaderTest {
       try (InputStream in = store.open("r")) {
         return in.readAllBytes();
       }
-    }
-  }
-
-  /** A stream that gives at most {@code chunk} bytes a read. */
-  private static final class Trickle extends ByteArrayInputStream {
-    private final int chunk;
-
-    Trickle(byte[] bytes, int chunk) {
-      super(bytes);
-      this.chunk = chunk;
-    }
-
-    @Override
-    public synchronized int read(byte[] b, int off, int len) {
-      return super.read(b, off, Math.min(len, chunk));
     }
   }
 }

@@ -8,7 +8,6 @@ import io.agp.results.ResultStore;
 import io.agp.results.ResultStores;
 import io.agp.results.ResultUpload;
 import io.agp.results.RowIndex;
-import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -215,20 +214,5 @@ class RowIndexWritingTest {
     assertThat(process.waitFor(30, TimeUnit.SECONDS)).isTrue();
     assertThat(process.exitValue()).isZero();
     return out;
-  }
-
-  /** A stream that gives at most {@code chunk} bytes a read. */
-  private static final class Trickle extends ByteArrayInputStream {
-    private final int chunk;
-
-    Trickle(byte[] bytes, int chunk) {
-      super(bytes);
-      this.chunk = chunk;
-    }
-
-    @Override
-    public synchronized int read(byte[] b, int off, int len) {
-      return super.read(b, off, Math.min(len, chunk));
-    }
   }
 }
