@@ -105,7 +105,8 @@ final class AnswerHeader {
     if (!ended() || textCut || text.size() == 0) {
       return List.of();
     }
-    String[] lines = text.toString(StandardCharsets.UTF_8).split("\n", -1);
+    // Lines end in \r\n where a server writes them so (output_format_tsv_crlf_end_of_line).
+    String[] lines = text.toString(StandardCharsets.UTF_8).split("\r?\n", -1);
     String[] names = lines[0].split("\t", -1);
     String[] types = lines[1].split("\t", -1);
     List<Column> columns = new ArrayList<>(names.length);

@@ -108,6 +108,19 @@ class AnswerHeaderTest {
   }
 
   @Test
+  void headerLinesEndingInCarriageReturnsGiveTheSameColumns() throws IOException {
+    AnswerHeader header = AnswerHeader.of(ResultFormat.TSV);
+    ResultInspector inspector = new ResultInspector(ResultFormat.TSV);
+    ResultStreamer streamer = new ResultStreamer(ResultCompression.NONE, Long.MAX_VALUE, 0);
+
+    byte[] stored = stream("n\ts\r\nUInt64\tString\r\n1\ta\r\n", 5, streamer, inspector, header);
+
+    assertThat(new String(stored, StandardCharsets.UTF_8)).isEqualTo("1\ta\r\n");
+    assertThat(header.columns())
+        .containsExactly(new Column("n", "UInt64"), new Column("s", "String"));
+  }
+
+  @Test
   void aHeaderTooLongToKeepIsStillTakenOffButGivesNoColumns() throws IOException {
     String names = "n".repeat(AnswerHeader.TEXT_LIMIT) + "\tm\n";
     AnswerHeader header = AnswerHeader.of(ResultFormat.TSVWithNames);
