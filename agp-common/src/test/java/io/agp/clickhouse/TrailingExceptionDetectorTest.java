@@ -3,6 +3,7 @@ package io.agp.clickhouse;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.agp.testkit.Trickle;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -272,21 +273,6 @@ class TrailingExceptionDetectorTest {
       rows.append(i).append(",\"row ").append(i).append("\"\n");
     }
     return rows.toString();
-  }
-
-  /** Hands out at most {@code chunk} bytes per read, as a network would. */
-  private static final class Trickle extends ByteArrayInputStream {
-    private final int chunk;
-
-    Trickle(byte[] bytes, int chunk) {
-      super(bytes);
-      this.chunk = chunk;
-    }
-
-    @Override
-    public synchronized int read(byte[] b, int off, int len) {
-      return super.read(b, off, Math.min(len, chunk));
-    }
   }
 
   /** Ends with an IOException instead of an end of stream, like a chunked body cut short. */

@@ -8,6 +8,7 @@ import io.agp.results.ResultCompression;
 import io.agp.results.ResultStore;
 import io.agp.results.ResultStores;
 import io.agp.results.ResultUpload;
+import io.agp.testkit.Trickle;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;

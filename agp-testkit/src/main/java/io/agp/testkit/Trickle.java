@@ -1,13 +1,13 @@
-package io.agp.worker.run;
+package io.agp.testkit;
 
 import java.io.ByteArrayInputStream;
 
 /** An answer that arrives at most {@code chunk} bytes a read, as a slow socket gives it. */
-final class Trickle extends ByteArrayInputStream {
+public final class Trickle extends ByteArrayInputStream {
 
   private final int chunk;
 
-  Trickle(byte[] bytes, int chunk) {
+  public Trickle(byte[] bytes, int chunk) {
     super(bytes);
     this.chunk = chunk;
   }
