@@ -1,5 +1,6 @@
 -- The lists and searches read the executions through this view: every column but the SQL, which is
--- cut to what a list shows. A repeatable migration: Flyway runs it after the versioned ones, and
+-- cut to what a list shows, and a result kept in the row (V20), which a list does not show: its
+-- column is there, always null, so that one mapping reads both. A repeatable migration: Flyway runs it after the versioned ones, and
 -- again whenever this file changes, so that a new column of executions is added here alone (the
 -- view is made anew: a view's columns may otherwise only be added at its end). It replaces the
 -- definitions V7, V9, V10, V11 and V13 made in turn.
@@ -15,5 +16,6 @@ select id, query_id, query_hash, left(sql, 4097) as sql, format, tier, created_b
        callback_url, callback_state, callback_attempts, callback_queued_at,
        callback_next_attempt_at, callback_last_status, callback_last_error, callback_delivered_at,
        stats_read_rows, stats_read_bytes, stats_peak_memory_bytes, stats_elapsed_ms, stats_source,
-       stats_await_query_log, progress_peak_memory_bytes, watched, name
+       stats_await_query_log, progress_peak_memory_bytes, watched, name,
+       cast(null as bytea) as result_inline
 from executions;

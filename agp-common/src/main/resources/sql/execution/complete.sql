@@ -1,8 +1,9 @@
 -- Ends an attempt SUCCEEDED with its stored result and ClickHouse's figures of the query (when
 -- there are some), fenced: only while the attempt still owns the row (same attempt, still
 -- RUNNING). Zero rows means it lost the execution (canceled, requeued), and the worker deletes
--- the object it stored. Parameters are wiped as the execution ends. Returns whether the execution
--- is watched (its change is then announced).
+-- the object it stored. A small result comes as :inline, its bytes, and then has no object (V20).
+-- Parameters are wiped as the execution ends. Returns whether the execution is watched (its change
+-- is then announced).
 update executions
 set status                  = 'SUCCEEDED',
     completed_at            = now(),
@@ -10,6 +11,7 @@ set status                  = 'SUCCEEDED',
     lease_expires_at        = null,
     parameters              = null,
     result_key              = :key,
+    result_inline           = :inline,
     result_rows             = :rows,
     result_bytes            = :bytes,
     result_columns          = cast(:columns as jsonb),

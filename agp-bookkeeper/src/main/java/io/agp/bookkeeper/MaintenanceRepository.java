@@ -73,7 +73,10 @@ public class MaintenanceRepository {
   }
 
   /** A SUCCEEDED execution whose result has expired. */
-  public record ExpiredResult(long executionId, String resultKey) {}
+  /**
+   * @param inRow whether the result is kept in the row, with no object in the store
+   */
+  public record ExpiredResult(long executionId, String resultKey, boolean inRow) {}
 
   /** In-flight counts of one tier. */
   public record TierQueue(String tier, long pending, long running, double oldestPendingSeconds) {}
@@ -101,7 +104,10 @@ public class MaintenanceRepository {
   public List<ExpiredResult> findExpiredResults(int limit) {
     return jdbc.sql(FIND_EXPIRED_RESULTS)
         .param("limit", limit)
-        .query((rs, n) -> new ExpiredResult(rs.getLong("id"), rs.getString("result_key")))
+        .query(
+            (rs, n) ->
+                new ExpiredResult(
+                    rs.getLong("id"), rs.getString("result_key"), rs.getBoolean("in_row")))
         .list();
   }
 

@@ -49,6 +49,31 @@ class ExecutionExpirerTest {
         .noneMatch(k -> k.endsWith(key) || k.endsWith(key + ".rowindex"));
   }
 
+  /**
+   * A result kept in its row has no object to delete: the row expires in the same round, with no
+   * request to the store, and its bytes go with the status.
+   */
+  @Test
+  void aResultKeptInItsRowExpiresWithItsBytesAndNoObjectDeleted() throws Exception {
+    long id = fixture.create("SELECT 'in the row'", Map.of(), 3);
+    fixture.succeedInRow(fixture.claim(Duration.ofMinutes(1)), Duration.ofMillis(1));
+    fixture.awaitLeasesPast();
+
+    ExecutionExpirer.Report report = expirer(Duration.ofDays(7), Duration.ZERO).runOnce();
+
+    assertThat(report.resultsExpired()).isEqualTo(1);
+    assertThat(report.objectsDeleted()).isZero();
+    assertThat(fixture.status(id)).isEqualTo("EXPIRED");
+    assertThat(
+            fixture
+                .jdbc
+                .sql("select result_inline is null from executions where id = :id")
+                .param("id", id)
+                .query(Boolean.class)
+                .single())
+        .isTrue();
+  }
+
   @Test
   void keepsAResultBeforeItsTtl() throws Exception {
     long id = fixture.create("SELECT 2", Map.of(), 3);

@@ -8,6 +8,7 @@ import io.agp.execution.NewExecution;
 import io.agp.execution.QueryHash;
 import io.agp.execution.ResultFormat;
 import io.agp.execution.StoredResult;
+import io.agp.results.InlineResult;
 import io.agp.results.ResultCompression;
 import io.agp.results.ResultStore;
 import io.agp.results.ResultStores;
@@ -121,6 +122,14 @@ final class Fixture implements AutoCloseable {
     String key = StoredResult.keyFor(attemptId, ResultFormat.JSON, ResultCompression.NONE);
     store(key);
     executions.complete(attemptId, new StoredResult(key, 1, 2, List.of(), null, 3), ttl);
+    return key;
+  }
+
+  /** Completes the attempt with a result kept in its row, as a worker keeps a small one. */
+  String succeedInRow(AttemptId attemptId, Duration ttl) {
+    String key = StoredResult.keyFor(attemptId, ResultFormat.JSON, ResultCompression.NONE);
+    InlineResult inline = new InlineResult("{}".getBytes(StandardCharsets.UTF_8));
+    executions.complete(attemptId, new StoredResult(key, 1, 2, List.of(), null, 3, inline), ttl);
     return key;
   }
 

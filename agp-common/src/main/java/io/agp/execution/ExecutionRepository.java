@@ -1,8 +1,10 @@
 package io.agp.execution;
 
 import io.agp.jdbc.SqlFile;
+import io.agp.results.InlineResult;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Types;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
@@ -14,6 +16,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import org.springframework.jdbc.core.RowMapper;
+import org.springframework.jdbc.core.SqlParameterValue;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.transaction.support.TransactionOperations;
 import tools.jackson.core.type.TypeReference;
@@ -443,6 +446,10 @@ public class ExecutionRepository {
             .param("bytes", result.bytes())
             .param("columns", JSON.writeValueAsString(result.columns()))
             .param("compression", result.compression())
+            .param(
+                "inline",
+                new SqlParameterValue(
+                    Types.BINARY, result.inline() == null ? null : result.inline().bytes()))
             .param("durationMillis", result.durationMillis())
             .param("ttlMillis", ttl.toMillis())
             .query(Boolean.class)
@@ -572,7 +579,8 @@ public class ExecutionRepository {
               readJson(rs.getString("result_columns"), COLUMNS, List.of()),
               rs.getString("result_compression"),
               rs.getLong("result_duration_ms"),
-              instant(rs, "expires_at"));
+              instant(rs, "expires_at"),
+              InlineResult.ofNullable(rs.getBytes("result_inline")));
     }
     QueryStats stats = null;
     String statsSource = rs.getString("stats_source");

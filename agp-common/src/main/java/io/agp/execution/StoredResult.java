@@ -1,19 +1,26 @@
 package io.agp.execution;
 
+import io.agp.results.InlineResult;
 import io.agp.results.ResultCompression;
 import java.util.List;
 import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-/** What a worker hands over when it completes an execution; the database sets the expiry. */
+/**
+ * What a worker hands over when it completes an execution; the database sets the expiry.
+ *
+ * @param inline the result itself when it is small enough to be kept in the row (no object is then
+ *     stored under the key), else null
+ */
 public record StoredResult(
     String key,
     long rows,
     long bytes,
     List<ResultMetadata.Column> columns,
     String compression,
-    long durationMillis) {
+    long durationMillis,
+    InlineResult inline) {
 
   /** Where every result lives in the result store; the bookkeeper sweeps orphans under it. */
   public static final String KEY_PREFIX = "results/";
@@ -23,6 +30,17 @@ public record StoredResult(
 
   public StoredResult {
     columns = columns == null ? List.of() : List.copyOf(columns);
+  }
+
+  /** A result stored under its key. */
+  public StoredResult(
+      String key,
+      long rows,
+      long bytes,
+      List<ResultMetadata.Column> columns,
+      String compression,
+      long durationMillis) {
+    this(key, rows, bytes, columns, compression, durationMillis, null);
   }
 
   /** The key of one attempt's result, e.g. {@code results/42-1.csv.gz}. */

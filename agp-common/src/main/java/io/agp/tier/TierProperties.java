@@ -64,6 +64,9 @@ import org.springframework.util.unit.DataSize;
  *     the catalogue, which applies when this is not set
  * @param budgets daily budgets of each user of the tier and of the tier as a whole (bytes read,
  *     server time, runs), counted per UTC day; none unless set
+ * @param inlineResultSize a result of at most this many stored bytes is kept in its execution's row
+ *     instead of the result store, which spares a short query the store's write and its download
+ *     the store's read; 0 stores every result; at most {@link #MAX_INLINE_RESULT_SIZE}
  */
 public record TierProperties(
     @DefaultValue @Valid ClickHouse clickhouse,
@@ -88,7 +91,14 @@ public record TierProperties(
     List<String> changeableSettings,
     List<String> allowedTableFunctions,
     List<String> allowedSystemTables,
-    @DefaultValue @Valid @NotNull Budgets budgets) {
+    @DefaultValue @Valid @NotNull Budgets budgets,
+    @DefaultValue("16KB") @NotNull DataSize inlineResultSize) {
+
+  /**
+   * The most a tier may keep in a row: every read of the row carries it, and every copy of a
+   * settled execution in the API's memory.
+   */
+  public static final DataSize MAX_INLINE_RESULT_SIZE = DataSize.ofKilobytes(256);
 
   /**
    * Settings no query may set itself, whatever the tier says: they carry the guarantees of the
@@ -118,6 +128,14 @@ public record TierProperties(
     allowedTableFunctions =
         allowedTableFunctions == null ? null : List.copyOf(allowedTableFunctions);
     allowedSystemTables = allowedSystemTables == null ? null : List.copyOf(allowedSystemTables);
+    if (inlineResultSize.isNegative()
+        || inlineResultSize.toBytes() > MAX_INLINE_RESULT_SIZE.toBytes()) {
+      throw new IllegalArgumentException(
+          "inline-result-size is "
+              + inlineResultSize
+              + ": it is from 0 to "
+              + MAX_INLINE_RESULT_SIZE);
+    }
     String readonly = settings.get(READONLY);
     if (readOnly && readonly != null && readonly.strip().equals("0")) {
       throw new IllegalArgumentException(

@@ -2,6 +2,7 @@ package io.agp.execution;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.agp.results.InlineResult;
 import io.agp.testkit.MigratedDatabase;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -195,6 +196,25 @@ class ExecutionRepositoryTest {
                 .query((rs, n) -> rs.getString(1) + "/" + rs.getInt(2) + "=" + rs.getLong(3))
                 .list())
         .containsExactly("RUNNING/1=2000");
+  }
+
+  /** A small result completes in the row and comes back with every read of it, byte for byte. */
+  @Test
+  void aResultKeptInTheRowComesBackWithTheRow() {
+    long id = create("SELECT 'small'", "inline", 0);
+    AttemptId attemptId = repository.claim("inline", "w", 1, LEASE).getFirst().attemptId();
+    byte[] bytes = {'a', 0, (byte) 0xff, '\n', '\\'};
+    StoredResult small =
+        new StoredResult(
+            "results/x.csv", 1, bytes.length, List.of(), null, 5, new InlineResult(bytes));
+
+    assertThat(repository.complete(attemptId, small, Duration.ofHours(1))).isTrue();
+
+    Execution after = repository.get(id).orElseThrow();
+    assertThat(after.result().inline()).isEqualTo(new InlineResult(bytes.clone()));
+    assertThat(after.result().key()).isEqualTo("results/x.csv");
+    assertThat(repository.get(create("SELECT 'stored'", "inline", 0)).orElseThrow().result())
+        .isNull();
   }
 
   @Test

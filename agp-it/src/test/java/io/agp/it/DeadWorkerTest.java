@@ -55,6 +55,8 @@ class DeadWorkerTest {
     properties.putAll(TestServerProperties.forDatabase(jdbcUrl));
     properties.put("agp.tiers.default.lease", "2s");
     properties.put("agp.results.location", results.toUri().toString());
+    // The store shows which attempt wrote: every result goes to it, the small one here too.
+    properties.put("agp.tiers.default.inline-result-size", "0");
     properties.put("agp.worker.poll-interval", "200ms");
     properties.put("agp.bookkeeper.rescue.interval", "300ms");
     // The bookkeeper migrates the schema and watches the leases from the start.

@@ -56,6 +56,8 @@ final class FaultStack implements AutoCloseable {
         "agp.tiers.default.clickhouse.url", ClickHouseTestServer.shared().httpUrl().toString());
     properties.put("agp.tiers.default.lease", "3s");
     properties.put("agp.tiers.default.concurrency", "3");
+    // The faults are the store's too: every result goes to it, the small ones of the tests too.
+    properties.put("agp.tiers.default.inline-result-size", "0");
     properties.put("agp.worker.poll-interval", "200ms");
     properties.put("agp.worker.retry-backoff", "500ms");
     properties.put("agp.worker.shutdown-grace", "1s");

@@ -195,7 +195,9 @@ class LoadTest {
 
     // Every execution ended, as its client expects.
     List<Row> rows =
-        jdbc.sql("select id, status, error, result_key, result_bytes from executions order by id")
+        jdbc.sql(
+                "select id, status, error, result_key, result_bytes,"
+                    + " result_inline is not null as in_row from executions order by id")
             .query(Row.class)
             .list();
     assertThat(rows.stream().map(Row::id).collect(Collectors.toSet())).isEqualTo(expected.keySet());
@@ -233,9 +235,13 @@ class LoadTest {
     downloaders.awaitAll(Duration.ofMinutes(10));
     Duration downloads = Duration.between(downloadStart, Instant.now());
 
-    // The bucket holds the results of the SUCCEEDED executions and nothing else.
+    // The bucket holds the results of the SUCCEEDED executions not kept in their rows, and nothing
+    // else.
     Set<String> expectedKeys =
-        succeeded.stream().map(r -> PREFIX + r.resultKey()).collect(Collectors.toSet());
+        succeeded.stream()
+            .filter(r -> !r.inRow())
+            .map(r -> PREFIX + r.resultKey())
+            .collect(Collectors.toSet());
     assertThat(new HashSet<>(S3TestServer.shared().keys(BUCKET))).isEqualTo(expectedKeys);
     await()
         .atMost(Duration.ofSeconds(30))
@@ -406,7 +412,11 @@ class LoadTest {
     };
   }
 
-  private record Row(long id, String status, String error, String resultKey, Long resultBytes) {}
+  /**
+   * @param inRow whether the result is kept in the row (a small one), with no object in the store
+   */
+  private record Row(
+      long id, String status, String error, String resultKey, Long resultBytes, boolean inRow) {}
 
   private long inFlight() {
     return count("select count(*) from executions where status in ('PENDING', 'RUNNING')");

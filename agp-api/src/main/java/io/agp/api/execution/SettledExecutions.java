@@ -71,7 +71,9 @@ class SettledExecutions {
       long sql = execution.sql().length();
       long columns = execution.result().columns().size();
       long answer = ANSWER_WEIGHT + sql + COLUMN_WEIGHT * columns;
-      return (int) Math.min(Integer.MAX_VALUE, ENTRY_WEIGHT + 2 * sql + 2 * answer);
+      // A small result kept in the row comes with it, and serves the downloads of the copy.
+      long inline = execution.result().inline() == null ? 0 : execution.result().inline().size();
+      return (int) Math.min(Integer.MAX_VALUE, ENTRY_WEIGHT + 2 * sql + 2 * answer + inline);
     }
   }
 

@@ -8,7 +8,6 @@ import io.agp.execution.ExecutionStatus;
 import io.agp.execution.ResultFormat;
 import io.agp.execution.ResultMetadata;
 import io.agp.results.ResultCompression;
-import io.agp.results.ResultStore;
 import jakarta.servlet.AsyncContext;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
@@ -40,14 +39,14 @@ class ResultDownloads {
   /** A servlet timeout of 0 is none. */
   private static final long NO_TIME_LIMIT = 0;
 
-  private final ResultStore results;
+  private final StoredResults results;
   private final DownloadWatchdog watchdog;
   private final UserLimits limits;
   private final Clock clock;
   private final UsageRecorder usage;
 
   ResultDownloads(
-      ResultStore results,
+      StoredResults results,
       DownloadWatchdog watchdog,
       UserLimits limits,
       Clock clock,
@@ -126,7 +125,7 @@ class ResultDownloads {
         result.compression() == null ? null : result.compression().toLowerCase(Locale.ROOT);
     if (!passThrough) {
       // Recoded bytes have another length and no stable offsets: no Content-Length, no ranges.
-      InputStream encoded = results.open(result.key());
+      InputStream encoded = results.open(result);
       send(execution, request, response, HttpStatus.OK, headers, encoded, decoded(encoding), lease);
       return;
     }
@@ -152,7 +151,7 @@ class ResultDownloads {
       }
       long length = end - start + 1;
       // Opened before the response is committed, so that a missing object is still a clean error.
-      InputStream stored = results.open(result.key(), start);
+      InputStream stored = results.open(result, start);
       headers.setContentLength(length);
       headers.set(HttpHeaders.CONTENT_RANGE, "bytes " + start + "-" + end + "/" + size);
       send(
@@ -166,7 +165,7 @@ class ResultDownloads {
           lease);
       return;
     }
-    InputStream stored = results.open(result.key());
+    InputStream stored = results.open(result);
     headers.setContentLength(size);
     send(
         execution,

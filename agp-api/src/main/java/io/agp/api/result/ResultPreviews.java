@@ -8,7 +8,6 @@ import io.agp.execution.ResultFormat;
 import io.agp.execution.ResultMetadata;
 import io.agp.execution.TsvEscapes;
 import io.agp.results.ResultCompression;
-import io.agp.results.ResultStore;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
@@ -58,10 +57,10 @@ class ResultPreviews {
   private static final JsonMapper JSON = JsonMapper.builder().build();
   private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
 
-  private final ResultStore results;
+  private final StoredResults results;
   private final Bounds bounds;
 
-  ResultPreviews(ResultStore results, ApiProperties properties) {
+  ResultPreviews(StoredResults results, ApiProperties properties) {
     this.results = results;
     this.bounds =
         new Bounds(
@@ -101,7 +100,7 @@ class ResultPreviews {
     List<Column> known =
         result.columns().stream().map(c -> new Column(c.name(), nonNull(c.type()))).toList();
     Rows taken = new Rows(bounds, rows);
-    try (InputStream stored = results.open(result.key());
+    try (InputStream stored = results.open(result);
         InputStream decoded = compression.decoding(stored)) {
       return switch (format) {
         case JSON -> json(new LongStringCutter(decoded, bounds.value()), known, taken);

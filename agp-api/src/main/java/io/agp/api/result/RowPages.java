@@ -13,7 +13,6 @@ import io.agp.execution.ResultFormat;
 import io.agp.execution.ResultMetadata;
 import io.agp.results.NoSuchResultException;
 import io.agp.results.ResultCompression;
-import io.agp.results.ResultStore;
 import io.agp.results.RowIndex;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
@@ -66,7 +65,7 @@ class RowPages {
   private static final JsonMapper JSON = JsonMapper.builder().build();
   private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
 
-  private final ResultStore results;
+  private final StoredResults results;
   private final Bounds bounds;
 
   /**
@@ -77,7 +76,7 @@ class RowPages {
 
   private long cachedPoints;
 
-  RowPages(ResultStore results, ApiProperties properties) {
+  RowPages(StoredResults results, ApiProperties properties) {
     this.results = results;
     this.bounds =
         new Bounds(
@@ -125,7 +124,8 @@ class RowPages {
     if (total >= 0 && offset >= total) {
       return new Page(columns, List.of(), offset, null, total, false, List.of());
     }
-    Optional<RowIndex> index = index(result.key());
+    // A result kept in the row is small: it has no index, and is read from its start.
+    Optional<RowIndex> index = result.inline() != null ? Optional.empty() : index(result.key());
     int point = index.map(i -> i.floor(offset)).orElse(-1);
     long firstRow = point < 0 ? 0 : index.get().rows()[point];
     long start = point < 0 ? 0 : index.get().stored()[point];
@@ -136,8 +136,8 @@ class RowPages {
     boolean more;
     try (InputStream stored =
             end.isPresent()
-                ? results.open(result.key(), start, end.getAsLong() - start)
-                : results.open(result.key(), start);
+                ? results.open(result, start, end.getAsLong() - start)
+                : results.open(result, start);
         InputStream decoded = compression.decoding(stored)) {
       long skip = offset - firstRow;
       boolean fromStart = point < 0;
@@ -181,7 +181,7 @@ class RowPages {
       }
     }
     Optional<RowIndex> read;
-    try (InputStream in = results.open(RowIndex.keyFor(key))) {
+    try (InputStream in = results.openStored(RowIndex.keyFor(key))) {
       read = Optional.of(RowIndex.read(in));
     } catch (NoSuchResultException e) {
       read = Optional.empty();

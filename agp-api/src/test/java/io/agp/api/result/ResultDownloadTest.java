@@ -6,12 +6,17 @@ import io.agp.api.testing.ContractClient;
 import io.agp.api.testing.ContractClient.Reply;
 import io.agp.api.testing.RawDownload;
 import io.agp.api.testing.TestApi;
+import io.agp.api.testing.TestApi.Kept;
+import io.agp.execution.Execution;
+import io.agp.results.ResultStore;
 import java.io.ByteArrayOutputStream;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.zip.GZIPOutputStream;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 class ResultDownloadTest {
 
@@ -21,10 +26,15 @@ class ResultDownloadTest {
   private final TestApi api = TestApi.shared();
   private final ContractClient client = api.client;
 
-  @Test
-  void servesTheResultWithItsFormatsTypeAndAFileName() throws Exception {
+  /**
+   * Each way of serving a result is checked for both places a result is kept: the store, and the
+   * execution's row, where the store has no object under the key.
+   */
+  @ParameterizedTest
+  @EnumSource(Kept.class)
+  void servesTheResultWithItsFormatsTypeAndAFileName(Kept kept) throws Exception {
     long id = api.create("CSVWithNames");
-    api.succeed(id, CSV, null);
+    succeed(id, CSV, null, kept);
 
     Reply reply = client.get("/v1/async/executions/" + id + "/result");
 
@@ -36,10 +46,11 @@ class ResultDownloadTest {
     assertThat(reply.body()).isEqualTo(CSV);
   }
 
-  @Test
-  void servesASingleRangeWith206() throws Exception {
+  @ParameterizedTest
+  @EnumSource(Kept.class)
+  void servesASingleRangeWith206(Kept kept) throws Exception {
     long id = api.create("CSVWithNames");
-    api.succeed(id, CSV, null);
+    succeed(id, CSV, null, kept);
     String path = "/v1/async/executions/" + id + "/result";
 
     Reply middle = client.get(path, "Range", "bytes=2-5");
@@ -59,11 +70,12 @@ class ResultDownloadTest {
     assertThat(past.header("Content-Range")).isEqualTo("bytes */" + CSV.length);
   }
 
-  @Test
-  void passesAStoredGzipThroughWhenTheClientAcceptsIt() throws Exception {
+  @ParameterizedTest
+  @EnumSource(Kept.class)
+  void passesAStoredGzipThroughWhenTheClientAcceptsIt(Kept kept) throws Exception {
     long id = api.create("CSVWithNames");
     byte[] gzipped = gzip(CSV);
-    api.succeed(id, gzipped, "gzip");
+    succeed(id, gzipped, "gzip", kept);
     String path = "/v1/async/executions/" + id + "/result";
 
     Reply encoded = client.get(path, "Accept-Encoding", "gzip, deflate");
@@ -79,11 +91,12 @@ class ResultDownloadTest {
     assertThat(refused.body()).isEqualTo(CSV);
   }
 
-  @Test
-  void passesAStoredZstdThroughOrDecodesIt() throws Exception {
+  @ParameterizedTest
+  @EnumSource(Kept.class)
+  void passesAStoredZstdThroughOrDecodesIt(Kept kept) throws Exception {
     long id = api.create("CSVWithNames");
     byte[] compressed = com.github.luben.zstd.Zstd.compress(CSV);
-    api.succeed(id, compressed, "zstd");
+    succeed(id, compressed, "zstd", kept);
     String path = "/v1/async/executions/" + id + "/result";
 
     Reply encoded = client.get(path, "Accept-Encoding", "zstd");
@@ -189,5 +202,13 @@ class ResultDownloadTest {
       gz.write(bytes);
     }
     return out.toByteArray();
+  }
+
+  /** Runs the execution to SUCCEEDED, its result kept as asked; one in the row has no object. */
+  private void succeed(long id, byte[] stored, String compression, Kept kept) throws Exception {
+    Execution done = api.succeed(id, stored, compression, kept);
+    boolean inStore = api.context.getBean(ResultStore.class).size(done.result().key()).isPresent();
+    assertThat(inStore).isEqualTo(kept == Kept.STORE);
+    assertThat(done.result().inline() != null).isEqualTo(kept == Kept.ROW);
   }
 }

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.agp.api.testing.ContractClient;
 import io.agp.api.testing.ContractClient.Reply;
 import io.agp.api.testing.TestApi;
+import io.agp.api.testing.TestApi.Kept;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.function.IntFunction;
@@ -63,27 +64,33 @@ class ResultPreviewTest {
     };
   }
 
+  /** Some results are kept in the execution's row, as the worker keeps a small one. */
   @ParameterizedTest
   @CsvSource({
-    "JSON, none",
-    "JSON, zstd",
-    "JSONEachRow, none",
-    "JSONEachRow, gzip",
-    "CSV, none",
-    "CSVWithNames, none",
-    "CSVWithNames, gzip",
-    "TSV, none",
-    "TSVWithNames, zstd",
-    "TSVWithNamesAndTypes, none",
-    "TSVWithNamesAndTypes, gzip"
+    "JSON, none, STORE",
+    "JSON, zstd, STORE",
+    "JSON, zstd, ROW",
+    "JSONEachRow, none, STORE",
+    "JSONEachRow, gzip, STORE",
+    "CSV, none, STORE",
+    "CSV, none, ROW",
+    "CSVWithNames, none, STORE",
+    "CSVWithNames, gzip, STORE",
+    "CSVWithNames, gzip, ROW",
+    "TSV, none, STORE",
+    "TSVWithNames, zstd, STORE",
+    "TSVWithNamesAndTypes, none, STORE",
+    "TSVWithNamesAndTypes, gzip, STORE",
+    "TSVWithNamesAndTypes, gzip, ROW"
   })
-  void previewsTheFirstRowsOfEveryStoredFormatAndCompression(String format, String compression)
-      throws Exception {
+  void previewsTheFirstRowsOfEveryStoredFormatAndCompression(
+      String format, String compression, Kept kept) throws Exception {
     long id = api.create(format);
     api.succeed(
         id,
         compressed(result(format), compression),
-        compression.equals("none") ? null : compression);
+        compression.equals("none") ? null : compression,
+        kept);
     String path = "/v1/async/executions/" + id + "/result/preview";
 
     Reply first = client.get(path);

@@ -10,6 +10,7 @@ import com.nimbusds.jwt.SignedJWT;
 import io.agp.api.testing.ContractClient;
 import io.agp.api.testing.ContractClient.Reply;
 import io.agp.api.testing.TestApi;
+import io.agp.api.testing.TestApi.Kept;
 import io.agp.execution.Execution;
 import io.agp.execution.ResultMetadata.Column;
 import io.agp.results.FramedOutputStream;
@@ -21,6 +22,7 @@ import io.agp.testkit.S3TestServer;
 import java.io.ByteArrayOutputStream;
 import java.net.http.HttpRequest;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Date;
@@ -29,6 +31,7 @@ import java.util.UUID;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.params.provider.ValueSource;
 import tools.jackson.databind.JsonNode;
@@ -122,11 +125,28 @@ class RowPagesTest {
 
   private static long succeeded(
       TestApi on, long id, String format, String compression, boolean indexed) throws Exception {
+    return succeeded(on, id, format, compression, indexed ? Kept.STORE : null);
+  }
+
+  /**
+   * @param kept where the result is kept; null: in the store without its row index
+   */
+  private static long succeeded(TestApi on, long id, String format, String compression, Kept kept)
+      throws Exception {
     ResultCompression encoding = ResultCompression.valueOf(compression);
     Stored stored = store(format, encoding);
     Execution done =
-        on.succeed(on.start(id), stored.bytes(), encoding.recordedName(), ROWS, COLUMNS);
-    if (indexed) {
+        on.succeed(
+            on.start(id),
+            stored.bytes(),
+            encoding.recordedName(),
+            ROWS,
+            COLUMNS,
+            Duration.ofHours(1),
+            null,
+            false,
+            kept == null ? Kept.STORE : kept);
+    if (kept == Kept.STORE) {
       ResultStore store = on.context.getBean(ResultStore.class);
       try (ResultUpload upload = store.upload(RowIndex.keyFor(done.result().key()))) {
         stored.index().write(upload.stream());
@@ -160,6 +180,16 @@ class RowPagesTest {
   void pagesEveryFormatAndCompressionFromAnyOffset(
       String format, String compression, boolean indexed) throws Exception {
     checkPaging(api, format, compression, indexed);
+  }
+
+  /**
+   * A result kept in the execution's row (a small one, as the worker keeps it) has no object and no
+   * index in the store: pages are read from its start.
+   */
+  @ParameterizedTest(name = "{0} {1}")
+  @CsvSource({"JSON,NONE", "JSONEachRow,ZSTD", "CSVWithNames,GZIP", "TSV,ZSTD"})
+  void pagesOfAResultKeptInTheRow(String format, String compression) throws Exception {
+    checkPaging(api, format, compression, Kept.ROW);
   }
 
   /** The same from an S3 store: the pages are ranged reads of the object. */
@@ -202,8 +232,13 @@ class RowPagesTest {
 
   private static void checkPaging(TestApi on, String format, String compression, boolean indexed)
       throws Exception {
+    checkPaging(on, format, compression, indexed ? Kept.STORE : null);
+  }
+
+  private static void checkPaging(TestApi on, String format, String compression, Kept kept)
+      throws Exception {
     ContractClient client = on.client;
-    long id = succeeded(on, on.create(format), format, compression, indexed);
+    long id = succeeded(on, on.create(format), format, compression, kept);
     String rows = "/v1/async/executions/" + id + "/rows";
 
     JsonNode first = client.get(rows).json();

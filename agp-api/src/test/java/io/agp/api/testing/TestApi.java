@@ -7,6 +7,7 @@ import io.agp.execution.ExecutionRepository;
 import io.agp.execution.QueryStats;
 import io.agp.execution.ResultMetadata;
 import io.agp.execution.StoredResult;
+import io.agp.results.InlineResult;
 import io.agp.results.ResultStore;
 import io.agp.results.ResultUpload;
 import io.agp.testkit.PostgresTestServer;
@@ -222,6 +223,29 @@ public final class TestApi {
   }
 
   /**
+   * Where a test's result is kept: in the result store, as the worker keeps a large result, or in
+   * the execution's row, as it keeps a small one (the tier's inline-result-size).
+   */
+  public enum Kept {
+    STORE,
+    ROW
+  }
+
+  /** Runs an execution to SUCCEEDED with these result bytes, kept where the test says. */
+  public Execution succeed(long id, byte[] stored, String compression, Kept kept) throws Exception {
+    return succeed(
+        start(id),
+        stored,
+        compression,
+        2,
+        List.of(new ResultMetadata.Column("n", "UInt8")),
+        Duration.ofHours(1),
+        null,
+        false,
+        kept);
+  }
+
+  /**
    * Runs a claimed attempt to SUCCEEDED with these result bytes, kept for {@code ttl}, with these
    * query figures (null: none), and whether the bookkeeper is still to complete them.
    */
@@ -235,19 +259,38 @@ public final class TestApi {
       QueryStats stats,
       boolean awaitQueryLog)
       throws Exception {
+    return succeed(
+        attemptId, stored, compression, rows, columns, ttl, stats, awaitQueryLog, Kept.STORE);
+  }
+
+  /** As above, with the result kept where the test says. */
+  public Execution succeed(
+      AttemptId attemptId,
+      byte[] stored,
+      String compression,
+      long rows,
+      List<ResultMetadata.Column> columns,
+      Duration ttl,
+      QueryStats stats,
+      boolean awaitQueryLog,
+      Kept kept)
+      throws Exception {
     long id = attemptId.executionId();
     String key = "test/" + id + "-" + attemptId.attempt();
-    ResultStore store = context.getBean(ResultStore.class);
-    try (ResultUpload upload = store.upload(key)) {
-      try (OutputStream out = upload.stream()) {
-        out.write(stored);
+    if (kept == Kept.STORE) {
+      ResultStore store = context.getBean(ResultStore.class);
+      try (ResultUpload upload = store.upload(key)) {
+        try (OutputStream out = upload.stream()) {
+          out.write(stored);
+        }
+        upload.commit();
       }
-      upload.commit();
     }
+    InlineResult inline = kept == Kept.ROW ? new InlineResult(stored.clone()) : null;
     repository()
         .complete(
             attemptId,
-            new StoredResult(key, rows, stored.length, columns, compression, 5),
+            new StoredResult(key, rows, stored.length, columns, compression, 5, inline),
             ttl,
             stats,
             awaitQueryLog);

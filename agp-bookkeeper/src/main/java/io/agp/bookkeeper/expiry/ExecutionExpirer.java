@@ -72,6 +72,11 @@ public final class ExecutionExpirer implements PeriodicJob {
       List<ExpiredResult> batch = maintenance.findExpiredResults(properties.batchSize());
       List<Long> cleared = new ArrayList<>();
       for (ExpiredResult result : batch) {
+        if (result.inRow()) {
+          // Nothing in the store: the row's bytes go with its status.
+          cleared.add(result.executionId());
+          continue;
+        }
         try {
           // The index first: an index left alone would be an orphan, a result left alone is not.
           results.delete(RowIndex.keyFor(result.resultKey()));

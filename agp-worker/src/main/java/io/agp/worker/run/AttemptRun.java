@@ -7,6 +7,8 @@ import io.agp.execution.QueryStats;
 import io.agp.execution.ResultFormat;
 import io.agp.execution.ResultMetadata.Column;
 import io.agp.execution.StoredResult;
+import io.agp.results.InlineResult;
+import io.agp.results.InlineableUpload;
 import io.agp.results.ResultCompression;
 import io.agp.results.ResultStore;
 import io.agp.results.ResultUpload;
@@ -24,9 +26,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * One attempt, read top to bottom: send the query (to the first endpoint that takes it), stream its
- * answer into the result store, describe its columns, commit the stored object, complete the
- * execution. Whatever ends it early is turned into a verdict by the {@link FailurePolicy} and
- * carried out in {@link #carryOut}: the one place that requeues, fails or writes nothing.
+ * answer into the result store (a small one into memory, for the execution's row), describe its
+ * columns, commit the stored object, complete the execution. Whatever ends it early is turned into
+ * a verdict by the {@link FailurePolicy} and carried out in {@link #carryOut}: the one place that
+ * requeues, fails or writes nothing.
  *
  * <p>A result is committed only when ClickHouse's answer ended cleanly (the client turns an error
  * written into a 200 answer into an exception); the upload is aborted on every other way out, and
@@ -67,7 +70,9 @@ final class AttemptRun {
             compression,
             context.tier().maxResultSize().toBytes(),
             context.tier().rowIndexSpacing().toBytes());
-    try (ResultUpload upload = context.results().upload(key);
+    try (InlineableUpload upload =
+            new InlineableUpload(
+                context.results(), key, context.tier().inlineResultSize().toBytes());
         QuerySender.Sent sent = context.sender().send(run, header.asked())) {
       ExecutionHop.mark(execution.id(), ExecutionHop.Step.ANSWERED);
       ColumnDescriber describer = ColumnDescriber.start(sent, execution.sql(), format, header);
@@ -77,7 +82,11 @@ final class AttemptRun {
       run.requireOwned();
       commit(upload);
       ExecutionHop.mark(execution.id(), ExecutionHop.Step.STORED);
-      streamer.rowIndex().ifPresent(index -> storeRowIndex(key, index));
+      InlineResult inline = upload.inline().orElse(null);
+      if (inline == null) {
+        // A result kept in the row is read whole for any page: it has no index.
+        streamer.rowIndex().ifPresent(index -> storeRowIndex(key, index));
+      }
       StoredResult stored =
           new StoredResult(
               key,
@@ -85,7 +94,8 @@ final class AttemptRun {
               upload.bytesWritten(),
               columns,
               compression.recordedName(),
-              Duration.between(started, context.clock().instant()).toMillis());
+              Duration.between(started, context.clock().instant()).toMillis(),
+              inline);
       return complete(
           stored, QueryFigures.ofAnswer(run, sent.response().summary(), streamer.answerBytes()));
     } catch (IOException | RuntimeException failure) {
@@ -125,7 +135,7 @@ final class AttemptRun {
       return run.lostOutcome();
     }
     ExecutionHop.mark(run.attemptId().executionId(), ExecutionHop.Step.COMPLETED);
-    context.metrics().stored(stored.bytes());
+    context.metrics().stored(stored.bytes(), stored.inline() != null);
     return AttemptOutcome.SUCCEEDED;
   }
 

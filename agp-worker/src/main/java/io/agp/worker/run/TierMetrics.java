@@ -21,6 +21,7 @@ final class TierMetrics {
   private final Map<AttemptOutcome, Counter> ended = new EnumMap<>(AttemptOutcome.class);
   private final Map<AttemptOutcome, Timer> runTime = new EnumMap<>(AttemptOutcome.class);
   private final DistributionSummary storedBytes;
+  private final DistributionSummary inRowBytes;
   private final Timer claimLatency;
 
   TierMetrics(MeterRegistry registry, String tier, IntSupplier busy, IntSupplier free) {
@@ -47,12 +48,8 @@ final class TierMetrics {
               .publishPercentileHistogram()
               .register(registry));
     }
-    storedBytes =
-        DistributionSummary.builder("agp.worker.result.stored.bytes")
-            .description("bytes stored per successful execution, after compression")
-            .baseUnit("bytes")
-            .tag("tier", tier)
-            .register(registry);
+    storedBytes = storedBytes(registry, tier, "store");
+    inRowBytes = storedBytes(registry, tier, "row");
     claimLatency =
         Timer.builder("agp.worker.claim.latency")
             .description("from creation to the first claim, in database time")
@@ -85,7 +82,23 @@ final class TierMetrics {
     runTime.get(outcome).record(duration);
   }
 
-  void stored(long bytes) {
-    storedBytes.record(bytes);
+  /**
+   * A successful execution's result, as stored.
+   *
+   * @param inRow whether it was kept in the execution's row rather than the store
+   */
+  void stored(long bytes, boolean inRow) {
+    (inRow ? inRowBytes : storedBytes).record(bytes);
+  }
+
+  private static DistributionSummary storedBytes(MeterRegistry registry, String tier, String in) {
+    return DistributionSummary.builder("agp.worker.result.stored.bytes")
+        .description(
+            "bytes stored per successful execution, after compression, in the result store or"
+                + " the execution's row")
+        .baseUnit("bytes")
+        .tag("tier", tier)
+        .tag("in", in)
+        .register(registry);
   }
 }

@@ -63,6 +63,8 @@ class HostileStoresTest {
     properties.put("agp.results.s3.path-style", "true");
     properties.put("agp.results.s3.checksums-when-required", "true");
     properties.put("agp.results.s3.part-size", "5MB");
+    // SELECT 1 would be kept in its row and never reach the store.
+    properties.put("agp.tiers.default.inline-result-size", "0");
     try (WorkerStack stack = WorkerStack.start(properties)) {
       for (String sql : new String[] {"SELECT 1", LARGE}) {
         Execution failed =

@@ -46,7 +46,11 @@ class StoredResultTest {
                 "agp.tiers.zstd.clickhouse.url",
                 url,
                 "agp.tiers.zstd.result-compression",
-                "zstd"));
+                "zstd",
+                "agp.tiers.stored.clickhouse.url",
+                url,
+                "agp.tiers.stored.inline-result-size",
+                "0"));
   }
 
   @AfterAll
@@ -79,6 +83,45 @@ class StoredResultTest {
         .startsWith("0,\"0\"\n1,\"1\"\n");
     assertThat(gzip.result().rows()).isEqualTo(100000);
     assertThat(zstd.result().rows()).isEqualTo(100000);
+  }
+
+  /**
+   * A result of at most the tier's inline-result-size (16 KB by default) is kept in the row,
+   * compressed as the tier says, and nothing is stored under its key; a tier of size 0 stores it.
+   */
+  @Test
+  void aSmallResultIsKeptInItsRowUnlessTheTierStoresEveryResult() throws IOException {
+    String small = "SELECT number, toString(number) AS s FROM system.numbers LIMIT 100";
+    Execution plain = succeeded(stack.create(small, "CSV", "default"));
+    Execution zstd = succeeded(stack.create(small, "CSV", "zstd"));
+    Execution stored = succeeded(stack.create(small, "CSV", "stored"));
+    byte[] expected = read(stored);
+
+    assertThat(expected)
+        .hasSizeGreaterThan(500)
+        .startsWith("0,\"0\"\n".getBytes(StandardCharsets.UTF_8));
+    assertThat(stored.result().inline()).isNull();
+    assertThat(plain.result().inline()).isNotNull();
+    assertThat(plain.result().inline().bytes()).isEqualTo(expected);
+    assertThat(plain.result().bytes()).isEqualTo(expected.length);
+    assertThat(plain.result().rows()).isEqualTo(100);
+    assertThat(plain.result().columns())
+        .containsExactly(new Column("number", "UInt64"), new Column("s", "String"));
+    assertThat(Files.exists(file(plain))).isFalse();
+    try (InputStream in =
+        new ZstdInputStream(new java.io.ByteArrayInputStream(zstd.result().inline().bytes()))) {
+      assertThat(in.readAllBytes()).isEqualTo(expected);
+    }
+    assertThat(zstd.result().bytes()).isEqualTo(zstd.result().inline().size());
+    assertThat(Files.exists(file(zstd))).isFalse();
+  }
+
+  /** The large result of the other tests goes to the store, its row keeps nothing. */
+  @Test
+  void aResultLargerThanTheInlineSizeIsStored() throws IOException {
+    Execution done = succeeded(stack.create(SQL, "CSV", "default"));
+    assertThat(done.result().inline()).isNull();
+    assertThat(read(done)).hasSize((int) done.result().bytes());
   }
 
   @ParameterizedTest

@@ -77,7 +77,9 @@ class UserLimitAndMetricsTest {
         .contains("agp_worker_executions_total{event=\"failed\",tier=\"shared\"} 0.0")
         .contains("agp_worker_execution_run_time_seconds_bucket{outcome=\"succeeded\"")
         .containsPattern("agp_worker_claim_latency_seconds_count\\{tier=\"shared\"} [1-9]")
-        .containsPattern("agp_worker_result_stored_bytes_count\\{tier=\"shared\"} [1-9]")
+        // SELECT 1 is kept in its row; nothing went to the store.
+        .containsPattern("agp_worker_result_stored_bytes_count\\{in=\"row\",tier=\"shared\"} [1-9]")
+        .contains("agp_worker_result_stored_bytes_count{in=\"store\",tier=\"shared\"} 0")
         .containsPattern("agp_worker_claims_total\\{result=\"claimed\",tier=\"shared\"} [1-9]")
         .contains("agp_worker_claims_total{result=\"empty\",tier=\"shared\"}")
         .contains("agp_worker_slots{state=\"free\",tier=\"shared\"} 4.0")
