@@ -2,8 +2,8 @@
 -- there are some), fenced: only while the attempt still owns the row (same attempt, still
 -- RUNNING). Zero rows means it lost the execution (canceled, requeued), and the worker deletes
 -- the object it stored. A small result comes as :inline, its bytes, and then has no object (V20).
--- Parameters are wiped as the execution ends. Returns whether the execution is watched (its change
--- is then announced).
+-- Parameters are wiped as the execution ends. Returns the row: when it is watched, its change is
+-- announced, with the row itself for the apps of the worker's process.
 update executions
 set status                  = 'SUCCEEDED',
     completed_at            = now(),
@@ -25,4 +25,4 @@ set status                  = 'SUCCEEDED',
     stats_source            = :statsSource,
     stats_await_query_log   = :awaitQueryLog
 where id = :id and attempt = :attempt and status = 'RUNNING'
-returning watched
+returning *

@@ -437,7 +437,7 @@ public class ExecutionRepository {
       Duration ttl,
       QueryStats stats,
       boolean awaitQueryLog) {
-    Optional<Boolean> watched =
+    Optional<Execution> done =
         withStats(jdbc.sql(COMPLETE), stats, awaitQueryLog)
             .param("id", attemptId.executionId())
             .param("attempt", attemptId.attempt())
@@ -452,9 +452,13 @@ public class ExecutionRepository {
                     Types.BINARY, result.inline() == null ? null : result.inline().bytes()))
             .param("durationMillis", result.durationMillis())
             .param("ttlMillis", ttl.toMillis())
-            .query(Boolean.class)
+            .query(executionMapper)
             .optional();
-    return announced(attemptId, watched, ExecutionStatus.SUCCEEDED);
+    // The row goes along to the listeners of this process: an API beside the worker (the local
+    // mode) answers its waiters from it rather than reading it again.
+    done.filter(Execution::watched)
+        .ifPresent(row -> notifier.changed(row.id(), ExecutionStatus.SUCCEEDED, row));
+    return done.isPresent();
   }
 
   /** Marks the attempt FAILED with a reason; false when it no longer owned the row. */

@@ -10,7 +10,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * the same database in the process just before it sends it to PostgreSQL, so that they hear of it
  * without waiting for the database's round trip and their own wake-up. The PostgreSQL notification
  * still goes out, for the apps of other processes; a listener that had the batch here drops its
- * copy when it arrives (see {@link NotificationListener}).
+ * copy when it arrives (see {@link NotificationListener}). A change whose statement returned the
+ * execution's row hands the row along, so that an API of the process need not read it again.
  *
  * <p>A database is known by what the server says of itself (its database name, port and start time:
  * {@link #IDENTITY}), so two apps reaching one database by different URLs (a pooler for statements,
@@ -43,12 +44,15 @@ public final class LocalNotifications {
         });
   }
 
-  /** Hands a notification to the listeners of the database in this process. */
-  static void deliver(String database, String channel, String payload) {
+  /**
+   * Hands a notification to the listeners of the database in this process, with the row the change
+   * committed, if the app has it (else null).
+   */
+  static void deliver(String database, String channel, String payload, Execution row) {
     Set<NotificationListener> listeners = LISTENERS.get(database);
     if (listeners != null) {
       for (NotificationListener listener : listeners) {
-        listener.deliveredHere(channel, payload);
+        listener.deliveredHere(channel, payload, row);
       }
     }
   }

@@ -44,6 +44,15 @@ public final class NotificationListener implements AutoCloseable {
     void notified(String channel, String payload);
 
     /**
+     * A notification from an app of this process, with the execution's row as the change that
+     * caused it committed it (null when the app had none at hand): a handler that would read the
+     * row may take it instead. Called on the sender's thread, so keep it short.
+     */
+    default void notified(String channel, String payload, Execution row) {
+      notified(channel, payload);
+    }
+
+    /**
      * The listener's connection is open and listening, before {@link #listening()}: for a handler
      * that registers the session. It must not keep the connection nor leave a transaction open.
      */
@@ -185,9 +194,10 @@ public final class NotificationListener implements AutoCloseable {
 
   /**
    * A notification from an app of this process ({@link LocalNotifications}), before PostgreSQL
-   * sends it: handled now, on the caller's thread, and its copy from PostgreSQL dropped.
+   * sends it, with the row of the change when the app had it: handled now, on the caller's thread,
+   * and its copy from PostgreSQL dropped.
    */
-  void deliveredHere(String channel, String payload) {
+  void deliveredHere(String channel, String payload, Execution row) {
     if (!channels.contains(channel) || database == null) {
       return;
     }
@@ -197,7 +207,11 @@ public final class NotificationListener implements AutoCloseable {
       }
       heardHere.merge(channel + '\n' + payload, 1, Integer::sum);
     }
-    dispatch(channel, payload);
+    try {
+      handler.notified(channel, payload, row);
+    } catch (RuntimeException e) {
+      log.warn("could not handle notification {} '{}'", channel, payload, e);
+    }
   }
 
   /** Whether a notification from PostgreSQL was handled already, as handed over in the process. */

@@ -2,6 +2,7 @@ package io.agp.execution;
 
 import io.agp.jdbc.SqlFile;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -45,6 +46,9 @@ public final class Notifier {
   // Guarded by queued: new PENDING executions per tier, not yet announced.
   private final Map<String, Integer> pending = new LinkedHashMap<>();
   private final AtomicBoolean sending = new AtomicBoolean();
+  // Guarded by queued: the rows that queued changes committed, where their statements returned
+  // them, for the listeners of this process; a change queued again without its row drops it.
+  private final Map<Notification, Execution> rows = new HashMap<>();
   // The database's name for LocalNotifications, read by the sender once it can be; null until then.
   private String database;
 
@@ -121,7 +125,7 @@ public final class Notifier {
    * Hands the batch to the listeners of this database in the process first ({@link
    * LocalNotifications}): they need not wait for PostgreSQL.
    */
-  private void deliverHere(List<Notification> batch) {
+  private void deliverHere(List<Notification> batch, Map<Notification, Execution> batchRows) {
     if (database == null) {
       try {
         database = jdbc.sql(LocalNotifications.IDENTITY).query(String.class).single();
@@ -131,7 +135,8 @@ public final class Notifier {
       }
     }
     if (database != null) {
-      batch.forEach(n -> LocalNotifications.deliver(database, n.channel(), n.payload()));
+      batch.forEach(
+          n -> LocalNotifications.deliver(database, n.channel(), n.payload(), batchRows.get(n)));
     }
   }
 
@@ -154,9 +159,27 @@ public final class Notifier {
     afterCommit(Channels.CHANGED, Channels.changed(executionId, status));
   }
 
+  /**
+   * The same, with the execution's row as the change committed it, which the listeners of this
+   * process get along (an API of the process then need not read it).
+   */
+  public void changed(long executionId, ExecutionStatus status, Execution row) {
+    Notification notification =
+        new Notification(Channels.CHANGED, Channels.changed(executionId, status));
+    afterCommit(
+        () -> {
+          synchronized (queued) {
+            queued.add(notification);
+            rows.put(notification, row);
+          }
+        });
+  }
+
   private void queue(Notification notification) {
     synchronized (queued) {
       queued.add(notification);
+      // A later change of the same notification: the row of an earlier one is no longer its state.
+      rows.remove(notification);
     }
   }
 
@@ -170,9 +193,12 @@ public final class Notifier {
   private void send() {
     while (true) {
       List<Notification> batch;
+      Map<Notification, Execution> batchRows;
       synchronized (queued) {
         batch = new ArrayList<>(queued);
         queued.clear();
+        batchRows = rows.isEmpty() ? Map.of() : new HashMap<>(rows);
+        rows.clear();
         pending.forEach(
             (tier, count) ->
                 batch.add(
@@ -198,7 +224,7 @@ public final class Notifier {
       if (ExecutionHop.recording()) {
         markSent(batch);
       }
-      deliverHere(batch);
+      deliverHere(batch, batchRows);
       try {
         jdbc.sql(NOTIFY)
             .param("channels", batch.stream().map(Notification::channel).toArray(String[]::new))

@@ -3,7 +3,10 @@ package io.agp.execution;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.agp.results.InlineResult;
+import io.agp.testkit.MigratedDatabase;
 import io.agp.testkit.PostgresTestServer;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -27,11 +30,19 @@ class LocalNotificationsTest {
   private static final class Recorder implements NotificationListener.Handler {
 
     final List<Heard> heard = new CopyOnWriteArrayList<>();
+    // The rows handed along, in order; a notification without one is listed as "none".
+    final List<Object> rows = new CopyOnWriteArrayList<>();
     final AtomicInteger listening = new AtomicInteger();
 
     @Override
     public void notified(String channel, String payload) {
       heard.add(new Heard(payload, Thread.currentThread().getName()));
+    }
+
+    @Override
+    public void notified(String channel, String payload, Execution row) {
+      rows.add(row == null ? "none" : row);
+      notified(channel, payload);
     }
 
     @Override
@@ -55,6 +66,65 @@ class LocalNotificationsTest {
     listener.start();
     await().atMost(Duration.ofSeconds(10)).until(() -> recorder.listening.get() == 1);
     return listener;
+  }
+
+  /**
+   * A completion hands the row it committed to the listeners of this process, exactly as a read
+   * would find it, small result included; the same change queued again without its row hands none,
+   * so that no listener takes an earlier state for the current one.
+   */
+  @Test
+  void aCompletionHandsItsCommittedRowAlong() throws Exception {
+    try (MigratedDatabase db = MigratedDatabase.create()) {
+      String url = db.dataSource().getJdbcUrl();
+      Recorder here = new Recorder();
+      try (NotificationListener listening = listener(url, here)) {
+        ExecutionRepository executions = new ExecutionRepository(db.jdbc());
+        long id =
+            executions
+                .createOrCollapse(
+                    NewExecution.builder("handed", "SELECT 1")
+                        .queryHash("h")
+                        .format("TSV")
+                        .createdBy("tester")
+                        .build(),
+                    true)
+                .execution()
+                .id();
+        AttemptId attempt =
+            executions.claim("default", "w", 1, Duration.ofMinutes(1)).getFirst().attemptId();
+        InlineResult inline = new InlineResult("1\n".getBytes(StandardCharsets.UTF_8));
+        executions.complete(
+            attempt,
+            new StoredResult("results/handed.tsv", 1, 2, List.of(), null, 3, inline),
+            Duration.ofHours(1));
+        String payload = Channels.changed(id, ExecutionStatus.SUCCEEDED);
+        await().atMost(Duration.ofSeconds(10)).until(() -> here.count(payload) == 1);
+
+        Execution handed = (Execution) here.rows.getLast();
+        assertThat(handed).isEqualTo(executions.get(id).orElseThrow());
+        assertThat(handed.status()).isEqualTo(ExecutionStatus.SUCCEEDED);
+        assertThat(handed.result().inline()).isEqualTo(inline);
+
+        // The same change with its row, then without, in one transaction: one batch, whose one
+        // notification carries no row, since the row is no longer known to be the current state.
+        Notifier notifier = new Notifier(db.jdbc());
+        db.transactions()
+            .executeWithoutResult(
+                status -> {
+                  notifier.changed(id, ExecutionStatus.SUCCEEDED, handed);
+                  notifier.changed(id, ExecutionStatus.SUCCEEDED);
+                });
+        await().atMost(Duration.ofSeconds(10)).until(() -> here.count(payload) == 2);
+        assertThat(here.rows.getLast()).isEqualTo("none");
+        // With its row alone, the row goes along.
+        notifier.changed(id, ExecutionStatus.SUCCEEDED, handed);
+        await().atMost(Duration.ofSeconds(10)).until(() -> here.count(payload) == 3);
+        assertThat(here.rows.getLast()).isSameAs(handed);
+        Thread.sleep(500);
+        assertThat(here.count(payload)).as("PostgreSQL's copies dropped").isEqualTo(3);
+      }
+    }
   }
 
   @Test

@@ -27,8 +27,9 @@ import org.springframework.stereotype.Component;
  * The requests of this API instance that wait for an execution to change (a {@code wait}, a live
  * event stream), woken by PostgreSQL notifications ({@link Channels#CHANGED}, on one connection per
  * instance): a notification about an execution somebody watches makes one read of its row, whatever
- * the number of watchers. A slow safety poll reads every watched execution now and then (one
- * statement for all), for a notification that was lost.
+ * the number of watchers, unless an app of this process handed the row along with it. A slow safety
+ * poll reads every watched execution now and then (one statement for all), for a notification that
+ * was lost.
  *
  * <p>Watchers are held in memory, at most {@code agp.api.max-watchers} per instance: beyond that a
  * wait is refused with 429 rather than piling up.
@@ -131,6 +132,27 @@ class ExecutionChanges implements SmartLifecycle, NotificationListener.Handler, 
                 reads.submit(() -> read(id));
               }
             });
+  }
+
+  /**
+   * A change of an app of this process that came with the row it committed: the watchers get that
+   * row, with no read.
+   */
+  @Override
+  public void notified(String channel, String payload, Execution row) {
+    if (row == null) {
+      notified(channel, payload);
+      return;
+    }
+    if (!watchers.containsKey(row.id())) {
+      return;
+    }
+    ExecutionHop.mark(row.id(), ExecutionHop.Step.API_WOKEN);
+    reads.submit(
+        () -> {
+          ExecutionHop.mark(row.id(), ExecutionHop.Step.API_READ);
+          deliver(row);
+        });
   }
 
   @Override

@@ -7,11 +7,16 @@ import io.agp.api.testing.ContractClient;
 import io.agp.api.testing.ContractClient.Reply;
 import io.agp.api.testing.TestApi;
 import io.agp.execution.AttemptId;
+import io.agp.execution.Execution;
+import io.agp.execution.ExecutionStatus;
+import io.agp.execution.Notifier;
 import io.agp.execution.Progress;
 import io.agp.execution.ProgressSample;
+import java.lang.reflect.RecordComponent;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -106,5 +111,44 @@ class WaitTest {
 
     assertThat(reply.json().get("status").asString()).isEqualTo("SUCCEEDED");
     assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(5));
+  }
+
+  /**
+   * A change an app of this process committed with the row (a worker beside the API, as in the
+   * local mode) answers the waiter with that row, with no read: the database's row is still
+   * PENDING, the row handed along RUNNING.
+   */
+  @Test
+  void aRowHandedAlongInTheProcessAnswersTheWaiterWithoutARead() throws Exception {
+    long id = create();
+    Execution pending = api.repository().get(id).orElseThrow();
+    CompletableFuture<Reply> waiting = waitFor(id);
+
+    new Notifier(api.jdbc())
+        .changed(
+            id,
+            ExecutionStatus.RUNNING,
+            with(pending, Map.of("status", ExecutionStatus.RUNNING, "name", "handed along")));
+
+    Reply reply = waiting.get(10, TimeUnit.SECONDS);
+    assertThat(reply.json().get("status").asString()).isEqualTo("RUNNING");
+    assertThat(reply.json().get("name").asString()).isEqualTo("handed along");
+    assertThat(api.repository().get(id).orElseThrow().status()).isEqualTo(ExecutionStatus.PENDING);
+  }
+
+  /** A copy of the execution with some of its fields changed. */
+  private static Execution with(Execution execution, Map<String, Object> changed) throws Exception {
+    RecordComponent[] components = Execution.class.getRecordComponents();
+    Object[] values = new Object[components.length];
+    Class<?>[] types = new Class<?>[components.length];
+    for (int i = 0; i < components.length; i++) {
+      types[i] = components[i].getType();
+      String field = components[i].getName();
+      values[i] =
+          changed.containsKey(field)
+              ? changed.get(field)
+              : components[i].getAccessor().invoke(execution);
+    }
+    return Execution.class.getDeclaredConstructor(types).newInstance(values);
   }
 }
