@@ -123,9 +123,12 @@ public final class InlineableUpload implements ResultUpload {
 
   private final class Stream extends OutputStream {
 
+    private final byte[] one = new byte[1];
+
     @Override
     public void write(int b) throws IOException {
-      write(new byte[] {(byte) b}, 0, 1);
+      one[0] = (byte) b;
+      write(one, 0, 1);
     }
 
     @Override
