@@ -21,7 +21,9 @@ class NulCharacters implements WebMvcConfigurer, HandlerInterceptor {
 
   @Override
   public void addInterceptors(InterceptorRegistry registry) {
-    registry.addInterceptor(this).addPathPatterns("/v1/async/**", "/v1/schedules/**");
+    registry
+        .addInterceptor(this)
+        .addPathPatterns("/v1/async/**", "/v1/schedules/**", "/v1/usage/**");
   }
 
   @Override

@@ -265,6 +265,8 @@ class BadInputTest {
         null);
     assertProblem(client.postJson("/v1/async/search", "[{\"query_id\": \"\\u0000\"}]"), 400, null);
     assertProblem(client.get("/v1/async/executions?created_by=%00"), 400, "created_by");
+    assertProblem(client.get("/v1/usage?user=a%00"), 400, "user");
+    assertProblem(client.get("/v1/usage/budgets?user=%00"), 400, "user");
     for (Charset wide : List.of(StandardCharsets.UTF_16BE, StandardCharsets.UTF_16LE, UTF_32LE)) {
       Reply reply =
           client.send(
