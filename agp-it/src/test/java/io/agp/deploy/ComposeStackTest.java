@@ -7,6 +7,9 @@ import io.agp.testkit.PostgresTestServer;
 import io.agp.testkit.S3TestServer;
 import java.io.IOException;
 import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -99,7 +102,20 @@ class ComposeStackTest {
   @Test
   void theReadmesTourRunsAgainstTheStackAsComposeConfiguresIt() throws Exception {
     DeployedApps.App api = apps.apps().getLast();
-    DeployedApps.runTour(URI.create("http://127.0.0.1:" + api.port()), null);
+    URI url = URI.create("http://127.0.0.1:" + api.port());
+    DeployedApps.runTour(url, null);
+    // The tour's results are small enough to be kept in their rows; this one is not.
+    HttpResponse<String> large =
+        HttpClient.newHttpClient()
+            .send(
+                HttpRequest.newBuilder(url.resolve("/v1/async/executions?wait=30&format=CSV"))
+                    .header("Content-Type", "text/plain")
+                    .POST(
+                        HttpRequest.BodyPublishers.ofString(
+                            "SELECT number FROM system.numbers LIMIT 20000"))
+                    .build(),
+                HttpResponse.BodyHandlers.ofString());
+    assertThat(large.body()).contains("\"SUCCEEDED\"");
     assertThat(s3.keys("agp-results")).as("results stored in the stack's bucket").isNotEmpty();
   }
 
