@@ -8,6 +8,7 @@ import java.io.InputStream;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
@@ -18,7 +19,7 @@ import tools.jackson.databind.json.JsonMapper;
 
 /**
  * API → PostgreSQL → worker → ClickHouse → result store → API, against real servers. Subclasses
- * choose the result store.
+ * choose the result store, which gets every result (none is kept in its row).
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 abstract class EndToEndTestBase {
@@ -27,7 +28,10 @@ abstract class EndToEndTestBase {
   private final ApiClient client;
 
   EndToEndTestBase(Map<String, Object> storeProperties) {
-    stack = AgpStack.start(storeProperties);
+    Map<String, Object> properties = new HashMap<>(storeProperties);
+    // The store is what these classes test: every result goes to it, the small ones here too.
+    properties.put("agp.tiers.default.inline-result-size", "0");
+    stack = AgpStack.start(properties);
     client = new ApiClient(stack::apiUrl);
   }
 
