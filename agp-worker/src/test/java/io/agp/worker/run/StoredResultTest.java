@@ -8,6 +8,7 @@ import io.agp.execution.ExecutionStatus;
 import io.agp.execution.ResultFormat;
 import io.agp.execution.ResultMetadata.Column;
 import io.agp.testkit.ClickHouseTestServer;
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -109,7 +110,7 @@ class StoredResultTest {
         .containsExactly(new Column("number", "UInt64"), new Column("s", "String"));
     assertThat(Files.exists(file(plain))).isFalse();
     try (InputStream in =
-        new ZstdInputStream(new java.io.ByteArrayInputStream(zstd.result().inline().bytes()))) {
+        new ZstdInputStream(new ByteArrayInputStream(zstd.result().inline().bytes()))) {
       assertThat(in.readAllBytes()).isEqualTo(expected);
     }
     assertThat(zstd.result().bytes()).isEqualTo(zstd.result().inline().size());
