@@ -44,9 +44,10 @@ public final class NotificationListener implements AutoCloseable {
     void notified(String channel, String payload);
 
     /**
-     * A notification from an app of this process, with the execution's row as the change that
-     * caused it committed it (null when the app had none at hand): a handler that would read the
-     * row may take it instead. Called on the sender's thread, so keep it short.
+     * A notification, with the execution's row as the change that caused it committed it when an
+     * app of this process handed it along (else null: from PostgreSQL, or no row at hand): a
+     * handler that would read the row may take it instead. Called on the listener's or the sender's
+     * thread, so keep it short; by default, {@link #notified(String, String)}.
      */
     default void notified(String channel, String payload, Execution row) {
       notified(channel, payload);
@@ -138,7 +139,7 @@ public final class NotificationListener implements AutoCloseable {
           }
           for (PGNotification notification : notifications) {
             if (!heardBefore(notification.getName(), notification.getParameter())) {
-              dispatch(notification.getName(), notification.getParameter());
+              dispatch(notification.getName(), notification.getParameter(), null);
             }
           }
         }
@@ -161,9 +162,10 @@ public final class NotificationListener implements AutoCloseable {
     }
   }
 
-  private void dispatch(String channel, String payload) {
+  /** Hands a notification to the handler, with the row of its change when one came along. */
+  private void dispatch(String channel, String payload, Execution row) {
     try {
-      handler.notified(channel, payload);
+      handler.notified(channel, payload, row);
     } catch (RuntimeException e) {
       log.warn("could not handle notification {} '{}'", channel, payload, e);
     }
@@ -207,11 +209,7 @@ public final class NotificationListener implements AutoCloseable {
       }
       heardHere.merge(channel + '\n' + payload, 1, Integer::sum);
     }
-    try {
-      handler.notified(channel, payload, row);
-    } catch (RuntimeException e) {
-      log.warn("could not handle notification {} '{}'", channel, payload, e);
-    }
+    dispatch(channel, payload, row);
   }
 
   /** Whether a notification from PostgreSQL was handled already, as handed over in the process. */
