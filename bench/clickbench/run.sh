@@ -20,7 +20,7 @@
 # Java 25 (JAVA_HOME, default Temurin 25) and agp-local's exec jar, built here if missing
 # (AGP_LOCAL_JAR names another one). CLICKBENCH_ROWS sets the table's rows (default 1,000,000),
 # CLICKBENCH_FORMAT the output format of both sides (default TSV; one of AGP's formats),
-# CLICKBENCH_WARMUP the small executions that warm AGP's JVM up first (default 300).
+# CLICKBENCH_WARMUP the small executions of a batch of the warm-up (default 400; see below).
 # Figures: stdout and bench/results/clickbench.txt.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -28,7 +28,7 @@ ROUNDS="${1:-5}"
 shift || true
 ROWS="${CLICKBENCH_ROWS:-1000000}"
 FORMAT="${CLICKBENCH_FORMAT:-TSV}"
-WARMUP="${CLICKBENCH_WARMUP:-300}"
+WARMUP="${CLICKBENCH_WARMUP:-400}"
 TARGET=1.3
 JAVA_HOME="${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}"
 JAR="${AGP_LOCAL_JAR:-agp-local/target/agp-local-0.1.0-SNAPSHOT-exec.jar}"
@@ -76,13 +76,33 @@ for _ in $(seq 1 240); do
   kill -0 "$AGP_PID" 2>/dev/null || { cat "$WORK/agp.log"; exit 1; }
   sleep 0.5
 done
-# A gateway serves from a warm JVM: the JIT's first minutes are not what is measured here, so
-# AGP first runs WARMUP small executions (create, wait, download) of its own.
-for i in $(seq 1 "$WARMUP"); do
-  id=$(curl -sf -X POST -H 'Content-Type: text/plain' -H "$USER_HEADER" \
-    "$AGP/v1/async/executions?wait=30&format=$FORMAT" --data-binary "SELECT $i, 'warm-up'" |
-    sed -nE 's/^\{"id":([0-9]+).*/\1/p')
-  curl -sfL -o /dev/null -H "$USER_HEADER" "$AGP/v1/async/executions/$id/result"
+# A gateway serves from a warm JVM: the JIT's first minutes are not what is measured here. AGP
+# first runs small executions of its own (create, wait, download, four clients at once) in batches
+# of WARMUP, until a batch leaves the JIT compiling fewer than 1 % of the methods it has compiled
+# (jstat), at most 12 batches; the methods compiled during the queries are printed with the figures.
+jit_compiled() { "$JAVA_HOME/bin/jstat" -compiler "$AGP_PID" | awk 'NR == 2 { print $1 }'; }
+warm_client() {
+  local i id
+  for i in $(seq "$1" 4 "$2"); do
+    id=$(curl -sf -X POST -H 'Content-Type: text/plain' -H "$USER_HEADER" \
+      "$AGP/v1/async/executions?wait=30&format=$FORMAT" --data-binary "SELECT $i, 'warm-up'" |
+      sed -nE 's/^\{"id":([0-9]+).*/\1/p')
+    curl -sfL -o /dev/null -H "$USER_HEADER" "$AGP/v1/async/executions/$id/result"
+  done
+}
+WARM_RUNS=0
+jit_before=$(jit_compiled)
+for batch in $(seq 1 12); do
+  clients=()
+  for c in 1 2 3 4; do
+    warm_client $((WARM_RUNS + c)) $((WARM_RUNS + WARMUP)) &
+    clients+=($!)
+  done
+  wait "${clients[@]}"
+  WARM_RUNS=$((WARM_RUNS + WARMUP))
+  jit_now=$(jit_compiled)
+  (((jit_now - jit_before) * 100 < jit_now)) && break
+  jit_before=$jit_now
 done
 wait "$LOAD_PID" || { echo "creating or filling the hits table failed: $(cat "$WORK/ch/err")"; exit 1; }
 LOAD_S=$(cat "$WORK/load_s")
@@ -122,6 +142,7 @@ mapfile -t QUERIES < <(grep -v '^--' "$HERE/queries.sql")
 : >"$WORK/times"
 : >"$WORK/executions"
 : >"$WORK/medians"
+JIT_WARM=$(jit_compiled)
 bench_started=$(date +%s)
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 for q in $(seq 1 ${#QUERIES[@]}); do
@@ -132,6 +153,7 @@ for q in $(seq 1 ${#QUERIES[@]}); do
   done
 done
 BENCH_S=$(($(date +%s) - bench_started))
+JIT_QUERIES=$(($(jit_compiled) - JIT_WARM))
 load_after=$(cut -d' ' -f1-3 /proc/loadavg)
 
 # "query round pick_µs run_µs create_s download_s": created → picked and picked → completed from
@@ -170,7 +192,8 @@ same_bytes() {
 
 {
   echo "ClickBench, $ROWS rows, format $FORMAT, $ROUNDS rounds after a warm-up round, direct and through AGP"
-  echo "alternating, AGP's JVM warmed up by $WARMUP small executions first"
+  echo "alternating, AGP's JVM warmed up by $WARM_RUNS small executions first (until the JIT settled: $JIT_WARM"
+  echo "methods compiled in all after the warm-up, $JIT_QUERIES more during the queries)"
   echo "$(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, $(uname -srm), ClickHouse $(ch 'SELECT version()')"
   echo "table generated and loaded in $LOAD_S s, $(ch "SELECT formatReadableSize(sum(bytes)) FROM system.parts WHERE table = 'hits' AND active") on disk; queries ran for $BENCH_S s"
   echo "load average before the queries: $load_before; after: $load_after"
