@@ -79,6 +79,19 @@ public final class Channels {
     return executionId + ":" + status.name();
   }
 
+  /** The status an execution changed to, from a {@link #CHANGED} payload, if it names one. */
+  public static Optional<ExecutionStatus> changedStatus(String payload) {
+    int colon = payload == null ? -1 : payload.indexOf(':');
+    if (colon < 0) {
+      return Optional.empty();
+    }
+    try {
+      return Optional.of(ExecutionStatus.valueOf(payload.substring(colon + 1)));
+    } catch (IllegalArgumentException e) {
+      return Optional.empty();
+    }
+  }
+
   /** The execution id of a {@link #CHANGED} payload, if it is one. */
   public static Optional<Long> changedExecution(String payload) {
     int colon = payload == null ? -1 : payload.indexOf(':');

@@ -5,6 +5,7 @@ import io.agp.execution.Channels;
 import io.agp.execution.Execution;
 import io.agp.execution.ExecutionHop;
 import io.agp.execution.ExecutionRepository;
+import io.agp.execution.ExecutionStatus;
 import io.agp.execution.NotificationListener;
 import io.agp.schedule.PeriodicJob;
 import io.micrometer.core.instrument.Gauge;
@@ -13,11 +14,14 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicLongArray;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.context.SmartLifecycle;
@@ -43,6 +47,9 @@ class ExecutionChanges implements SmartLifecycle, NotificationListener.Handler, 
   /** Watched executions read by one statement of the safety poll. */
   private static final int POLL_BATCH = 1000;
 
+  /** Change notifications remembered for {@link #notifiedSince}: a power of two. */
+  private static final int RECENT = 1024;
+
   /** Something that waits for an execution to change. */
   interface Watcher {
 
@@ -52,7 +59,22 @@ class ExecutionChanges implements SmartLifecycle, NotificationListener.Handler, 
      * @return true when the watcher has seen enough and is to be removed
      */
     boolean changed(Execution now);
+
+    /**
+     * Whether a change to this status is worth a read of the row for this watcher: a notification
+     * that no watcher of its execution wants is not read.
+     */
+    default boolean wants(ExecutionStatus status) {
+      return true;
+    }
   }
+
+  /**
+   * The point a caller's read of an execution stands at in this instance's notifications, taken
+   * before that read: {@link #notifiedSince} then tells whether a change of the execution may have
+   * been notified between the read and the caller's registration, when nobody watched it yet.
+   */
+  record Mark(long sequence) {}
 
   /** A watcher's place in the registry; closing it removes the watcher. */
   interface Registration extends AutoCloseable {
@@ -68,6 +90,9 @@ class ExecutionChanges implements SmartLifecycle, NotificationListener.Handler, 
   // Executions with a read scheduled and not started yet: one read serves a burst of notifications.
   private final Set<Long> scheduled = ConcurrentHashMap.newKeySet();
   private final ExecutorService reads = Executors.newVirtualThreadPerTaskExecutor();
+  // The executions of the latest RECENT change notifications, by sequence number modulo RECENT.
+  private final AtomicLong notifications = new AtomicLong();
+  private final AtomicLongArray recent = new AtomicLongArray(RECENT);
   private volatile boolean running;
 
   ExecutionChanges(
@@ -98,6 +123,37 @@ class ExecutionChanges implements SmartLifecycle, NotificationListener.Handler, 
     return () -> remove(executionId, watcher);
   }
 
+  /** Where this instance's notifications stand now; see {@link Mark}. */
+  Mark mark() {
+    return new Mark(notifications.get());
+  }
+
+  /**
+   * Whether a change of the execution may have been notified to this instance since the mark: true
+   * if one was, or if more changes were notified since than this instance remembers. A caller that
+   * registered a watcher after reading the execution reads it again only then: a change notified
+   * after the registration reaches the watcher, and one lost reaches it by the safety poll.
+   */
+  boolean notifiedSince(Mark mark, long executionId) {
+    long now = notifications.get();
+    if (now - mark.sequence() > RECENT) {
+      return true;
+    }
+    for (long sequence = mark.sequence(); sequence < now; sequence++) {
+      if (recent.get((int) (sequence & (RECENT - 1))) == executionId) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  // Remembered before the watchers are looked up, while a registering caller registers before it
+  // looks at what is remembered: each sees the other's step, so no change slips between the two.
+  private void remember(long executionId) {
+    long sequence = notifications.getAndIncrement();
+    recent.set((int) (sequence & (RECENT - 1)), executionId);
+  }
+
   /** Watchers this instance holds now. */
   int watching() {
     return count.get();
@@ -123,15 +179,24 @@ class ExecutionChanges implements SmartLifecycle, NotificationListener.Handler, 
 
   @Override
   public void notified(String channel, String payload) {
-    Channels.changedExecution(payload)
-        .filter(watchers::containsKey)
-        .ifPresent(
-            id -> {
-              ExecutionHop.mark(id, ExecutionHop.Step.API_WOKEN);
-              if (scheduled.add(id)) {
-                reads.submit(() -> read(id));
-              }
-            });
+    Optional<Long> changed = Channels.changedExecution(payload);
+    if (changed.isEmpty()) {
+      return;
+    }
+    long id = changed.get();
+    remember(id);
+    Set<Watcher> set = watchers.get(id);
+    if (set == null) {
+      return;
+    }
+    Optional<ExecutionStatus> status = Channels.changedStatus(payload);
+    if (status.isPresent() && set.stream().noneMatch(watcher -> watcher.wants(status.get()))) {
+      return;
+    }
+    ExecutionHop.mark(id, ExecutionHop.Step.API_WOKEN);
+    if (scheduled.add(id)) {
+      reads.submit(() -> read(id));
+    }
   }
 
   /**
@@ -144,6 +209,7 @@ class ExecutionChanges implements SmartLifecycle, NotificationListener.Handler, 
       notified(channel, payload);
       return;
     }
+    remember(row.id());
     if (!watchers.containsKey(row.id())) {
       return;
     }

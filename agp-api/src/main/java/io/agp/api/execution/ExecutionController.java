@@ -256,11 +256,12 @@ class ExecutionController {
   private ResponseEntity<ExecutionView> create(
       CreateExecutionRequest request, Duration wait, HttpServletRequest http) {
     Caller caller = visible.caller(http);
+    ExecutionChanges.Mark mark = waiter.mark();
     ExecutionCreator.Outcome outcome = creator.create(request, caller, !wait.isZero());
     ExecutionHop.mark(outcome.execution().id(), ExecutionHop.Step.CREATED);
     Execution execution;
     try {
-      execution = waiter.untilEnded(outcome.execution(), caller.user(), wait);
+      execution = waiter.untilEnded(outcome.execution(), mark, caller.user(), wait);
     } catch (TooManyWatchersException | UserLimits.TooManyOpenException e) {
       // The execution exists: answer it as it is rather than a 429 that reads as "not created".
       execution = outcome.execution();

@@ -5,13 +5,13 @@ import io.agp.api.InvalidRequestException;
 import io.agp.api.UserLimits;
 import io.agp.execution.Execution;
 import io.agp.execution.ExecutionRepository;
+import io.agp.execution.ExecutionStatus;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.function.BiPredicate;
 import java.util.function.Predicate;
 import java.util.function.Supplier;
 import org.springframework.stereotype.Component;
@@ -53,13 +53,61 @@ class ExecutionWaiter {
     return Duration.ofSeconds(seconds);
   }
 
+  /** Where the notifications stand before a read whose execution {@link #untilEnded} waits for. */
+  ExecutionChanges.Mark mark() {
+    return changes.mark();
+  }
+
   /**
-   * Waits until the execution has ended, or the time is up; returns its state then.
+   * Waits until the execution has ended, or the time is up; returns its state then. Notifications
+   * of a change to a status that has not ended make no read for this wait.
    *
+   * @param start the execution as the caller read it
+   * @param mark {@link #mark()}, taken before that read: the execution is read again after the
+   *     watch starts only if a change of it may have been notified in between
    * @param user who waits: each user may hold {@code agp.api.per-user.waits} waits at once
    */
-  Execution untilEnded(Execution start, String user, Duration wait) {
-    return until(start, user, wait, (first, now) -> now.status().isTerminal());
+  Execution untilEnded(Execution start, ExecutionChanges.Mark mark, String user, Duration wait) {
+    if (wait.isZero() || start.status().isTerminal()) {
+      return start;
+    }
+    CompletableFuture<Execution> ended = new CompletableFuture<>();
+    Execution[] latest = {start};
+    ExecutionChanges.Watcher watcher =
+        new ExecutionChanges.Watcher() {
+          @Override
+          public boolean changed(Execution now) {
+            synchronized (latest) {
+              latest[0] = now;
+            }
+            return now.status().isTerminal() && ended.complete(now);
+          }
+
+          @Override
+          public boolean wants(ExecutionStatus status) {
+            return status.isTerminal();
+          }
+        };
+    try (UserLimits.Lease lease = limits.open(UserLimits.Kind.WAITS, user);
+        ExecutionChanges.Registration registration = changes.watch(start.id(), watcher)) {
+      executions.watch(start);
+      if (changes.notifiedSince(mark, start.id())) {
+        // A change between the caller's read and the registration was notified to nobody.
+        executions.get(start.id()).ifPresent(watcher::changed);
+      }
+      return ended.get(wait.toNanos(), TimeUnit.NANOSECONDS);
+    } catch (TimeoutException e) {
+      synchronized (latest) {
+        return latest[0];
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      synchronized (latest) {
+        return latest[0];
+      }
+    } catch (ExecutionException e) {
+      throw new IllegalStateException("a watcher cannot fail a wait", e);
+    }
   }
 
   /**
@@ -129,39 +177,5 @@ class ExecutionWaiter {
     return now.status().isTerminal()
         || first.status() != now.status()
         || !Objects.equals(first.progress(), now.progress());
-  }
-
-  private Execution until(
-      Execution start, String user, Duration wait, BiPredicate<Execution, Execution> done) {
-    if (wait.isZero() || done.test(start, start)) {
-      return start;
-    }
-    CompletableFuture<Execution> reached = new CompletableFuture<>();
-    Execution[] latest = {start};
-    ExecutionChanges.Watcher watcher =
-        now -> {
-          synchronized (latest) {
-            latest[0] = now;
-          }
-          return done.test(start, now) && reached.complete(now);
-        };
-    try (UserLimits.Lease lease = limits.open(UserLimits.Kind.WAITS, user);
-        ExecutionChanges.Registration registration = changes.watch(start.id(), watcher)) {
-      executions.watch(start);
-      // A change between the caller's read and the registration was notified to nobody.
-      executions.get(start.id()).ifPresent(watcher::changed);
-      return reached.get(wait.toNanos(), TimeUnit.NANOSECONDS);
-    } catch (TimeoutException e) {
-      synchronized (latest) {
-        return latest[0];
-      }
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      synchronized (latest) {
-        return latest[0];
-      }
-    } catch (ExecutionException e) {
-      throw new IllegalStateException("a watcher cannot fail a wait", e);
-    }
   }
 }

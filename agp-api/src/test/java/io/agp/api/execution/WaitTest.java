@@ -7,6 +7,7 @@ import io.agp.api.testing.ContractClient;
 import io.agp.api.testing.ContractClient.Reply;
 import io.agp.api.testing.TestApi;
 import io.agp.execution.AttemptId;
+import io.agp.execution.Channels;
 import io.agp.execution.Execution;
 import io.agp.execution.ExecutionStatus;
 import io.agp.execution.Notifier;
@@ -19,6 +20,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
@@ -134,6 +136,119 @@ class WaitTest {
     assertThat(reply.json().get("status").asString()).isEqualTo("RUNNING");
     assertThat(reply.json().get("name").asString()).isEqualTo("handed along");
     assertThat(api.repository().get(id).orElseThrow().status()).isEqualTo(ExecutionStatus.PENDING);
+  }
+
+  /**
+   * A change committed and notified after the create read its execution, but before its wait
+   * started watching it, was announced to nobody: the wait reads the execution again and answers at
+   * once. Without that read, it would wait for the safety poll (an hour here).
+   */
+  @Test
+  void aChangeNotifiedBeforeTheCreatesWaitStartsIsReadAgain() throws Exception {
+    ExecutionChanges changes = api.context.getBean(ExecutionChanges.class);
+    long id = create();
+    Execution read = api.repository().get(id).orElseThrow();
+    ExecutionChanges.Mark mark = changes.mark();
+    api.succeed(id, "{}".getBytes(StandardCharsets.UTF_8), null);
+    await().atMost(Duration.ofSeconds(10)).until(() -> changes.notifiedSince(mark, id));
+    long start = System.nanoTime();
+
+    Execution answer =
+        api.context
+            .getBean(ExecutionWaiter.class)
+            .untilEnded(read, mark, "waiter", Duration.ofSeconds(20));
+
+    assertThat(answer.status()).isEqualTo(ExecutionStatus.SUCCEEDED);
+    assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(10));
+  }
+
+  /**
+   * The read a create's wait makes once it watches is made only when a change of its execution may
+   * have been notified since the create read it: here the mark is taken after the notification of
+   * the change, so nothing is read and the wait ends with the state it was given.
+   */
+  @Test
+  void theCreatesWaitReadsNothingWhenNoChangeWasNotifiedSinceItsRead() throws Exception {
+    ExecutionChanges changes = api.context.getBean(ExecutionChanges.class);
+    long id = create();
+    Execution read = api.repository().get(id).orElseThrow();
+    ExecutionChanges.Mark before = changes.mark();
+    api.succeed(id, "{}".getBytes(StandardCharsets.UTF_8), null);
+    await().atMost(Duration.ofSeconds(10)).until(() -> changes.notifiedSince(before, id));
+    ExecutionChanges.Mark after = changes.mark();
+
+    Execution answer =
+        api.context
+            .getBean(ExecutionWaiter.class)
+            .untilEnded(read, after, "waiter", Duration.ofSeconds(1));
+
+    assertThat(answer.status()).isEqualTo(ExecutionStatus.PENDING);
+    assertThat(changes.notifiedSince(after, id)).isFalse();
+  }
+
+  /** Beyond the notifications remembered, any execution may have changed: it is read again. */
+  @Test
+  void moreChangesThanRememberedMayHideAnyExecutions() {
+    ExecutionChanges changes = api.context.getBean(ExecutionChanges.class);
+    long id = create();
+    ExecutionChanges.Mark mark = changes.mark();
+
+    for (int i = 0; i < 10; i++) {
+      changes.notified(Channels.CHANGED, (id + 1_000_000) + ":RUNNING");
+    }
+    assertThat(changes.notifiedSince(mark, id)).isFalse();
+    for (int i = 0; i < 2000; i++) {
+      changes.notified(Channels.CHANGED, (id + 1_000_000) + ":RUNNING");
+    }
+    assertThat(changes.notifiedSince(mark, id)).isTrue();
+  }
+
+  /**
+   * A watcher that waits for the end (a create's wait) makes no read for a change to RUNNING; one
+   * that wants every change (a get's wait, an event stream) gets it; both get the end.
+   */
+  @Test
+  void aChangeToRunningIsReadOnlyForTheWatchersThatWantIt() throws Exception {
+    ExecutionChanges changes = api.context.getBean(ExecutionChanges.class);
+    long id = create();
+    List<ExecutionStatus> toTheEnd = new CopyOnWriteArrayList<>();
+    List<ExecutionStatus> every = new CopyOnWriteArrayList<>();
+    ExecutionChanges.Watcher ending =
+        new ExecutionChanges.Watcher() {
+          @Override
+          public boolean changed(Execution now) {
+            toTheEnd.add(now.status());
+            return false;
+          }
+
+          @Override
+          public boolean wants(ExecutionStatus status) {
+            return status.isTerminal();
+          }
+        };
+    // Watched, as a wait marks it: only then does its end announce itself.
+    api.repository().watch(id, null);
+    try (ExecutionChanges.Registration one = changes.watch(id, ending)) {
+      AttemptId attempt = api.start(id);
+      changes.notified(Channels.CHANGED, id + ":RUNNING");
+      Thread.sleep(500);
+      assertThat(toTheEnd).isEmpty();
+
+      try (ExecutionChanges.Registration other =
+          changes.watch(id, now -> every.add(now.status()) && false)) {
+        changes.notified(Channels.CHANGED, id + ":RUNNING");
+        await().atMost(Duration.ofSeconds(10)).until(() -> !every.isEmpty());
+        assertThat(every).containsOnly(ExecutionStatus.RUNNING);
+
+        api.succeed(attempt, "{}".getBytes(StandardCharsets.UTF_8), null);
+        await()
+            .atMost(Duration.ofSeconds(10))
+            .until(() -> toTheEnd.contains(ExecutionStatus.SUCCEEDED));
+        await()
+            .atMost(Duration.ofSeconds(10))
+            .until(() -> every.contains(ExecutionStatus.SUCCEEDED));
+      }
+    }
   }
 
   /** A copy of the execution with some of its fields changed. */
