@@ -109,7 +109,7 @@ public class ExecutionRepository {
           jdbc.sql(CREATE_OR_COLLAPSE)
               .param("queryId", request.queryId())
               .param("queryHash", request.queryHash())
-              .param("name", request.name())
+              .param("name", text(request.name()))
               .param("sql", request.sql())
               .param("format", request.format())
               .param("tier", request.tier())
@@ -117,14 +117,15 @@ public class ExecutionRepository {
               .param("labels", JSON.writeValueAsString(request.labels()))
               .param(
                   "parameters",
-                  request.parameters().isEmpty()
-                      ? null
-                      : JSON.writeValueAsString(request.parameters()))
+                  text(
+                      request.parameters().isEmpty()
+                          ? null
+                          : JSON.writeValueAsString(request.parameters())))
               .param("priority", request.priority())
               .param("maxAttempts", request.maxAttempts())
-              .param("shareKey", request.shareKey())
-              .param("quotaKey", request.quotaKey())
-              .param("callbackUrl", request.callbackUrl())
+              .param("shareKey", text(request.shareKey()))
+              .param("quotaKey", text(request.quotaKey()))
+              .param("callbackUrl", text(request.callbackUrl()))
               .param("watched", watched)
               .query(executionMapper)
               .optional();
@@ -441,11 +442,11 @@ public class ExecutionRepository {
         withStats(jdbc.sql(COMPLETE), stats, awaitQueryLog)
             .param("id", attemptId.executionId())
             .param("attempt", attemptId.attempt())
-            .param("key", result.key())
+            .param("key", text(result.key()))
             .param("rows", result.rows())
             .param("bytes", result.bytes())
             .param("columns", JSON.writeValueAsString(result.columns()))
-            .param("compression", result.compression())
+            .param("compression", text(result.compression()))
             .param(
                 "inline",
                 new SqlParameterValue(
@@ -498,14 +499,28 @@ public class ExecutionRepository {
     return watched.isPresent();
   }
 
+  /*
+   * Parameters that may be null, with their types. A null of no type makes the driver ask the
+   * server for the statement's parameter types; a statement so described that returns text then
+   * costs a round trip of its own at every execution (pgjdbc sends a Sync and awaits its answer
+   * before the statement, against a deadlock of batches), which the hot statements here avoid.
+   */
+  private static SqlParameterValue text(String value) {
+    return new SqlParameterValue(Types.VARCHAR, value);
+  }
+
+  private static SqlParameterValue bigint(Long value) {
+    return new SqlParameterValue(Types.BIGINT, value);
+  }
+
   private static JdbcClient.StatementSpec withStats(
       JdbcClient.StatementSpec statement, QueryStats stats, boolean awaitQueryLog) {
     return statement
-        .param("statsReadRows", stats == null ? null : stats.readRows())
-        .param("statsReadBytes", stats == null ? null : stats.readBytes())
-        .param("statsPeakMemoryBytes", stats == null ? null : stats.peakMemoryBytes())
-        .param("statsElapsedMillis", stats == null ? null : stats.elapsedMillis())
-        .param("statsSource", stats == null ? null : stats.source().label())
+        .param("statsReadRows", bigint(stats == null ? null : stats.readRows()))
+        .param("statsReadBytes", bigint(stats == null ? null : stats.readBytes()))
+        .param("statsPeakMemoryBytes", bigint(stats == null ? null : stats.peakMemoryBytes()))
+        .param("statsElapsedMillis", bigint(stats == null ? null : stats.elapsedMillis()))
+        .param("statsSource", text(stats == null ? null : stats.source().label()))
         .param("awaitQueryLog", awaitQueryLog);
   }
 
