@@ -86,7 +86,7 @@ class ExecutionController {
       path = "/executions",
       consumes = MediaType.TEXT_PLAIN_VALUE,
       produces = MediaType.APPLICATION_JSON_VALUE)
-  ResponseEntity<ExecutionView> createFromText(
+  ResponseEntity<byte[]> createFromText(
       @RequestParam(name = "query_id", required = false) String queryId,
       @RequestParam(required = false) String name,
       @RequestParam(required = false) String tier,
@@ -110,7 +110,7 @@ class ExecutionController {
       path = "/executions",
       consumes = MediaType.APPLICATION_JSON_VALUE,
       produces = MediaType.APPLICATION_JSON_VALUE)
-  ResponseEntity<ExecutionView> createFromJson(
+  ResponseEntity<byte[]> createFromJson(
       @RequestParam(name = "query_id", required = false) String queryId,
       @RequestParam(required = false) Integer wait,
       HttpServletRequest http)
@@ -253,7 +253,7 @@ class ExecutionController {
         .orElseThrow(() -> new ExecutionNotInFlightException(visible.find(id, caller)));
   }
 
-  private ResponseEntity<ExecutionView> create(
+  private ResponseEntity<byte[]> create(
       CreateExecutionRequest request, Duration wait, HttpServletRequest http) {
     Caller caller = visible.caller(http);
     ExecutionChanges.Mark mark = waiter.mark();
@@ -276,11 +276,12 @@ class ExecutionController {
         outcome instanceof ExecutionCreator.Outcome.Created created && created.budget() != null
             ? budgets.charged(created.budget(), caller.user())
             : budgets.current(execution.tier(), caller.user());
-    return outcome instanceof ExecutionCreator.Outcome.Created
-        ? ResponseEntity.created(URI.create("/v1/async/executions/" + execution.id()))
-            .headers(budget)
-            .body(view)
-        : ResponseEntity.ok().headers(budget).body(view);
+    return (outcome instanceof ExecutionCreator.Outcome.Created
+            ? ResponseEntity.created(URI.create("/v1/async/executions/" + execution.id()))
+            : ResponseEntity.ok())
+        .headers(budget)
+        .contentType(MediaType.APPLICATION_JSON)
+        .body(tagged.bytes(view));
   }
 
   private static ExecutionCreator.Outcome withExecution(

@@ -51,6 +51,26 @@ class CreateExecutionTest {
     assertThat(reply.text()).doesNotContain("s3cr3t").doesNotContain("parameters");
   }
 
+  /**
+   * A create's answer goes out whole with its length, created or collapsed, from text or JSON: a
+   * client has it all once the body's bytes arrive, with no last chunk to wait for.
+   */
+  @Test
+  void theCreatesAnswerGoesOutWithItsLength() {
+    String sql = "SELECT '" + unique() + "'";
+    Reply created = client.postSql("/v1/async/executions", sql);
+    Reply collapsed = client.postJson("/v1/async/executions", "{\"sql\": \"" + sql + "\"}");
+
+    assertThat(created.status()).isEqualTo(201);
+    assertThat(collapsed.status()).isEqualTo(200);
+    for (Reply reply : List.of(created, collapsed)) {
+      assertThat(reply.header("Content-Type")).startsWith("application/json");
+      assertThat(reply.header("Content-Length")).isEqualTo(String.valueOf(reply.body().length));
+      assertThat(reply.header("Transfer-Encoding")).isNull();
+    }
+    assertThat(collapsed.json().get("id").asLong()).isEqualTo(created.json().get("id").asLong());
+  }
+
   @Test
   void queryIdComesFromTheQueryParameterWhenTheBodyHasNone() {
     String queryId = "param-" + unique();
