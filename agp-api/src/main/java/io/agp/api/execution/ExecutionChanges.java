@@ -67,6 +67,15 @@ class ExecutionChanges implements SmartLifecycle, NotificationListener.Handler, 
     default boolean wants(ExecutionStatus status) {
       return true;
     }
+
+    /**
+     * Whether {@link #changed} returns at once, whatever the client does (a wait completes a
+     * future; an event stream writes to its client): a row handed along goes to watchers that all
+     * are on the thread that hands it, without a thread of its own to wake.
+     */
+    default boolean quick() {
+      return false;
+    }
   }
 
   /**
@@ -214,6 +223,12 @@ class ExecutionChanges implements SmartLifecycle, NotificationListener.Handler, 
       return;
     }
     ExecutionHop.mark(row.id(), ExecutionHop.Step.API_WOKEN);
+    Set<Watcher> set = watchers.get(row.id());
+    if (set != null && set.stream().allMatch(Watcher::quick)) {
+      ExecutionHop.mark(row.id(), ExecutionHop.Step.API_READ);
+      deliver(row);
+      return;
+    }
     reads.submit(
         () -> {
           ExecutionHop.mark(row.id(), ExecutionHop.Step.API_READ);

@@ -87,6 +87,11 @@ class ExecutionWaiter {
           public boolean wants(ExecutionStatus status) {
             return status.isTerminal();
           }
+
+          @Override
+          public boolean quick() {
+            return true;
+          }
         };
     try (UserLimits.Lease lease = limits.open(UserLimits.Kind.WAITS, user);
         ExecutionChanges.Registration registration = changes.watch(start.id(), watcher)) {
@@ -135,17 +140,25 @@ class ExecutionWaiter {
     CompletableFuture<Execution> changed = new CompletableFuture<>();
     Execution[] start = {null};
     ExecutionChanges.Watcher watcher =
-        now -> {
-          synchronized (start) {
-            if (start[0] == null) {
-              // Before the first read: that read will see this state or a newer one.
-              return false;
+        new ExecutionChanges.Watcher() {
+          @Override
+          public boolean changed(Execution now) {
+            synchronized (start) {
+              if (start[0] == null) {
+                // Before the first read: that read will see this state or a newer one.
+                return false;
+              }
+              if (!hasChanged(start[0], now)) {
+                return false;
+              }
             }
-            if (!hasChanged(start[0], now)) {
-              return false;
-            }
+            return changed.complete(now);
           }
-          return changed.complete(now);
+
+          @Override
+          public boolean quick() {
+            return true;
+          }
         };
     try (UserLimits.Lease lease = limits.open(UserLimits.Kind.WAITS, user);
         ExecutionChanges.Registration registration = changes.watch(id, watcher)) {

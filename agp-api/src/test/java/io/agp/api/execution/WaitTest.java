@@ -251,6 +251,42 @@ class WaitTest {
     }
   }
 
+  /**
+   * A row handed along reaches the watchers of its execution on the handing thread when all of them
+   * return at once (waits), and on a thread of its own otherwise (an event stream writes to its
+   * client).
+   */
+  @Test
+  void aHandedRowReachesQuickWatchersOnTheHandingThread() throws Exception {
+    ExecutionChanges changes = api.context.getBean(ExecutionChanges.class);
+    long quickId = create();
+    long slowId = create();
+    CompletableFuture<Thread> quickThread = new CompletableFuture<>();
+    CompletableFuture<Thread> slowThread = new CompletableFuture<>();
+    ExecutionChanges.Watcher quick =
+        new ExecutionChanges.Watcher() {
+          @Override
+          public boolean changed(Execution now) {
+            return quickThread.complete(Thread.currentThread());
+          }
+
+          @Override
+          public boolean quick() {
+            return true;
+          }
+        };
+    ExecutionChanges.Watcher slow = now -> slowThread.complete(Thread.currentThread());
+    try (ExecutionChanges.Registration one = changes.watch(quickId, quick);
+        ExecutionChanges.Registration other = changes.watch(slowId, slow)) {
+      for (long id : new long[] {quickId, slowId}) {
+        changes.notified(Channels.CHANGED, id + ":PENDING", api.repository().get(id).orElseThrow());
+      }
+
+      assertThat(quickThread).isCompletedWithValue(Thread.currentThread());
+      assertThat(slowThread.get(10, TimeUnit.SECONDS)).isNotSameAs(Thread.currentThread());
+    }
+  }
+
   /** A copy of the execution with some of its fields changed. */
   private static Execution with(Execution execution, Map<String, Object> changed) throws Exception {
     RecordComponent[] components = Execution.class.getRecordComponents();
