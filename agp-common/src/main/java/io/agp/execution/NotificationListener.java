@@ -196,10 +196,25 @@ public final class NotificationListener implements AutoCloseable {
 
   /**
    * A notification from an app of this process ({@link LocalNotifications}), before PostgreSQL
-   * sends it, with the row of the change when the app had it: handled now, on the caller's thread,
-   * and its copy from PostgreSQL dropped.
+   * sends it, with the row of the change when the app had it: handled now, on the caller's thread.
+   *
+   * @param copyToDrop whether its copy from PostgreSQL is to be dropped; if not, the notifier
+   *     announces each copy to drop as it sends it ({@link #copyToCome})
    */
-  void deliveredHere(String channel, String payload, Execution row) {
+  void deliveredHere(String channel, String payload, Execution row, boolean copyToDrop) {
+    if (!channels.contains(channel) || database == null) {
+      return;
+    }
+    if (copyToDrop) {
+      copyToCome(channel, payload);
+    }
+    dispatch(channel, payload, row);
+  }
+
+  /**
+   * A copy from PostgreSQL of a notification handed over in this process, to drop when it comes.
+   */
+  void copyToCome(String channel, String payload) {
     if (!channels.contains(channel) || database == null) {
       return;
     }
@@ -209,7 +224,6 @@ public final class NotificationListener implements AutoCloseable {
       }
       heardHere.merge(channel + '\n' + payload, 1, Integer::sum);
     }
-    dispatch(channel, payload, row);
   }
 
   /** Whether a notification from PostgreSQL was handled already, as handed over in the process. */

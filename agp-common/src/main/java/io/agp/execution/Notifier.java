@@ -2,7 +2,7 @@ package io.agp.execution;
 
 import io.agp.jdbc.SqlFile;
 import java.util.ArrayList;
-import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -41,16 +41,24 @@ public final class Notifier {
 
   private record Notification(String channel, String payload) {}
 
+  /** A change for the listeners of this process, with its committed row if the app had it. */
+  private record Handed(Notification notification, Execution row) {}
+
   private final JdbcClient jdbc;
   private final Set<Notification> queued = new LinkedHashSet<>();
   // Guarded by queued: new PENDING executions per tier, not yet announced.
   private final Map<String, Integer> pending = new LinkedHashMap<>();
   private final AtomicBoolean sending = new AtomicBoolean();
-  // Guarded by queued: the rows that queued changes committed, where their statements returned
-  // them, for the listeners of this process; a change queued again without its row drops it.
-  private final Map<Notification, Execution> rows = new HashMap<>();
-  // The database's name for LocalNotifications, read by the sender once it can be; null until then.
-  private String database;
+  // Guarded by queued: the changes committed and not yet handed to the listeners of this process,
+  // in order, each with the row its statement returned (or none).
+  private final List<Handed> changes = new ArrayList<>();
+  // Held while changes are handed over, so that they reach the listeners in the order queued.
+  private final Object handing = new Object();
+  // Guarded by queued: queued changes handed over in this process, whose copy from PostgreSQL the
+  // listeners here are to drop once it goes out (a change queued twice goes out once).
+  private final Set<Notification> handedHere = new HashSet<>();
+  // The database's name for LocalNotifications, read once it can be; null until then.
+  private volatile String database;
 
   /**
    * The sender: a platform thread of its own, kept while it has work and for a while after, not a
@@ -122,10 +130,26 @@ public final class Notifier {
   }
 
   /**
-   * Hands the batch to the listeners of this database in the process first ({@link
-   * LocalNotifications}): they need not wait for PostgreSQL.
+   * Hands notifications to the listeners of this database in the process ({@link
+   * LocalNotifications}): they need not wait for PostgreSQL. While the database has no name (it
+   * could not be read), nothing is handed here, and PostgreSQL brings them.
    */
-  private void deliverHere(List<Notification> batch, Map<Notification, Execution> batchRows) {
+  private void deliverHere(List<Handed> batch, boolean copyToDrop) {
+    String named = database;
+    if (named != null) {
+      batch.forEach(
+          h ->
+              LocalNotifications.deliver(
+                  named,
+                  h.notification().channel(),
+                  h.notification().payload(),
+                  h.row(),
+                  copyToDrop));
+    }
+  }
+
+  /** Names the database for {@link #deliverHere}, once. */
+  private void nameDatabase() {
     if (database == null) {
       try {
         database = jdbc.sql(LocalNotifications.IDENTITY).query(String.class).single();
@@ -133,10 +157,6 @@ public final class Notifier {
         // The notifications themselves will fail as well; the next batch tries again.
         log.debug("could not name the database: {}", e.toString());
       }
-    }
-    if (database != null) {
-      batch.forEach(
-          n -> LocalNotifications.deliver(database, n.channel(), n.payload(), batchRows.get(n)));
     }
   }
 
@@ -170,7 +190,7 @@ public final class Notifier {
         () -> {
           synchronized (queued) {
             queued.add(notification);
-            rows.put(notification, row);
+            changes.add(new Handed(notification, row));
           }
         });
   }
@@ -178,14 +198,45 @@ public final class Notifier {
   private void queue(Notification notification) {
     synchronized (queued) {
       queued.add(notification);
-      // A later change of the same notification: the row of an earlier one is no longer its state.
-      rows.remove(notification);
+      if (notification.channel().equals(Channels.CHANGED)) {
+        changes.add(new Handed(notification, null));
+      }
     }
   }
 
   private void signal() {
+    handChangesOver();
     if (sending.compareAndSet(false, true)) {
       sender.execute(this::send);
+    }
+  }
+
+  /**
+   * Hands the changes committed to the listeners of this process on the committing thread, as soon
+   * as they commit: a waiting request of an API beside the app is answered with no thread woken in
+   * between. The listeners only schedule what they do with them. Other notifications (new
+   * executions, cancels) go to them from the sender, as they may start work of their own.
+   */
+  private void handChangesOver() {
+    nameDatabase();
+    synchronized (handing) {
+      List<Handed> batch;
+      synchronized (queued) {
+        if (changes.isEmpty()) {
+          return;
+        }
+        batch = new ArrayList<>(changes);
+        changes.clear();
+        if (database == null) {
+          // Not handed here: PostgreSQL brings them.
+          return;
+        }
+        batch.forEach(h -> handedHere.add(h.notification()));
+      }
+      if (ExecutionHop.recording()) {
+        markSent(batch.stream().map(Handed::notification).toList());
+      }
+      deliverHere(batch, false);
     }
   }
 
@@ -193,12 +244,15 @@ public final class Notifier {
   private void send() {
     while (true) {
       List<Notification> batch;
-      Map<Notification, Execution> batchRows;
+      List<Notification> handedCopies = new ArrayList<>();
       synchronized (queued) {
         batch = new ArrayList<>(queued);
         queued.clear();
-        batchRows = rows.isEmpty() ? Map.of() : new HashMap<>(rows);
-        rows.clear();
+        for (Notification notification : batch) {
+          if (handedHere.remove(notification)) {
+            handedCopies.add(notification);
+          }
+        }
         pending.forEach(
             (tier, count) ->
                 batch.add(
@@ -221,10 +275,21 @@ public final class Notifier {
         }
         continue;
       }
+      // Changes went to this process's listeners when they committed.
+      nameDatabase();
+      List<Handed> here =
+          batch.stream()
+              .filter(n -> !n.channel().equals(Channels.CHANGED))
+              .map(n -> new Handed(n, null))
+              .toList();
       if (ExecutionHop.recording()) {
-        markSent(batch);
+        markSent(here.stream().map(Handed::notification).toList());
       }
-      deliverHere(batch, batchRows);
+      deliverHere(here, true);
+      String named = database;
+      if (named != null) {
+        handedCopies.forEach(n -> LocalNotifications.copyToCome(named, n.channel(), n.payload()));
+      }
       try {
         jdbc.sql(NOTIFY)
             .param("channels", batch.stream().map(Notification::channel).toArray(String[]::new))

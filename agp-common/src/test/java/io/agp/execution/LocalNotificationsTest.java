@@ -16,8 +16,8 @@ import org.springframework.jdbc.core.simple.JdbcClient;
 
 /**
  * Notifications between apps of one process that share a database ({@link LocalNotifications}): the
- * listener has each batch from the notifier's own thread, before PostgreSQL sends it, exactly once
- * (its copy from PostgreSQL is dropped); a listener of another database has none of it; and a
+ * listener has each change on the thread that committed it, before PostgreSQL sends it, exactly
+ * once (its copy from PostgreSQL is dropped); a listener of another database has none of it; and a
  * notification from another process still arrives through PostgreSQL.
  */
 class LocalNotificationsTest {
@@ -99,30 +99,34 @@ class LocalNotificationsTest {
             new StoredResult("results/handed.tsv", 1, 2, List.of(), null, 3, inline),
             Duration.ofHours(1));
         String payload = Channels.changed(id, ExecutionStatus.SUCCEEDED);
-        await().atMost(Duration.ofSeconds(10)).until(() -> here.count(payload) == 1);
+        // On the completing thread, before complete returns: no thread to wake in between.
+        assertThat(here.heard).contains(new Heard(payload, Thread.currentThread().getName()));
 
         Execution handed = (Execution) here.rows.getLast();
         assertThat(handed).isEqualTo(executions.get(id).orElseThrow());
         assertThat(handed.status()).isEqualTo(ExecutionStatus.SUCCEEDED);
         assertThat(handed.result().inline()).isEqualTo(inline);
 
-        // The same change with its row, then without, in one transaction: one batch, whose one
-        // notification carries no row, since the row is no longer known to be the current state.
+        // The same change with its row, then without, in one transaction: both are handed over
+        // when it commits, in order, the second with no row, so that no listener takes the row for
+        // the state after the second; PostgreSQL sends them as one notification.
         Notifier notifier = new Notifier(db.jdbc());
+        int before = here.rows.size();
         db.transactions()
             .executeWithoutResult(
                 status -> {
                   notifier.changed(id, ExecutionStatus.SUCCEEDED, handed);
                   notifier.changed(id, ExecutionStatus.SUCCEEDED);
+                  assertThat(here.count(payload)).as("not before the commit").isEqualTo(1);
                 });
-        await().atMost(Duration.ofSeconds(10)).until(() -> here.count(payload) == 2);
-        assertThat(here.rows.getLast()).isEqualTo("none");
+        assertThat(here.count(payload)).isEqualTo(3);
+        assertThat(here.rows.subList(before, here.rows.size())).containsExactly(handed, "none");
         // With its row alone, the row goes along.
         notifier.changed(id, ExecutionStatus.SUCCEEDED, handed);
-        await().atMost(Duration.ofSeconds(10)).until(() -> here.count(payload) == 3);
+        assertThat(here.count(payload)).isEqualTo(4);
         assertThat(here.rows.getLast()).isSameAs(handed);
         Thread.sleep(500);
-        assertThat(here.count(payload)).as("PostgreSQL's copies dropped").isEqualTo(3);
+        assertThat(here.count(payload)).as("PostgreSQL's copies dropped").isEqualTo(4);
       }
     }
   }
@@ -153,10 +157,11 @@ class LocalNotificationsTest {
       // Time for the copies of the first two to arrive from PostgreSQL, and be dropped.
       Thread.sleep(1000);
 
+      String committing = Thread.currentThread().getName();
       assertThat(here.heard)
           .containsExactly(
-              new Heard("41:RUNNING", "agp-notify"),
-              new Heard("41:RUNNING", "agp-notify"),
+              new Heard("41:RUNNING", committing),
+              new Heard("41:RUNNING", committing),
               new Heard("42:SUCCEEDED", "pg-listen"));
       assertThat(elsewhere.heard).isEmpty();
     }
