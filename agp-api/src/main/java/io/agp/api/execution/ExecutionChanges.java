@@ -219,12 +219,12 @@ class ExecutionChanges implements SmartLifecycle, NotificationListener.Handler, 
       return;
     }
     remember(row.id());
-    if (!watchers.containsKey(row.id())) {
+    Set<Watcher> set = watchers.get(row.id());
+    if (set == null) {
       return;
     }
     ExecutionHop.mark(row.id(), ExecutionHop.Step.API_WOKEN);
-    Set<Watcher> set = watchers.get(row.id());
-    if (set != null && set.stream().allMatch(Watcher::quick)) {
+    if (set.stream().allMatch(Watcher::quick)) {
       ExecutionHop.mark(row.id(), ExecutionHop.Step.API_READ);
       deliver(row);
       return;
