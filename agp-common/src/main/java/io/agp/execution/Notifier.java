@@ -231,7 +231,13 @@ public final class Notifier {
           // Not handed here: PostgreSQL brings them.
           return;
         }
-        batch.forEach(h -> handedHere.add(h.notification()));
+        // A change the sender has taken already goes out without its copy announced: the
+        // listeners here then hear it twice, which costs a read, and nothing is left behind.
+        for (Handed handed : batch) {
+          if (queued.contains(handed.notification())) {
+            handedHere.add(handed.notification());
+          }
+        }
       }
       if (ExecutionHop.recording()) {
         markSent(batch.stream().map(Handed::notification).toList());
