@@ -46,8 +46,9 @@ public final class NotificationListener implements AutoCloseable {
     /**
      * A notification, with the execution's row as the change that caused it committed it when an
      * app of this process handed it along (else null: from PostgreSQL, or no row at hand): a
-     * handler that would read the row may take it instead. Called on the listener's or the sender's
-     * thread, so keep it short; by default, {@link #notified(String, String)}.
+     * handler that would read the row may take it instead. Called on the listener's thread, the
+     * sender's, or (for a change of an execution) the thread that committed it, so keep it short;
+     * by default, {@link #notified(String, String)}.
      */
     default void notified(String channel, String payload, Execution row) {
       notified(channel, payload);

@@ -176,7 +176,7 @@ public final class Notifier {
 
   /** That an execution changed status or progress, for the API instances' waiters. */
   public void changed(long executionId, ExecutionStatus status) {
-    afterCommit(Channels.CHANGED, Channels.changed(executionId, status));
+    changed(executionId, status, null);
   }
 
   /**
@@ -186,20 +186,19 @@ public final class Notifier {
   public void changed(long executionId, ExecutionStatus status, Execution row) {
     Notification notification =
         new Notification(Channels.CHANGED, Channels.changed(executionId, status));
-    afterCommit(
-        () -> {
-          synchronized (queued) {
-            queued.add(notification);
-            changes.add(new Handed(notification, row));
-          }
-        });
+    afterCommit(() -> queue(notification, row));
   }
 
   private void queue(Notification notification) {
+    queue(notification, null);
+  }
+
+  /** Queues a notification for PostgreSQL, and a change also for the listeners of this process. */
+  private void queue(Notification notification, Execution row) {
     synchronized (queued) {
       queued.add(notification);
       if (notification.channel().equals(Channels.CHANGED)) {
-        changes.add(new Handed(notification, null));
+        changes.add(new Handed(notification, row));
       }
     }
   }
