@@ -100,18 +100,7 @@ class ExecutionWaiter {
         // A change between the caller's read and the registration was notified to nobody.
         executions.get(start.id()).ifPresent(watcher::changed);
       }
-      return ended.get(wait.toNanos(), TimeUnit.NANOSECONDS);
-    } catch (TimeoutException e) {
-      synchronized (latest) {
-        return latest[0];
-      }
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      synchronized (latest) {
-        return latest[0];
-      }
-    } catch (ExecutionException e) {
-      throw new IllegalStateException("a watcher cannot fail a wait", e);
+      return await(ended, wait, latest);
     }
   }
 
@@ -170,16 +159,27 @@ class ExecutionWaiter {
       if (!held.test(first) || first.status().isTerminal()) {
         return first;
       }
-      return changed.get(wait.toNanos(), TimeUnit.NANOSECONDS);
+      // Nothing changed since the read by the time it is up: the read's state is the answer.
+      return await(changed, wait, start);
+    }
+  }
+
+  /**
+   * The execution the future completes with, or when the time is up (or the thread is interrupted)
+   * the one last seen, guarded by its array.
+   */
+  private static Execution await(
+      CompletableFuture<Execution> future, Duration wait, Execution[] lastSeen) {
+    try {
+      return future.get(wait.toNanos(), TimeUnit.NANOSECONDS);
     } catch (TimeoutException e) {
-      // Nothing changed since the read: its state is the answer.
-      synchronized (start) {
-        return start[0];
+      synchronized (lastSeen) {
+        return lastSeen[0];
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      synchronized (start) {
-        return start[0];
+      synchronized (lastSeen) {
+        return lastSeen[0];
       }
     } catch (ExecutionException e) {
       throw new IllegalStateException("a watcher cannot fail a wait", e);
