@@ -16,6 +16,7 @@ import org.springframework.web.cors.CorsUtils;
 import org.springframework.web.cors.DefaultCorsProcessor;
 import org.springframework.web.cors.UrlBasedCorsConfigurationSource;
 import org.springframework.web.filter.CorsFilter;
+import org.springframework.web.util.InvalidUrlException;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
@@ -86,14 +87,25 @@ class CrossOriginRequests {
     public boolean processRequest(
         CorsConfiguration configuration, HttpServletRequest request, HttpServletResponse response)
         throws IOException {
-      if (configuration != null
-          && CorsUtils.isCorsRequest(request)
-          && !CorsUtils.isPreFlightRequest(request)
-          && configuration.checkOrigin(request.getHeader("Origin")) == null) {
-        response.addHeader("Vary", "Origin");
-        return true;
+      try {
+        if (configuration != null
+            && CorsUtils.isCorsRequest(request)
+            && !CorsUtils.isPreFlightRequest(request)
+            && configuration.checkOrigin(request.getHeader("Origin")) == null) {
+          response.addHeader("Vary", "Origin");
+          return true;
+        }
+        return super.processRequest(configuration, request, response);
+      } catch (InvalidUrlException e) {
+        // Spring parses the Origin as a URL to compare it with the request's own, and throws on
+        // one that is not (a space, a bad escape): without this, a 500.
+        Problems.write(
+            json,
+            response,
+            HttpStatus.BAD_REQUEST,
+            "the Origin header is not an origin (scheme://host[:port])");
+        return false;
       }
-      return super.processRequest(configuration, request, response);
     }
 
     @Override

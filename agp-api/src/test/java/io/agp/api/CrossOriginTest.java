@@ -163,6 +163,24 @@ class CrossOriginTest {
   }
 
   @Test
+  void anOriginThatIsNotAUrlIsA400() {
+    long id = create(alice);
+    for (String origin : List.of("http://a b", "http://a^b", "http://a%zz")) {
+      Reply read = fromPage(origin, alice, "GET", "/v1/async/executions/" + id, null);
+      assertThat(read.status()).as(origin).isEqualTo(400);
+      assertThat(read.header("Content-Type")).startsWith("application/problem+json");
+      assertThat(read.json().get("detail").asString()).contains("Origin");
+
+      Reply preflight = preflight("/v1/async/executions", origin, "POST", "authorization");
+      assertThat(preflight.status()).as(origin).isEqualTo(400);
+      assertThat(preflight.header("Access-Control-Allow-Origin")).isNull();
+    }
+    // Nothing of the execution changed: its owner still reads it.
+    assertThat(fromPage(DASH, alice, "GET", "/v1/async/executions/" + id, null).status())
+        .isEqualTo(200);
+  }
+
+  @Test
   void answersToAListedOriginCarryTheHeadersAPageReadsAndNeverCredentials() {
     long id = create(alice);
 
