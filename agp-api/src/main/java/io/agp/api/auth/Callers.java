@@ -1,5 +1,7 @@
 package io.agp.api.auth;
 
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
 import io.agp.api.ApiProperties;
 import io.agp.tier.Tiers;
 import jakarta.servlet.http.HttpServletRequest;
@@ -29,6 +31,14 @@ public class Callers {
   private final ApiProperties properties;
   private final Tiers tiers;
 
+  /**
+   * The caller each verified token names, kept while the token is: {@link VerifiedTokens} hands out
+   * the same token object for the same text, so a dashboard's polls read its claims once. Keyed by
+   * identity (weak keys): a token verified afresh is read afresh.
+   */
+  private final Cache<Jwt, Caller> byToken =
+      Caffeine.newBuilder().weakKeys().maximumSize(10_000).build();
+
   Callers(ApiProperties properties, Tiers tiers) {
     this.properties = properties;
     this.tiers = tiers;
@@ -38,7 +48,7 @@ public class Callers {
     if (properties.auth().mode() == ApiProperties.AuthMode.JWT) {
       Authentication authentication = SecurityContextHolder.getContext().getAuthentication();
       if (authentication instanceof JwtAuthenticationToken token) {
-        return checked(fromToken(token.getToken()), "sub");
+        return checked(byToken.get(token.getToken(), this::fromToken), "sub");
       }
       if (authentication instanceof EventTokenFilter.Authentication stream) {
         // An event stream's own token: it opens that stream and creates nothing, so no tiers.

@@ -18,16 +18,19 @@ final class ProxyCredentials implements BearerTokenResolver {
 
   private static final String PROXY_PATH = "/v1/chproxy";
   private static final String BASIC = "Basic ";
+  private static final String BEARER = "Bearer ";
 
   private final BearerTokenResolver bearer = new DefaultBearerTokenResolver();
 
   @Override
   public String resolve(HttpServletRequest request) {
+    String authorization = request.getHeader(HttpHeaders.AUTHORIZATION);
     String uri = request.getRequestURI();
     if (uri == null || !uri.startsWith(PROXY_PATH)) {
-      return bearer.resolve(request);
+      String token = wellFormedBearer(authorization);
+      // A header that is missing or malformed gets the library's answer: none, or its error.
+      return token != null ? token : bearer.resolve(request);
     }
-    String authorization = request.getHeader(HttpHeaders.AUTHORIZATION);
     if (authorization != null && authorization.regionMatches(true, 0, BASIC, 0, BASIC.length())) {
       return basicPassword(authorization.substring(BASIC.length()).strip());
     }
@@ -39,6 +42,44 @@ final class ProxyCredentials implements BearerTokenResolver {
       return key.strip();
     }
     return passwordParameter(request.getQueryString());
+  }
+
+  /**
+   * The token of a well-formed {@code Authorization: Bearer} header (RFC 6750: the scheme in any
+   * case, one space, a b64token), else null. The same grammar as the library's resolver, which
+   * matches a regular expression: on a poll that was a tenth of what authentication cost.
+   */
+  static String wellFormedBearer(String authorization) {
+    if (authorization == null
+        || authorization.length() <= BEARER.length()
+        || !authorization.regionMatches(true, 0, BEARER, 0, BEARER.length())) {
+      return null;
+    }
+    int end = authorization.length();
+    while (end > BEARER.length() && authorization.charAt(end - 1) == '=') {
+      end--;
+    }
+    if (end == BEARER.length()) {
+      return null;
+    }
+    for (int i = BEARER.length(); i < end; i++) {
+      if (!isTokenCharacter(authorization.charAt(i))) {
+        return null;
+      }
+    }
+    return authorization.substring(BEARER.length());
+  }
+
+  private static boolean isTokenCharacter(char c) {
+    return (c >= 'a' && c <= 'z')
+        || (c >= 'A' && c <= 'Z')
+        || (c >= '0' && c <= '9')
+        || c == '-'
+        || c == '.'
+        || c == '_'
+        || c == '~'
+        || c == '+'
+        || c == '/';
   }
 
   private static String basicPassword(String encoded) {
