@@ -10,7 +10,11 @@
 #
 # The jars are agp-local's exec jars (agp-local/target/agp-local-*-exec.jar), copied out of
 # target/ first. Needs clickhouse-server (started here on ports 18920-18922), wrk, curl.
-# AGP_BENCH_AUTH=jwt runs both in JWT mode (a token per side, rate limit off).
+# AGP_BENCH_AUTH=jwt runs both in JWT mode (a token per side, rate limit off); none,jwt runs the
+# first in none mode and the second in JWT mode (one jar twice: what JWT mode costs).
+# AGP_BENCH_WRK_THREADS (default 2) is wrk's threads: on two cores, two of them take a core's worth
+# of CPU from the server at saturation, and the time a response waits for wrk's own thread counts in
+# its latency.
 set -euo pipefail
 BEFORE="$1"
 AFTER="$2"
@@ -18,6 +22,8 @@ ROUNDS="${3:-6}"
 DURATION="${4:-12s}"
 CONNECTIONS="${5:-16}"
 AUTH="${AGP_BENCH_AUTH:-none}"
+declare -A AUTHS=([before]="${AUTH%%,*}" [after]="${AUTH##*,}")
+THREADS="${AGP_BENCH_WRK_THREADS:-2}"
 JAVA_HOME="${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}"
 WORK=$(mktemp -d)
 declare -A JARS=([before]="$BEFORE" [after]="$AFTER") PORTS=([before]=18893 [after]=18894)
@@ -39,7 +45,7 @@ for _ in $(seq 1 60); do curl -sf http://127.0.0.1:18920/ping >/dev/null 2>&1 &&
 
 for side in before after; do
   extra=()
-  [[ "$AUTH" == jwt ]] && extra=(--jwt --agp.api.rate-limit.requests-per-second=0)
+  [[ "${AUTHS[$side]}" == jwt ]] && extra=(--jwt --agp.api.rate-limit.requests-per-second=0)
   "$JAVA_HOME/bin/java" -jar "${JARS[$side]}" --port="${PORTS[$side]}" --data="$WORK/$side" \
     --clickhouse=http://127.0.0.1:18920 --logging.level.root=WARN "${extra[@]}" \
     >"$WORK/$side.log" 2>&1 &
@@ -52,7 +58,7 @@ for side in before after; do
     sleep 1
   done
   HEADERS[$side]="X-AGP-User: bench"
-  if [[ "$AUTH" == jwt ]]; then
+  if [[ "${AUTHS[$side]}" == jwt ]]; then
     token=$("$JAVA_HOME/bin/java" -jar "${JARS[$side]}" token bench --data="$WORK/$side")
     HEADERS[$side]="Authorization: Bearer $token"
   fi
@@ -61,7 +67,7 @@ for side in before after; do
   status=$(curl -sf -H "${HEADERS[$side]}" "$base/v1/async/executions/$id" | sed -E 's/.*"status":"([A-Z]+)".*/\1/')
   echo "$side: execution $id $status, $(curl -sf -H "${HEADERS[$side]}" "$base/v1/async/executions/$id" | wc -c) bytes"
   URLS[$side]="$base/v1/async/executions/$id"
-  wrk -t2 -c"$CONNECTIONS" -d20s -H "${HEADERS[$side]}" "${URLS[$side]}" >/dev/null # warm-up
+  wrk -t"$THREADS" -c"$CONNECTIONS" -d20s -H "${HEADERS[$side]}" "${URLS[$side]}" >/dev/null # warm-up
 done
 
 cpu() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
@@ -80,7 +86,7 @@ for round in $(seq 1 "$ROUNDS"); do
   for side in before after; do
     b=$(cpu "${PIDS[$side]}")
     pb=$(pg_cpu "$side")
-    out=$(wrk -t2 -c"$CONNECTIONS" -d"$DURATION" --latency -H "${HEADERS[$side]}" "${URLS[$side]}")
+    out=$(wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency -H "${HEADERS[$side]}" "${URLS[$side]}")
     a=$(cpu "${PIDS[$side]}")
     pa=$(pg_cpu "$side")
     echo "$out" | awk -v r="$round" -v s="$side" -v ticks=$((a - b)) -v pgticks=$((pa - pb)) -v tick="$TICK_US" '
