@@ -104,6 +104,34 @@ class AuthTest {
 
     String expired = token("eve", "default", List.of(), Instant.now().minusSeconds(3600));
     assertThat(as(expired, "GET", "/v1/async/executions", null).status()).isEqualTo(401);
+
+    // A malformed header, with a valid token in it, is refused as a whole.
+    String valid = token("eve", "default", List.of());
+    for (String header :
+        List.of(
+            "Bearer  " + valid,
+            "Bearer " + valid + " x",
+            "Bearer " + valid + ",",
+            "Bearer",
+            "Token " + valid)) {
+      Reply malformed =
+          client.send(
+              "GET",
+              "/v1/async/executions",
+              HttpRequest.newBuilder().header("Authorization", header).GET());
+      assertThat(malformed.status()).as(header).isEqualTo(401);
+      assertThat(malformed.header("Content-Type")).startsWith("application/problem+json");
+    }
+    // The scheme in any case is the same token; and no session: the next call without a token is
+    // refused as the first was, and sets no cookie.
+    Reply lower =
+        client.send(
+            "GET",
+            "/v1/async/executions",
+            HttpRequest.newBuilder().header("Authorization", "bearer " + valid).GET());
+    assertThat(lower.status()).isEqualTo(200);
+    assertThat(lower.header("Set-Cookie")).isNull();
+    assertThat(as(null, "GET", "/v1/async/executions", null).status()).isEqualTo(401);
   }
 
   @Test
