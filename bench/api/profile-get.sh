@@ -3,7 +3,8 @@
 # it (wrk, 16 connections): the local mode started alone with a private ClickHouse, an execution of
 # SELECT 1 run to SUCCEEDED, 25 s of warm-up, then 15 s profiled with async-profiler (CPU samples
 # every 100 µs), written as a flame graph (OUT.html) and a summary (OUT.txt): the share of the
-# samples under the frames that tell where a get goes (the statement, the JSON, the socket writes).
+# samples under the frames that tell where a get goes (the statement, the JSON, the socket writes),
+# and the folded stacks (OUT.folded) for any other question.
 #
 #   bench/api/profile-get.sh JAR OUT
 #
