@@ -81,7 +81,7 @@ public final class Notifier {
   /** Notifies once the current transaction commits, or now when there is none. */
   public void afterCommit(String channel, String payload) {
     Notification notification = new Notification(channel, payload);
-    afterCommit(() -> queue(notification));
+    afterCommit(() -> queue(notification, null));
   }
 
   /** Announces a new PENDING execution of a tier to its workers once the transaction commits. */
@@ -187,10 +187,6 @@ public final class Notifier {
     Notification notification =
         new Notification(Channels.CHANGED, Channels.changed(executionId, status));
     afterCommit(() -> queue(notification, row));
-  }
-
-  private void queue(Notification notification) {
-    queue(notification, null);
   }
 
   /** Queues a notification for PostgreSQL, and a change also for the listeners of this process. */

@@ -51,7 +51,6 @@ final class ProxyCredentials implements BearerTokenResolver {
    */
   static String wellFormedBearer(String authorization) {
     if (authorization == null
-        || authorization.length() <= BEARER.length()
         || !authorization.regionMatches(true, 0, BEARER, 0, BEARER.length())) {
       return null;
     }
