@@ -174,6 +174,11 @@ class CrossOriginTest {
       Reply preflight = preflight("/v1/async/executions", origin, "POST", "authorization");
       assertThat(preflight.status()).as(origin).isEqualTo(400);
       assertThat(preflight.header("Access-Control-Allow-Origin")).isNull();
+
+      // Every path under /v1 is judged so, those of no other 400 too (the contract says so).
+      for (String path : List.of("/v1/chproxy/ping", "/v1/async/queues")) {
+        assertThat(fromPage(origin, alice, "GET", path, null).status()).as(path).isEqualTo(400);
+      }
     }
     // Nothing of the execution changed: its owner still reads it.
     assertThat(fromPage(DASH, alice, "GET", "/v1/async/executions/" + id, null).status())
